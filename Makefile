@@ -1,0 +1,63 @@
+# cifake - build, test and serve. `make` builds the native tools into build/.
+# Main job: `make serve`.  All tests: `make test`.  Benchmarks: `make bench`.
+
+CC       ?= gcc
+CSTD     := -std=c11 -Wall -Wextra -Werror
+OPT      ?= -O3 -march=native
+STB_INC  := -I/usr/include/stb
+CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer $(STB_INC)
+LDLIBS   := -lm -fopenmp
+SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+CORE_SRC := src/common.c src/gemm.c src/layers.c src/model.c src/weights.c src/image.c src/stb_impl.c src/api.c
+TOOL_SRC := trainer/fileio.c trainer/dataset.c trainer/metrics.c trainer/optim.c trainer/progress.c trainer/infer.c
+HEADERS  := $(wildcard src/*.h trainer/*.h)
+TEST_SRC := $(wildcard tests/c/*.c)
+
+BUILD    := build
+PROGRAMS := $(BUILD)/cifake-train $(BUILD)/cifake-eval $(BUILD)/cifake-detect
+
+CIFAKE_DIR ?= $(abspath data/cifake)
+export CIFAKE_DIR
+
+.PHONY: all test test-c test-asan test-reference deps data clean
+
+all: $(PROGRAMS)
+
+$(BUILD)/cifake-%: trainer/%.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
+	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+
+$(BUILD)/tests: $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
+	$(CC) $(CFLAGS) -Itests/c $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+
+$(BUILD)/tests-asan: $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
+	$(CC) $(CSTD) $(SAN) -Isrc -Itrainer -Itests/c $(STB_INC) $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) -lm -o $@
+
+$(BUILD):
+	mkdir -p $@
+
+# Installs what the build and tests need on a fresh Debian machine (skips what is present).
+deps:
+	@./scripts/install-deps.sh
+
+# Extracts CIFAKE from ../shared into data/cifake (git-ignored) when it is there and not yet extracted.
+data:
+	@./scripts/extract-data.sh
+
+test-c: $(BUILD)/tests
+	$(BUILD)/tests
+
+test-asan: $(BUILD)/tests-asan
+	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/tests-asan
+
+test-reference: all
+	python3 tests/reference/check_torch.py
+
+test: deps data
+	$(MAKE) all
+	$(MAKE) test-c
+	$(MAKE) test-asan
+	$(MAKE) test-reference
+
+clean:
+	rm -rf $(BUILD)

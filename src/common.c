@@ -1,0 +1,94 @@
+#include "common.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cf_fail(cf_error *err, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+void cf_error_prefix(cf_error *err, const char *fmt, ...) {
+    if (!err) return;
+    char prefix[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    char old[sizeof err->msg];
+    memcpy(old, err->msg, sizeof old);
+    size_t n = strlen(prefix);
+    if (n > sizeof err->msg - 3) n = sizeof err->msg - 3;
+    memcpy(err->msg, prefix, n);
+    memcpy(err->msg + n, ": ", 2);
+    size_t room = sizeof err->msg - n - 3, len = strlen(old);
+    if (len > room) len = room;
+    memcpy(err->msg + n + 2, old, len);
+    err->msg[n + 2 + len] = 0;
+}
+
+uint64_t cf_mix64(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+cf_rng cf_rng_make(uint64_t seed, uint64_t stream_a, uint64_t stream_b) {
+    cf_rng r = {cf_mix64(cf_mix64(cf_mix64(seed) ^ stream_a) ^ stream_b)};
+    return r;
+}
+
+uint64_t cf_rng_next(cf_rng *rng) {
+    rng->state += 0x9E3779B97F4A7C15ull;
+    return cf_mix64(rng->state);
+}
+
+float cf_rng_uniform(cf_rng *rng) { return (float)(cf_rng_next(rng) >> 40) * (1.0f / 16777216.0f); }
+
+float cf_rng_normal(cf_rng *rng) {
+    double u1 = ((double)(cf_rng_next(rng) >> 11) + 1.0) * (1.0 / 9007199254740993.0);
+    double u2 = (double)(cf_rng_next(rng) >> 11) * (1.0 / 9007199254740992.0);
+    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+}
+
+uint32_t cf_rng_below(cf_rng *rng, uint32_t n) { return (uint32_t)(((cf_rng_next(rng) >> 32) * n) >> 32); }
+
+uint32_t cf_crc32(uint32_t crc, const void *data, size_t n) {
+    const uint8_t *p = data;
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+uint64_t cf_fnv1a64(const void *data, size_t n) {
+    const uint8_t *p = data;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+void *cf_aligned_alloc(size_t bytes) {
+    size_t rounded = (bytes + 63) / 64 * 64;
+    if (rounded == 0) rounded = 64;
+    return aligned_alloc(64, rounded);
+}
+
+void *cf_aligned_calloc(size_t bytes) {
+    void *p = cf_aligned_alloc(bytes);
+    if (p) memset(p, 0, (bytes + 63) / 64 * 64);
+    return p;
+}
+
+void cf_aligned_free(void *p) { free(p); }

@@ -1,0 +1,55 @@
+/* image.h - decoding untrusted encoded images into the model's 32x32 RGB input.
+ *
+ * Formats: JPEG (baseline and progressive), PNG (8/16-bit, palette, grey, alpha), BMP, GIF (first
+ * frame), through stb_image. Grey becomes RGB by replication; alpha is composited over white
+ * (a transparent pixel has no colour of its own, and white is what a viewer shows).
+ *
+ * Limits, checked from the header before any pixel is decoded:
+ *   encoded size <= CF_IMAGE_MAX_BYTES, width and height <= CF_IMAGE_MAX_SIDE,
+ *   width * height <= CF_IMAGE_MAX_PIXELS.
+ *
+ * Resizing policy: a non-square image is centre-cropped to its largest central square (the model
+ * was trained on square CIFAR-style images, and squashing would distort the local texture the
+ * detector relies on); the square is then resized to 32x32 by exact area averaging when shrinking
+ * (every source pixel contributes in proportion to its overlap with the output pixel) and by
+ * bilinear interpolation when enlarging. A 32x32 image passes through unchanged, bit for bit. */
+#ifndef CIFAKE_IMAGE_H
+#define CIFAKE_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+#define CF_IMAGE_MAX_BYTES ((size_t)64 << 20) /* 64 MiB of encoded data */
+#define CF_IMAGE_MAX_SIDE 16384
+#define CF_IMAGE_MAX_PIXELS ((size_t)40000000) /* 40 megapixels */
+#define CF_MODEL_SIDE 32
+
+/* A decoded image, RGB interleaved, 3 bytes per pixel, rows top to bottom. */
+typedef struct {
+    int width, height;
+    uint8_t *rgb; /* width * height * 3 bytes, owned; free with cf_image_free */
+} cf_image;
+
+/* Decodes encoded bytes to RGB after checking the limits above. On failure returns -1 with a message
+ * such as "not a supported image (JPEG, PNG, BMP, GIF)", "image is 20000x20000 pixels, over the
+ * limit of 40000000 pixels", "truncated or corrupt JPEG data", "empty file (0 bytes)". */
+int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err);
+void cf_image_free(cf_image *img);
+
+/* Reads width and height from the header only (no pixel decoding); fails like cf_image_decode on
+ * unsupported or oversized input. */
+int cf_image_probe(const uint8_t *bytes, size_t n, int *width, int *height, cf_error *err);
+
+/* The crop square used by the resizing policy: the largest centred square of a w x h image. */
+void cf_image_center_square(int w, int h, int *x0, int *y0, int *side);
+
+/* Centre-crops and resizes img to out_side x out_side RGB (policy above). out has out_side^2*3 bytes. */
+void cf_image_resize_square(const cf_image *img, int out_side, uint8_t *out);
+
+/* Convenience: decode + resize to the model's 32x32 input. Fills width/height of the original. */
+int cf_image_load_model_input(const uint8_t *bytes, size_t n, uint8_t out[CF_MODEL_SIDE * CF_MODEL_SIDE * 3],
+                              int *orig_width, int *orig_height, cf_error *err);
+
+#endif

@@ -1,0 +1,562 @@
+/* layers.c - forward and backward of every layer over a batch, side by side, plus the workspace and
+ * the loss. Convolution is im2col + packed GEMM (gemm.c); the naive reference twins at the bottom
+ * are what the tests hold the fast paths to. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "model.h"
+#include "parallel.h"
+
+/* ---------- workspace ---------- */
+
+static int conv_col_floats(const cf_layer *L) {
+    return L->in.c * L->ksize * L->ksize * L->out.h * L->out.w;
+}
+
+static float **alloc_per_thread(int n_threads, size_t floats) {
+    float **v = calloc((size_t)n_threads, sizeof *v);
+    if (!v) return NULL;
+    for (int t = 0; t < n_threads; t++) {
+        v[t] = cf_aligned_calloc((floats ? floats : 1) * sizeof(float));
+        if (!v[t]) return v; /* caller checks every entry through free + error */
+    }
+    return v;
+}
+
+static void free_per_thread(float **v, int n_threads) {
+    if (!v) return;
+    for (int t = 0; t < n_threads; t++) cf_aligned_free(v[t]);
+    free(v);
+}
+
+static int per_thread_ok(float **v, int n_threads) {
+    if (!v) return 0;
+    for (int t = 0; t < n_threads; t++)
+        if (!v[t]) return 0;
+    return 1;
+}
+
+int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_threads, cf_error *err) {
+    memset(ws, 0, sizeof *ws);
+    if (max_batch < 1) return cf_fail(err, "batch size must be at least 1");
+    if (n_threads < 1) n_threads = 1;
+    ws->max_batch = max_batch;
+    ws->n_threads = n_threads;
+    size_t max_act = (size_t)cf_shape_size(m->input), max_col = 1, max_layer_params = 1;
+    for (int l = 0; l < m->n_layers; l++) {
+        const cf_layer *L = &m->layers[l];
+        if ((size_t)cf_shape_size(L->out) > max_act) max_act = (size_t)cf_shape_size(L->out);
+        if (L->kind == CF_CONV && (size_t)conv_col_floats(L) > max_col) max_col = (size_t)conv_col_floats(L);
+        if ((size_t)(L->n_weight + L->n_bias) > max_layer_params) max_layer_params = (size_t)(L->n_weight + L->n_bias);
+    }
+    ws->max_act = max_act;
+    int ok = 1;
+    for (int l = 0; l <= m->n_layers && ok; l++) {
+        cf_shape s = l == 0 ? m->input : m->layers[l - 1].out;
+        ws->act[l] = cf_aligned_calloc((size_t)max_batch * cf_shape_size(s) * sizeof(float));
+        ok = ws->act[l] != NULL;
+    }
+    for (int l = 0; l < m->n_layers && ok; l++) {
+        const cf_layer *L = &m->layers[l];
+        size_t out_floats = (size_t)max_batch * cf_shape_size(L->out);
+        if (L->kind == CF_BN) {
+            ws->bn_mean[l] = cf_aligned_calloc((size_t)L->in.c * sizeof(float));
+            ws->bn_invstd[l] = cf_aligned_calloc((size_t)L->in.c * sizeof(float));
+            ok = ws->bn_mean[l] && ws->bn_invstd[l];
+        } else if (L->kind == CF_MAXPOOL) {
+            ws->pool_index[l] = cf_aligned_calloc(out_floats * sizeof(int32_t));
+            ok = ws->pool_index[l] != NULL;
+        } else if (L->kind == CF_DROPOUT) {
+            ws->drop_mask[l] = cf_aligned_calloc(out_floats * sizeof(float));
+            ok = ws->drop_mask[l] != NULL;
+        }
+    }
+    if (ok) {
+        ws->grad_a = cf_aligned_calloc((size_t)max_batch * max_act * sizeof(float));
+        ws->grad_b = cf_aligned_calloc((size_t)max_batch * max_act * sizeof(float));
+        ws->col = alloc_per_thread(n_threads, max_col);
+        ws->dcol = alloc_per_thread(n_threads, max_col);
+        ws->gemm_work = alloc_per_thread(n_threads, cf_gemm_work_floats());
+        ws->param_partial = alloc_per_thread(n_threads, max_layer_params);
+        ok = ws->grad_a && ws->grad_b && per_thread_ok(ws->col, n_threads) && per_thread_ok(ws->dcol, n_threads) &&
+             per_thread_ok(ws->gemm_work, n_threads) && per_thread_ok(ws->param_partial, n_threads);
+    }
+    if (!ok) {
+        cf_workspace_free(ws);
+        return cf_fail(err, "out of memory allocating the workspace for batch %d", max_batch);
+    }
+    return 0;
+}
+
+void cf_workspace_free(cf_workspace *ws) {
+    for (int l = 0; l <= CF_MAX_LAYERS; l++) cf_aligned_free(ws->act[l]);
+    for (int l = 0; l < CF_MAX_LAYERS; l++) {
+        cf_aligned_free(ws->bn_mean[l]);
+        cf_aligned_free(ws->bn_invstd[l]);
+        cf_aligned_free(ws->pool_index[l]);
+        cf_aligned_free(ws->drop_mask[l]);
+    }
+    cf_aligned_free(ws->grad_a);
+    cf_aligned_free(ws->grad_b);
+    free_per_thread(ws->col, ws->n_threads);
+    free_per_thread(ws->dcol, ws->n_threads);
+    free_per_thread(ws->gemm_work, ws->n_threads);
+    free_per_thread(ws->param_partial, ws->n_threads);
+    memset(ws, 0, sizeof *ws);
+}
+
+/* ---------- convolution: im2col + GEMM ---------- */
+
+/* col[(c*k + ky)*k + kx][oy*ow + ox] = x[c][oy + ky - pad][ox + kx - pad], zero outside. */
+static void im2col(const cf_layer *L, const float *x, float *col) {
+    int k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, oh = L->out.h, ow = L->out.w;
+    for (int c = 0; c < L->in.c; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                float *row = col + (size_t)((c * k + ky) * k + kx) * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int iy = oy + ky - pad;
+                    float *dst = row + oy * ow;
+                    if (iy < 0 || iy >= H) {
+                        memset(dst, 0, sizeof(float) * ow);
+                        continue;
+                    }
+                    const float *src = x + ((size_t)c * H + iy) * W;
+                    int x_lo = pad - kx > 0 ? pad - kx : 0;           /* first ox with ix >= 0 */
+                    int x_hi = W + pad - kx < ow ? W + pad - kx : ow; /* first ox with ix >= W */
+                    for (int ox = 0; ox < x_lo && ox < ow; ox++) dst[ox] = 0.0f;
+                    if (x_hi > x_lo) memcpy(dst + x_lo, src + x_lo + kx - pad, sizeof(float) * (x_hi - x_lo));
+                    for (int ox = x_hi > x_lo ? x_hi : x_lo; ox < ow; ox++) dst[ox] = 0.0f;
+                }
+            }
+}
+
+/* The adjoint of im2col: dx[c][iy][ix] += every col entry that was read from it. */
+static void col2im(const cf_layer *L, const float *col, float *dx) {
+    int k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, oh = L->out.h, ow = L->out.w;
+    memset(dx, 0, sizeof(float) * cf_shape_size(L->in));
+    for (int c = 0; c < L->in.c; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                const float *row = col + (size_t)((c * k + ky) * k + kx) * oh * ow;
+                int x_lo = pad - kx > 0 ? pad - kx : 0;
+                int x_hi = W + pad - kx < ow ? W + pad - kx : ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int iy = oy + ky - pad;
+                    if (iy < 0 || iy >= H) continue;
+                    float *dst = dx + ((size_t)c * H + iy) * W + kx - pad;
+                    const float *src = row + oy * ow;
+                    for (int ox = x_lo; ox < x_hi; ox++) dst[ox] += src[ox];
+                }
+            }
+}
+
+static int conv_needs_col(const cf_layer *L) { return !(L->ksize == 1 && L->pad == 0); }
+
+static void conv_forward(const cf_layer *L, cf_workspace *ws, const float *x, float *y, int batch) {
+    int K = L->in.c * L->ksize * L->ksize, P = L->out.h * L->out.w, in_size = cf_shape_size(L->in);
+    CF_PARALLEL_FOR(ws->n_threads)
+    for (int b = 0; b < batch; b++) {
+        int t = cf_thread_id();
+        const float *xb = x + (size_t)b * in_size;
+        float *yb = y + (size_t)b * L->out.c * P;
+        const float *col = xb;
+        if (conv_needs_col(L)) {
+            im2col(L, xb, ws->col[t]);
+            col = ws->col[t];
+        }
+        cf_gemm(0, 0, L->out.c, P, K, L->weight, K, col, P, 0.0f, yb, P, ws->gemm_work[t]);
+        for (int o = 0; o < L->out.c; o++) {
+            float bias = L->bias[o], *row = yb + (size_t)o * P;
+            for (int p = 0; p < P; p++) row[p] += bias;
+        }
+    }
+}
+
+/* Sums the per-thread partial gradients in thread order (deterministic for a fixed thread count). */
+static void reduce_partials(cf_workspace *ws, float *dst, int n) {
+    for (int t = 0; t < ws->n_threads; t++) {
+        const float *src = ws->param_partial[t];
+        for (int i = 0; i < n; i++) dst[i] += src[i];
+    }
+}
+
+static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, const float *dy, float *dx, int batch,
+                          int param_grads) {
+    int K = L->in.c * L->ksize * L->ksize, P = L->out.h * L->out.w, in_size = cf_shape_size(L->in);
+    int n_w = L->n_weight, n_all = L->n_weight + L->n_bias;
+    CF_PARALLEL(ws->n_threads) {
+        int t = cf_thread_id();
+        float *dw = ws->param_partial[t], *db = dw + n_w;
+        if (param_grads) memset(dw, 0, sizeof(float) * n_all);
+        CF_FOR
+        for (int b = 0; b < batch; b++) {
+            const float *xb = x + (size_t)b * in_size;
+            const float *dyb = dy + (size_t)b * L->out.c * P;
+            if (param_grads) {
+                const float *col = xb;
+                if (conv_needs_col(L)) {
+                    im2col(L, xb, ws->col[t]);
+                    col = ws->col[t];
+                }
+                cf_gemm(0, 1, L->out.c, K, P, dyb, P, col, P, 1.0f, dw, K, ws->gemm_work[t]);
+                for (int o = 0; o < L->out.c; o++) {
+                    const float *row = dyb + (size_t)o * P;
+                    float s = 0.0f;
+                    for (int p = 0; p < P; p++) s += row[p];
+                    db[o] += s;
+                }
+            }
+            if (dx) {
+                float *dxb = dx + (size_t)b * in_size;
+                if (conv_needs_col(L)) {
+                    cf_gemm(1, 0, K, P, L->out.c, L->weight, K, dyb, P, 0.0f, ws->dcol[t], P, ws->gemm_work[t]);
+                    col2im(L, ws->dcol[t], dxb);
+                } else {
+                    cf_gemm(1, 0, K, P, L->out.c, L->weight, K, dyb, P, 0.0f, dxb, P, ws->gemm_work[t]);
+                }
+            }
+        }
+    }
+    if (param_grads) reduce_partials(ws, L->dweight, n_all); /* dweight and dbias are adjacent */
+}
+
+/* ---------- batch normalisation ---------- */
+
+static void bn_forward(const cf_layer *L, cf_workspace *ws, int l, const float *x, float *y, int batch, int training) {
+    int C = L->in.c, P = L->in.h * L->in.w;
+    CF_PARALLEL_FOR(ws->n_threads)
+    for (int c = 0; c < C; c++) {
+        float mean, invstd;
+        if (training) {
+            double sum = 0.0, sumsq = 0.0;
+            for (int b = 0; b < batch; b++) {
+                const float *xc = x + ((size_t)b * C + c) * P;
+                for (int p = 0; p < P; p++) {
+                    sum += xc[p];
+                    sumsq += (double)xc[p] * xc[p];
+                }
+            }
+            double n = (double)batch * P, m = sum / n, var = sumsq / n - m * m;
+            if (var < 0.0) var = 0.0;
+            mean = (float)m;
+            invstd = (float)(1.0 / sqrt(var + CF_BN_EPS));
+            double unbiased = n > 1.0 ? var * n / (n - 1.0) : var;
+            L->running_mean[c] = (1.0f - CF_BN_MOMENTUM) * L->running_mean[c] + CF_BN_MOMENTUM * mean;
+            L->running_var[c] = (1.0f - CF_BN_MOMENTUM) * L->running_var[c] + CF_BN_MOMENTUM * (float)unbiased;
+        } else {
+            mean = L->running_mean[c];
+            invstd = 1.0f / sqrtf(L->running_var[c] + CF_BN_EPS);
+        }
+        ws->bn_mean[l][c] = mean;
+        ws->bn_invstd[l][c] = invstd;
+        float scale = L->weight[c] * invstd, shift = L->bias[c] - mean * scale;
+        for (int b = 0; b < batch; b++) {
+            const float *xc = x + ((size_t)b * C + c) * P;
+            float *yc = y + ((size_t)b * C + c) * P;
+            for (int p = 0; p < P; p++) yc[p] = xc[p] * scale + shift;
+        }
+    }
+}
+
+static void bn_backward(const cf_layer *L, cf_workspace *ws, int l, const float *x, const float *dy, float *dx,
+                        int batch, int param_grads) {
+    int C = L->in.c, P = L->in.h * L->in.w;
+    int training = ws->training;
+    CF_PARALLEL_FOR(ws->n_threads)
+    for (int c = 0; c < C; c++) {
+        float mean = ws->bn_mean[l][c], invstd = ws->bn_invstd[l][c], gamma = L->weight[c];
+        double dbeta = 0.0, dgamma = 0.0;
+        for (int b = 0; b < batch; b++) {
+            const float *xc = x + ((size_t)b * C + c) * P, *dyc = dy + ((size_t)b * C + c) * P;
+            for (int p = 0; p < P; p++) {
+                dbeta += dyc[p];
+                dgamma += (double)dyc[p] * (xc[p] - mean) * invstd;
+            }
+        }
+        if (param_grads) {
+            L->dweight[c] += (float)dgamma;
+            L->dbias[c] += (float)dbeta;
+        }
+        if (!dx) continue;
+        double n = (double)batch * P;
+        /* With batch statistics the mean and variance depend on x too; with running statistics
+         * (eval-mode backward, as in Grad-CAM) the layer is a fixed affine map. */
+        float k1 = training ? (float)(dbeta / n) : 0.0f, k2 = training ? (float)(dgamma / n) : 0.0f;
+        float s = gamma * invstd;
+        for (int b = 0; b < batch; b++) {
+            const float *xc = x + ((size_t)b * C + c) * P, *dyc = dy + ((size_t)b * C + c) * P;
+            float *dxc = dx + ((size_t)b * C + c) * P;
+            for (int p = 0; p < P; p++) dxc[p] = s * (dyc[p] - k1 - (xc[p] - mean) * invstd * k2);
+        }
+    }
+}
+
+/* ---------- element-wise and pooling layers ---------- */
+
+static void relu_forward(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+static void relu_backward(const float *y, const float *dy, float *dx, size_t n) {
+    for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+static void maxpool_forward(const cf_layer *L, const float *x, float *y, int32_t *index, int batch) {
+    int H = L->in.h, W = L->in.w, oh = L->out.h, ow = L->out.w, planes = batch * L->in.c;
+    for (int pl = 0; pl < planes; pl++) {
+        const float *xp = x + (size_t)pl * H * W;
+        float *yp = y + (size_t)pl * oh * ow;
+        int32_t *ip = index + (size_t)pl * oh * ow;
+        for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++) {
+                int i0 = 2 * oy * W + 2 * ox, cand[4] = {i0, i0 + 1, i0 + W, i0 + W + 1}, best = i0;
+                for (int q = 1; q < 4; q++)
+                    if (xp[cand[q]] > xp[best]) best = cand[q];
+                yp[oy * ow + ox] = xp[best];
+                ip[oy * ow + ox] = best;
+            }
+    }
+}
+
+static void maxpool_backward(const cf_layer *L, const float *dy, const int32_t *index, float *dx, int batch) {
+    int HW = L->in.h * L->in.w, ohw = L->out.h * L->out.w, planes = batch * L->in.c;
+    memset(dx, 0, sizeof(float) * (size_t)planes * HW);
+    for (int pl = 0; pl < planes; pl++)
+        for (int o = 0; o < ohw; o++) dx[(size_t)pl * HW + index[(size_t)pl * ohw + o]] += dy[(size_t)pl * ohw + o];
+}
+
+static void gap_forward(const cf_layer *L, const float *x, float *y, int batch) {
+    int P = L->in.h * L->in.w, planes = batch * L->in.c;
+    for (int pl = 0; pl < planes; pl++) {
+        const float *xp = x + (size_t)pl * P;
+        float s = 0.0f;
+        for (int p = 0; p < P; p++) s += xp[p];
+        y[pl] = s / (float)P;
+    }
+}
+
+static void gap_backward(const cf_layer *L, const float *dy, float *dx, int batch) {
+    int P = L->in.h * L->in.w, planes = batch * L->in.c;
+    for (int pl = 0; pl < planes; pl++) {
+        float g = dy[pl] / (float)P;
+        for (int p = 0; p < P; p++) dx[(size_t)pl * P + p] = g;
+    }
+}
+
+static void dropout_forward(const cf_layer *L, int l, const float *x, float *y, float *mask, int batch, int training,
+                            uint64_t seed, const uint64_t *ids) {
+    size_t n = (size_t)cf_shape_size(L->in);
+    if (!training) {
+        memcpy(y, x, sizeof(float) * n * batch);
+        return;
+    }
+    float keep_scale = 1.0f / (1.0f - L->drop_p);
+    for (int b = 0; b < batch; b++) {
+        cf_rng rng = cf_rng_make(seed, ids ? ids[b] : (uint64_t)b, 0xD209u + (uint64_t)l);
+        for (size_t i = 0; i < n; i++) {
+            float m = cf_rng_uniform(&rng) < L->drop_p ? 0.0f : keep_scale;
+            mask[b * n + i] = m;
+            y[b * n + i] = x[b * n + i] * m;
+        }
+    }
+}
+
+/* ---------- dense ---------- */
+
+/* Y[B x out] = X[B x in] W^T + b, rows of the batch split across threads. */
+static void dense_forward(const cf_layer *L, cf_workspace *ws, const float *x, float *y, int batch) {
+    int in = cf_shape_size(L->in), out = L->out.c, nt = ws->n_threads;
+    CF_PARALLEL_FOR(nt)
+    for (int t = 0; t < nt; t++) {
+        int b0 = batch * t / nt, b1 = batch * (t + 1) / nt;
+        if (b1 > b0)
+            cf_gemm(0, 1, b1 - b0, out, in, x + (size_t)b0 * in, in, L->weight, in, 0.0f, y + (size_t)b0 * out, out,
+                    ws->gemm_work[cf_thread_id()]);
+    }
+    for (int b = 0; b < batch; b++)
+        for (int o = 0; o < out; o++) y[(size_t)b * out + o] += L->bias[o];
+}
+
+static void dense_backward(const cf_layer *L, cf_workspace *ws, const float *x, const float *dy, float *dx, int batch,
+                           int param_grads) {
+    int in = cf_shape_size(L->in), out = L->out.c, nt = ws->n_threads;
+    CF_PARALLEL_FOR(nt)
+    for (int t = 0; t < nt; t++) {
+        float *work = ws->gemm_work[cf_thread_id()];
+        if (param_grads) { /* dW[out x in] += dY^T X, columns of dW split across threads */
+            int j0 = in * t / nt, j1 = in * (t + 1) / nt;
+            if (j1 > j0)
+                cf_gemm(1, 0, out, j1 - j0, batch, dy, out, x + j0, in, 1.0f, L->dweight + j0, in, work);
+        }
+        if (dx) { /* dX[B x in] = dY W, rows split */
+            int b0 = batch * t / nt, b1 = batch * (t + 1) / nt;
+            if (b1 > b0)
+                cf_gemm(0, 0, b1 - b0, in, out, dy + (size_t)b0 * out, out, L->weight, in, 0.0f, dx + (size_t)b0 * in,
+                        in, work);
+        }
+    }
+    if (param_grads)
+        for (int o = 0; o < out; o++) {
+            float s = 0.0f;
+            for (int b = 0; b < batch; b++) s += dy[(size_t)b * out + o];
+            L->dbias[o] += s;
+        }
+}
+
+/* ---------- passes over the whole net ---------- */
+
+const float *cf_forward(cf_model *m, cf_workspace *ws, const float *input, int batch, int training, uint64_t seed,
+                        const uint64_t *image_ids) {
+    ws->batch = batch;
+    ws->training = training;
+    memcpy(ws->act[0], input, sizeof(float) * (size_t)batch * cf_shape_size(m->input));
+    for (int l = 0; l < m->n_layers; l++) {
+        const cf_layer *L = &m->layers[l];
+        const float *x = ws->act[l];
+        float *y = ws->act[l + 1];
+        size_t n = (size_t)batch * cf_shape_size(L->in);
+        switch (L->kind) {
+        case CF_CONV: conv_forward(L, ws, x, y, batch); break;
+        case CF_BN: bn_forward(L, ws, l, x, y, batch, training); break;
+        case CF_RELU: relu_forward(x, y, n); break;
+        case CF_MAXPOOL: maxpool_forward(L, x, y, ws->pool_index[l], batch); break;
+        case CF_GAP: gap_forward(L, x, y, batch); break;
+        case CF_FLATTEN: memcpy(y, x, sizeof(float) * n); break;
+        case CF_DENSE: dense_forward(L, ws, x, y, batch); break;
+        case CF_DROPOUT: dropout_forward(L, l, x, y, ws->drop_mask[l], batch, training, seed, image_ids); break;
+        }
+    }
+    return ws->act[m->n_layers];
+}
+
+float *cf_output_grad(cf_workspace *ws, const cf_model *m) {
+    (void)m;
+    return ws->grad_a;
+}
+
+const float *cf_backward(cf_model *m, cf_workspace *ws, int first_layer, int param_grads) {
+    int batch = ws->batch;
+    float *dy = ws->grad_a, *dx = ws->grad_b;
+    for (int l = m->n_layers - 1; l >= first_layer; l--) {
+        const cf_layer *L = &m->layers[l];
+        const float *x = ws->act[l], *y = ws->act[l + 1];
+        float *dxl = l > 0 ? dx : NULL;
+        size_t n = (size_t)batch * cf_shape_size(L->in);
+        switch (L->kind) {
+        case CF_CONV: conv_backward(L, ws, x, dy, dxl, batch, param_grads); break;
+        case CF_BN: bn_backward(L, ws, l, x, dy, dxl, batch, param_grads); break;
+        case CF_DENSE: dense_backward(L, ws, x, dy, dxl, batch, param_grads); break;
+        case CF_RELU:
+            if (dxl) relu_backward(y, dy, dxl, n);
+            break;
+        case CF_MAXPOOL:
+            if (dxl) maxpool_backward(L, dy, ws->pool_index[l], dxl, batch);
+            break;
+        case CF_GAP:
+            if (dxl) gap_backward(L, dy, dxl, batch);
+            break;
+        case CF_FLATTEN:
+            if (dxl) memcpy(dxl, dy, sizeof(float) * n);
+            break;
+        case CF_DROPOUT:
+            if (dxl) {
+                if (ws->training)
+                    for (size_t i = 0; i < n; i++) dxl[i] = dy[i] * ws->drop_mask[l][i];
+                else
+                    memcpy(dxl, dy, sizeof(float) * n);
+            }
+            break;
+        }
+        if (!dxl) return NULL;
+        float *tmp = dy;
+        dy = dx;
+        dx = tmp;
+    }
+    /* Leave the result in grad_a so a further call could continue from here. */
+    if (dy != ws->grad_a) {
+        int l = first_layer;
+        size_t n = (size_t)batch * cf_shape_size(l > 0 ? m->layers[l - 1].out : m->input);
+        memcpy(ws->grad_a, dy, sizeof(float) * n);
+    }
+    return ws->grad_a;
+}
+
+void cf_model_zero_grads(cf_model *m) { memset(m->grads, 0, sizeof(float) * m->n_params); }
+
+/* ---------- loss and probabilities ---------- */
+
+float cf_sigmoid(float x) {
+    return x >= 0.0f ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
+}
+
+float cf_fake_score(const cf_model *m, const float *logits) {
+    return cf_model_outputs(m) == 1 ? logits[0] : logits[1] - logits[0];
+}
+
+float cf_loss(const cf_model *m, const float *logits, const int *labels, int batch, float *dlogits) {
+    int k = cf_model_outputs(m);
+    double total = 0.0;
+    for (int b = 0; b < batch; b++) {
+        const float *z = logits + (size_t)b * k;
+        int y = labels[b];
+        if (k == 1) {
+            /* log(1 + e^-|z|) + max(z, 0) - z*y, stable for any z */
+            total += log1p(exp(-fabs((double)z[0]))) + (z[0] > 0 ? z[0] : 0.0) - (double)z[0] * y;
+            if (dlogits) dlogits[b] = (cf_sigmoid(z[0]) - (float)y) / (float)batch;
+        } else {
+            double zmax = z[0] > z[1] ? z[0] : z[1];
+            double lse = zmax + log(exp(z[0] - zmax) + exp(z[1] - zmax));
+            total += lse - z[y];
+            if (dlogits)
+                for (int j = 0; j < 2; j++)
+                    dlogits[(size_t)b * 2 + j] = (float)(exp(z[j] - lse) - (j == y)) / (float)batch;
+        }
+    }
+    return (float)(total / batch);
+}
+
+/* ---------- reference twins ---------- */
+
+void cf_conv_forward_ref(const cf_layer *L, const float *x, float *y) {
+    int k = L->ksize, pad = L->pad;
+    for (int o = 0; o < L->out.c; o++)
+        for (int oy = 0; oy < L->out.h; oy++)
+            for (int ox = 0; ox < L->out.w; ox++) {
+                double s = L->bias[o];
+                for (int c = 0; c < L->in.c; c++)
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int iy = oy + ky - pad, ix = ox + kx - pad;
+                            if (iy < 0 || iy >= L->in.h || ix < 0 || ix >= L->in.w) continue;
+                            s += (double)L->weight[((o * L->in.c + c) * k + ky) * k + kx] *
+                                 x[((size_t)c * L->in.h + iy) * L->in.w + ix];
+                        }
+                y[((size_t)o * L->out.h + oy) * L->out.w + ox] = (float)s;
+            }
+}
+
+void cf_conv_backward_ref(const cf_layer *L, const float *x, const float *dy, float *dx, float *dw, float *db) {
+    int k = L->ksize, pad = L->pad;
+    memset(dx, 0, sizeof(float) * cf_shape_size(L->in));
+    memset(dw, 0, sizeof(float) * L->n_weight);
+    memset(db, 0, sizeof(float) * L->n_bias);
+    for (int o = 0; o < L->out.c; o++)
+        for (int oy = 0; oy < L->out.h; oy++)
+            for (int ox = 0; ox < L->out.w; ox++) {
+                float g = dy[((size_t)o * L->out.h + oy) * L->out.w + ox];
+                db[o] += g;
+                for (int c = 0; c < L->in.c; c++)
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int iy = oy + ky - pad, ix = ox + kx - pad;
+                            if (iy < 0 || iy >= L->in.h || ix < 0 || ix >= L->in.w) continue;
+                            size_t wi = ((size_t)(o * L->in.c + c) * k + ky) * k + kx;
+                            size_t xi = ((size_t)c * L->in.h + iy) * L->in.w + ix;
+                            dw[wi] += g * x[xi];
+                            dx[xi] += g * L->weight[wi];
+                        }
+            }
+}

@@ -1,0 +1,91 @@
+#define _POSIX_C_SOURCE 200809L
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *n, cf_error *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return cf_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return cf_fail(err, "%s: not a regular file", path);
+    }
+    if ((unsigned long long)st.st_size > max_bytes) {
+        fclose(f);
+        return cf_fail(err, "%s: file is %lld bytes, over the limit of %zu bytes", path, (long long)st.st_size,
+                       max_bytes);
+    }
+    size_t size = (size_t)st.st_size;
+    uint8_t *buf = malloc(size ? size : 1);
+    if (!buf) {
+        fclose(f);
+        return cf_fail(err, "%s: out of memory", path);
+    }
+    size_t got = fread(buf, 1, size, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || got != size) {
+        free(buf);
+        return cf_fail(err, "%s: read error", path);
+    }
+    *out = buf;
+    *n = size;
+    return 0;
+}
+
+int write_file_atomic(const char *path, const void *bytes, size_t n, cf_error *err) {
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof tmp)
+        return cf_fail(err, "%s: path too long", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return cf_fail(err, "%s: cannot create: %s", tmp, strerror(errno));
+    const uint8_t *p = bytes;
+    size_t left = n;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            return cf_fail(err, "%s: write failed: %s", tmp, strerror(e));
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        unlink(tmp);
+        return cf_fail(err, "%s: cannot flush to disk", tmp);
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return cf_fail(err, "%s: cannot rename into place: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int make_parent_dirs(const char *path, cf_error *err) {
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) return cf_fail(err, "%s: path too long", path);
+    strcpy(buf, path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return cf_fail(err, "%s: cannot create: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    return 0;
+}

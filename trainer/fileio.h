@@ -1,0 +1,22 @@
+/* fileio.h - the trainer's file I/O policy: whole-file reads with a size cap, atomic writes. */
+#ifndef CIFAKE_FILEIO_H
+#define CIFAKE_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+/* Reads a whole file (at most max_bytes) into a malloc'ed buffer. */
+int read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *n, cf_error *err);
+
+/* Writes bytes to path atomically: a temporary file beside it, flushed to disk, then renamed over
+ * path, so a reader (or a crash) sees the old file or the new one, never half of one. */
+int write_file_atomic(const char *path, const void *bytes, size_t n, cf_error *err);
+
+int file_exists(const char *path);
+
+/* Makes the parent directories of path (like mkdir -p of its dirname). */
+int make_parent_dirs(const char *path, cf_error *err);
+
+#endif

@@ -1,0 +1,21 @@
+/* infer.h - batched inference over dataset images and metric reporting, shared by the trainer and
+ * cifake-eval. */
+#ifndef CIFAKE_INFER_H
+#define CIFAKE_INFER_H
+
+#include <stdio.h>
+
+#include "dataset.h"
+#include "metrics.h"
+#include "model.h"
+
+/* FAKE scores (cf_fake_score: a logit) for images idx[0..n) of ds, inference mode, in batches. */
+int infer_scores(cf_model *m, const dataset *ds, const int *idx, int n, const float mean[3], const float std[3],
+                 int n_threads, float *scores, cf_error *err);
+
+/* Metrics of scores at temperature T and threshold. */
+void score_metrics(const float *scores, const int *labels, int n, float temperature, float threshold, metrics *out);
+
+void metrics_print(FILE *f, const char *title, const metrics *m, int json);
+
+#endif

@@ -1,0 +1,452 @@
+/* cifake-train - trains a model spec on CIFAKE and writes a weight file.
+ *
+ * Reads the Kaggle layout, carves a seeded validation split out of train (duplicates kept on one
+ * side), trains with augmentation (flip, pad-and-crop), checkpoints every epoch (atomically) and
+ * resumes from a checkpoint, keeps the epoch with the lowest validation loss, fits the calibration
+ * temperature and the decision threshold on validation, folds batch norm into the convolutions and
+ * writes the weight file. The test split is only used to report, at the very end. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dataset.h"
+#include "fileio.h"
+#include "infer.h"
+#include "metrics.h"
+#include "model.h"
+#include "optim.h"
+#include "parallel.h"
+#include "progress.h"
+#include "weights.h"
+
+#define DEFAULT_SPEC "c32,bn,relu,c32,bn,relu,mp,c64,bn,relu,c64,bn,relu,mp,c128,bn,relu,c128,bn,relu,gap,d1"
+
+typedef struct {
+    const char *data, *spec, *out, *resume, *checkpoint;
+    int epochs, batch, threads, val_permille, pad, subset, report_test;
+    uint64_t seed;
+    float lr, weight_decay;
+    optim_kind optim;
+    sched_kind sched;
+    char command[2048];
+} train_config;
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: cifake-train --data DIR [--model SPEC] [--epochs N] [--seed S] [--out FILE] [--resume CKPT]\n"
+            "                    [--checkpoint FILE] [--threads N] [--batch N] [--lr X] [--wd X]\n"
+            "                    [--optim sgd|adam] [--schedule onecycle|cosine|constant] [--val-permille N]\n"
+            "                    [--pad N] [--subset N] [--no-test]\n"
+            "  --data DIR         CIFAKE in the Kaggle layout (DIR/train/REAL, DIR/train/FAKE, DIR/test/...);\n"
+            "                     default: $CIFAKE_DIR\n"
+            "  --model SPEC       layer spec (see src/model.h); default:\n"
+            "                     " DEFAULT_SPEC "\n"
+            "  --epochs N         default 20;  --seed S  default 1;  --threads N  default 2;  --batch N  default 128\n"
+            "  --out FILE         weight file to write (default weights/cifake.bin)\n"
+            "  --checkpoint FILE  written after every epoch (default OUT.ckpt); --resume CKPT continues from one\n"
+            "  --lr X             peak learning rate (default 0.1 for sgd, 0.001 for adam); --wd X weight decay (5e-4)\n"
+            "  --val-permille N   share of train held out for validation, in 1/1000 (default 50)\n"
+            "  --pad N            random translation of up to N pixels (default 4; 0 disables), plus random flips\n"
+            "  --subset N         use only N training images (quick runs; 0 = all)\n"
+            "  --no-test          do not evaluate on the test split at the end\n");
+}
+
+static int parse_args(int argc, char **argv, train_config *c) {
+    memset(c, 0, sizeof *c);
+    c->data = getenv("CIFAKE_DIR");
+    c->spec = DEFAULT_SPEC;
+    c->out = "weights/cifake.bin";
+    c->epochs = 20;
+    c->batch = 128;
+    c->threads = 2;
+    c->seed = 1;
+    c->lr = -1;
+    c->weight_decay = 5e-4f;
+    c->val_permille = 50;
+    c->pad = 4;
+    c->report_test = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 1;
+        if (!strcmp(a, "--no-test")) c->report_test = 0, takes = 0;
+        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 1;
+        else if (!v) return fprintf(stderr, "cifake-train: %s needs a value\n", a), 2;
+        else if (!strcmp(a, "--data")) c->data = v;
+        else if (!strcmp(a, "--model")) c->spec = v;
+        else if (!strcmp(a, "--out")) c->out = v;
+        else if (!strcmp(a, "--resume")) c->resume = v;
+        else if (!strcmp(a, "--checkpoint")) c->checkpoint = v;
+        else if (!strcmp(a, "--epochs")) c->epochs = atoi(v);
+        else if (!strcmp(a, "--batch")) c->batch = atoi(v);
+        else if (!strcmp(a, "--threads")) c->threads = atoi(v);
+        else if (!strcmp(a, "--seed")) c->seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--lr")) c->lr = strtof(v, NULL);
+        else if (!strcmp(a, "--wd")) c->weight_decay = strtof(v, NULL);
+        else if (!strcmp(a, "--val-permille")) c->val_permille = atoi(v);
+        else if (!strcmp(a, "--pad")) c->pad = atoi(v);
+        else if (!strcmp(a, "--subset")) c->subset = atoi(v);
+        else if (!strcmp(a, "--optim") && (!strcmp(v, "sgd") || !strcmp(v, "adam"))) c->optim = !strcmp(v, "adam") ? OPT_ADAM : OPT_SGD;
+        else if (!strcmp(a, "--schedule") && !strcmp(v, "onecycle")) c->sched = SCHED_ONECYCLE;
+        else if (!strcmp(a, "--schedule") && !strcmp(v, "cosine")) c->sched = SCHED_COSINE;
+        else if (!strcmp(a, "--schedule") && !strcmp(v, "constant")) c->sched = SCHED_CONSTANT;
+        else return fprintf(stderr, "cifake-train: unknown option or value: %s %s\n", a, v), usage(stderr), 2;
+        i += takes;
+    }
+    if (!c->data) return fprintf(stderr, "cifake-train: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
+    if (c->epochs < 1 || c->batch < 2 || c->threads < 1 || c->val_permille < 1 || c->val_permille > 500 ||
+        c->pad < 0 || c->pad > 16 || c->subset < 0)
+        return fprintf(stderr, "cifake-train: an option is out of range (epochs >= 1, batch >= 2, threads >= 1, "
+                               "1 <= val-permille <= 500, 0 <= pad <= 16)\n"), 2;
+    if (c->lr < 0) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f;
+    size_t used = 0;
+    for (int i = 0; i < argc && used + 2 < sizeof c->command; i++)
+        used += (size_t)snprintf(c->command + used, sizeof c->command - used, "%s%s", i ? " " : "", argv[i]);
+    return 0;
+}
+
+/* Everything a run carries from epoch to epoch; saved in the checkpoint. */
+typedef struct {
+    cf_model model, best;
+    optimizer opt;
+    int epoch;         /* completed epochs */
+    int best_epoch;    /* 1-based; 0 = none yet */
+    double best_val_loss, train_seconds;
+} run_state;
+
+static void iso_date(char *buf, size_t n) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int save_checkpoint(const train_config *c, const char *path, run_state *s, const float mean[3],
+                           const float std[3], cf_error *err) {
+    cf_meta meta = {0};
+    cf_extras ex = {0};
+    int rc = cf_meta_set(&meta, "spec", c->spec, err) || cf_meta_setf(&meta, "input", err, "3x32x32") ||
+             cf_meta_setf(&meta, "mean", err, "%.9g,%.9g,%.9g", mean[0], mean[1], mean[2]) ||
+             cf_meta_setf(&meta, "std", err, "%.9g,%.9g,%.9g", std[0], std[1], std[2]) ||
+             cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
+             cf_meta_setf(&meta, "epoch", err, "%d", s->epoch) ||
+             cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
+             cf_meta_setf(&meta, "best_val_loss", err, "%.17g", s->best_val_loss) ||
+             cf_meta_setf(&meta, "train_seconds", err, "%.3f", s->train_seconds) ||
+             cf_meta_setf(&meta, "step", err, "%lld", s->opt.step);
+    ex.n = 4;
+    ex.t[0] = (cf_tensor){"opt.m1", s->opt.m1, s->opt.n};
+    ex.t[1] = (cf_tensor){"opt.m2", s->opt.m2, s->opt.n};
+    ex.t[2] = (cf_tensor){"best.params", s->best.params, s->best.n_params};
+    ex.t[3] = (cf_tensor){"best.buffers", s->best.buffers, s->best.n_buffers};
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    if (!rc) rc = cf_weights_write(&s->model, &meta, &ex, &bytes, &n, err);
+    if (!rc) rc = write_file_atomic(path, bytes, n, err);
+    free(bytes);
+    cf_meta_free(&meta);
+    return rc;
+}
+
+static int copy_extra(const cf_extras *ex, const char *name, float *dst, size_t n, cf_error *err) {
+    for (int i = 0; i < ex->n; i++)
+        if (!strcmp(ex->t[i].name, name)) {
+            if (ex->t[i].n != n) return cf_fail(err, "checkpoint tensor %s has %zu values, expected %zu", name, ex->t[i].n, n);
+            memcpy(dst, ex->t[i].data, sizeof(float) * n);
+            return 0;
+        }
+    return cf_fail(err, "checkpoint has no tensor %s", name);
+}
+
+static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
+    uint8_t *bytes;
+    size_t n;
+    if (read_file(c->resume, (size_t)1 << 30, &bytes, &n, err)) return -1;
+    cf_model m;
+    cf_meta meta;
+    cf_extras ex;
+    int rc = cf_weights_read(bytes, n, &m, &meta, &ex, err);
+    free(bytes);
+    if (rc) {
+        cf_error_prefix(err, "%s", c->resume);
+        return -1;
+    }
+    const char *seed = cf_meta_get(&meta, "seed"), *epoch = cf_meta_get(&meta, "epoch");
+    if (strcmp(m.spec, c->spec) || !seed || strtoull(seed, NULL, 10) != c->seed || !epoch)
+        rc = cf_fail(err, "%s: checkpoint was made with another model spec or seed (spec '%s', seed %s)", c->resume,
+                     m.spec, seed ? seed : "?");
+    if (!rc) {
+        memcpy(s->model.params, m.params, sizeof(float) * m.n_params);
+        memcpy(s->model.buffers, m.buffers, sizeof(float) * m.n_buffers);
+        rc = copy_extra(&ex, "opt.m1", s->opt.m1, s->opt.n, err) || copy_extra(&ex, "opt.m2", s->opt.m2, s->opt.n, err) ||
+             copy_extra(&ex, "best.params", s->best.params, s->best.n_params, err) ||
+             copy_extra(&ex, "best.buffers", s->best.buffers, s->best.n_buffers, err);
+    }
+    if (!rc) {
+        s->epoch = atoi(epoch);
+        s->best_epoch = atoi(cf_meta_get(&meta, "best_epoch") ? cf_meta_get(&meta, "best_epoch") : "0");
+        s->best_val_loss = strtod(cf_meta_get(&meta, "best_val_loss") ? cf_meta_get(&meta, "best_val_loss") : "1e300", NULL);
+        s->train_seconds = strtod(cf_meta_get(&meta, "train_seconds") ? cf_meta_get(&meta, "train_seconds") : "0", NULL);
+        s->opt.step = strtoll(cf_meta_get(&meta, "step") ? cf_meta_get(&meta, "step") : "0", NULL, 10);
+    }
+    cf_model_free(&m);
+    cf_meta_free(&meta);
+    cf_extras_free(&ex);
+    return rc;
+}
+
+typedef struct {
+    const dataset *train;
+    const int *idx;
+    int n;
+    float mean[3], std[3];
+} train_data;
+
+/* One epoch of training over a seeded shuffle; returns the mean training loss. */
+static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws, const train_data *d, float *input,
+                          int *labels, uint64_t *ids, long long total_steps) {
+    int epoch = s->epoch, steps = d->n / c->batch;
+    int *order = malloc(sizeof(int) * d->n);
+    memcpy(order, d->idx, sizeof(int) * d->n);
+    cf_rng shuffle = cf_rng_make(c->seed, 0x5417u, (uint64_t)epoch);
+    for (int i = d->n - 1; i > 0; i--) {
+        int j = (int)cf_rng_below(&shuffle, (uint32_t)i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    char label[64], extra[96];
+    snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, c->epochs);
+    progress bar;
+    progress_start(&bar, label, (long long)steps * c->batch);
+    double loss_sum = 0.0;
+    float lr = 0;
+    for (int step = 0; step < steps; step++) {
+        const int *batch_idx = order + (size_t)step * c->batch;
+        CF_PARALLEL_FOR(c->threads)
+        for (int i = 0; i < c->batch; i++) {
+            cf_rng rng = cf_rng_make(c->seed, ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i], 0xA06u);
+            dataset_prepare(d->train, batch_idx[i], d->mean, d->std, 1, c->pad, &rng, input + (size_t)i * DS_PIXELS);
+            labels[i] = d->train->labels[batch_idx[i]];
+            ids[i] = ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i];
+        }
+        const float *logits = cf_forward(&s->model, ws, input, c->batch, 1, c->seed, ids);
+        float loss = cf_loss(&s->model, logits, labels, c->batch, cf_output_grad(ws, &s->model));
+        cf_model_zero_grads(&s->model);
+        cf_backward(&s->model, ws, 0, 1);
+        lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
+        optim_step(&s->opt, &s->model, lr);
+        loss_sum += loss;
+        snprintf(extra, sizeof extra, "loss %.4f lr %.4f", loss_sum / (step + 1), lr);
+        progress_update(&bar, c->batch, extra);
+    }
+    progress_finish(&bar, extra);
+    free(order);
+    return steps ? loss_sum / steps : 0.0;
+}
+
+static int labels_of(const dataset *ds, const int *idx, int n, int **out) {
+    *out = malloc(sizeof(int) * (n + 1));
+    if (!*out) return -1;
+    for (int i = 0; i < n; i++) (*out)[i] = ds->labels[idx[i]];
+    return 0;
+}
+
+/* Writes the final weight file: best epoch, BN folded, calibration and provenance in the metadata. */
+static int write_weights(const train_config *c, run_state *s, const train_data *d, const int *val_idx, int n_val,
+                         const dataset *test, cf_error *err) {
+    cf_model folded;
+    if (cf_model_fold_bn(&s->best, &folded, err)) return -1;
+    float *scores = malloc(sizeof(float) * (n_val + 1));
+    int *val_labels = NULL;
+    if (!scores || labels_of(d->train, val_idx, n_val, &val_labels)) {
+        free(scores);
+        cf_model_free(&folded);
+        return cf_fail(err, "out of memory");
+    }
+    int rc = infer_scores(&folded, d->train, val_idx, n_val, d->mean, d->std, c->threads, scores, err);
+    float temperature = 1.0f, threshold = 0.5f;
+    metrics val = {0}, tst = {0};
+    if (!rc) {
+        temperature = fit_temperature(scores, val_labels, n_val);
+        float *p = malloc(sizeof(float) * (n_val + 1));
+        for (int i = 0; p && i < n_val; i++) p[i] = cf_sigmoid(scores[i] / temperature);
+        if (p) threshold = pick_threshold(p, val_labels, n_val);
+        free(p);
+        score_metrics(scores, val_labels, n_val, temperature, threshold, &val);
+        fprintf(stderr, "calibration on validation: temperature %.4f, threshold %.4f\n", temperature, threshold);
+        metrics_print(stderr, "validation (best epoch)", &val, 0);
+    }
+    if (!rc && test) {
+        int *all = malloc(sizeof(int) * test->n);
+        float *ts = malloc(sizeof(float) * test->n);
+        if (!all || !ts) rc = cf_fail(err, "out of memory");
+        for (int i = 0; !rc && i < test->n; i++) all[i] = i;
+        if (!rc) rc = infer_scores(&folded, test, all, test->n, d->mean, d->std, c->threads, ts, err);
+        if (!rc) {
+            score_metrics(ts, test->labels, test->n, temperature, threshold, &tst);
+            metrics_print(stderr, "test", &tst, 0);
+        }
+        free(all);
+        free(ts);
+    }
+    cf_meta meta = {0};
+    char date[32];
+    iso_date(date, sizeof date);
+    if (!rc)
+        rc = cf_meta_set(&meta, "spec", folded.spec, err) || cf_meta_set(&meta, "input", "3x32x32", err) ||
+             cf_meta_setf(&meta, "mean", err, "%.9g,%.9g,%.9g", d->mean[0], d->mean[1], d->mean[2]) ||
+             cf_meta_setf(&meta, "std", err, "%.9g,%.9g,%.9g", d->std[0], d->std[1], d->std[2]) ||
+             cf_meta_set(&meta, "classes", "REAL,FAKE", err) ||
+             cf_meta_setf(&meta, "threshold", err, "%.9g", threshold) ||
+             cf_meta_setf(&meta, "temperature", err, "%.9g", temperature) ||
+             cf_meta_set(&meta, "train_spec", c->spec, err) ||
+             cf_meta_setf(&meta, "data", err, "CIFAKE train split (%d training, %d validation images)", d->n, n_val) ||
+             cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
+             cf_meta_setf(&meta, "val_permille", err, "%d", c->val_permille) ||
+             cf_meta_setf(&meta, "threads", err, "%d", c->threads) || cf_meta_set(&meta, "command", c->command, err) ||
+             cf_meta_set(&meta, "date", date, err) ||
+             cf_meta_setf(&meta, "epochs", err, "%d", c->epochs) ||
+             cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
+             cf_meta_setf(&meta, "train_seconds", err, "%.0f", s->train_seconds) ||
+             cf_meta_setf(&meta, "params", err, "%zu", folded.n_params) ||
+             cf_meta_setf(&meta, "val_accuracy", err, "%.4f", val.accuracy) ||
+             cf_meta_setf(&meta, "val_auroc", err, "%.5f", val.auroc);
+    if (!rc && test)
+        rc = cf_meta_setf(&meta, "test_accuracy", err, "%.4f", tst.accuracy) ||
+             cf_meta_setf(&meta, "test_auroc", err, "%.5f", tst.auroc) ||
+             cf_meta_setf(&meta, "test_f1", err, "%.4f", tst.f1) || cf_meta_setf(&meta, "test_n", err, "%d", tst.n);
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    if (!rc) rc = cf_weights_write(&folded, &meta, NULL, &bytes, &n, err);
+    if (!rc) rc = make_parent_dirs(c->out, err) || write_file_atomic(c->out, bytes, n, err);
+    if (!rc) fprintf(stderr, "wrote %s (%zu bytes, %zu parameters)\n", c->out, n, folded.n_params);
+    free(bytes);
+    free(scores);
+    free(val_labels);
+    cf_meta_free(&meta);
+    cf_model_free(&folded);
+    return rc;
+}
+
+static int validate(const train_config *c, run_state *s, const train_data *d, const int *val_idx, int n_val,
+                    double *val_loss, metrics *val, cf_error *err) {
+    float *scores = malloc(sizeof(float) * (n_val + 1));
+    int *labels = NULL;
+    if (!scores || labels_of(d->train, val_idx, n_val, &labels)) {
+        free(scores);
+        return cf_fail(err, "out of memory");
+    }
+    int rc = infer_scores(&s->model, d->train, val_idx, n_val, d->mean, d->std, c->threads, scores, err);
+    if (!rc) {
+        score_metrics(scores, labels, n_val, 1.0f, 0.5f, val);
+        *val_loss = val->loss;
+    }
+    free(scores);
+    free(labels);
+    return rc;
+}
+
+static int run(train_config *c, cf_error *err) {
+    dataset train = {0}, test = {0};
+    int *train_idx = NULL, *val_idx = NULL, n_train = 0, n_val = 0, rc = -1;
+    run_state s = {0};
+    cf_workspace ws = {0};
+    float *input = NULL;
+    int *labels = NULL;
+    uint64_t *ids = NULL;
+    double t0 = now_seconds();
+    fprintf(stderr, "loading %s/train ...\n", c->data);
+    if (dataset_load(&train, c->data, "train", c->threads, err)) goto done;
+    if (c->report_test) {
+        fprintf(stderr, "loading %s/test ...\n", c->data);
+        if (dataset_load(&test, c->data, "test", c->threads, err)) goto done;
+    }
+    if (dataset_split(&train, c->seed, c->val_permille, &train_idx, &n_train, &val_idx, &n_val, err)) goto done;
+    if (c->subset > 0 && c->subset < n_train) { /* a seeded subset, for quick runs */
+        cf_rng rng = cf_rng_make(c->seed, 0x5B5Eu, 0);
+        for (int i = n_train - 1; i > 0; i--) {
+            int j = (int)cf_rng_below(&rng, (uint32_t)i + 1), t = train_idx[i];
+            train_idx[i] = train_idx[j];
+            train_idx[j] = t;
+        }
+        n_train = c->subset;
+    }
+    if (n_train < c->batch) {
+        cf_fail(err, "only %d training images, fewer than one batch of %d", n_train, c->batch);
+        goto done;
+    }
+    fprintf(stderr, "loaded in %.1f s: %d train, %d validation, %d test images\n", now_seconds() - t0, n_train, n_val, test.n);
+    train_data d = {&train, train_idx, n_train, {0}, {0}};
+    dataset_channel_stats(&train, train_idx, n_train, d.mean, d.std);
+    if (cf_model_build(&s.model, c->spec, (cf_shape){3, 32, 32}, err) ||
+        cf_model_build(&s.best, c->spec, (cf_shape){3, 32, 32}, err) ||
+        optim_init(&s.opt, &s.model, c->optim, c->weight_decay, err) ||
+        cf_workspace_init(&ws, &s.model, c->batch, c->threads, err))
+        goto done;
+    cf_model_init_params(&s.model, c->seed);
+    s.best_val_loss = 1e300;
+    if (c->resume) {
+        if (load_checkpoint(c, &s, err)) goto done;
+        fprintf(stderr, "resumed from %s after epoch %d\n", c->resume, s.epoch);
+    }
+    fprintf(stderr, "model %s: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec, s.model.n_params,
+            c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov", c->lr, c->weight_decay);
+    input = malloc(sizeof(float) * DS_PIXELS * c->batch);
+    labels = malloc(sizeof(int) * c->batch);
+    ids = malloc(sizeof(uint64_t) * c->batch);
+    if (!input || !labels || !ids) {
+        cf_fail(err, "out of memory");
+        goto done;
+    }
+    char ckpt[4096];
+    snprintf(ckpt, sizeof ckpt, "%s", c->checkpoint ? c->checkpoint : c->out);
+    if (!c->checkpoint) strncat(ckpt, ".ckpt", sizeof ckpt - strlen(ckpt) - 1);
+    if (make_parent_dirs(ckpt, err)) goto done;
+    long long total_steps = (long long)c->epochs * (n_train / c->batch);
+    while (s.epoch < c->epochs) {
+        double e0 = now_seconds();
+        double train_loss = train_epoch(c, &s, &ws, &d, input, labels, ids, total_steps);
+        double val_loss = 0.0;
+        metrics val;
+        if (validate(c, &s, &d, val_idx, n_val, &val_loss, &val, err)) goto done;
+        s.epoch++;
+        if (val_loss < s.best_val_loss) {
+            s.best_val_loss = val_loss;
+            s.best_epoch = s.epoch;
+            memcpy(s.best.params, s.model.params, sizeof(float) * s.model.n_params);
+            memcpy(s.best.buffers, s.model.buffers, sizeof(float) * s.model.n_buffers);
+        }
+        s.train_seconds += now_seconds() - e0;
+        fprintf(stderr, "epoch %d: train loss %.4f, val loss %.4f, val acc %.4f, val auroc %.5f%s (%.0f s total)\n",
+                s.epoch, train_loss, val_loss, val.accuracy, val.auroc, s.best_epoch == s.epoch ? " *best*" : "",
+                s.train_seconds);
+        if (save_checkpoint(c, ckpt, &s, d.mean, d.std, err)) goto done;
+    }
+    rc = write_weights(c, &s, &d, val_idx, n_val, c->report_test ? &test : NULL, err);
+done:
+    free(input);
+    free(labels);
+    free(ids);
+    free(train_idx);
+    free(val_idx);
+    cf_workspace_free(&ws);
+    optim_free(&s.opt);
+    cf_model_free(&s.model);
+    cf_model_free(&s.best);
+    dataset_free(&train);
+    dataset_free(&test);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    train_config c;
+    int status = parse_args(argc, argv, &c);
+    if (status) return status == 1 ? 0 : status;
+    cf_error err;
+    if (run(&c, &err)) {
+        fprintf(stderr, "cifake-train: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
