@@ -9,8 +9,8 @@ CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer $(STB_INC)
 LDLIBS   := -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-CORE_SRC := src/common.c src/gemm.c src/layers.c src/model.c src/weights.c src/image.c src/stb_impl.c src/api.c
-TOOL_SRC := trainer/fileio.c trainer/dataset.c trainer/metrics.c trainer/optim.c trainer/progress.c trainer/infer.c
+CORE_SRC := src/common.c src/gemm.c src/layers.c src/model.c src/weights.c src/image.c src/stb_impl.c src/api.c src/gradcam.c
+TOOL_SRC := trainer/fileio.c trainer/dataset.c trainer/metrics.c trainer/optim.c trainer/progress.c trainer/infer.c trainer/png.c
 HEADERS  := $(wildcard src/*.h trainer/*.h)
 TEST_SRC := $(wildcard tests/c/*.c)
 
@@ -61,3 +61,6 @@ test: deps data
 
 clean:
 	rm -rf $(BUILD)
+
+# WebAssembly module, web page, Node and browser tests (rules in emscripten/wasm.mk)
+-include emscripten/wasm.mk

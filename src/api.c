@@ -11,7 +11,15 @@ struct cifake_detector {
     cf_workspace ws; /* batch 1, one thread */
     float input[3 * CF_MODEL_SIDE * CF_MODEL_SIDE];
     uint8_t rgb[3 * CF_MODEL_SIDE * CF_MODEL_SIDE];
+    int has_forward;  /* ws holds the forward pass of the last classified image */
+    int last_label;   /* its predicted class */
+    cf_image shown;   /* the last image's centre square, at most CF_KEEP_SIDE pixels wide, for rendering */
 };
+
+/* Rendering needs the image the user sees, not the 32x32 the model sees; keeping its centre square
+ * at a bounded size keeps memory flat whatever the input size. */
+#define CF_KEEP_SIDE 1024
+#define CF_RENDER_MAX_SIDE 2048
 
 int cifake_open(const uint8_t *weights, size_t n, cifake_detector **out, cf_error *err) {
     *out = NULL;
@@ -39,6 +47,7 @@ int cifake_open(const uint8_t *weights, size_t n, cifake_detector **out, cf_erro
 
 void cifake_close(cifake_detector *d) {
     if (!d) return;
+    cf_image_free(&d->shown);
     cf_workspace_free(&d->ws);
     cf_model_free(&d->model);
     cf_meta_free(&d->meta);
@@ -53,21 +62,87 @@ void cifake_normalise(const float mean[3], const float std[3], const uint8_t *rg
     }
 }
 
-void cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res) {
-    cifake_normalise(d->params.mean, d->params.std, rgb, d->input);
+/* Runs the model on d->rgb (already the 32x32 model input). */
+static void classify_prepared(cifake_detector *d, cifake_result *res) {
+    cifake_normalise(d->params.mean, d->params.std, d->rgb, d->input);
     const float *logits = cf_forward(&d->model, &d->ws, d->input, 1, 0, 0, NULL);
     res->score = cf_fake_score(&d->model, logits);
     res->p_fake = cf_sigmoid(res->score / d->params.temperature);
     res->label = res->p_fake >= d->params.threshold;
+    d->has_forward = 1;
+    d->last_label = res->label;
+}
+
+static int keep_shown(cifake_detector *d, const cf_image *img, cf_error *err);
+
+int cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res, cf_error *err) {
+    memset(res, 0, sizeof *res);
+    d->has_forward = 0;
+    memcpy(d->rgb, rgb, sizeof d->rgb);
+    cf_image img = {CF_MODEL_SIDE, CF_MODEL_SIDE, d->rgb};
+    if (keep_shown(d, &img, err)) return -1;
+    classify_prepared(d, res);
+    res->width = res->height = CF_MODEL_SIDE;
+    return 0;
+}
+
+/* Keeps the centre square of img (resized to at most CF_KEEP_SIDE) for cifake_render. */
+static int keep_shown(cifake_detector *d, const cf_image *img, cf_error *err) {
+    int x0, y0, side;
+    cf_image_center_square(img->width, img->height, &x0, &y0, &side);
+    int keep = side < CF_KEEP_SIDE ? side : CF_KEEP_SIDE;
+    cf_image_free(&d->shown);
+    d->shown.rgb = malloc((size_t)keep * keep * 3);
+    if (!d->shown.rgb) return cf_fail(err, "out of memory");
+    d->shown.width = d->shown.height = keep;
+    cf_image_resize_square(img, keep, d->shown.rgb);
+    return 0;
 }
 
 int cifake_classify(cifake_detector *d, const uint8_t *image, size_t n, cifake_result *res, cf_error *err) {
     memset(res, 0, sizeof *res);
-    if (cf_image_load_model_input(image, n, d->rgb, &res->width, &res->height, err)) return -1;
-    int w = res->width, h = res->height;
-    cifake_classify_rgb32(d, d->rgb, res);
-    res->width = w;
-    res->height = h;
+    d->has_forward = 0;
+    cf_image img;
+    if (cf_image_decode(image, n, &img, err)) return -1;
+    cf_image_resize_square(&img, CF_MODEL_SIDE, d->rgb);
+    int rc = keep_shown(d, &img, err);
+    res->width = img.width;
+    res->height = img.height;
+    cf_image_free(&img);
+    if (rc) return -1;
+    classify_prepared(d, res);
+    return 0;
+}
+
+int cifake_explain(cifake_detector *d, cf_cam_method method, int target, int conv_layer, float *cam32, cf_error *err) {
+    if (!d->has_forward) return cf_fail(err, "no classified image to explain (classify one first)");
+    int feature, fh, fw;
+    float map[CF_MODEL_SIDE * CF_MODEL_SIDE];
+    if (cf_cam_feature_layer(&d->model, conv_layer, &feature, err)) return -1;
+    if (d->model.layers[feature].out.h * d->model.layers[feature].out.w > CF_MODEL_SIDE * CF_MODEL_SIDE)
+        return cf_fail(err, "CAM layer is larger than the input");
+    if (target < 0) target = d->last_label;
+    if (cf_gradcam(&d->model, &d->ws, feature, target, method, map, &fh, &fw, err)) return -1;
+    cf_resize_bilinear(map, fh, fw, cam32, CF_MODEL_SIDE, CF_MODEL_SIDE);
+    return 0;
+}
+
+int cifake_render(cifake_detector *d, const float *cam32, int side, cf_colormap cmap, float alpha, uint8_t *rgba,
+                  cf_error *err) {
+    if (!d->shown.rgb) return cf_fail(err, "no classified image to draw on (classify one first)");
+    if (side < 1 || side > CF_RENDER_MAX_SIDE) return cf_fail(err, "overlay size %d outside 1..%d", side, CF_RENDER_MAX_SIDE);
+    uint8_t *rgb = malloc((size_t)side * side * 3);
+    float *map = malloc(sizeof(float) * side * side);
+    if (!rgb || !map) {
+        free(rgb);
+        free(map);
+        return cf_fail(err, "out of memory");
+    }
+    cf_image_resize_square(&d->shown, side, rgb);
+    cf_resize_bilinear(cam32, CF_MODEL_SIDE, CF_MODEL_SIDE, map, side, side);
+    cf_cam_blend(map, rgb, side, side, cmap, alpha, rgba);
+    free(rgb);
+    free(map);
     return 0;
 }
 

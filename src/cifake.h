@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "gradcam.h"
 #include "model.h"
 #include "weights.h"
 
@@ -35,7 +36,18 @@ void cifake_close(cifake_detector *d);
 int cifake_classify(cifake_detector *d, const uint8_t *image, size_t n, cifake_result *res, cf_error *err);
 
 /* Classifies an already-prepared 32x32 RGB image (HWC bytes). */
-void cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res);
+int cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res, cf_error *err);
+
+/* Class activation map of the last classified image, for class target (0 REAL, 1 FAKE, -1 the
+ * predicted class), at the model's input resolution: 32 x 32 floats in [0, 1] into cam32. Costs one
+ * backward pass through the layers after the CAM layer. conv_layer: -1 for the last convolution. */
+int cifake_explain(cifake_detector *d, cf_cam_method method, int target, int conv_layer, float *cam32, cf_error *err);
+
+/* Draws cam32 (from cifake_explain) over the last classified image: the image's centre square (the
+ * part the model saw) resized to side x side, the map upsampled bilinearly to the same size, colour
+ * mapped and alpha-blended. rgba receives side*side*4 bytes. side in [1, 2048]. */
+int cifake_render(cifake_detector *d, const float *cam32, int side, cf_colormap cmap, float alpha, uint8_t *rgba,
+                  cf_error *err);
 
 const cf_meta *cifake_meta(const cifake_detector *d);
 const cf_infer_params *cifake_params(const cifake_detector *d);

@@ -25,7 +25,7 @@
 #define CF_WEIGHTS_MAGIC "CIFAKEWT"
 #define CF_WEIGHTS_VERSION 1u
 #define CF_META_MAX 64
-#define CF_EXTRA_MAX 8
+#define CF_EXTRA_MAX 16
 
 typedef struct {
     int n;

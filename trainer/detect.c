@@ -2,7 +2,9 @@
  *
  * Prints PATH<TAB>REAL|FAKE<TAB>p_fake per image (or a JSON array with --json). A file that cannot be
  * read or decoded gets an error naming it on stderr (and an "error" entry in JSON); the others are
- * still processed. Exit status: 0 all classified, 1 some file failed, 2 usage error. */
+ * still processed. With --cam DIR it also writes, per image, DIR/<name>.cam.png: the Grad-CAM heatmap
+ * of the predicted class blended over the part of the image the model saw. Exit status: 0 all
+ * classified, 1 some file failed, 2 usage error. */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
 #include <stdio.h>
@@ -14,12 +16,18 @@
 #include "fileio.h"
 #include "image.h"
 #include "json.h"
+#include "png.h"
 
 static void usage(FILE *f) {
     fprintf(f, "usage: cifake-detect [--weights FILE] [--json] IMAGE...\n"
                "  Classifies each IMAGE (JPEG, PNG, BMP, GIF) as REAL or FAKE; prints PATH<TAB>LABEL<TAB>p_fake.\n"
                "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build)\n"
                "  --json          one JSON array instead of lines\n"
+               "  --cam DIR       also write DIR/<image name>.cam.png, the heatmap of the evidence for the verdict\n"
+               "  --cam-method M  gradcam (default) or gradcampp\n"
+               "  --colormap C    turbo (default), jet or viridis\n"
+               "  --alpha A       heatmap opacity in [0, 1] (default 0.5)\n"
+               "  --cam-size N    side of the PNG in pixels (default 256)\n"
                "  The verdict is a probability from a small model trained on CIFAKE (Stable Diffusion 1.4 fakes\n"
                "  versus CIFAR-10 photos, judged at 32x32 pixels): evidence, not proof.\n");
 }
@@ -42,22 +50,73 @@ static const char *default_weights(char *buf, size_t n) {
     return "weights/cifake.bin";
 }
 
-static int classify_file(cifake_detector *d, const char *path, cifake_result *r, cf_error *err) {
+typedef struct {
+    const char *dir;
+    cf_cam_method method;
+    cf_colormap colormap;
+    float alpha;
+    int side;
+} cam_options;
+
+/* DIR/<base name of path>.cam.png */
+static void cam_path(const cam_options *cam, const char *path, char *out, size_t n) {
+    const char *base = strrchr(path, '/');
+    snprintf(out, n, "%s/%s.cam.png", cam->dir, base ? base + 1 : path);
+}
+
+static int write_cam(cifake_detector *d, const cam_options *cam, const char *path, char *written, size_t n,
+                     cf_error *err) {
+    float map[CF_MODEL_SIDE * CF_MODEL_SIDE];
+    uint8_t *rgba = malloc((size_t)cam->side * cam->side * 4);
+    if (!rgba) return cf_fail(err, "out of memory");
+    cam_path(cam, path, written, n);
+    int rc = cifake_explain(d, cam->method, -1, -1, map, err) ||
+             cifake_render(d, map, cam->side, cam->colormap, cam->alpha, rgba, err) ||
+             png_write_rgba(written, rgba, cam->side, cam->side, err);
+    free(rgba);
+    return rc ? -1 : 0;
+}
+
+static int classify_file(cifake_detector *d, const cam_options *cam, const char *path, cifake_result *r, char *cam_file,
+                         size_t cam_file_n, cf_error *err) {
     uint8_t *bytes;
     size_t n;
     if (read_file(path, CF_IMAGE_MAX_BYTES, &bytes, &n, err)) return -1;
     int rc = cifake_classify(d, bytes, n, r, err);
     free(bytes);
+    if (!rc && cam->dir) rc = write_cam(d, cam, path, cam_file, cam_file_n, err);
     if (rc) cf_error_prefix(err, "%s", path);
     return rc;
+}
+
+static int parse_cam_option(const char *a, const char *v, cam_options *cam) {
+    char *end;
+    if (!strcmp(a, "--cam")) cam->dir = v;
+    else if (!strcmp(a, "--cam-method")) return cf_cam_method_parse(v, &cam->method);
+    else if (!strcmp(a, "--colormap")) return cf_colormap_parse(v, &cam->colormap);
+    else if (!strcmp(a, "--alpha")) {
+        cam->alpha = strtof(v, &end);
+        return *end || !(cam->alpha >= 0.0f && cam->alpha <= 1.0f) ? -1 : 0;
+    } else if (!strcmp(a, "--cam-size")) {
+        cam->side = (int)strtol(v, &end, 10);
+        return *end || cam->side < 8 || cam->side > 2048 ? -1 : 0;
+    } else return 1; /* not a CAM option */
+    return 0;
 }
 
 int main(int argc, char **argv) {
     const char *weights = NULL;
     int json = 0, first = 0;
     char buf[PATH_MAX + 64];
+    cam_options cam = {NULL, CF_CAM_GRADCAM, CF_COLORMAP_TURBO, 0.5f, 256};
     for (int i = 1; i < argc && !first; i++) {
-        if (!strcmp(argv[i], "--json")) json = 1;
+        int cam_rc = i + 1 < argc ? parse_cam_option(argv[i], argv[i + 1], &cam) : 1;
+        if (cam_rc < 0) {
+            fprintf(stderr, "cifake-detect: bad value for %s: %s\n", argv[i], argv[i + 1]);
+            return usage(stderr), 2;
+        }
+        if (cam_rc == 0) i++;
+        else if (!strcmp(argv[i], "--json")) json = 1;
         else if (!strcmp(argv[i], "--weights") && i + 1 < argc) weights = argv[++i];
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
         else if (!strcmp(argv[i], "--")) first = i + 1;
@@ -72,6 +131,10 @@ int main(int argc, char **argv) {
     }
     if (!weights) weights = default_weights(buf, sizeof buf);
     cf_error err;
+    if (cam.dir && make_dirs(cam.dir, &err)) {
+        fprintf(stderr, "cifake-detect: %s\n", err.msg);
+        return 1;
+    }
     uint8_t *wbytes;
     size_t wn;
     cifake_detector *d = NULL;
@@ -89,7 +152,8 @@ int main(int argc, char **argv) {
     if (json) printf("[");
     for (int i = first; i < argc; i++) {
         cifake_result r;
-        int ok = classify_file(d, argv[i], &r, &err) == 0;
+        char cam_file[PATH_MAX + 64] = "";
+        int ok = classify_file(d, &cam, argv[i], &r, cam_file, sizeof cam_file, &err) == 0;
         if (!ok) {
             failed++;
             fprintf(stderr, "cifake-detect: %s\n", err.msg);
@@ -98,8 +162,15 @@ int main(int argc, char **argv) {
             printf("%s\n  {\"path\": ", i > first ? "," : "");
             json_write_string(stdout, argv[i]);
             if (ok)
-                printf(", \"label\": \"%s\", \"p_fake\": %.4f, \"width\": %d, \"height\": %d}", r.label ? "FAKE" : "REAL",
+            {
+                printf(", \"label\": \"%s\", \"p_fake\": %.4f, \"width\": %d, \"height\": %d", r.label ? "FAKE" : "REAL",
                        r.p_fake, r.width, r.height);
+                if (cam.dir) {
+                    printf(", \"cam\": ");
+                    json_write_string(stdout, cam_file);
+                }
+                printf("}");
+            }
             else {
                 printf(", \"error\": ");
                 json_write_string(stdout, err.msg);

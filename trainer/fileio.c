@@ -89,3 +89,9 @@ int make_parent_dirs(const char *path, cf_error *err) {
     }
     return 0;
 }
+
+int make_dirs(const char *dir, cf_error *err) {
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/.", dir) >= (int)sizeof path) return cf_fail(err, "%s: path too long", dir);
+    return make_parent_dirs(path, err);
+}

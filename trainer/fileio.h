@@ -19,4 +19,7 @@ int file_exists(const char *path);
 /* Makes the parent directories of path (like mkdir -p of its dirname). */
 int make_parent_dirs(const char *path, cf_error *err);
 
+/* Makes dir and its parents (like mkdir -p dir). */
+int make_dirs(const char *dir, cf_error *err);
+
 #endif

@@ -1,5 +1,6 @@
 """Cross-checks the C engine against PyTorch on whole nets: forward in inference and training mode,
-the loss, every parameter gradient, and the batch-norm running statistics after a training pass.
+the loss, every parameter gradient, the batch-norm running statistics after a training pass, and
+the Grad-CAM / Grad-CAM++ maps of the last conv block.
 
 Run: /usr/bin/python3 tests/reference/check_torch.py [BUILD_DIR]   (needs build/refdump)
 Prints one line per check and exits non-zero on any mismatch."""
@@ -27,6 +28,44 @@ def rel_err(a, b):
     return ((a - b).abs().max() / (b.abs().max() + 1e-6)).item()
 
 
+def cam_feature_module(model):
+    """The output the C code explains: the last Conv2d, or the BatchNorm/ReLU right after it."""
+    mods = list(model)
+    last = max(i for i, m in enumerate(mods) if isinstance(m, torch.nn.Conv2d))
+    while last + 1 < len(mods) and isinstance(mods[last + 1], (torch.nn.BatchNorm2d, torch.nn.ReLU)):
+        last += 1
+    return mods[last]
+
+
+def torch_cam(model, x, target, plus_plus):
+    """Grad-CAM(++) as defined in src/gradcam.h, computed with autograd and hooks."""
+    saved = {}
+    module = cam_feature_module(model)
+    handle = module.register_forward_hook(lambda m, i, o: saved.__setitem__("a", o))
+    model.eval()
+    z = model(x)
+    handle.remove()
+    a = saved["a"]
+    if z.shape[1] == 1:
+        score = z[0, 0] if target == 1 else -z[0, 0]
+    else:
+        score = z[0, target]
+    (g,) = torch.autograd.grad(score, a)
+    a, g = a[0].detach(), g[0]
+    if plus_plus:
+        g2, g3 = g ** 2, g ** 3
+        denom = 2 * g2 + a.sum(dim=(1, 2), keepdim=True) * g3
+        alpha = torch.where(g != 0, g2 / torch.where(denom != 0, denom, torch.ones_like(denom)), torch.zeros_like(g))
+        alpha = torch.where(denom != 0, alpha, torch.zeros_like(alpha))
+        w = (alpha * g.clamp(min=0)).sum(dim=(1, 2))
+    else:
+        w = g.mean(dim=(1, 2))
+    cam = (w[:, None, None] * a).sum(0).clamp(min=0)
+    if cam.max() > 0:
+        cam = cam / cam.max()
+    return F.interpolate(cam[None, None], size=(32, 32), mode="bilinear", align_corners=False)[0, 0]
+
+
 def check(spec, seed, build_dir, failures):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "ref.bin")
@@ -47,6 +86,16 @@ def check(spec, seed, build_dir, failures):
     model.eval()
     with torch.no_grad():
         report("inference logits", t["logits_eval"], model(x).flatten())
+    for method, plus_plus in (("gradcam", False), ("gradcampp", True)):
+        for target, name in ((1, "fake"), (0, "real")):
+            ours = t[f"cam_{method}_{name}"]
+            theirs = torch_cam(model, x[:1], target, plus_plus)
+            e = (ours.double().flatten() - theirs.flatten()).abs().max().item()
+            ok = e < TOL
+            print(f"{'ok  ' if ok else 'FAIL'} {spec}: {method} map for {name.upper()} max abs error {e:.2e}"
+                  f" (map max {theirs.max().item():.2f})")
+            if not ok:
+                failures.append(f"{spec}: {method} {name}")
     model.train()
     z = model(x)
     report("training logits", t["logits_train"], z.flatten())

@@ -5,12 +5,15 @@
  * randomised) whose extra tensors hold: input (4 images, 3x32x32), labels, logits_train (training
  * mode: batch statistics), loss, grads (every parameter gradient, model order), buffers_after
  * (running statistics after the training-mode pass) and logits_eval (inference mode, before the
- * training pass changed the running statistics). check_torch.py recomputes all of it with PyTorch. */
+ * training pass changed the running statistics), and for image 0 in inference mode the class
+ * activation maps of the last conv block at 32x32: cam_gradcam_fake, cam_gradcam_real,
+ * cam_gradcampp_fake, cam_gradcampp_real. check_torch.py recomputes all of it with PyTorch. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fileio.h"
+#include "gradcam.h"
 #include "model.h"
 #include "weights.h"
 
@@ -56,17 +59,37 @@ int main(int argc, char **argv) {
     cf_model_zero_grads(&m);
     cf_backward(&m, &ws, 0, 1);
 
+    /* class activation maps, from a fresh inference pass on image 0, before the training step */
+    cf_model cam_model; /* the parameters before the step; m keeps the gradients */
+    cf_model_clone(&before, &cam_model, &err);
+    float cams[4][32 * 32];
+    for (int method = 0; method < 2; method++)
+        for (int target = 0; target < 2; target++) {
+            int feature, fh, fw;
+            float map[32 * 32];
+            cf_forward(&cam_model, &ws, input, 1, 0, 0, NULL);
+            if (cf_cam_feature_layer(&cam_model, -1, &feature, &err) ||
+                cf_gradcam(&cam_model, &ws, feature, 1 - target, (cf_cam_method)method, map, &fh, &fw, &err)) {
+                fprintf(stderr, "refdump: %s\n", err.msg);
+                return 1;
+            }
+            cf_resize_bilinear(map, fh, fw, cams[method * 2 + target], 32, 32);
+        }
     cf_meta meta = {0};
     cf_meta_set(&meta, "spec", m.spec, &err);
     cf_meta_set(&meta, "input", "3x32x32", &err);
-    cf_extras ex = {7,
+    cf_extras ex = {11,
                     {{"input", input, n_in},
                      {"labels", labels, BATCH},
                      {"logits_train", logits_train, (size_t)BATCH * k},
                      {"loss", &loss_value, 1},
                      {"grads", m.grads, m.n_params},
                      {"buffers_after", m.buffers, m.n_buffers ? m.n_buffers : 1},
-                     {"logits_eval", logits_eval, (size_t)BATCH * k}}};
+                     {"logits_eval", logits_eval, (size_t)BATCH * k},
+                     {"cam_gradcam_fake", cams[0], 1024},
+                     {"cam_gradcam_real", cams[1], 1024},
+                     {"cam_gradcampp_fake", cams[2], 1024},
+                     {"cam_gradcampp_real", cams[3], 1024}}};
     uint8_t *bytes;
     size_t n;
     int rc = cf_weights_write(&before, &meta, &ex, &bytes, &n, &err) || write_file_atomic(argv[3], bytes, n, &err);

@@ -1,0 +1,60 @@
+/* stb_impl.c - the one translation unit that compiles the stb single-header libraries.
+ *
+ * Everything else includes "stb_image.h" / "stb_image_write.h" for declarations only. */
+#include <stdlib.h>
+
+#include "image.h"
+
+/* Only the formats image.h promises: fewer decoders means less attack surface for untrusted input
+ * and a smaller WebAssembly module. */
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_GIF
+#define STBI_NO_STDIO  /* decode from memory only: no fopen, and it builds for the browser */
+#define STBI_NO_LINEAR /* no float/HDR conversion code, which we never call */
+
+/* stb rejects anything larger by itself, a second line of defence behind image.c's own header
+ * checks (which run first and give the user a message naming the limit). */
+#define STBI_MAX_DIMENSIONS CF_IMAGE_MAX_SIDE
+
+/* image.c takes ownership of the pixel buffer stb returns and cf_image_free releases it with free(),
+ * so stb must allocate with the C library's malloc. These are stb's defaults, spelled out so that
+ * nobody swaps the allocator without seeing that dependency. */
+#define STBI_MALLOC(size) malloc(size)
+#define STBI_REALLOC(ptr, size) realloc(ptr, size)
+#define STBI_FREE(ptr) free(ptr)
+
+/* stb's internal consistency checks default to assert(), which prints to stderr. Nothing in src/
+ * prints, so a broken invariant stops the program silently instead (continuing would be worse). */
+#define STBI_ASSERT(x) ((x) ? (void)0 : abort())
+
+#define STB_IMAGE_IMPLEMENTATION
+
+/* Third-party code: silence its warnings here only, so -Wall -Wextra -Werror stays on for ours.
+ * `#pragma GCC diagnostic` is understood by gcc, clang and emcc (clang); unknown warning names are
+ * themselves ignored first so each compiler accepts the list. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Wunknown-warning-option"
+#pragma GCC diagnostic ignored "-Wall"
+#pragma GCC diagnostic ignored "-Wextra"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wmisleading-indentation"
+#pragma GCC diagnostic ignored "-Wtype-limits"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wdouble-promotion"
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#include "stb_image.h"
+/* PNG writing for the command-line heatmaps; the WebAssembly build never calls it and the linker
+ * drops it. To memory only, like the decoder. */
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBI_WRITE_NO_STDIO
+#include "stb_image_write.h"
+#pragma GCC diagnostic pop

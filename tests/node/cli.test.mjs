@@ -1,0 +1,109 @@
+// Tests of the native command-line tools: cifake-train, cifake-eval and cifake-detect.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { run, sampleImages, shippedWeights, tempDir, tensorBytes, tinyDataset, metadata } from './helpers.mjs';
+
+const TINY = 'c4,bn,relu,mp,c8,bn,relu,gap,d1';
+
+test('cifake-detect classifies the sample images with the shipped weights', () => {
+  const images = sampleImages();
+  const r = run('cifake-detect', images.map((i) => i.path));
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, images.length);
+  let correct = 0;
+  lines.forEach((line, i) => {
+    const [p, label, prob] = line.split('\t');
+    assert.equal(p, images[i].path);
+    assert.match(label, /^(REAL|FAKE)$/);
+    assert.match(prob, /^[01]\.\d{4}$/);
+    correct += label === images[i].label;
+  });
+  // The shipped model is far better than chance; 48 images at >= 98% accuracy rarely miss 5.
+  assert.ok(correct >= images.length - 5, `only ${correct}/${images.length} correct`);
+});
+
+test('cifake-detect --json gives one object per image, errors included, and exit code 1', () => {
+  const dir = tempDir();
+  const bad = path.join(dir, 'not-an-image.jpg');
+  fs.writeFileSync(bad, 'this is text, not a JPEG');
+  const good = sampleImages()[0].path;
+  const r = run('cifake-detect', ['--json', good, bad, path.join(dir, 'missing.png'), good]);
+  assert.equal(r.code, 1);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.length, 4);
+  assert.equal(out[0].path, good);
+  assert.ok(out[0].p_fake >= 0 && out[0].p_fake <= 1);
+  assert.equal(out[0].width, 32);
+  assert.match(out[1].error, /not-an-image\.jpg/);
+  assert.match(out[2].error, /missing\.png: cannot open/);
+  assert.deepEqual(out[3], out[0]); // the bad files did not disturb the next one
+  assert.match(r.stderr, /not-an-image\.jpg/);
+});
+
+test('cifake-detect usage errors exit with 2, bad weight files with 1', () => {
+  assert.equal(run('cifake-detect', []).code, 2);
+  assert.equal(run('cifake-detect', ['--bogus', 'x.jpg']).code, 2);
+  const dir = tempDir();
+  const damaged = path.join(dir, 'damaged.bin');
+  const bytes = fs.readFileSync(shippedWeights);
+  fs.writeFileSync(damaged, bytes.subarray(0, bytes.length - 100));
+  const r = run('cifake-detect', ['--weights', damaged, sampleImages()[0].path]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /damaged\.bin: .*(checksum|truncated)/);
+});
+
+test('cifake-train trains, checkpoints, resumes to identical weights, and cifake-eval reports them', () => {
+  const data = tinyDataset();
+  const out = tempDir();
+  const common = ['--data', data, '--model', TINY, '--batch', '8', '--val-permille', '250', '--seed', '7',
+    '--threads', '2'];
+  const full = path.join(out, 'full.bin');
+  let r = run('cifake-train', [...common, '--epochs', '2', '--out', full]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /epoch 2: train loss/);
+  assert.match(r.stderr, /test \(n = 48/);
+
+  // interrupted after one epoch, then resumed from its checkpoint
+  const part = path.join(out, 'part.bin');
+  r = run('cifake-train', [...common, '--epochs', '1', '--out', part]);
+  assert.equal(r.code, 0, r.stderr);
+  const resumed = path.join(out, 'resumed.bin');
+  r = run('cifake-train', [...common, '--epochs', '2', '--out', resumed, '--resume', `${part}.ckpt`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /resumed from .* after epoch 1/);
+  assert.ok(tensorBytes(full).equals(tensorBytes(resumed)), 'resumed run differs from the uninterrupted one');
+  assert.equal(metadata(full).spec, 'c4,relu,mp,c8,relu,gap,d1'); // batch norm folded on export
+  assert.equal(metadata(full).seed, '7');
+
+  r = run('cifake-eval', ['--weights', full, '--data', data, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const m = JSON.parse(r.stdout);
+  for (const k of ['accuracy', 'precision', 'recall', 'f1', 'auroc', 'n', 'confusion']) assert.ok(k in m, k);
+  assert.equal(m.n, 48);
+  assert.equal(m.confusion.tp + m.confusion.fp + m.confusion.tn + m.confusion.fn, 48);
+  assert.ok(Math.abs(m.accuracy - (m.confusion.tp + m.confusion.tn) / 48) < 1e-6);
+
+  // no half-written files are left behind
+  assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
+});
+
+test('cifake-train and cifake-eval refuse bad data folders clearly', () => {
+  const empty = tempDir();
+  fs.mkdirSync(path.join(empty, 'train/REAL'), { recursive: true });
+  fs.mkdirSync(path.join(empty, 'train/FAKE'), { recursive: true });
+  let r = run('cifake-train', ['--data', empty, '--epochs', '1', '--out', path.join(empty, 'w.bin')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /train\/REAL: folder is empty/);
+  r = run('cifake-eval', ['--weights', shippedWeights, '--data', path.join(empty, 'nope')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /cannot open folder/);
+  const data = tinyDataset();
+  fs.writeFileSync(path.join(data, 'test/FAKE/zz-broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]));
+  r = run('cifake-eval', ['--weights', shippedWeights, '--data', data]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /zz-broken\.jpg/);
+  assert.equal(run('cifake-eval', ['--data', data]).code, 2);
+});

@@ -1,0 +1,202 @@
+// Tests of the WebAssembly detector (web/cifake.wasm through web/detector.js) against the native CLI.
+// Weights: $CIFAKE_WEIGHTS, else weights/cifake.bin.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { before, test } from 'node:test';
+import { build, metadata, root, run, sampleImages, shippedWeights, tempDir } from './helpers.mjs';
+
+const WASM = path.join(root, 'web/cifake.wasm');
+const WEIGHTS = process.env.CIFAKE_WEIGHTS || shippedWeights;
+const HAS_EXPLAIN = fs.existsSync(path.join(root, 'src/api.c')) &&
+  fs.readFileSync(path.join(root, 'src/api.c'), 'utf8').includes('cifake_explain');
+
+let loadDetector;
+let images; // [{ path, label, bytes, native: { label, p_fake, width, height } }]
+
+function need(file, hint) {
+  if (!fs.existsSync(file)) throw new Error(`${path.relative(root, file)} is missing: ${hint}`);
+}
+
+before(async () => {
+  need(WASM, 'run `make wasm` first');
+  need(path.join(build, 'cifake-detect'), 'run `make` first (the native CLI is the reference)');
+  need(WEIGHTS, 'set CIFAKE_WEIGHTS to a weight file, or train weights/cifake.bin');
+  ({ loadDetector } = await import(pathToFileURL(path.join(root, 'web/detector.js')).href));
+  images = sampleImages().map((i) => ({ ...i, bytes: fs.readFileSync(i.path) }));
+  const r = run('cifake-detect', ['--json', '--weights', WEIGHTS, ...images.map((i) => i.path)]);
+  assert.equal(r.code, 0, `cifake-detect failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.length, images.length);
+  out.forEach((o, k) => { images[k].native = o; });
+});
+
+const detector = () => loadDetector({ wasm: WASM, weights: WEIGHTS });
+
+// CRC-32 (PNG chunks), for hand-made PNG headers.
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+// A PNG signature and a valid IHDR claiming w x h RGB pixels, then nothing.
+function pngHeader(w, h) {
+  const ihdr = Buffer.alloc(17);
+  ihdr.write('IHDR', 0, 'latin1');
+  ihdr.writeUInt32BE(w, 4);
+  ihdr.writeUInt32BE(h, 8);
+  ihdr[12] = 8; // bit depth
+  ihdr[13] = 2; // RGB
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(13);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(ihdr));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), len, ihdr, crc]);
+}
+
+function badInputs() {
+  const jpeg = images[0].bytes;
+  return [
+    { name: 'empty', bytes: new Uint8Array(0), message: /empty file \(0 bytes\)/ },
+    { name: 'text', bytes: Buffer.from('this is text, not a JPEG\n'), message: /not a supported image.*text/ },
+    { name: 'truncated JPEG', bytes: jpeg.subarray(0, Math.floor(jpeg.length / 2)), message: /truncated|corrupt/i },
+    { name: 'JPEG header only', bytes: jpeg.subarray(0, 20), message: /truncated JPEG/ },
+    { name: '20000x20000 PNG header', bytes: pngHeader(20000, 20000), message: /20000x20000 pixels, over the limit/ },
+    { name: 'random bytes', bytes: Uint8Array.from({ length: 300 }, (_, k) => (k * 7919 + 13) % 251), message: /not a supported image/ },
+  ];
+}
+
+test('wasm labels and probabilities equal the native cifake-detect output on the sample images', async () => {
+  const d = await detector();
+  assert.equal(d.simd, 'wasm-simd128');
+  for (const img of images) {
+    const r = d.classify(img.bytes);
+    const n = img.native;
+    assert.equal(r.label, n.label, `${img.path}: wasm ${r.label} ${r.pFake}, native ${n.label} ${n.p_fake}`);
+    // the CLI prints 4 decimals: agree to its rounding (plus float noise from a different SIMD width)
+    assert.ok(Math.abs(r.pFake - n.p_fake) <= 5e-5 + 2e-6, `${img.path}: wasm p ${r.pFake}, native ${n.p_fake}`);
+    assert.equal(r.width, n.width);
+    assert.equal(r.height, n.height);
+    assert.equal(r.cam, null);
+  }
+  d.dispose();
+});
+
+test('loadDetector takes paths, file: URLs and bytes, and refuses bad weight files clearly', async () => {
+  const a = await loadDetector({ wasm: pathToFileURL(WASM), weights: pathToFileURL(WEIGHTS).href });
+  const b = await loadDetector({ wasm: fs.readFileSync(WASM).buffer.slice(0), weights: new Uint8Array(fs.readFileSync(WEIGHTS)) });
+  assert.deepEqual(a.classify(images[0].bytes), b.classify(images[0].bytes));
+  a.dispose();
+  b.dispose();
+
+  const dir = tempDir();
+  const w = fs.readFileSync(WEIGHTS);
+  await assert.rejects(loadDetector({ wasm: WASM, weights: w.subarray(0, w.length - 100) }), /weights: .*(checksum|truncated)/);
+  await assert.rejects(loadDetector({ wasm: WASM, weights: new Uint8Array(0) }), /weights: empty/);
+  await assert.rejects(loadDetector({ wasm: WASM, weights: path.join(dir, 'missing.bin') }), /cannot read .*missing\.bin/);
+  await assert.rejects(loadDetector({ wasm: Buffer.from('not wasm'), weights: w }), /cifake\.wasm is not a valid module/);
+});
+
+test('bad inputs throw the core message and the same detector keeps working after them', async () => {
+  const d = await detector();
+  const ref = d.classify(images[0].bytes, { cam: HAS_EXPLAIN && 'gradcam' });
+  for (const bad of badInputs()) {
+    assert.throws(() => d.classify(bad.bytes), (e) => e instanceof Error && bad.message.test(e.message),
+      `${bad.name}: wrong or missing error`);
+    assert.deepEqual(d.classify(images[0].bytes, { cam: HAS_EXPLAIN && 'gradcam' }), ref, `after ${bad.name}`);
+  }
+  // over the 64 MiB limit on encoded bytes: refused before any decoding
+  assert.throws(() => d.classify(new Uint8Array((64 << 20) + 1)), /64|limit|too large/i);
+  assert.throws(() => d.classify('a string'), TypeError);
+  assert.throws(() => d.classify(images[0].bytes, { cam: 'lime' }), /unknown CAM method/);
+  assert.throws(() => d.render(new Float32Array(1024), { colormap: 'rainbow' }), /unknown colour map/);
+  assert.throws(() => d.render(new Float32Array(1024), { side: 0 }), /outside 1\.\.2048/);
+  assert.throws(() => d.render(new Float32Array(10)), /1024 values/);
+  assert.deepEqual(d.classify(images[0].bytes, { cam: HAS_EXPLAIN && 'gradcam' }), ref);
+  d.dispose();
+  assert.throws(() => d.classify(images[0].bytes), /disposed/);
+  d.dispose(); // twice is harmless
+});
+
+test('after a failed classify there is nothing to explain or draw', { skip: !HAS_EXPLAIN && 'cifake_explain not in src/api.c yet' }, async () => {
+  const d = await detector();
+  d.classify(images[0].bytes);
+  assert.throws(() => d.classify(Buffer.from('nope')), /not a supported image/);
+  assert.throws(() => d.render(new Float32Array(1024)), /classify one first/);
+  d.dispose();
+});
+
+test('module memory stays flat over 2000 bad and 2000 good calls after warm-up', async () => {
+  const d = await detector();
+  const bad = badInputs();
+  const cam = HAS_EXPLAIN ? 'gradcam' : false;
+  const once = (k) => {
+    const img = images[k % images.length];
+    const r = d.classify(img.bytes, { cam: k % 3 === 0 && cam });
+    if (r.cam && k % 10 === 0) d.render(r.cam, { side: 96 + (k % 5) * 16 });
+    try { d.classify(bad[k % bad.length].bytes); } catch { /* expected */ }
+  };
+  for (let k = 0; k < 300; k++) once(k); // warm-up: every size of every allocation has been seen
+  const start = d.memoryBytes;
+  for (let k = 0; k < 2000; k++) assert.throws(() => d.classify(bad[k % bad.length].bytes), bad[k % bad.length].message);
+  assert.equal(d.memoryBytes, start, 'memory grew over 2000 failing calls');
+  for (let k = 0; k < 2000; k++) {
+    const img = images[k % images.length];
+    const r = d.classify(img.bytes, { cam: k % 4 === 0 && cam });
+    if (r.cam && k % 20 === 0) d.render(r.cam, { side: 128 });
+  }
+  assert.equal(d.memoryBytes, start, 'memory grew over 2000 good calls');
+  d.dispose();
+});
+
+test('info() returns the weight file metadata', async () => {
+  const d = await detector();
+  const info = d.info();
+  assert.deepEqual(info, metadata(WEIGHTS));
+  for (const k of ['spec', 'classes', 'threshold', 'temperature', 'mean', 'std']) assert.ok(k in info, k);
+  assert.equal(info.classes, 'REAL,FAKE');
+  assert.ok(Number(info.threshold) > 0 && Number(info.threshold) < 1);
+  d.dispose();
+});
+
+test('Grad-CAM and Grad-CAM++ maps are 32x32 in [0, 1] and informative; render draws side x side RGBA',
+  { skip: !HAS_EXPLAIN && 'cifake_explain not in src/api.c yet' }, async () => {
+    const d = await detector();
+    for (const method of ['gradcam', 'gradcampp']) {
+      let varied = 0;
+      for (const img of images) {
+        const r = d.classify(img.bytes, { cam: method });
+        assert.ok(r.cam instanceof Float32Array, 'cam is a Float32Array');
+        assert.equal(r.cam.length, 1024);
+        for (const v of r.cam) assert.ok(v >= 0 && v <= 1 && Number.isFinite(v), `${method} ${img.path}: value ${v}`);
+        if (Math.min(...r.cam) !== Math.max(...r.cam)) varied++;
+        assert.deepEqual(d.classify(img.bytes, { cam: method }).cam, r.cam, 'maps are deterministic');
+      }
+      assert.ok(varied >= 0.8 * images.length, `${method}: only ${varied}/${images.length} maps are not flat`);
+    }
+
+    const r = d.classify(images[0].bytes, { cam: 'gradcam' });
+    for (const side of [1, 32, 100, 256]) {
+      const out = d.render(r.cam, { side, colormap: 'viridis', alpha: 0.6 });
+      assert.equal(out.width, side);
+      assert.equal(out.height, side);
+      assert.ok(out.data instanceof Uint8ClampedArray);
+      assert.equal(out.data.length, side * side * 4);
+      for (let k = 3; k < out.data.length; k += 4) assert.equal(out.data[k], 255);
+    }
+    const plain = d.render(null, { side: 32 });
+    const blended = d.render(r.cam, { side: 32, colormap: 'turbo', alpha: 0.5 });
+    const full = d.render(r.cam, { side: 32, colormap: 'jet', alpha: 1 });
+    assert.notDeepEqual(plain.data, blended.data);
+    assert.notDeepEqual(blended.data, full.data);
+    // alpha 0 (or no map) shows the image alone
+    const rgb = [];
+    for (let k = 0; k < plain.data.length; k += 4) rgb.push(plain.data[k], plain.data[k + 1], plain.data[k + 2]);
+    assert.ok(rgb.some((v) => v !== rgb[0]), 'the image is not blank');
+    d.dispose();
+  });

@@ -1,0 +1,61 @@
+// Shared helpers for the Node tests: paths, running the native tools, small datasets, weight files.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const build = path.join(root, 'build');
+export const sampleDir = process.env.CIFAKE_SAMPLE_DIR || path.resolve(root, '../shared/data/cifake-sample');
+export const shippedWeights = path.join(root, 'weights/cifake.bin');
+
+export function run(tool, args, opts = {}) {
+  const r = spawnSync(path.join(build, tool), args, { encoding: 'utf8', ...opts });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function sampleImages() {
+  const out = [];
+  for (const label of ['REAL', 'FAKE'])
+    for (const f of fs.readdirSync(path.join(sampleDir, label)).sort())
+      out.push({ path: path.join(sampleDir, label, f), label });
+  return out;
+}
+
+export function tempDir(prefix = 'cifake-') {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+// A tiny dataset in the Kaggle layout made of the shared samples: train and test both hold them all.
+export function tinyDataset() {
+  const dir = tempDir('cifake-data-');
+  for (const split of ['train', 'test'])
+    for (const { path: p, label } of sampleImages()) {
+      fs.mkdirSync(path.join(dir, split, label), { recursive: true });
+      fs.copyFileSync(p, path.join(dir, split, label, path.basename(p)));
+    }
+  return dir;
+}
+
+// The tensor section of a weight file (everything after the metadata, before the checksum), which
+// is what two runs must agree on when only provenance such as the date differs.
+export function tensorBytes(file) {
+  const b = fs.readFileSync(file);
+  let pos = 12;
+  const u32 = () => { const v = b.readUInt32LE(pos); pos += 4; return v; };
+  const nMeta = u32();
+  for (let i = 0; i < 2 * nMeta; i++) pos += u32();
+  return b.subarray(pos, b.length - 4);
+}
+
+export function metadata(file) {
+  const b = fs.readFileSync(file);
+  let pos = 12;
+  const u32 = () => { const v = b.readUInt32LE(pos); pos += 4; return v; };
+  const str = () => { const n = u32(); const s = b.toString('utf8', pos, pos + n); pos += n; return s; };
+  const meta = {};
+  const n = u32();
+  for (let i = 0; i < n; i++) { const k = str(); meta[k] = str(); }
+  return meta;
+}

@@ -1,0 +1,239 @@
+// detector.js - the cifake WebAssembly detector as an ES module, the same file in the browser (page
+// or Web Worker) and in Node 20.
+//
+//   import { loadDetector } from './detector.js';
+//   const d = await loadDetector({ wasm: 'cifake.wasm', weights: 'cifake.bin' });
+//   const r = d.classify(bytes, { cam: 'gradcam' });   // { label, pFake, width, height, cam }
+//   const img = d.render(r.cam, { side: 256, colormap: 'turbo', alpha: 0.5 });   // ImageData-like
+//   d.info();      // weight file metadata, e.g. { spec, classes, threshold, temperature, ... }
+//   d.dispose();
+//
+// wasm and weights are each a URL (string or URL: fetched in the browser; in Node a file path or a
+// file: URL is read from disk, http(s) is fetched) or the bytes themselves (ArrayBuffer, a typed
+// array or a DataView). Everything runs locally: images never leave the process.
+
+const CAM_METHODS = { gradcam: 0, gradcampp: 1 };
+const COLORMAPS = { turbo: 0, jet: 1, viridis: 2 };
+const CAM_SIDE = 32;
+const CAM_FLOATS = CAM_SIDE * CAM_SIDE;
+
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node) &&
+  typeof window === 'undefined' && typeof importScripts === 'undefined';
+
+function asBytes(x) {
+  if (x instanceof Uint8Array) return x;
+  if (x instanceof ArrayBuffer) return new Uint8Array(x);
+  if (typeof SharedArrayBuffer !== 'undefined' && x instanceof SharedArrayBuffer) return new Uint8Array(x);
+  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  return null;
+}
+
+async function loadBytes(src, what) {
+  const direct = asBytes(src);
+  if (direct) return direct;
+  if (typeof src !== 'string' && !(src instanceof URL))
+    throw new TypeError(`${what}: expected a URL, a file path or bytes (ArrayBuffer / Uint8Array)`);
+  const text = String(src);
+  if (isNode && !/^(https?|data|blob):/i.test(text)) {
+    const [{ readFile }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
+    const file = /^file:/i.test(text) ? fileURLToPath(text) : text;
+    try {
+      return new Uint8Array(await readFile(file));
+    } catch (e) {
+      throw new Error(`${what}: cannot read ${file}: ${e.code || e.message}`);
+    }
+  }
+  let res;
+  try {
+    res = await fetch(src);
+  } catch (e) {
+    throw new Error(`${what}: cannot fetch ${text}: ${e.message}`);
+  }
+  if (!res.ok) throw new Error(`${what}: cannot fetch ${text}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+class CoreAbort extends Error {}
+
+// Imports of the standalone module: it needs almost nothing from its host.
+function makeImports(module) {
+  const stubs = {
+    env: {
+      emscripten_notify_memory_growth() {}, // views are re-created from memory.buffer on every use
+    },
+    wasi_snapshot_preview1: {
+      proc_exit(code) { throw new CoreAbort(`the detector core stopped (code ${code})`); },
+      fd_write() { return 52; }, // ENOSYS: nothing in the core prints
+      fd_close() { return 52; },
+      fd_seek() { return 52; },
+      environ_sizes_get(countPtr, sizePtr) { return 52; },
+      environ_get() { return 52; },
+    },
+  };
+  const imports = {};
+  for (const { module: mod, name, kind } of WebAssembly.Module.imports(module)) {
+    const fn = stubs[mod] && stubs[mod][name];
+    if (kind !== 'function') throw new Error(`cifake.wasm: unexpected import ${mod}.${name} (${kind})`);
+    (imports[mod] ||= {})[name] = fn || (() => { throw new CoreAbort(`the detector core called ${mod}.${name}`); });
+  }
+  return imports;
+}
+
+export async function loadDetector({ wasm = 'cifake.wasm', weights = 'cifake.bin' } = {}) {
+  const [wasmBytes, weightBytes] = await Promise.all([loadBytes(wasm, 'cifake.wasm'), loadBytes(weights, 'weights')]);
+  let module;
+  try {
+    module = await WebAssembly.compile(wasmBytes);
+  } catch (e) {
+    const simd = typeof WebAssembly.validate === 'function' &&
+      WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8,
+        0, 65, 0, 253, 15, 253, 98, 11]));
+    throw new Error(simd ? `cifake.wasm is not a valid module: ${e.message}`
+      : 'this browser does not support WebAssembly SIMD, which the detector needs (any current Chrome, Edge, Firefox or Safari 16.4+ does)');
+  }
+  const instance = await WebAssembly.instantiate(module, makeImports(module));
+  const x = instance.exports;
+  if (typeof x._initialize === 'function') x._initialize();
+  return new Detector(x, weightBytes);
+}
+
+const decoder = new TextDecoder('utf-8');
+
+class Detector {
+  #x;
+  #h = 0;
+  #cam = 0; // 32*32 floats kept for explain/render
+  #broken = null;
+
+  constructor(exports, weightBytes) {
+    this.#x = exports;
+    this.#cam = exports.cfw_alloc(CAM_FLOATS * 4);
+    if (!this.#cam) throw new Error('out of memory');
+    const p = this.#copyIn(weightBytes);
+    try {
+      this.#h = exports.cfw_open(p, weightBytes.length);
+    } finally {
+      exports.cfw_free(p);
+    }
+    if (!this.#h) {
+      const msg = this.#lastError();
+      exports.cfw_free(this.#cam);
+      this.#cam = 0;
+      throw new Error(`weights: ${msg}`);
+    }
+    /** Name of the vector instruction set the core was built for ("wasm-simd128"). */
+    this.simd = this.#string(exports.cfw_simd());
+  }
+
+  get #mem() { return this.#x.memory.buffer; }
+
+  #string(ptr) {
+    if (!ptr) return null;
+    const b = new Uint8Array(this.#mem);
+    let end = ptr;
+    while (b[end]) end++;
+    return decoder.decode(b.subarray(ptr, end));
+  }
+
+  #lastError() { return this.#string(this.#x.cfw_last_error()) || 'unknown error'; }
+
+  #copyIn(bytes) {
+    const p = this.#x.cfw_alloc(bytes.length);
+    if (!p) throw new Error(`out of memory (${bytes.length} bytes)`);
+    new Uint8Array(this.#mem, p, bytes.length).set(bytes);
+    return p;
+  }
+
+  // Runs fn against the core; a trap or abort inside it leaves the instance unusable, so it is then
+  // refused for good with a clear message rather than giving wrong answers.
+  #call(fn) {
+    if (this.#broken) throw new Error(this.#broken);
+    if (!this.#h) throw new Error('the detector was disposed');
+    try {
+      return fn(this.#x);
+    } catch (e) {
+      if (e instanceof CoreAbort || e instanceof WebAssembly.RuntimeError) {
+        this.#broken = `the detector core failed (${e.message}); reload it`;
+        throw new Error(this.#broken);
+      }
+      throw e;
+    }
+  }
+
+  /** Classifies one encoded image (JPEG, PNG, BMP or GIF bytes). Throws an Error with the core's
+   *  message on bad input. options.cam: 'gradcam', 'gradcampp' or false (default). */
+  classify(bytes, { cam = false } = {}) {
+    const data = asBytes(bytes);
+    if (!data) throw new TypeError('classify: expected the image bytes (ArrayBuffer or Uint8Array)');
+    let method = -1;
+    if (cam) {
+      if (!(cam in CAM_METHODS)) throw new Error(`unknown CAM method "${cam}" (gradcam or gradcampp)`);
+      method = CAM_METHODS[cam];
+    }
+    return this.#call((x) => {
+      const p = this.#copyIn(data);
+      let rc;
+      try {
+        rc = x.cfw_classify(this.#h, p, data.length);
+      } finally {
+        x.cfw_free(p);
+      }
+      if (rc) throw new Error(this.#lastError());
+      const label = x.cfw_label(this.#h) ? 'FAKE' : 'REAL';
+      const result = { label, pFake: x.cfw_p_fake(this.#h), width: x.cfw_width(this.#h), height: x.cfw_height(this.#h),
+        cam: null };
+      if (method >= 0) {
+        if (x.cfw_explain(this.#h, method, -1, this.#cam)) throw new Error(this.#lastError());
+        result.cam = new Float32Array(this.#mem, this.#cam, CAM_FLOATS).slice();
+      }
+      return result;
+    });
+  }
+
+  /** Draws cam (32*32 floats, from classify) over the last classified image's centre square:
+   *  { width: side, height: side, data: Uint8ClampedArray(side*side*4) }. cam null: the image alone. */
+  render(cam, { side = 256, colormap = 'turbo', alpha = 0.5 } = {}) {
+    if (!(colormap in COLORMAPS)) throw new Error(`unknown colour map "${colormap}" (turbo, jet or viridis)`);
+    if (!Number.isInteger(side) || side < 1 || side > 2048) throw new Error(`overlay size ${side} outside 1..2048`);
+    if (!(alpha >= 0 && alpha <= 1)) throw new Error('alpha must be in [0, 1]');
+    if (cam != null && cam.length !== CAM_FLOATS) throw new Error(`cam must hold ${CAM_FLOATS} values (32 x 32)`);
+    return this.#call((x) => {
+      const camView = new Float32Array(this.#mem, this.#cam, CAM_FLOATS);
+      if (cam == null) {
+        camView.fill(0);
+        alpha = 0;
+      } else camView.set(cam);
+      const n = side * side * 4;
+      const out = x.cfw_alloc(n);
+      if (!out) throw new Error(`out of memory (${n} bytes)`);
+      try {
+        if (x.cfw_render(this.#h, this.#cam, side, COLORMAPS[colormap], alpha, out)) throw new Error(this.#lastError());
+        return { width: side, height: side, data: new Uint8ClampedArray(this.#mem.slice(out, out + n)) };
+      } finally {
+        x.cfw_free(out);
+      }
+    });
+  }
+
+  /** The weight file's metadata as an object of strings (spec, classes, threshold, temperature, ...). */
+  info() {
+    return this.#call((x) => {
+      const meta = {};
+      const n = x.cfw_meta_count(this.#h);
+      for (let i = 0; i < n; i++) meta[this.#string(x.cfw_meta_key(this.#h, i))] = this.#string(x.cfw_meta_value(this.#h, i));
+      return meta;
+    });
+  }
+
+  /** Bytes of the module's linear memory (it only ever grows; for leak checks). */
+  get memoryBytes() { return this.#x.memory.buffer.byteLength; }
+
+  /** Releases the detector; later calls throw. */
+  dispose() {
+    if (!this.#h) return;
+    this.#x.cfw_close(this.#h);
+    this.#x.cfw_free(this.#cam);
+    this.#h = 0;
+    this.#cam = 0;
+  }
+}
