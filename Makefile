@@ -20,7 +20,7 @@ PROGRAMS := $(BUILD)/cifake-train $(BUILD)/cifake-eval $(BUILD)/cifake-detect
 CIFAKE_DIR ?= $(abspath data/cifake)
 export CIFAKE_DIR
 
-.PHONY: all test test-c test-asan test-reference deps data clean
+.PHONY: all test test-c test-asan test-reference deps data bench clean
 
 all: $(PROGRAMS)
 
@@ -50,14 +50,28 @@ test-c: $(BUILD)/tests
 test-asan: $(BUILD)/tests-asan
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/tests-asan
 
-test-reference: all
-	python3 tests/reference/check_torch.py
+# PyTorch from Debian (python3-torch) lives in the system interpreter, not in a pyenv one.
+PYTHON_TORCH ?= /usr/bin/python3
+
+$(BUILD)/refdump: tests/reference/refdump.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
+	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+
+test-reference: $(BUILD)/refdump
+	$(PYTHON_TORCH) tests/reference/check_torch.py $(BUILD)
 
 test: deps data
 	$(MAKE) all
 	$(MAKE) test-c
 	$(MAKE) test-asan
 	$(MAKE) test-reference
+	$(MAKE) test-web
+
+$(BUILD)/train_bench: tests/bench/train_bench.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
+	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+
+# Benchmarks report; they never pass or fail on speed.
+bench: $(BUILD)/train_bench
+	tests/bench/run_bench.sh
 
 clean:
 	rm -rf $(BUILD)

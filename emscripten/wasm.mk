@@ -1,78 +1,85 @@
 # emscripten/wasm.mk - the WebAssembly module, the web page and their tests (included by the Makefile).
 #
 #   make wasm           web/cifake.wasm: src/*.c + emscripten/exports.c, SIMD128, standalone (no JS glue)
-#   make serve          serves web/ (with weights/cifake.bin copied in) on http://127.0.0.1:8000
-#                       (PORT=8080 HOST=0.0.0.0 make serve to change)
+#   make serve          copies the weights into web/ and serves web/ on http://127.0.0.1:8000
+#                       (PORT=8080, HOST=0.0.0.0, WEB_WEIGHTS=other.bin to change)
 #   make test-wasm-c    the C unit tests compiled with emcc -msimd128 and run under Node: the WASM SIMD
 #                       kernels against their reference twins
 #   make test-node      node --test tests/node/   (the CLI tests and the WebAssembly detector tests)
-#   make test-e2e       the page in headless Chromium (playwright-core, /usr/bin/chromium)
-#   make test-web       the three above, in that order
+#   make test-e2e       the page in headless Chromium (playwright-core driving /usr/bin/chromium)
+#   make test-web       the three tests above, in that order
 #
 # The Node and browser tests take the weights from $CIFAKE_WEIGHTS (default weights/cifake.bin).
 
-EMCC       ?= emcc
-NODE       ?= node
+EMCC        ?= emcc
+NODE        ?= node
 # Debian's emcc finds acorn (for its JS optimiser) only through NODE_PATH.
-EM_ENV     := NODE_PATH=/usr/share/nodejs
-PORT       ?= 8000
-HOST       ?= 127.0.0.1
+EM_ENV      := NODE_PATH=/usr/share/nodejs
+PORT        ?= 8000
+HOST        ?= 127.0.0.1
+WEB_WEIGHTS ?= weights/cifake.bin
 
-WASM_SRC   := $(wildcard src/*.c) emscripten/exports.c
-WASM_HDR   := $(wildcard src/*.h)
+WASM_CORE   := $(wildcard src/*.c)
+WASM_SRC    := $(WASM_CORE) emscripten/exports.c
+WASM_HDR    := $(wildcard src/*.h)
+# bulk-memory turns memcpy/memset into single instructions; every browser with SIMD128 has these too.
 # The module is single-threaded: stb_image's thread-local flags would need the atomics feature.
-WASM_ARCH  := -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -DSTBI_NO_THREAD_LOCALS
+WASM_ARCH   := -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -DSTBI_NO_THREAD_LOCALS
 WASM_CFLAGS := -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc $(STB_INC)
-# A standalone module with no JS glue: web/detector.js instantiates it from bytes, the same way in the
+# A standalone module without JS glue: web/detector.js instantiates it from bytes, the same way in the
 # browser and in Node. Memory grows on demand (a 40-megapixel image needs ~120 MB while decoded).
 WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB \
-               -sMAXIMUM_MEMORY=2GB -sFILESYSTEM=0
+                -sMAXIMUM_MEMORY=2GB -sFILESYSTEM=0
 
 WASM_TEST_DIR := $(BUILD)/wasm
-WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.js
+WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
 
-.PHONY: wasm serve test-wasm-c test-node test-e2e test-web web-deps
+# The web tests in the order `make test-web` runs them (for the main Makefile's `test` target).
+WEB_TESTS := test-wasm-c test-node test-e2e
+
+.PHONY: wasm serve $(WEB_TESTS) test-web web-deps clean-web
 
 wasm: web/cifake.wasm
 
 web/cifake.wasm: $(WASM_SRC) $(WASM_HDR) emscripten/wasm.mk
 	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $(WASM_SRC) $(WASM_LDFLAGS) -o $@
 
-web/cifake.bin: weights/cifake.bin
-	cp $< $@
-
-weights/cifake.bin:
-	@echo "weights/cifake.bin is missing: train it (make all; build/cifake-train ... --out weights/cifake.bin)" >&2
-	@exit 1
-
-serve: web/cifake.wasm web/cifake.bin
+serve: deps web/cifake.wasm
+	@test -f $(WEB_WEIGHTS) || { echo "$(WEB_WEIGHTS) is missing: train the model first (see build/cifake-train --help), or WEB_WEIGHTS=file.bin make serve" >&2; exit 1; }
+	cp $(WEB_WEIGHTS) web/cifake.bin
 	@echo "cifake: serving web/ on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	cd web && python3 -m http.server $(PORT) --bind $(HOST)
 
-# The C unit tests under Node. NODERAWFS gives them the real file system (the shared sample images);
-# SINGLE_FILE embeds the .wasm in the JS, which Node 20 then loads without fetch().
-$(WASM_TEST_JS): $(TEST_SRC) $(wildcard tests/c/*.h) $(CORE_SRC) $(WASM_HDR) emscripten/wasm.mk | $(BUILD)
+# The C unit tests under Node. NODERAWFS gives them the real file system (the shared sample images,
+# found from the repository root); SINGLE_FILE embeds the .wasm in the JS, which Node 20 then loads
+# without fetch(). The glue is CommonJS, hence .cjs (package.json says "type": "module"). The runner's
+# exit status is the process's.
+$(WASM_TEST_JS): $(TEST_SRC) $(wildcard tests/c/*.h) $(WASM_CORE) $(WASM_HDR) emscripten/wasm.mk | $(BUILD)
 	mkdir -p $(WASM_TEST_DIR)
-	$(EM_ENV) $(EMCC) -std=c11 -Wall -Wextra -Werror -O2 $(WASM_ARCH) -Isrc -Itests/c $(STB_INC) $(TEST_SRC) $(CORE_SRC) \
-		-sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB -sEXIT_RUNTIME=1 \
-		-sSINGLE_FILE=1 -o $@
+	$(EM_ENV) $(EMCC) -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc -Itests/c $(STB_INC) \
+		$(TEST_SRC) $(WASM_CORE) -sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 \
+		-sMAXIMUM_MEMORY=2GB -sEXIT_RUNTIME=1 -sSINGLE_FILE=1 -o $(WASM_TEST_DIR)/tests.js
+	mv $(WASM_TEST_DIR)/tests.js $@
 
 test-wasm-c: $(WASM_TEST_JS)
 	$(NODE) $(WASM_TEST_JS)
 
 node_modules/playwright-core/package.json: package.json
-	npm install --no-audit --no-fund
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 web-deps: node_modules/playwright-core/package.json
 
+# The CLI tests need every native tool; the detector tests compare the module with cifake-detect.
 test-node: web/cifake.wasm $(PROGRAMS)
 	$(NODE) --test tests/node/
 
-test-e2e: web/cifake.wasm web-deps
+test-e2e: web/cifake.wasm $(BUILD)/cifake-detect web-deps
 	$(NODE) --test tests/e2e/
 
 test-web:
-	$(MAKE) test-wasm-c
-	$(MAKE) test-node
-	$(MAKE) test-e2e
+	@set -e; for t in $(WEB_TESTS); do $(MAKE) --no-print-directory $$t; done
+
+clean-web:
+	rm -f web/cifake.wasm web/cifake.bin
+	rm -rf $(WASM_TEST_DIR)

@@ -132,12 +132,55 @@ static int check_jpeg_huffman_tables(const uint8_t *body, size_t len, cf_error *
     return 0;
 }
 
+/* A DQT segment: tables of (precision/id byte, 64 one- or two-byte entries) filling it exactly. */
+static int check_jpeg_quant_tables(const uint8_t *body, size_t len, cf_error *err) {
+    while (len > 0) {
+        if ((body[0] >> 4) > 1 || (body[0] & 15) > 3)
+            return cf_fail(err, "corrupt JPEG: bad quantisation table id 0x%02X", body[0]);
+        size_t table_len = 1 + 64 * (size_t)((body[0] >> 4) + 1);
+        if (table_len > len) return cf_fail(err, "corrupt JPEG: quantisation table longer than its segment");
+        body += table_len;
+        len -= table_len;
+    }
+    return 0;
+}
+
+typedef struct {
+    int seen_frame, scans, in_scan;
+} jpeg_walk;
+
+/* Checks one marker segment (seg points at its 2-byte length). stb_image 2.27 treats a failure in a
+ * segment after the frame header as the end of the image and returns what it has decoded so far
+ * (partly uninitialised pixels), so every segment kind it would parse is validated here, and markers
+ * it does not know are refused rather than left to that path. */
+static int check_jpeg_segment(uint8_t marker, const uint8_t *seg, size_t seg_len, jpeg_walk *walk, cf_error *err) {
+    if (is_jpeg_frame_marker(marker)) {
+        if (walk->seen_frame) return cf_fail(err, "corrupt JPEG: more than one frame header");
+        walk->seen_frame = 1;
+        return check_jpeg_frame(seg, seg_len, marker, err);
+    }
+    switch (marker) {
+    case 0xC4: return check_jpeg_huffman_tables(seg + 2, seg_len - 2, err);
+    case 0xDB: return check_jpeg_quant_tables(seg + 2, seg_len - 2, err);
+    case 0xDD: return seg_len == 4 ? 0 : cf_fail(err, "corrupt JPEG: restart interval segment of %zu bytes", seg_len);
+    case 0xDA:
+        if (!walk->seen_frame) return cf_fail(err, "corrupt JPEG: image data before the frame header");
+        walk->scans++;
+        walk->in_scan = 1;
+        return 0;
+    case 0xDC: return 0; /* DNL: stb_image checks it itself */
+    default:
+        if ((marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE) return 0; /* APPn (EXIF, ICC...), comment */
+        return cf_fail(err, "corrupt or unsupported JPEG: unexpected marker 0x%02X", marker);
+    }
+}
+
 /* Walks the marker segments: the first frame header gives the size, and the file must reach its
  * end-of-image marker. Entropy-coded data after a scan header contains no 0xFF followed by anything
  * but 0x00 (byte stuffing) or a restart marker, so the next real marker is found by scanning. Segments
  * are skipped by their length, which also steps over EXIF thumbnails with their own markers. */
 static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
-    int seen_frame = 0, in_scan = 0;
+    jpeg_walk walk = {0, 0, 0};
     size_t pos = 2; /* after SOI */
     while (pos < n) {
         if (bytes[pos] != 0xFF) { /* entropy-coded data, or padding that decoders tolerate */
@@ -152,25 +195,23 @@ static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
         }
         pos += 2;
         if (marker == 0xD9) {
-            if (!seen_frame) return cf_fail(err, "corrupt JPEG: no frame header before the end of the image");
+            if (!walk.scans) return cf_fail(err, "corrupt JPEG: no image data before the end of the image");
             return 0;
         }
-        if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue; /* no length */
+        int stuffed_or_restart = marker == 0x00 || (marker >= 0xD0 && marker <= 0xD7);
+        if (stuffed_or_restart && walk.in_scan) continue; /* part of the entropy-coded data */
+        if (stuffed_or_restart || marker == 0x01 || marker == 0xD8)
+            return cf_fail(err, "corrupt JPEG: unexpected marker 0x%02X outside the image data", marker);
         if (pos + 2 > n) break;
         size_t seg_len = read_be16(bytes + pos);
         if (seg_len < 2) return cf_fail(err, "corrupt JPEG: marker segment with length %zu", seg_len);
         if (seg_len > n - pos) break;
-        if (marker == 0xC4 && check_jpeg_huffman_tables(bytes + pos + 2, seg_len - 2, err)) return -1;
-        if (is_jpeg_frame_marker(marker) && !seen_frame) {
-            if (check_jpeg_frame(bytes + pos, seg_len, marker, err)) return -1;
-            seen_frame = 1;
-        }
-        if (marker == 0xDA) in_scan = 1;
+        if (check_jpeg_segment(marker, bytes + pos, seg_len, &walk, err)) return -1;
         pos += seg_len;
     }
-    if (!seen_frame) return cf_fail(err, "truncated JPEG data: the file ends before the image header");
+    if (!walk.seen_frame) return cf_fail(err, "truncated JPEG data: the file ends before the image header");
     return cf_fail(err, "truncated JPEG data: the file ends %s before the end-of-image marker",
-                   in_scan ? "inside the image data" : "before the image data");
+                   walk.in_scan ? "inside the image data" : "before the image data");
 }
 
 static int check_png(const uint8_t *bytes, size_t n, cf_error *err) {

@@ -107,3 +107,19 @@ test('cifake-train and cifake-eval refuse bad data folders clearly', () => {
   assert.match(r.stderr, /zz-broken\.jpg/);
   assert.equal(run('cifake-eval', ['--data', data]).code, 2);
 });
+
+test("the paper's best topology (2 conv layers of 128 filters, dense 64, sigmoid) trains with Adam", () => {
+  const data = tinyDataset();
+  const out = path.join(tempDir(), 'paper.bin');
+  const spec = 'c128v,relu,mp,c128v,relu,mp,flat,d64,relu,d1';
+  const r = run('cifake-train', ['--data', data, '--model', spec, '--optim', 'adam', '--epochs', '2', '--batch', '8',
+    '--val-permille', '250', '--no-test', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /adam lr 0\.001/);
+  assert.match(r.stderr, / 446209 parameters/); // 3584 + 147584 + (6*6*128)*64+64 + 65
+  const meta = metadata(out);
+  assert.equal(meta.spec, spec);
+  assert.ok(Number(meta.val_accuracy) >= 0 && Number(meta.val_accuracy) <= 1);
+  const d = run('cifake-detect', ['--weights', out, sampleImages()[0].path]);
+  assert.equal(d.code, 0, d.stderr);
+});

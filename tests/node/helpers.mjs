@@ -45,7 +45,7 @@ export function tensorBytes(file) {
   let pos = 12;
   const u32 = () => { const v = b.readUInt32LE(pos); pos += 4; return v; };
   const nMeta = u32();
-  for (let i = 0; i < 2 * nMeta; i++) pos += u32();
+  for (let i = 0; i < 2 * nMeta; i++) { const n = u32(); pos += n; }
   return b.subarray(pos, b.length - 4);
 }
 
