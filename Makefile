@@ -5,7 +5,10 @@ CC       ?= gcc
 CSTD     := -std=c11 -Wall -Wextra -Werror
 OPT      ?= -O3 -march=native
 STB_INC  := -I/usr/include/stb
-CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer $(STB_INC)
+# The source version is recorded in every weight file the trainer writes (provenance).
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer $(STB_INC) -DCIFAKE_VERSION='"$(VERSION)"'
+
 LDLIBS   := -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -15,7 +18,7 @@ HEADERS  := $(wildcard src/*.h trainer/*.h)
 TEST_SRC := $(wildcard tests/c/*.c)
 
 BUILD    := build
-PROGRAMS := $(BUILD)/cifake-train $(BUILD)/cifake-eval $(BUILD)/cifake-detect
+PROGRAMS := $(BUILD)/cifake-train $(BUILD)/cifake-eval $(BUILD)/cifake-detect $(BUILD)/cifake-camstats
 
 CIFAKE_DIR ?= $(abspath data/cifake)
 export CIFAKE_DIR

@@ -46,12 +46,26 @@ static image_format sniff_format(const uint8_t *bytes, size_t n) {
     return FORMAT_UNKNOWN;
 }
 
+/* Length of the UTF-8 sequence a lead byte starts (0 if it cannot start one). */
+static size_t utf8_sequence_length(uint8_t lead) {
+    if (lead >= 0xC2 && lead <= 0xDF) return 2;
+    if (lead >= 0xE0 && lead <= 0xEF) return 3;
+    if (lead >= 0xF0 && lead <= 0xF4) return 4;
+    return 0;
+}
+
+/* Printable ASCII, whitespace and well-formed UTF-8 over the first 512 bytes (a sequence cut by
+ * that window still counts). Binary data fails this almost at once. */
 static int looks_like_text(const uint8_t *bytes, size_t n) {
     size_t check = n < 512 ? n : 512;
     for (size_t i = 0; i < check; i++) {
         uint8_t c = bytes[i];
-        int printable = (c >= 0x20 && c != 0x7F) || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-        if (!printable) return 0; /* bytes >= 0x80 count as printable: UTF-8 text */
+        if ((c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r' || c == '\f') continue;
+        size_t len = utf8_sequence_length(c);
+        if (len == 0) return 0;
+        for (size_t k = 1; k < len && i + k < check; k++)
+            if ((bytes[i + k] & 0xC0) != 0x80) return 0;
+        i += len - 1;
     }
     return 1;
 }
@@ -87,9 +101,10 @@ static int check_dimensions(uint64_t width, uint64_t height, image_format format
     int too_long = width > CF_IMAGE_MAX_SIDE || height > CF_IMAGE_MAX_SIDE;
     unsigned long long w = width, h = height;
     if (too_many && too_long) /* name both, so the user does not fix one and hit the other */
-        return cf_fail(err, "image is %llux%llu pixels, over the limit of %zu pixels and the limit of %d pixels per side",
-                       w, h, CF_IMAGE_MAX_PIXELS, CF_IMAGE_MAX_SIDE);
-    if (too_many) return cf_fail(err, "image is %llux%llu pixels, over the limit of %zu pixels", w, h, CF_IMAGE_MAX_PIXELS);
+        return cf_fail(err, "image is %llux%llu pixels, over the limit of %zu pixels and the limit of %d pixels "
+                            "per side", w, h, CF_IMAGE_MAX_PIXELS, CF_IMAGE_MAX_SIDE);
+    if (too_many)
+        return cf_fail(err, "image is %llux%llu pixels, over the limit of %zu pixels", w, h, CF_IMAGE_MAX_PIXELS);
     if (too_long)
         return cf_fail(err, "image is %llux%llu pixels, over the limit of %d pixels per side", w, h, CF_IMAGE_MAX_SIDE);
     return 0;
@@ -110,7 +125,8 @@ static int check_jpeg_frame(const uint8_t *seg, size_t seg_len, uint8_t marker, 
                        marker - 0xC0);
     if (seg[2] != 8) return cf_fail(err, "unsupported JPEG: %d-bit samples, only 8-bit JPEG is supported", seg[2]);
     uint32_t height = read_be16(seg + 3), width = read_be16(seg + 5);
-    if (height == 0) return cf_fail(err, "unsupported JPEG: the height is only given after the image data (DNL marker)");
+    if (height == 0)
+        return cf_fail(err, "unsupported JPEG: the height is only given after the image data (DNL marker)");
     return check_dimensions(width, height, FORMAT_JPEG, err);
 }
 
@@ -286,7 +302,7 @@ static int check_bmp(const uint8_t *bytes, size_t n, cf_error *err) {
     if (height < 0) height = -height; /* negative height: rows stored top-down */
     if (check_dimensions((uint64_t)width, (uint64_t)height, FORMAT_BMP, err)) return -1;
     uint32_t compression = read_le32(bytes + 30);
-    int uncompressed = compression == 0 || compression == 3 || compression == 6; /* RGB, BITFIELDS */
+    int uncompressed = compression == 0 || compression == 3 || compression == 6; /* RGB, (ALPHA)BITFIELDS */
     if (!uncompressed) return 0;
     return check_bmp_pixel_array(bytes, n, (uint64_t)width, (uint64_t)height, read_le16(bytes + 28), header_size,
                                  err);
@@ -503,7 +519,7 @@ static void resize_area(const square_view *v, int out_side, uint8_t *out) {
         area_span ys = area_span_for(i, v->side, out_side);
         for (int j = 0; j < out_side; j++) {
             area_span xs = area_span_for(j, v->side, out_side);
-            area_pixel(v, xs, ys, out_side, out + ((size_t)i * out_side + j) * 3);
+            area_pixel(v, xs, ys, out_side, out + ((size_t)i * (size_t)out_side + (size_t)j) * 3);
         }
     }
 }
@@ -533,7 +549,7 @@ static void resize_bilinear(const square_view *v, int out_side, uint8_t *out) {
             bilinear_tap tx = bilinear_tap_for(j, v->side, out_side);
             const uint8_t *p00 = view_pixel(v, tx.k0, ty.k0), *p01 = view_pixel(v, tx.k1, ty.k0);
             const uint8_t *p10 = view_pixel(v, tx.k0, ty.k1), *p11 = view_pixel(v, tx.k1, ty.k1);
-            uint8_t *dst = out + ((size_t)i * out_side + j) * 3;
+            uint8_t *dst = out + ((size_t)i * (size_t)out_side + (size_t)j) * 3;
             for (int c = 0; c < 3; c++) {
                 double top = p00[c] + tx.t * (p01[c] - p00[c]);
                 double bottom = p10[c] + tx.t * (p11[c] - p10[c]);
@@ -557,7 +573,8 @@ void cf_image_resize_square(const cf_image *img, int out_side, uint8_t *out) {
     view.origin = img->rgb + (size_t)y0 * view.stride + (size_t)x0 * 3;
     view.side = side;
     if (side == out_side) { /* pass through bit for bit */
-        for (int y = 0; y < side; y++) memcpy(out + (size_t)y * side * 3, view_pixel(&view, 0, y), (size_t)side * 3);
+        for (int y = 0; y < side; y++)
+            memcpy(out + (size_t)y * (size_t)side * 3, view_pixel(&view, 0, y), (size_t)side * 3);
     } else if (side > out_side) {
         resize_area(&view, out_side, out);
     } else {

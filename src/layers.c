@@ -8,6 +8,7 @@
 #include "gemm.h"
 #include "model.h"
 #include "parallel.h"
+#include "simd.h"
 
 /* ---------- workspace ---------- */
 
@@ -231,13 +232,12 @@ static void bn_forward(const cf_layer *L, cf_workspace *ws, int l, const float *
     for (int c = 0; c < C; c++) {
         float mean, invstd;
         if (training) {
-            double sum = 0.0, sumsq = 0.0;
+            double sum = 0.0, sumsq = 0.0; /* SIMD within a plane, double across planes */
             for (int b = 0; b < batch; b++) {
-                const float *xc = x + ((size_t)b * C + c) * P;
-                for (int p = 0; p < P; p++) {
-                    sum += xc[p];
-                    sumsq += (double)xc[p] * xc[p];
-                }
+                float s, q;
+                vf_sum_sumsq(x + ((size_t)b * C + c) * P, P, &s, &q);
+                sum += s;
+                sumsq += q;
             }
             double n = (double)batch * P, m = sum / n, var = sumsq / n - m * m;
             if (var < 0.0) var = 0.0;
@@ -270,11 +270,10 @@ static void bn_backward(const cf_layer *L, cf_workspace *ws, int l, const float 
         float mean = ws->bn_mean[l][c], invstd = ws->bn_invstd[l][c], gamma = L->weight[c];
         double dbeta = 0.0, dgamma = 0.0;
         for (int b = 0; b < batch; b++) {
-            const float *xc = x + ((size_t)b * C + c) * P, *dyc = dy + ((size_t)b * C + c) * P;
-            for (int p = 0; p < P; p++) {
-                dbeta += dyc[p];
-                dgamma += (double)dyc[p] * (xc[p] - mean) * invstd;
-            }
+            float s, d;
+            vf_sum_dot_shifted(dy + ((size_t)b * C + c) * P, x + ((size_t)b * C + c) * P, mean, P, &s, &d);
+            dbeta += s;
+            dgamma += (double)d * invstd;
         }
         if (param_grads) {
             L->dweight[c] += (float)dgamma;

@@ -87,4 +87,43 @@ static inline vf vf_fma(vf a, vf b, vf c) { return a * b + c; }
 static inline vf vf_max(vf a, vf b) { return a > b ? a : b; }
 #endif
 
+/* Sum of the lanes of v, added in lane order (deterministic on every target). */
+static inline float vf_reduce_add(vf v) {
+    float lanes[CF_VF];
+    vf_store(lanes, v);
+    float s = 0.0f;
+    for (int i = 0; i < CF_VF; i++) s += lanes[i];
+    return s;
+}
+
+/* sum(x[i]) and sum(x[i]^2) over n floats. */
+static inline void vf_sum_sumsq(const float *x, int n, float *sum, float *sumsq) {
+    vf s = vf_zero(), q = vf_zero();
+    int i = 0;
+    for (; i + CF_VF <= n; i += CF_VF) {
+        vf v = vf_load(x + i);
+        s = vf_add(s, v);
+        q = vf_fma(v, v, q);
+    }
+    float ts = vf_reduce_add(s), tq = vf_reduce_add(q);
+    for (; i < n; i++) ts += x[i], tq += x[i] * x[i];
+    *sum = ts;
+    *sumsq = tq;
+}
+
+/* sum(a[i]) and sum(a[i] * (b[i] - shift)) over n floats. */
+static inline void vf_sum_dot_shifted(const float *a, const float *b, float shift, int n, float *sum, float *dot) {
+    vf s = vf_zero(), d = vf_zero(), sh = vf_set1(shift);
+    int i = 0;
+    for (; i + CF_VF <= n; i += CF_VF) {
+        vf va = vf_load(a + i);
+        s = vf_add(s, va);
+        d = vf_fma(va, vf_sub(vf_load(b + i), sh), d);
+    }
+    float ts = vf_reduce_add(s), td = vf_reduce_add(d);
+    for (; i < n; i++) ts += a[i], td += a[i] * (b[i] - shift);
+    *sum = ts;
+    *dot = td;
+}
+
 #endif

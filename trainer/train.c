@@ -21,6 +21,10 @@
 #include "progress.h"
 #include "weights.h"
 
+#ifndef CIFAKE_VERSION
+#define CIFAKE_VERSION "unknown"
+#endif
+
 #define DEFAULT_SPEC "c32,bn,relu,c32,bn,relu,mp,c64,bn,relu,c64,bn,relu,mp,c128,bn,relu,c128,bn,relu,gap,d1"
 
 typedef struct {
@@ -305,7 +309,7 @@ static int write_weights(const train_config *c, run_state *s, const train_data *
              cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
              cf_meta_setf(&meta, "val_permille", err, "%d", c->val_permille) ||
              cf_meta_setf(&meta, "threads", err, "%d", c->threads) || cf_meta_set(&meta, "command", c->command, err) ||
-             cf_meta_set(&meta, "date", date, err) ||
+             cf_meta_set(&meta, "date", date, err) || cf_meta_set(&meta, "trainer_version", CIFAKE_VERSION, err) ||
              cf_meta_setf(&meta, "epochs", err, "%d", c->epochs) ||
              cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
              cf_meta_setf(&meta, "train_seconds", err, "%.0f", s->train_seconds) ||

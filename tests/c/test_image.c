@@ -828,6 +828,14 @@ TEST(image_rejects_empty_tiny_and_random_input) {
 TEST(image_rejects_text_and_other_formats_by_name) {
     const char *text = "REAL,FAKE\nthis is a CSV file, not a picture\n";
     decode_fails_with((const uint8_t *)text, strlen(text), "looks like text", failures);
+    const char *utf8 = "caf\xC3\xA9 \xE2\x82\xAC 42\n"; /* "café € 42": UTF-8 is text too */
+    decode_fails_with((const uint8_t *)utf8, strlen(utf8), "looks like text", failures);
+    uint8_t binary[64];
+    fill_random(binary, sizeof binary, 99);
+    binary[0] = 'x', binary[1] = 0xFF; /* not text, not an image: no guess at what it is */
+    cf_error err = {{0}};
+    CHECK(cf_image_decode(binary, sizeof binary, &(cf_image){0, 0, NULL}, &err) == -1);
+    CHECK_MSG(strcmp(err.msg, "not a supported image (JPEG, PNG, BMP, GIF)") == 0, "%s", err.msg);
     decode_fails_with((const uint8_t *)"RIFF\x10\0\0\0WEBPVP8 ", 16, "WebP is not supported", failures);
     decode_fails_with((const uint8_t *)"II*\0\x08\0\0\0", 8, "TIFF is not supported", failures);
     decode_fails_with((const uint8_t *)"\0\0\0\x18" "ftypheic\0\0\0\0", 16, "HEIF/AVIF", failures);
