@@ -6,10 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=()
-need_pkg() { dpkg -s "$1" >/dev/null 2>&1 || want+=("$1"); }
-for p in gcc make libstb-dev python3 python3-torch; do need_pkg "$p"; done
+# need PACKAGE CHECK...: installs PACKAGE unless the check command succeeds (a tool may come from
+# elsewhere than Debian, e.g. Node.js from nodesource, so look for the tool, not the package).
+need() { local pkg=$1; shift; "$@" >/dev/null 2>&1 || want+=("$pkg"); }
+need gcc command -v gcc
+need make command -v make
+need libstb-dev test -f /usr/include/stb/stb_image.h
+need python3-torch /usr/bin/python3 -c 'import torch'
 if [ "${CIFAKE_NATIVE_ONLY:-0}" != 1 ]; then
-  for p in emscripten nodejs npm chromium; do need_pkg "$p"; done
+  need emscripten command -v emcc
+  need nodejs command -v node
+  need npm command -v npm
+  need chromium test -x /usr/bin/chromium
 fi
 if [ ${#want[@]} -gt 0 ]; then
   echo "installing Debian packages: ${want[*]}"

@@ -78,6 +78,7 @@ static int load_one(dataset *ds, int i, cf_error *err) {
 
 int dataset_load(dataset *ds, const char *dir, const char *split, int n_threads, cf_error *err) {
     memset(ds, 0, sizeof *ds);
+    (void)n_threads; /* unused in serial builds (no OpenMP) */
     string_list list = {0};
     int n_real = 0, n_fake = 0;
     char sub[4096];

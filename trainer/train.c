@@ -29,7 +29,7 @@
 
 typedef struct {
     const char *data, *spec, *out, *resume, *checkpoint;
-    int epochs, batch, threads, val_permille, pad, subset, report_test;
+    int epochs, stop_after, batch, threads, val_permille, pad, subset, report_test;
     uint64_t seed;
     float lr, weight_decay;
     optim_kind optim;
@@ -42,7 +42,7 @@ static void usage(FILE *f) {
             "usage: cifake-train --data DIR [--model SPEC] [--epochs N] [--seed S] [--out FILE] [--resume CKPT]\n"
             "                    [--checkpoint FILE] [--threads N] [--batch N] [--lr X] [--wd X]\n"
             "                    [--optim sgd|adam] [--schedule onecycle|cosine|constant] [--val-permille N]\n"
-            "                    [--pad N] [--subset N] [--no-test]\n"
+            "                    [--pad N] [--subset N] [--no-test] [--stop-after N]\n"
             "  --data DIR         CIFAKE in the Kaggle layout (DIR/train/REAL, DIR/train/FAKE, DIR/test/...);\n"
             "                     default: $CIFAKE_DIR\n"
             "  --model SPEC       layer spec (see src/model.h); default:\n"
@@ -54,7 +54,9 @@ static void usage(FILE *f) {
             "  --val-permille N   share of train held out for validation, in 1/1000 (default 50)\n"
             "  --pad N            random translation of up to N pixels (default 4; 0 disables), plus random flips\n"
             "  --subset N         use only N training images (quick runs; 0 = all)\n"
-            "  --no-test          do not evaluate on the test split at the end\n");
+            "  --no-test          do not evaluate on the test split at the end\n"
+            "  --stop-after N     stop after epoch N as if interrupted (the checkpoint is kept; --resume continues);\n"
+            "                     the learning-rate schedule still spans --epochs\n");
 }
 
 static int parse_args(int argc, char **argv, train_config *c) {
@@ -91,6 +93,7 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!strcmp(a, "--val-permille")) c->val_permille = atoi(v);
         else if (!strcmp(a, "--pad")) c->pad = atoi(v);
         else if (!strcmp(a, "--subset")) c->subset = atoi(v);
+        else if (!strcmp(a, "--stop-after")) c->stop_after = atoi(v);
         else if (!strcmp(a, "--optim") && (!strcmp(v, "sgd") || !strcmp(v, "adam"))) c->optim = !strcmp(v, "adam") ? OPT_ADAM : OPT_SGD;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "onecycle")) c->sched = SCHED_ONECYCLE;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "cosine")) c->sched = SCHED_COSINE;
@@ -426,6 +429,11 @@ static int run(train_config *c, cf_error *err) {
                 s.epoch, train_loss, val_loss, val.accuracy, val.auroc, s.best_epoch == s.epoch ? " *best*" : "",
                 s.train_seconds);
         if (save_checkpoint(c, ckpt, &s, d.mean, d.std, err)) goto done;
+        if (c->stop_after > 0 && s.epoch >= c->stop_after && s.epoch < c->epochs) {
+            fprintf(stderr, "stopping after epoch %d as asked; continue with --resume %s\n", s.epoch, ckpt);
+            rc = 0;
+            goto done;
+        }
     }
     rc = write_weights(c, &s, &d, val_idx, n_val, c->report_test ? &test : NULL, err);
 done:

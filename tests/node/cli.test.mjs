@@ -68,8 +68,10 @@ test('cifake-train trains, checkpoints, resumes to identical weights, and cifake
 
   // interrupted after one epoch, then resumed from its checkpoint
   const part = path.join(out, 'part.bin');
-  r = run('cifake-train', [...common, '--epochs', '1', '--out', part]);
+  r = run('cifake-train', [...common, '--epochs', '2', '--stop-after', '1', '--out', part]);
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /stopping after epoch 1/);
+  assert.ok(!fs.existsSync(part), 'an interrupted run must not write the final weight file');
   const resumed = path.join(out, 'resumed.bin');
   r = run('cifake-train', [...common, '--epochs', '2', '--out', resumed, '--resume', `${part}.ckpt`]);
   assert.equal(r.code, 0, r.stderr);
