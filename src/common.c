@@ -92,3 +92,20 @@ void *cf_aligned_calloc(size_t bytes) {
 }
 
 void cf_aligned_free(void *p) { free(p); }
+
+void cf_buffer_append(cf_buffer *b, const void *bytes, size_t n) {
+    if (b->failed || n == 0) return;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n) cap *= 2;
+        uint8_t *data = realloc(b->data, cap);
+        if (!data) {
+            b->failed = 1;
+            return;
+        }
+        b->data = data;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, bytes, n);
+    b->len += n;
+}

@@ -45,6 +45,16 @@ uint32_t cf_rng_below(cf_rng *rng, uint32_t n); /* [0, n) */
 uint32_t cf_crc32(uint32_t crc, const void *data, size_t n);
 uint64_t cf_fnv1a64(const void *data, size_t n);
 
+/* A growable byte buffer; after a failed allocation it stays failed and appends are ignored, so a
+ * writer checks once at the end. Free data with free(). */
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+    int failed;
+} cf_buffer;
+
+void cf_buffer_append(cf_buffer *b, const void *bytes, size_t n);
+
 /* 64-byte aligned allocations for SIMD buffers; cf_aligned_free accepts NULL. */
 void *cf_aligned_alloc(size_t bytes);
 void *cf_aligned_calloc(size_t bytes);

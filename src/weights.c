@@ -68,28 +68,9 @@ void cf_extras_free(cf_extras *ex) {
 
 /* ---------- writing ---------- */
 
-typedef struct {
-    uint8_t *buf;
-    size_t len, cap;
-    int failed;
-} writer;
+typedef cf_buffer writer;
 
-static void put_bytes(writer *w, const void *p, size_t n) {
-    if (w->failed) return;
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 4096;
-        while (cap < w->len + n) cap *= 2;
-        uint8_t *b = realloc(w->buf, cap);
-        if (!b) {
-            w->failed = 1;
-            return;
-        }
-        w->buf = b;
-        w->cap = cap;
-    }
-    memcpy(w->buf + w->len, p, n);
-    w->len += n;
-}
+static void put_bytes(writer *w, const void *p, size_t n) { cf_buffer_append(w, p, n); }
 
 static void put_u32(writer *w, uint32_t v) {
     uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
@@ -184,12 +165,12 @@ int cf_weights_write(const cf_model *m, const cf_meta *meta, const cf_extras *ex
         int dims[1] = {(int)extras->t[i].n};
         put_tensor(&w, extras->t[i].name, extras->t[i].data, 1, dims);
     }
-    if (!w.failed) put_u32(&w, cf_crc32(0, w.buf, w.len));
+    if (!w.failed) put_u32(&w, cf_crc32(0, w.data, w.len));
     if (w.failed) {
-        free(w.buf);
+        free(w.data);
         return cf_fail(err, "out of memory serialising the weight file");
     }
-    *out = w.buf;
+    *out = w.data;
     *n = w.len;
     return 0;
 }
