@@ -25,6 +25,9 @@ static void usage(FILE *f) {
                "  --json          one JSON array instead of lines\n"
                "  --cam DIR       also write DIR/<image name>.cam.png, the heatmap of the evidence for the verdict\n"
                "  --cam-method M  gradcam (default) or gradcampp\n"
+               "  --cam-class C   the class whose evidence to show: predicted (default), REAL or FAKE\n"
+               "  --cam-layer N   explain the N-th layer of the weight file's spec (1-based; a convolution);\n"
+               "                  default: the last convolution\n"
                "  --colormap C    turbo (default), jet or viridis\n"
                "  --alpha A       heatmap opacity in [0, 1] (default 0.5)\n"
                "  --cam-size N    side of the PNG in pixels (default 256)\n"
@@ -52,6 +55,8 @@ static const char *default_weights(char *buf, size_t n) {
 
 typedef struct {
     const char *dir;
+    int target;     /* -1 predicted class, 0 REAL, 1 FAKE */
+    int conv_layer; /* -1 last convolution, else a 0-based layer index of the (folded) spec */
     cf_cam_method method;
     cf_colormap colormap;
     float alpha;
@@ -70,7 +75,7 @@ static int write_cam(cifake_detector *d, const cam_options *cam, const char *pat
     uint8_t *rgba = malloc((size_t)cam->side * cam->side * 4);
     if (!rgba) return cf_fail(err, "out of memory");
     cam_path(cam, path, written, n);
-    int rc = cifake_explain(d, cam->method, -1, -1, map, err) ||
+    int rc = cifake_explain(d, cam->method, cam->target, cam->conv_layer, map, err) ||
              cifake_render(d, map, cam->side, cam->colormap, cam->alpha, rgba, err) ||
              png_write_rgba(written, rgba, cam->side, cam->side, err);
     free(rgba);
@@ -94,6 +99,13 @@ static int parse_cam_option(const char *a, const char *v, cam_options *cam) {
     if (!strcmp(a, "--cam")) cam->dir = v;
     else if (!strcmp(a, "--cam-method")) return cf_cam_method_parse(v, &cam->method);
     else if (!strcmp(a, "--colormap")) return cf_colormap_parse(v, &cam->colormap);
+    else if (!strcmp(a, "--cam-class")) {
+        cam->target = !strcmp(v, "REAL") ? 0 : !strcmp(v, "FAKE") ? 1 : !strcmp(v, "predicted") ? -1 : -2;
+        return cam->target == -2 ? -1 : 0;
+    } else if (!strcmp(a, "--cam-layer")) {
+        cam->conv_layer = (int)strtol(v, &end, 10) - 1;
+        return *end || cam->conv_layer < 0 ? -1 : 0;
+    }
     else if (!strcmp(a, "--alpha")) {
         cam->alpha = strtof(v, &end);
         return *end || !(cam->alpha >= 0.0f && cam->alpha <= 1.0f) ? -1 : 0;
@@ -108,7 +120,7 @@ int main(int argc, char **argv) {
     const char *weights = NULL;
     int json = 0, first = 0;
     char buf[PATH_MAX + 64];
-    cam_options cam = {NULL, CF_CAM_GRADCAM, CF_COLORMAP_TURBO, 0.5f, 256};
+    cam_options cam = {NULL, -1, -1, CF_CAM_GRADCAM, CF_COLORMAP_TURBO, 0.5f, 256};
     for (int i = 1; i < argc && !first; i++) {
         int cam_rc = i + 1 < argc ? parse_cam_option(argv[i], argv[i + 1], &cam) : 1;
         if (cam_rc < 0) {

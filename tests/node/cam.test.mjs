@@ -38,6 +38,19 @@ test('cifake-detect --cam PNGs equal the WebAssembly render and are real overlay
       for (let i = 3; i < png.data.length; i += 4) assert.equal(png.data[i], 255);
     }
   }
+  // a chosen class and layer: the map changes; a non-convolution layer is refused, naming it
+  const pick = (args) => {
+    const out = path.join(dir, args.join('-'));
+    const r = run('cifake-detect', ['--weights', WEIGHTS, '--cam', out, ...args, images[1].path]);
+    return { r, file: path.join(out, `${path.basename(images[1].path)}.cam.png`) };
+  };
+  const real = pick(['--cam-class', 'REAL']), fake = pick(['--cam-class', 'FAKE']), first = pick(['--cam-layer', '1']);
+  for (const p of [real, fake, first]) assert.equal(p.r.code, 0, p.r.stderr);
+  assert.ok(!fs.readFileSync(real.file).equals(fs.readFileSync(fake.file)), 'REAL and FAKE evidence maps are the same');
+  assert.ok(!fs.readFileSync(first.file).equals(fs.readFileSync(fake.file)), 'layer 1 map equals the last layer map');
+  const notConv = pick(['--cam-layer', '2']);
+  assert.equal(notConv.r.code, 1);
+  assert.match(notConv.r.stderr, /layer 2 is not a convolution \(it is 'relu'\)/);
   const bad = run('cifake-detect', ['--cam', dir, '--colormap', 'rainbow', images[0].path]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /bad value for --colormap: rainbow/);
