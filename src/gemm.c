@@ -120,14 +120,38 @@ static void scale_c(int M, int N, float beta, float *C, int ldc) {
         for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : C[(size_t)i * ldc + j] * beta;
 }
 
-void cf_gemm(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
-             float beta, float *C, int ldc, float *work) {
+int cf_gemm_nr(void) { return CF_NR; }
+
+size_t cf_gemm_packed_a_floats(int M, int K) {
+    return (size_t)((M + CF_MR - 1) / CF_MR * CF_MR) * (size_t)(K > 0 ? K : 1);
+}
+
+/* Depth block k0 of a whole packed op(A) starts at k0 * Mpad: the slivers of all M rows for that
+ * block, exactly as pack_a lays them out, so row block i0 is at (k0 * Mpad + i0 * kc). */
+void cf_gemm_pack_a(int transA, int M, int K, const float *A, int lda, float *Ap) {
+    int m_pad = (M + CF_MR - 1) / CF_MR * CF_MR;
+    for (int k0 = 0; k0 < K; k0 += CF_KC) {
+        int kc = K - k0 < CF_KC ? K - k0 : CF_KC;
+        pack_a(transA, A, lda, 0, M, k0, kc, Ap + (size_t)k0 * m_pad);
+    }
+}
+
+static void pack_b_panel(const cf_gemm_b *B, int k0, int kc, int j0, int nc, float *Bp) {
+    if (B->pack)
+        B->pack(B->ctx, k0, kc, j0, nc, Bp);
+    else
+        pack_b(B->trans, B->b, B->ldb, k0, kc, j0, nc, Bp);
+}
+
+void cf_gemm_ex(int M, int N, int K, const cf_gemm_a *A, const cf_gemm_b *B, float beta, float *C, int ldc,
+                float *work) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || (beta != 0.0f && beta != 1.0f)) {
         scale_c(M, N, beta, C, ldc);
         if (K <= 0) return;
         beta = 1.0f;
     }
+    int m_pad = (M + CF_MR - 1) / CF_MR * CF_MR;
     float *Ap = work;
     float *Bp = work + (size_t)CF_MC * CF_KC;
     for (int j0 = 0; j0 < N; j0 += CF_NC) {
@@ -135,21 +159,32 @@ void cf_gemm(int transA, int transB, int M, int N, int K, const float *A, int ld
         for (int k0 = 0; k0 < K; k0 += CF_KC) {
             int kc = K - k0 < CF_KC ? K - k0 : CF_KC;
             int accumulate = k0 > 0 || beta != 0.0f;
-            pack_b(transB, B, ldb, k0, kc, j0, nc, Bp);
+            pack_b_panel(B, k0, kc, j0, nc, Bp);
             for (int i0 = 0; i0 < M; i0 += CF_MC) {
                 int mc = M - i0 < CF_MC ? M - i0 : CF_MC;
-                pack_a(transA, A, lda, i0, mc, k0, kc, Ap);
+                const float *Ablock = Ap;
+                if (A->packed)
+                    Ablock = A->packed + (size_t)k0 * m_pad + (size_t)i0 * kc;
+                else
+                    pack_a(A->trans, A->a, A->lda, i0, mc, k0, kc, Ap);
                 for (int jr = 0; jr < nc; jr += CF_NR) {
                     int cols = nc - jr < CF_NR ? nc - jr : CF_NR;
                     for (int ir = 0; ir < mc; ir += CF_MR) {
                         int rows = mc - ir < CF_MR ? mc - ir : CF_MR;
-                        micro_kernel(kc, Ap + (size_t)ir * kc, Bp + (size_t)jr * kc,
+                        micro_kernel(kc, Ablock + (size_t)ir * kc, Bp + (size_t)jr * kc,
                                      C + (size_t)(i0 + ir) * ldc + j0 + jr, ldc, rows, cols, accumulate);
                     }
                 }
             }
         }
     }
+}
+
+void cf_gemm(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+             float beta, float *C, int ldc, float *work) {
+    cf_gemm_a a = {transA, A, lda, NULL};
+    cf_gemm_b b = {transB, B, ldb, NULL, NULL};
+    cf_gemm_ex(M, N, K, &a, &b, beta, C, ldc, work);
 }
 
 void cf_gemm_ref(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,

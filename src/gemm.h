@@ -19,6 +19,35 @@ size_t cf_gemm_work_floats(void);
 void cf_gemm(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
              float beta, float *C, int ldc, float *work);
 
+/* The general form behind cf_gemm. op(A) is a matrix (trans, a, lda) or, when `packed` is set, a
+ * whole op(A) packed once by cf_gemm_pack_a (weights reused across the images of a batch). op(B)
+ * is a matrix (trans, b, ldb) or, when `pack` is set, a callback that writes the panel of rows
+ * [k0, k0+kc) and columns [j0, j0+nc) in slivers of cf_gemm_nr() columns, k-major:
+ * Bp[s*kc + k*NR + c] = op(B)[k0+k][j0+s+c], zero past nc (s a multiple of NR). A convolution packs
+ * straight from its input image this way, without an im2col copy. */
+typedef struct {
+    int trans;
+    const float *a;
+    int lda;
+    const float *packed;
+} cf_gemm_a;
+
+typedef void (*cf_pack_b_fn)(const void *ctx, int k0, int kc, int j0, int nc, float *Bp);
+
+typedef struct {
+    int trans;
+    const float *b;
+    int ldb;
+    cf_pack_b_fn pack;
+    const void *ctx;
+} cf_gemm_b;
+
+int cf_gemm_nr(void);
+size_t cf_gemm_packed_a_floats(int M, int K);
+void cf_gemm_pack_a(int transA, int M, int K, const float *A, int lda, float *Ap);
+void cf_gemm_ex(int M, int N, int K, const cf_gemm_a *A, const cf_gemm_b *B, float beta, float *C, int ldc,
+                float *work);
+
 void cf_gemm_ref(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                  float beta, float *C, int ldc);
 

@@ -45,11 +45,17 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
     if (n_threads < 1) n_threads = 1;
     ws->max_batch = max_batch;
     ws->n_threads = n_threads;
-    size_t max_act = (size_t)cf_shape_size(m->input), max_col = 1, max_layer_params = 1;
+    size_t max_act = (size_t)cf_shape_size(m->input), max_col = 1, max_layer_params = 1, max_packed = 1;
     for (int l = 0; l < m->n_layers; l++) {
         const cf_layer *L = &m->layers[l];
         if ((size_t)cf_shape_size(L->out) > max_act) max_act = (size_t)cf_shape_size(L->out);
-        if (L->kind == CF_CONV && (size_t)conv_col_floats(L) > max_col) max_col = (size_t)conv_col_floats(L);
+        if (L->kind == CF_CONV) {
+            int K = L->in.c * L->ksize * L->ksize;
+            size_t fwd = cf_gemm_packed_a_floats(L->out.c, K), bwd = cf_gemm_packed_a_floats(K, L->out.c);
+            if ((size_t)conv_col_floats(L) > max_col) max_col = (size_t)conv_col_floats(L);
+            if (fwd > max_packed) max_packed = fwd;
+            if (bwd > max_packed) max_packed = bwd;
+        }
         if ((size_t)(L->n_weight + L->n_bias) > max_layer_params) max_layer_params = (size_t)(L->n_weight + L->n_bias);
     }
     ws->max_act = max_act;
@@ -77,11 +83,11 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
     if (ok) {
         ws->grad_a = cf_aligned_calloc((size_t)max_batch * max_act * sizeof(float));
         ws->grad_b = cf_aligned_calloc((size_t)max_batch * max_act * sizeof(float));
-        ws->col = alloc_per_thread(n_threads, max_col);
+        ws->packed_a = cf_aligned_calloc(max_packed * sizeof(float));
         ws->dcol = alloc_per_thread(n_threads, max_col);
         ws->gemm_work = alloc_per_thread(n_threads, cf_gemm_work_floats());
         ws->param_partial = alloc_per_thread(n_threads, max_layer_params);
-        ok = ws->grad_a && ws->grad_b && per_thread_ok(ws->col, n_threads) && per_thread_ok(ws->dcol, n_threads) &&
+        ok = ws->grad_a && ws->grad_b && ws->packed_a && per_thread_ok(ws->dcol, n_threads) &&
              per_thread_ok(ws->gemm_work, n_threads) && per_thread_ok(ws->param_partial, n_threads);
     }
     if (!ok) {
@@ -101,40 +107,99 @@ void cf_workspace_free(cf_workspace *ws) {
     }
     cf_aligned_free(ws->grad_a);
     cf_aligned_free(ws->grad_b);
-    free_per_thread(ws->col, ws->n_threads);
+    cf_aligned_free(ws->packed_a);
     free_per_thread(ws->dcol, ws->n_threads);
     free_per_thread(ws->gemm_work, ws->n_threads);
     free_per_thread(ws->param_partial, ws->n_threads);
     memset(ws, 0, sizeof *ws);
 }
 
-/* ---------- convolution: im2col + GEMM ---------- */
+/* ---------- convolution: implicit im2col + GEMM ---------- */
 
-/* col[(c*k + ky)*k + kx][oy*ow + ox] = x[c][oy + ky - pad][ox + kx - pad], zero outside. */
-static void im2col(const cf_layer *L, const float *x, float *col) {
-    int k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, oh = L->out.h, ow = L->out.w;
-    for (int c = 0; c < L->in.c; c++)
-        for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++) {
-                float *row = col + (size_t)((c * k + ky) * k + kx) * oh * ow;
-                for (int oy = 0; oy < oh; oy++) {
-                    int iy = oy + ky - pad;
-                    float *dst = row + oy * ow;
-                    if (iy < 0 || iy >= H) {
-                        memset(dst, 0, sizeof(float) * ow);
-                        continue;
-                    }
-                    const float *src = x + ((size_t)c * H + iy) * W;
-                    int x_lo = pad - kx > 0 ? pad - kx : 0;           /* first ox with ix >= 0 */
-                    int x_hi = W + pad - kx < ow ? W + pad - kx : ow; /* first ox with ix >= W */
-                    for (int ox = 0; ox < x_lo && ox < ow; ox++) dst[ox] = 0.0f;
-                    if (x_hi > x_lo) memcpy(dst + x_lo, src + x_lo + kx - pad, sizeof(float) * (x_hi - x_lo));
-                    for (int ox = x_hi > x_lo ? x_hi : x_lo; ox < ow; ox++) dst[ox] = 0.0f;
-                }
-            }
+/* The convolution is a GEMM over the im2col matrix col[(c*k + ky)*k + kx][oy*ow + ox] =
+ * x[c][oy + ky - pad][ox + kx - pad] (zero outside the image). That matrix is never built: the
+ * packers below write the GEMM's B panels straight from the image, saving a full copy per image. */
+typedef struct {
+    const cf_layer *L;
+    const float *x; /* one image, C x H x W */
+} conv_panel_src;
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+
+/* dst[q] = row[ix0 + q] for q in [0, n), zero where ix0 + q falls outside [0, W). */
+static void copy_row_clipped(float *dst, const float *row, int ix0, int n, int W) {
+    int lo = min_int(ix0 < 0 ? -ix0 : 0, n), hi = min_int(W - ix0, n);
+    if (hi < lo) hi = lo;
+    for (int q = 0; q < lo; q++) dst[q] = 0.0f;
+    if (hi > lo) memcpy(dst + lo, row + ix0 + lo, sizeof(float) * (size_t)(hi - lo));
+    for (int q = hi; q < n; q++) dst[q] = 0.0f;
 }
 
-/* The adjoint of im2col: dx[c][iy][ix] += every col entry that was read from it. */
+/* B = col (rows k = (c, ky, kx), columns j = output pixel): the forward pass's panels. */
+static void pack_col_panel(const void *src, int k0, int kc, int j0, int nc, float *Bp) {
+    const conv_panel_src *cs = src;
+    const cf_layer *L = cs->L;
+    int NR = cf_gemm_nr(), k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, ow = L->out.w;
+    for (int s = 0; s < nc; s += NR) {
+        int cols = min_int(NR, nc - s);
+        for (int kk = 0; kk < kc; kk++) {
+            int r = k0 + kk, c = r / (k * k), ky = r / k % k, kx = r % k;
+            const float *plane = cs->x + (size_t)c * H * W;
+            float *d = Bp + (size_t)s * kc + (size_t)kk * NR;
+            int j = j0 + s, oy = j / ow, ox = j % ow, filled = 0;
+            while (filled < cols) {
+                int run = min_int(ow - ox, cols - filled), iy = oy + ky - pad;
+                if (iy < 0 || iy >= H)
+                    memset(d + filled, 0, sizeof(float) * (size_t)run);
+                else
+                    copy_row_clipped(d + filled, plane + (size_t)iy * W, ox + kx - pad, run, W);
+                filled += run;
+                ox = 0;
+                oy++;
+            }
+            if (cols < NR) memset(d + cols, 0, sizeof(float) * (size_t)(NR - cols));
+        }
+    }
+}
+
+/* B = col transposed (rows k = output pixel, columns j = (c, ky, kx)): the weight gradient's panels. */
+static void pack_col_t_panel(const void *src, int k0, int kc, int j0, int nc, float *Bp) {
+    const conv_panel_src *cs = src;
+    const cf_layer *L = cs->L;
+    int NR = cf_gemm_nr(), k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, ow = L->out.w;
+    for (int s = 0; s < nc; s += NR) {
+        float *dst = Bp + (size_t)s * kc;
+        int cols = min_int(NR, nc - s);
+        for (int ci = 0; ci < NR; ci++) {
+            if (ci >= cols) {
+                for (int kk = 0; kk < kc; kk++) dst[(size_t)kk * NR + ci] = 0.0f;
+                continue;
+            }
+            int r = j0 + s + ci, c = r / (k * k), ky = r / k % k, kx = r % k;
+            const float *plane = cs->x + (size_t)c * H * W;
+            float *d = dst + ci;
+            int oy = k0 / ow, ox = k0 % ow;
+            for (int kk = 0; kk < kc;) { /* one output row at a time: a clipped run of an input row */
+                int run = min_int(ow - ox, kc - kk), iy = oy + ky - pad, ix0 = ox + kx - pad;
+                int lo = 0, hi = 0;
+                if (iy >= 0 && iy < H) {
+                    lo = ix0 < 0 ? min_int(-ix0, run) : 0;
+                    hi = min_int(W - ix0, run);
+                    if (hi < lo) hi = lo;
+                }
+                float *dq = d + (size_t)kk * NR;
+                for (int q = 0; q < lo; q++) dq[(size_t)q * NR] = 0.0f;
+                for (int q = lo; q < hi; q++) dq[(size_t)q * NR] = plane[(size_t)iy * W + ix0 + q];
+                for (int q = hi; q < run; q++) dq[(size_t)q * NR] = 0.0f;
+                kk += run;
+                ox = 0;
+                oy++;
+            }
+        }
+    }
+}
+
+/* The adjoint of im2col: dx[c][iy][ix] = the sum of every col entry that was read from it. */
 static void col2im(const cf_layer *L, const float *col, float *dx) {
     int k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, oh = L->out.h, ow = L->out.w;
     memset(dx, 0, sizeof(float) * cf_shape_size(L->in));
@@ -154,21 +219,26 @@ static void col2im(const cf_layer *L, const float *col, float *dx) {
             }
 }
 
+/* A 1x1 convolution without padding reads its input as the GEMM operand directly. */
 static int conv_needs_col(const cf_layer *L) { return !(L->ksize == 1 && L->pad == 0); }
+
+static cf_gemm_b conv_col_operand(const cf_layer *L, const conv_panel_src *src, int transposed) {
+    int P = L->out.h * L->out.w;
+    if (!conv_needs_col(L)) return (cf_gemm_b){transposed, src->x, P, NULL, NULL};
+    return (cf_gemm_b){0, NULL, 0, transposed ? pack_col_t_panel : pack_col_panel, src};
+}
 
 static void conv_forward(const cf_layer *L, cf_workspace *ws, const float *x, float *y, int batch) {
     int K = L->in.c * L->ksize * L->ksize, P = L->out.h * L->out.w, in_size = cf_shape_size(L->in);
+    /* The weights are packed once per pass and shared by every image and thread. */
+    cf_gemm_pack_a(0, L->out.c, K, L->weight, K, ws->packed_a);
+    cf_gemm_a weights = {0, NULL, 0, ws->packed_a};
     CF_PARALLEL_FOR(ws->n_threads)
     for (int b = 0; b < batch; b++) {
-        int t = cf_thread_id();
-        const float *xb = x + (size_t)b * in_size;
+        conv_panel_src src = {L, x + (size_t)b * in_size};
+        cf_gemm_b col = conv_col_operand(L, &src, 0);
         float *yb = y + (size_t)b * L->out.c * P;
-        const float *col = xb;
-        if (conv_needs_col(L)) {
-            im2col(L, xb, ws->col[t]);
-            col = ws->col[t];
-        }
-        cf_gemm(0, 0, L->out.c, P, K, L->weight, K, col, P, 0.0f, yb, P, ws->gemm_work[t]);
+        cf_gemm_ex(L->out.c, P, K, &weights, &col, 0.0f, yb, P, ws->gemm_work[cf_thread_id()]);
         for (int o = 0; o < L->out.c; o++) {
             float bias = L->bias[o], *row = yb + (size_t)o * P;
             for (int p = 0; p < P; p++) row[p] += bias;
@@ -188,21 +258,20 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
                           int param_grads) {
     int K = L->in.c * L->ksize * L->ksize, P = L->out.h * L->out.w, in_size = cf_shape_size(L->in);
     int n_w = L->n_weight, n_all = L->n_weight + L->n_bias;
+    if (dx) cf_gemm_pack_a(1, K, L->out.c, L->weight, K, ws->packed_a); /* W^T, shared by all images */
+    cf_gemm_a weights_t = {1, NULL, 0, ws->packed_a};
     CF_PARALLEL(ws->n_threads) {
         int t = cf_thread_id();
         float *dw = ws->param_partial[t], *db = dw + n_w;
         if (param_grads) memset(dw, 0, sizeof(float) * n_all);
         CF_FOR
         for (int b = 0; b < batch; b++) {
-            const float *xb = x + (size_t)b * in_size;
+            conv_panel_src src = {L, x + (size_t)b * in_size};
             const float *dyb = dy + (size_t)b * L->out.c * P;
-            if (param_grads) {
-                const float *col = xb;
-                if (conv_needs_col(L)) {
-                    im2col(L, xb, ws->col[t]);
-                    col = ws->col[t];
-                }
-                cf_gemm(0, 1, L->out.c, K, P, dyb, P, col, P, 1.0f, dw, K, ws->gemm_work[t]);
+            if (param_grads) { /* dW += dY col^T */
+                cf_gemm_a dy_op = {0, dyb, P, NULL};
+                cf_gemm_b col_t = conv_col_operand(L, &src, 1);
+                cf_gemm_ex(L->out.c, K, P, &dy_op, &col_t, 1.0f, dw, K, ws->gemm_work[t]);
                 for (int o = 0; o < L->out.c; o++) {
                     const float *row = dyb + (size_t)o * P;
                     float s = 0.0f;
@@ -210,14 +279,12 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
                     db[o] += s;
                 }
             }
-            if (dx) {
+            if (dx) { /* dcol = W^T dY, then scattered back onto the image */
                 float *dxb = dx + (size_t)b * in_size;
-                if (conv_needs_col(L)) {
-                    cf_gemm(1, 0, K, P, L->out.c, L->weight, K, dyb, P, 0.0f, ws->dcol[t], P, ws->gemm_work[t]);
-                    col2im(L, ws->dcol[t], dxb);
-                } else {
-                    cf_gemm(1, 0, K, P, L->out.c, L->weight, K, dyb, P, 0.0f, dxb, P, ws->gemm_work[t]);
-                }
+                cf_gemm_b dy_op = {0, dyb, P, NULL, NULL};
+                float *dcol = conv_needs_col(L) ? ws->dcol[t] : dxb;
+                cf_gemm_ex(K, P, L->out.c, &weights_t, &dy_op, 0.0f, dcol, P, ws->gemm_work[t]);
+                if (conv_needs_col(L)) col2im(L, dcol, dxb);
             }
         }
     }
@@ -295,16 +362,32 @@ static void bn_backward(const cf_layer *L, cf_workspace *ws, int l, const float 
 
 /* ---------- element-wise and pooling layers ---------- */
 
-static void relu_forward(const float *x, float *y, size_t n) {
-    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+/* Element-wise layers split the batch across threads, one image per iteration. */
+static void relu_forward(const float *x, float *y, size_t per_image, int batch, int n_threads) {
+    (void)n_threads; /* unused in builds without OpenMP */
+    CF_PARALLEL_FOR(n_threads)
+    for (int b = 0; b < batch; b++) {
+        const float *xb = x + (size_t)b * per_image;
+        float *yb = y + (size_t)b * per_image;
+        size_t i = 0;
+        for (; i + CF_VF <= per_image; i += CF_VF) vf_store(yb + i, vf_max(vf_load(xb + i), vf_zero()));
+        for (; i < per_image; i++) yb[i] = xb[i] > 0.0f ? xb[i] : 0.0f;
+    }
 }
 
-static void relu_backward(const float *y, const float *dy, float *dx, size_t n) {
-    for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+static void relu_backward(const float *y, const float *dy, float *dx, size_t per_image, int batch, int n_threads) {
+    (void)n_threads; /* unused in builds without OpenMP */
+    CF_PARALLEL_FOR(n_threads)
+    for (int b = 0; b < batch; b++) {
+        size_t o = (size_t)b * per_image;
+        for (size_t i = o; i < o + per_image; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    }
 }
 
-static void maxpool_forward(const cf_layer *L, const float *x, float *y, int32_t *index, int batch) {
+static void maxpool_forward(const cf_layer *L, const float *x, float *y, int32_t *index, int batch, int n_threads) {
+    (void)n_threads; /* unused in builds without OpenMP */
     int H = L->in.h, W = L->in.w, oh = L->out.h, ow = L->out.w, planes = batch * L->in.c;
+    CF_PARALLEL_FOR(n_threads)
     for (int pl = 0; pl < planes; pl++) {
         const float *xp = x + (size_t)pl * H * W;
         float *yp = y + (size_t)pl * oh * ow;
@@ -320,11 +403,16 @@ static void maxpool_forward(const cf_layer *L, const float *x, float *y, int32_t
     }
 }
 
-static void maxpool_backward(const cf_layer *L, const float *dy, const int32_t *index, float *dx, int batch) {
+static void maxpool_backward(const cf_layer *L, const float *dy, const int32_t *index, float *dx, int batch,
+                             int n_threads) {
+    (void)n_threads; /* unused in builds without OpenMP */
     int HW = L->in.h * L->in.w, ohw = L->out.h * L->out.w, planes = batch * L->in.c;
-    memset(dx, 0, sizeof(float) * (size_t)planes * HW);
-    for (int pl = 0; pl < planes; pl++)
-        for (int o = 0; o < ohw; o++) dx[(size_t)pl * HW + index[(size_t)pl * ohw + o]] += dy[(size_t)pl * ohw + o];
+    CF_PARALLEL_FOR(n_threads)
+    for (int pl = 0; pl < planes; pl++) {
+        float *dxp = dx + (size_t)pl * HW;
+        memset(dxp, 0, sizeof(float) * HW);
+        for (int o = 0; o < ohw; o++) dxp[index[(size_t)pl * ohw + o]] += dy[(size_t)pl * ohw + o];
+    }
 }
 
 static void gap_forward(const cf_layer *L, const float *x, float *y, int batch) {
@@ -420,8 +508,8 @@ const float *cf_forward(cf_model *m, cf_workspace *ws, const float *input, int b
         switch (L->kind) {
         case CF_CONV: conv_forward(L, ws, x, y, batch); break;
         case CF_BN: bn_forward(L, ws, l, x, y, batch, training); break;
-        case CF_RELU: relu_forward(x, y, n); break;
-        case CF_MAXPOOL: maxpool_forward(L, x, y, ws->pool_index[l], batch); break;
+        case CF_RELU: relu_forward(x, y, cf_shape_size(L->in), batch, ws->n_threads); break;
+        case CF_MAXPOOL: maxpool_forward(L, x, y, ws->pool_index[l], batch, ws->n_threads); break;
         case CF_GAP: gap_forward(L, x, y, batch); break;
         case CF_FLATTEN: memcpy(y, x, sizeof(float) * n); break;
         case CF_DENSE: dense_forward(L, ws, x, y, batch); break;
@@ -449,10 +537,10 @@ const float *cf_backward(cf_model *m, cf_workspace *ws, int first_layer, int par
         case CF_BN: bn_backward(L, ws, l, x, dy, dxl, batch, param_grads); break;
         case CF_DENSE: dense_backward(L, ws, x, dy, dxl, batch, param_grads); break;
         case CF_RELU:
-            if (dxl) relu_backward(y, dy, dxl, n);
+            if (dxl) relu_backward(y, dy, dxl, cf_shape_size(L->in), batch, ws->n_threads);
             break;
         case CF_MAXPOOL:
-            if (dxl) maxpool_backward(L, dy, ws->pool_index[l], dxl, batch);
+            if (dxl) maxpool_backward(L, dy, ws->pool_index[l], dxl, batch, ws->n_threads);
             break;
         case CF_GAP:
             if (dxl) gap_backward(L, dy, dxl, batch);

@@ -87,8 +87,9 @@ typedef struct {
     float *bn_mean[CF_MAX_LAYERS], *bn_invstd[CF_MAX_LAYERS]; /* batch statistics saved for backward */
     int32_t *pool_index[CF_MAX_LAYERS];                       /* argmax of each pooled window */
     float *drop_mask[CF_MAX_LAYERS];                          /* 0 or 1/(1-p) per activation */
+    float *packed_a;     /* one convolution's weights packed for the GEMM (shared, read-only in a pass) */
     /* per-thread scratch */
-    float **col, **dcol, **gemm_work, **param_partial;
+    float **dcol, **gemm_work, **param_partial;
     size_t max_act;      /* floats per image of the largest activation */
 } cf_workspace;
 

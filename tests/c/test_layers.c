@@ -68,9 +68,12 @@ static int build(cf_model *m, const char *spec, cf_shape in, uint64_t seed) {
 
 TEST(conv_fast_path_matches_reference) {
     /* a leading identity layer (drop0) puts the conv at index 1, so cf_backward computes its dx */
-    const char *specs[] = {"drop0,c8,d1", "drop0,c5v,d1", "drop0,c4k1,d1", "drop0,c3k5,d1", "drop0,c16k3v,d1"};
-    cf_shape shapes[] = {{3, 9, 7}, {4, 8, 8}, {5, 6, 6}, {2, 11, 9}, {16, 7, 10}};
-    for (int s = 0; s < 5; s++) {
+    /* the last two span several GEMM depth blocks (K = 40*9 > 256, starting mid-channel) and column
+     * blocks (33*33 > 1024 output pixels), where the implicit-im2col packers restart mid-row */
+    const char *specs[] = {"drop0,c8,d1",     "drop0,c5v,d1",  "drop0,c4k1,d1", "drop0,c3k5,d1",
+                           "drop0,c16k3v,d1", "drop0,c13,d1", "drop0,c4,d1"};
+    cf_shape shapes[] = {{3, 9, 7}, {4, 8, 8}, {5, 6, 6}, {2, 11, 9}, {16, 7, 10}, {40, 9, 11}, {3, 33, 33}};
+    for (int s = 0; s < (int)(sizeof specs / sizeof specs[0]); s++) {
         cf_model m;
         if (build(&m, specs[s], shapes[s], 3 + s)) {
             CHECK(0);
