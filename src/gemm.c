@@ -4,27 +4,10 @@
 
 #include "simd.h"
 
-/* Micro-tile: CF_MR rows of C by CF_NV vectors (CF_NR = CF_NV * CF_VF columns), chosen so the
- * accumulators plus one broadcast and CF_NV loads fit the target's vector registers. */
-#if CF_VF == 16
-#define CF_MR 8
-#define CF_NV 2
-#elif CF_VF == 8
-#define CF_MR 6
-#define CF_NV 2
-#elif CF_VF == 4
-#define CF_MR 6
-#define CF_NV 2
-#else
-#define CF_MR 4
-#define CF_NV 4
-#endif
-#define CF_NR (CF_NV * CF_VF)
-
 /* Cache blocking: a KC x NC panel of B stays in L2, an MC x KC panel of A in L1/L2. */
 #define CF_KC 256
 #define CF_MC (CF_MR * 16)
-#define CF_NC 1024
+#define CF_NC CF_GEMM_MAX_NC
 
 size_t cf_gemm_work_floats(void) {
     return (size_t)CF_MC * CF_KC + (size_t)CF_KC * CF_NC + 64;
@@ -119,8 +102,6 @@ static void scale_c(int M, int N, float beta, float *C, int ldc) {
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : C[(size_t)i * ldc + j] * beta;
 }
-
-int cf_gemm_nr(void) { return CF_NR; }
 
 size_t cf_gemm_packed_a_floats(int M, int K) {
     return (size_t)((M + CF_MR - 1) / CF_MR * CF_MR) * (size_t)(K > 0 ? K : 1);

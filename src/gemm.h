@@ -14,6 +14,29 @@
 
 #include <stddef.h>
 
+#include "simd.h"
+
+/* Micro-tile: CF_MR rows of C by CF_NV vectors (CF_NR = CF_NV * CF_VF columns), chosen so the
+ * accumulators plus one broadcast and CF_NV loads fit the target's vector registers. For 4 lanes
+ * (WebAssembly, SSE2) 2 x 4 was the fastest of the shapes tried in Node 20: V8 keeps its 8
+ * accumulators in registers, where 6 x 2 spilled and ran at about half the speed. */
+#if CF_VF == 16
+#define CF_MR 8
+#define CF_NV 2
+#elif CF_VF == 8
+#define CF_MR 6
+#define CF_NV 2
+#elif CF_VF == 4
+#define CF_MR 2
+#define CF_NV 4
+#else
+#define CF_MR 4
+#define CF_NV 4
+#endif
+#define CF_NR (CF_NV * CF_VF)
+/* Widest B panel (columns) the GEMM asks a packer for. */
+#define CF_GEMM_MAX_NC 1024
+
 size_t cf_gemm_work_floats(void);
 
 void cf_gemm(int transA, int transB, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
@@ -22,7 +45,7 @@ void cf_gemm(int transA, int transB, int M, int N, int K, const float *A, int ld
 /* The general form behind cf_gemm. op(A) is a matrix (trans, a, lda) or, when `packed` is set, a
  * whole op(A) packed once by cf_gemm_pack_a (weights reused across the images of a batch). op(B)
  * is a matrix (trans, b, ldb) or, when `pack` is set, a callback that writes the panel of rows
- * [k0, k0+kc) and columns [j0, j0+nc) in slivers of cf_gemm_nr() columns, k-major:
+ * [k0, k0+kc) and columns [j0, j0+nc) in slivers of CF_NR columns, k-major:
  * Bp[s*kc + k*NR + c] = op(B)[k0+k][j0+s+c], zero past nc (s a multiple of NR). A convolution packs
  * straight from its input image this way, without an im2col copy. */
 typedef struct {
@@ -42,7 +65,6 @@ typedef struct {
     const void *ctx;
 } cf_gemm_b;
 
-int cf_gemm_nr(void);
 size_t cf_gemm_packed_a_floats(int M, int K);
 void cf_gemm_pack_a(int transA, int M, int K, const float *A, int lda, float *Ap);
 void cf_gemm_ex(int M, int N, int K, const cf_gemm_a *A, const cf_gemm_b *B, float beta, float *C, int ldc,

@@ -135,29 +135,29 @@ static void copy_row_clipped(float *dst, const float *row, int ix0, int n, int W
     for (int q = hi; q < n; q++) dst[q] = 0.0f;
 }
 
-/* B = col (rows k = (c, ky, kx), columns j = output pixel): the forward pass's panels. */
+/* B = col (rows k = (c, ky, kx), columns j = output pixel): the forward pass's panels. Each row of
+ * col is assembled once from clipped input rows, then dealt out to the slivers. */
 static void pack_col_panel(const void *src, int k0, int kc, int j0, int nc, float *Bp) {
     const conv_panel_src *cs = src;
     const cf_layer *L = cs->L;
-    int NR = cf_gemm_nr(), k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, ow = L->out.w;
-    for (int s = 0; s < nc; s += NR) {
-        int cols = min_int(NR, nc - s);
-        for (int kk = 0; kk < kc; kk++) {
-            int r = k0 + kk, c = r / (k * k), ky = r / k % k, kx = r % k;
-            const float *plane = cs->x + (size_t)c * H * W;
-            float *d = Bp + (size_t)s * kc + (size_t)kk * NR;
-            int j = j0 + s, oy = j / ow, ox = j % ow, filled = 0;
-            while (filled < cols) {
-                int run = min_int(ow - ox, cols - filled), iy = oy + ky - pad;
-                if (iy < 0 || iy >= H)
-                    memset(d + filled, 0, sizeof(float) * (size_t)run);
-                else
-                    copy_row_clipped(d + filled, plane + (size_t)iy * W, ox + kx - pad, run, W);
-                filled += run;
-                ox = 0;
-                oy++;
-            }
-            if (cols < NR) memset(d + cols, 0, sizeof(float) * (size_t)(NR - cols));
+    int k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, ow = L->out.w;
+    float row[CF_GEMM_MAX_NC];
+    for (int kk = 0; kk < kc; kk++) {
+        int r = k0 + kk, c = r / (k * k), ky = r / k % k, kx = r % k;
+        const float *plane = cs->x + (size_t)c * H * W;
+        for (int filled = 0, oy = j0 / ow, ox = j0 % ow; filled < nc; ox = 0, oy++) {
+            int run = min_int(ow - ox, nc - filled), iy = oy + ky - pad;
+            if (iy < 0 || iy >= H)
+                for (int q = 0; q < run; q++) row[filled + q] = 0.0f;
+            else
+                copy_row_clipped(row + filled, plane + (size_t)iy * W, ox + kx - pad, run, W);
+            filled += run;
+        }
+        for (int s = 0; s < nc; s += CF_NR) {
+            float *d = Bp + (size_t)s * kc + (size_t)kk * CF_NR;
+            int cols = min_int(CF_NR, nc - s);
+            for (int q = 0; q < cols; q++) d[q] = row[s + q];
+            for (int q = cols; q < CF_NR; q++) d[q] = 0.0f;
         }
     }
 }
@@ -166,7 +166,7 @@ static void pack_col_panel(const void *src, int k0, int kc, int j0, int nc, floa
 static void pack_col_t_panel(const void *src, int k0, int kc, int j0, int nc, float *Bp) {
     const conv_panel_src *cs = src;
     const cf_layer *L = cs->L;
-    int NR = cf_gemm_nr(), k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, ow = L->out.w;
+    int NR = CF_NR, k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, ow = L->out.w;
     for (int s = 0; s < nc; s += NR) {
         float *dst = Bp + (size_t)s * kc;
         int cols = min_int(NR, nc - s);
