@@ -5,7 +5,7 @@
 #include "simd.h"
 
 /* Cache blocking: a KC x NC panel of B stays in L2, an MC x KC panel of A in L1/L2. */
-#define CF_KC 256
+#define CF_KC CF_GEMM_KC
 #define CF_MC (CF_MR * 16)
 #define CF_NC CF_GEMM_MAX_NC
 

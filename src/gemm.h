@@ -34,7 +34,8 @@
 #define CF_NV 4
 #endif
 #define CF_NR (CF_NV * CF_VF)
-/* Widest B panel (columns) the GEMM asks a packer for. */
+/* The largest B panel the GEMM asks a packer for: CF_GEMM_KC rows by CF_GEMM_MAX_NC columns. */
+#define CF_GEMM_KC 256
 #define CF_GEMM_MAX_NC 1024
 
 size_t cf_gemm_work_floats(void);

@@ -135,24 +135,29 @@ static void copy_row_clipped(float *dst, const float *row, int ix0, int n, int W
     for (int q = hi; q < n; q++) dst[q] = 0.0f;
 }
 
-/* B = col (rows k = (c, ky, kx), columns j = output pixel): the forward pass's panels. Each row of
- * col is assembled once from clipped input rows, then dealt out to the slivers. */
-static void pack_col_panel(const void *src, int k0, int kc, int j0, int nc, float *Bp) {
-    const conv_panel_src *cs = src;
+/* row[q] = col[r][j0 + q] for q in [0, n): row r = (c, ky, kx) of the im2col matrix, from clipped runs
+ * of the input's rows (one run per output row crossed). */
+static void col_row(const conv_panel_src *cs, int r, int j0, int n, float *row) {
     const cf_layer *L = cs->L;
     int k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, ow = L->out.w;
+    int c = r / (k * k), ky = r / k % k, kx = r % k;
+    const float *plane = cs->x + (size_t)c * H * W;
+    for (int filled = 0, oy = j0 / ow, ox = j0 % ow; filled < n; ox = 0, oy++) {
+        int run = min_int(ow - ox, n - filled), iy = oy + ky - pad;
+        if (iy < 0 || iy >= H)
+            for (int q = 0; q < run; q++) row[filled + q] = 0.0f;
+        else
+            copy_row_clipped(row + filled, plane + (size_t)iy * W, ox + kx - pad, run, W);
+        filled += run;
+    }
+}
+
+/* B = col (rows k = (c, ky, kx), columns j = output pixel): the forward pass's panels. Each row of
+ * col is assembled once, then dealt out to the slivers. */
+static void pack_col_panel(const void *src, int k0, int kc, int j0, int nc, float *Bp) {
     float row[CF_GEMM_MAX_NC];
     for (int kk = 0; kk < kc; kk++) {
-        int r = k0 + kk, c = r / (k * k), ky = r / k % k, kx = r % k;
-        const float *plane = cs->x + (size_t)c * H * W;
-        for (int filled = 0, oy = j0 / ow, ox = j0 % ow; filled < nc; ox = 0, oy++) {
-            int run = min_int(ow - ox, nc - filled), iy = oy + ky - pad;
-            if (iy < 0 || iy >= H)
-                for (int q = 0; q < run; q++) row[filled + q] = 0.0f;
-            else
-                copy_row_clipped(row + filled, plane + (size_t)iy * W, ox + kx - pad, run, W);
-            filled += run;
-        }
+        col_row(src, k0 + kk, j0, nc, row);
         for (int s = 0; s < nc; s += CF_NR) {
             float *d = Bp + (size_t)s * kc + (size_t)kk * CF_NR;
             int cols = min_int(CF_NR, nc - s);
@@ -162,39 +167,19 @@ static void pack_col_panel(const void *src, int k0, int kc, int j0, int nc, floa
     }
 }
 
-/* B = col transposed (rows k = output pixel, columns j = (c, ky, kx)): the weight gradient's panels. */
+/* B = col transposed (rows k = output pixel, columns j = (c, ky, kx)): the weight gradient's panels.
+ * Column j of a sliver is row j of col, written with a stride of CF_NR. */
 static void pack_col_t_panel(const void *src, int k0, int kc, int j0, int nc, float *Bp) {
-    const conv_panel_src *cs = src;
-    const cf_layer *L = cs->L;
-    int NR = CF_NR, k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, ow = L->out.w;
-    for (int s = 0; s < nc; s += NR) {
+    float row[CF_GEMM_KC];
+    for (int s = 0; s < nc; s += CF_NR) {
         float *dst = Bp + (size_t)s * kc;
-        int cols = min_int(NR, nc - s);
-        for (int ci = 0; ci < NR; ci++) {
-            if (ci >= cols) {
-                for (int kk = 0; kk < kc; kk++) dst[(size_t)kk * NR + ci] = 0.0f;
-                continue;
-            }
-            int r = j0 + s + ci, c = r / (k * k), ky = r / k % k, kx = r % k;
-            const float *plane = cs->x + (size_t)c * H * W;
-            float *d = dst + ci;
-            int oy = k0 / ow, ox = k0 % ow;
-            for (int kk = 0; kk < kc;) { /* one output row at a time: a clipped run of an input row */
-                int run = min_int(ow - ox, kc - kk), iy = oy + ky - pad, ix0 = ox + kx - pad;
-                int lo = 0, hi = 0;
-                if (iy >= 0 && iy < H) {
-                    lo = ix0 < 0 ? min_int(-ix0, run) : 0;
-                    hi = min_int(W - ix0, run);
-                    if (hi < lo) hi = lo;
-                }
-                float *dq = d + (size_t)kk * NR;
-                for (int q = 0; q < lo; q++) dq[(size_t)q * NR] = 0.0f;
-                for (int q = lo; q < hi; q++) dq[(size_t)q * NR] = plane[(size_t)iy * W + ix0 + q];
-                for (int q = hi; q < run; q++) dq[(size_t)q * NR] = 0.0f;
-                kk += run;
-                ox = 0;
-                oy++;
-            }
+        int cols = min_int(CF_NR, nc - s);
+        for (int ci = 0; ci < CF_NR; ci++) {
+            if (ci < cols)
+                col_row(src, j0 + s + ci, k0, kc, row);
+            else
+                for (int kk = 0; kk < kc; kk++) row[kk] = 0.0f;
+            for (int kk = 0; kk < kc; kk++) dst[(size_t)kk * CF_NR + ci] = row[kk];
         }
     }
 }
