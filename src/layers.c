@@ -1,6 +1,6 @@
 /* layers.c - forward and backward of every layer over a batch, side by side, plus the workspace and
- * the loss. Convolution is im2col + packed GEMM (gemm.c); the naive reference twins at the bottom
- * are what the tests hold the fast paths to. */
+ * the loss. Convolution is a packed GEMM (gemm.c) over an im2col matrix that is never stored; the
+ * naive reference twins at the bottom are what the tests hold the fast paths to. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
