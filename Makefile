@@ -74,8 +74,18 @@ test: deps data
 $(BUILD)/train_bench: tests/bench/train_bench.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
 	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
 
-# Benchmarks report; they never pass or fail on speed.
-bench: $(BUILD)/train_bench
+# The measured multiply-add peak: native in the widest vectors -march=native gives (contracted to
+# FMA), and WebAssembly SIMD128 (f32x4 mul + add, timed in Node by tests/bench/js_bench.mjs).
+$(BUILD)/peak_fma: tests/bench/peak_fma.c | $(BUILD)
+	$(CC) $(CSTD) $(OPT) -ffp-contract=fast -fopenmp $< -o $@
+
+$(BUILD)/peak_fma.wasm: tests/bench/peak_fma.c | $(BUILD)
+	$(EM_ENV) $(EMCC) $(CSTD) -O3 -msimd128 $< --no-entry -sSTANDALONE_WASM=1 \
+		-sEXPORTED_FUNCTIONS=_peak_fma_run,_peak_fma_flops_per_step -o $@
+
+# Benchmarks report; they never pass or fail on speed. Native against PyTorch, WebAssembly against
+# onnxruntime-web and tfjs-wasm in Node, sizes, and the page's time to first verdict (run_bench.sh).
+bench: $(BUILD)/train_bench $(BUILD)/peak_fma $(BUILD)/peak_fma.wasm $(PROGRAMS) web/cifake.wasm web-deps
 	tests/bench/run_bench.sh
 
 clean:

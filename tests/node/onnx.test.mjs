@@ -4,7 +4,7 @@
 // Models: the shipped weights ($CIFAKE_WEIGHTS, else weights/cifake.bin), the paper's best topology,
 // and a net with every layer kind (unfolded batch norm in 4-D and 2-D, dropout, a 5x5 and a 1x1
 // convolution after a dense layer, a softmax head); the last two are trained for one epoch on the
-// samples (their weights need not be good, only real).
+// samples (their weights need not be good, only real). The benchmark's tfjs-wasm net is checked too.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -106,6 +106,29 @@ for (const name of ['shipped', 'paper', 'everyLayer']) {
     console.log(`${name}: largest |p_onnxruntime - p_ours| = ${worst.toExponential(2)} over ${n} images`);
   });
 }
+
+// The benchmark's TensorFlow.js net (tests/bench/tfjs_net.mjs) must be the same net, or its timings
+// would compare different work.
+test('the tfjs-wasm net built for the benchmark gives our probabilities within 1e-4', async () => {
+  let tf;
+  try {
+    tf = (await import('@tensorflow/tfjs-core')).default;
+    const tfwasm = (await import('@tensorflow/tfjs-backend-wasm')).default;
+    tfwasm.setWasmPaths(`${path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')}/`);
+  } catch {
+    throw new Error('@tensorflow/tfjs-core or @tensorflow/tfjs-backend-wasm is missing: run `npm install`');
+  }
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  assert.ok(await tf.setBackend('wasm'));
+  const { buildTfjsNet, toNHWC } = await import(pathToFileURL(path.join(root, 'tests/bench/tfjs_net.mjs')).href);
+  for (const name of ['shipped', 'paper', 'everyLayer']) {
+    const { results, inputs } = await ours(models[name]);
+    const net = buildTfjsNet(tf, models[name]);
+    const x = tf.tensor4d(toNHWC(inputs, results.length), [results.length, 32, 32, 3]);
+    const p = net(x).dataSync();
+    results.forEach((r, k) => assert.ok(Math.abs(p[k] - r.pFake) <= TOLERANCE, `${name}, ${images[k].path}: tfjs ${p[k]}, ours ${r.pFake}`));
+  }
+});
 
 test('the exported shipped model recognises the samples like our detector (labels at the file threshold)', async () => {
   const onnxFile = exportOnnx(models.shipped, 'shipped-labels');
