@@ -97,7 +97,8 @@ static void add_floats(graph *g, const char *name, const int64_t *dims, int ndim
     add_tensor(g, name, DTYPE_FLOAT, dims, ndim, data, count);
 }
 
-/* A node reading inputs[0..n_in) and writing `output`, which becomes the current tensor. */
+/* A node reading inputs[0..n_in) and writing `output`, which becomes the current tensor; the node
+ * takes the attribute bytes (attrs is freed). */
 static void add_node(graph *g, const char *op, const char *const *inputs, int n_in, const char *output,
                      cf_buffer *attrs) {
     cf_buffer node = {0};

@@ -140,6 +140,20 @@ test('the exported shipped model recognises the samples like our detector (label
   });
 });
 
+test('detector.predict refuses inputs of the wrong type or length, and batches over 1024', async () => {
+  const d = await loadDetector({ wasm: WASM, weights: models.shipped });
+  assert.throws(() => d.predict([0, 1, 2]), /Float32Array/);
+  assert.throws(() => d.predict(new Float32Array(3072 + 5)), /n \* 3072 floats/);
+  assert.throws(() => d.predict(new Float32Array(3072), 2), /n \* 3072 floats/);
+  assert.throws(() => d.predict(new Float32Array(0)), /n \* 3072 floats/);
+  assert.throws(() => d.predict(new Float32Array(3072 * 1025)), /outside 1\.\.1024/);
+  const { pFake, score } = d.predict(new Float32Array(3072 * 2));
+  assert.equal(pFake.length, 2);
+  assert.equal(pFake[0], pFake[1]); // the same (all-zero) image twice
+  assert.ok(Number.isFinite(score[0]));
+  d.dispose();
+});
+
 test('cifake-export refuses bad usage and bad weight files without leaving a file behind', () => {
   let r = run('cifake-export', []);
   assert.equal(r.code, 2);
