@@ -13,12 +13,14 @@ LDLIBS   := -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 CORE_SRC := src/common.c src/gemm.c src/layers.c src/model.c src/weights.c src/image.c src/stb_impl.c src/api.c src/gradcam.c
-TOOL_SRC := trainer/fileio.c trainer/dataset.c trainer/metrics.c trainer/optim.c trainer/progress.c trainer/infer.c trainer/png.c
+TOOL_SRC := trainer/fileio.c trainer/dataset.c trainer/metrics.c trainer/optim.c trainer/progress.c trainer/infer.c trainer/png.c \
+            trainer/protobuf.c trainer/onnx.c
 HEADERS  := $(wildcard src/*.h trainer/*.h)
 TEST_SRC := $(wildcard tests/c/*.c)
 
 BUILD    := build
-PROGRAMS := $(BUILD)/cifake-train $(BUILD)/cifake-eval $(BUILD)/cifake-detect $(BUILD)/cifake-camstats
+PROGRAMS := $(BUILD)/cifake-train $(BUILD)/cifake-eval $(BUILD)/cifake-detect $(BUILD)/cifake-camstats \
+            $(BUILD)/cifake-export
 
 CIFAKE_DIR ?= $(abspath data/cifake)
 export CIFAKE_DIR
@@ -72,8 +74,18 @@ test: deps data
 $(BUILD)/train_bench: tests/bench/train_bench.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
 	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
 
-# Benchmarks report; they never pass or fail on speed.
-bench: $(BUILD)/train_bench
+# The measured multiply-add peak: native in the widest vectors -march=native gives (contracted to
+# FMA), and WebAssembly SIMD128 (f32x4 mul + add, timed in Node by tests/bench/js_bench.mjs).
+$(BUILD)/peak_fma: tests/bench/peak_fma.c | $(BUILD)
+	$(CC) $(CSTD) $(OPT) -ffp-contract=fast -fopenmp $< -o $@
+
+$(BUILD)/peak_fma.wasm: tests/bench/peak_fma.c | $(BUILD)
+	$(EM_ENV) $(EMCC) $(CSTD) -O3 -msimd128 $< --no-entry -sSTANDALONE_WASM=1 \
+		-sEXPORTED_FUNCTIONS=_peak_fma_run,_peak_fma_flops_per_step -o $@
+
+# Benchmarks report; they never pass or fail on speed. Native against PyTorch, WebAssembly against
+# onnxruntime-web and tfjs-wasm in Node, sizes, and the page's time to first verdict (run_bench.sh).
+bench: $(BUILD)/train_bench $(BUILD)/peak_fma $(BUILD)/peak_fma.wasm $(PROGRAMS) web/cifake.wasm web-deps
 	tests/bench/run_bench.sh
 
 clean:

@@ -4,6 +4,10 @@
  *   h = cfw_open(weights, n)              handle, or 0 (message: cfw_last_error())
  *   cfw_classify(h, bytes, n)             0, or -1 (message: cfw_last_error()); then
  *     cfw_label(h) cfw_p_fake(h) cfw_score(h) cfw_width(h) cfw_height(h)
+ *   cfw_input(h)                          the last classified image's normalised model input (3*32*32
+ *                                         floats, CHW), or 0
+ *   cfw_predict(h, input, n, p_fake, score)   n normalised images (n*3*32*32 floats) in one forward
+ *                                         pass: n probabilities (and n scores unless score is 0)
  *   cfw_explain(h, method, target, cam)   cam: 32*32 floats in [0, 1]  (method 0 Grad-CAM, 1 Grad-CAM++)
  *   cfw_render(h, cam, side, cmap, alpha, rgba)   rgba: side*side*4 bytes (cmap 0 turbo, 1 jet, 2 viridis)
  *   cfw_meta_count(h) cfw_meta_key(h, i) cfw_meta_value(h, i)   NUL-terminated UTF-8, owned by h
@@ -93,6 +97,15 @@ CFW_EXPORT float cfw_score(const cfw_handle *h) { return h && h->has_result ? h-
 CFW_EXPORT int cfw_width(const cfw_handle *h) { return h && h->has_result ? h->res.width : 0; }
 CFW_EXPORT int cfw_height(const cfw_handle *h) { return h && h->has_result ? h->res.height : 0; }
 CFW_EXPORT float cfw_threshold(const cfw_handle *h) { return h ? cifake_params(h->d)->threshold : 0.0f; }
+
+CFW_EXPORT const float *cfw_input(const cfw_handle *h) { return h && h->has_result ? cifake_input(h->d) : NULL; }
+
+CFW_EXPORT int cfw_predict(cfw_handle *h, const float *input, int n, float *p_fake, float *score) {
+    last_error.msg[0] = 0;
+    if (!h) return fail("no detector");
+    if (!input || !p_fake) return fail("no input or output buffer");
+    return cifake_predict(h->d, input, n, p_fake, score, &last_error) ? -1 : 0;
+}
 
 /* target: 0 REAL, 1 FAKE, -1 the predicted class; the last convolution's feature map. */
 CFW_EXPORT int cfw_explain(cfw_handle *h, int method, int target, float *cam32) {

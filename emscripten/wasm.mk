@@ -5,7 +5,8 @@
 #                       (PORT=8080, HOST=0.0.0.0, WEB_WEIGHTS=other.bin to change)
 #   make test-wasm-c    the C unit tests compiled with emcc -msimd128 and run under Node: the WASM SIMD
 #                       kernels against their reference twins
-#   make test-node      node --test tests/node/   (the CLI tests and the WebAssembly detector tests)
+#   make test-node      node --test tests/node/   (the CLI tests, the WebAssembly detector tests and the
+#                       ONNX export checked with onnxruntime-web)
 #   make test-e2e       the page in headless Chromium (playwright-core driving /usr/bin/chromium)
 #   make test-web       the three tests above, in that order
 #
@@ -32,6 +33,8 @@ WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL
                 -sMAXIMUM_MEMORY=2GB -sFILESYSTEM=0
 
 WASM_TEST_DIR := $(BUILD)/wasm
+# Portable tool sources the C tests exercise (the ONNX writer), besides the core.
+WASM_TEST_TOOLS := trainer/protobuf.c trainer/onnx.c
 WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
 
 # The web tests in the order `make test-web` runs them (for the main Makefile's `test` target).
@@ -54,10 +57,11 @@ serve: deps web/cifake.wasm
 # found from the repository root); SINGLE_FILE embeds the .wasm in the JS, which Node 20 then loads
 # without fetch(). The glue is CommonJS, hence .cjs (package.json says "type": "module"). The runner's
 # exit status is the process's.
-$(WASM_TEST_JS): $(TEST_SRC) $(wildcard tests/c/*.h) $(WASM_CORE) $(WASM_HDR) emscripten/wasm.mk | $(BUILD)
+$(WASM_TEST_JS): $(TEST_SRC) $(wildcard tests/c/*.h) $(WASM_CORE) $(WASM_HDR) $(WASM_TEST_TOOLS) trainer/onnx.h \
+		trainer/protobuf.h emscripten/wasm.mk | $(BUILD)
 	mkdir -p $(WASM_TEST_DIR)
-	$(EM_ENV) $(EMCC) -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc -Itests/c $(STB_INC) \
-		$(TEST_SRC) $(WASM_CORE) -sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 \
+	$(EM_ENV) $(EMCC) -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc -Itrainer -Itests/c $(STB_INC) \
+		$(TEST_SRC) $(WASM_CORE) $(WASM_TEST_TOOLS) -sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 \
 		-sMAXIMUM_MEMORY=2GB -sEXIT_RUNTIME=1 -sSINGLE_FILE=1 -o $(WASM_TEST_DIR)/tests.js
 	mv $(WASM_TEST_DIR)/tests.js $@
 
@@ -71,7 +75,7 @@ node_modules/playwright-core/package.json: package.json
 web-deps: node_modules/playwright-core/package.json
 
 # The CLI tests need every native tool; the detector tests compare the module with cifake-detect.
-test-node: web/cifake.wasm $(PROGRAMS)
+test-node: web/cifake.wasm $(PROGRAMS) web-deps
 	$(NODE) --test tests/node/
 
 test-e2e: web/cifake.wasm $(BUILD)/cifake-detect web-deps

@@ -25,7 +25,13 @@ if [ ${#want[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
 fi
-if [ "${CIFAKE_NATIVE_ONLY:-0}" != 1 ] && [ -f package.json ] && [ ! -d node_modules ]; then
+# Every devDependency of package.json present in node_modules? (a checkout from before one was added
+# still has node_modules, without it)
+npm_complete() {
+  node -e 'const fs = require("fs"); const deps = Object.keys(require("./package.json").devDependencies || {});
+    process.exit(deps.every((d) => fs.existsSync(`node_modules/${d}/package.json`)) ? 0 : 1)' 2>/dev/null
+}
+if [ "${CIFAKE_NATIVE_ONLY:-0}" != 1 ] && [ -f package.json ] && ! npm_complete; then
   echo "installing npm dev packages"
   npm install --no-audit --no-fund --loglevel=error
 fi

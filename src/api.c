@@ -14,7 +14,12 @@ struct cifake_detector {
     int has_forward;  /* ws holds the forward pass of the last classified image */
     int last_label;   /* its predicted class */
     cf_image shown;   /* the last image's centre square, at most CF_KEEP_SIDE pixels wide, for rendering */
+    int has_input;    /* input holds the last classified image */
+    cf_workspace batch_ws; /* for cifake_predict, kept apart from ws so Grad-CAM state survives */
+    int batch_cap;         /* images batch_ws holds; 0 before the first cifake_predict */
 };
+
+#define CF_PREDICT_MAX_BATCH 1024
 
 /* Rendering needs the image the user sees, not the 32x32 the model sees; keeping its centre square
  * at a bounded size keeps memory flat whatever the input size. */
@@ -48,6 +53,7 @@ int cifake_open(const uint8_t *weights, size_t n, cifake_detector **out, cf_erro
 void cifake_close(cifake_detector *d) {
     if (!d) return;
     cf_image_free(&d->shown);
+    if (d->batch_cap) cf_workspace_free(&d->batch_ws);
     cf_workspace_free(&d->ws);
     cf_model_free(&d->model);
     cf_meta_free(&d->meta);
@@ -70,14 +76,35 @@ static void classify_prepared(cifake_detector *d, cifake_result *res) {
     res->p_fake = cf_sigmoid(res->score / d->params.temperature);
     res->label = res->p_fake >= d->params.threshold;
     d->has_forward = 1;
+    d->has_input = 1;
     d->last_label = res->label;
+}
+
+const float *cifake_input(const cifake_detector *d) { return d->has_input ? d->input : NULL; }
+
+int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake, float *score, cf_error *err) {
+    if (n < 1 || n > CF_PREDICT_MAX_BATCH) return cf_fail(err, "batch of %d images outside 1..%d", n, CF_PREDICT_MAX_BATCH);
+    if (n > d->batch_cap) {
+        if (d->batch_cap) cf_workspace_free(&d->batch_ws);
+        d->batch_cap = 0;
+        if (cf_workspace_init(&d->batch_ws, &d->model, n, 1, err)) return -1;
+        d->batch_cap = n;
+    }
+    const float *logits = cf_forward(&d->model, &d->batch_ws, input, n, 0, 0, NULL);
+    int outputs = cf_model_outputs(&d->model);
+    for (int i = 0; i < n; i++) {
+        float s = cf_fake_score(&d->model, logits + (size_t)i * outputs);
+        p_fake[i] = cf_sigmoid(s / d->params.temperature);
+        if (score) score[i] = s;
+    }
+    return 0;
 }
 
 static int keep_shown(cifake_detector *d, const cf_image *img, cf_error *err);
 
 int cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res, cf_error *err) {
     memset(res, 0, sizeof *res);
-    d->has_forward = 0;
+    d->has_forward = d->has_input = 0;
     memcpy(d->rgb, rgb, sizeof d->rgb);
     cf_image img = {CF_MODEL_SIDE, CF_MODEL_SIDE, d->rgb};
     if (keep_shown(d, &img, err)) return -1;
@@ -101,7 +128,7 @@ static int keep_shown(cifake_detector *d, const cf_image *img, cf_error *err) {
 
 int cifake_classify(cifake_detector *d, const uint8_t *image, size_t n, cifake_result *res, cf_error *err) {
     memset(res, 0, sizeof *res);
-    d->has_forward = 0;
+    d->has_forward = d->has_input = 0;
     cf_image img;
     if (cf_image_decode(image, n, &img, err)) return -1;
     cf_image_resize_square(&img, CF_MODEL_SIDE, d->rgb);

@@ -38,6 +38,17 @@ int cifake_classify(cifake_detector *d, const uint8_t *image, size_t n, cifake_r
 /* Classifies an already-prepared 32x32 RGB image (HWC bytes). */
 int cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res, cf_error *err);
 
+/* The normalised model input of the last classified image: 3 x 32 x 32 floats (CHW), as
+ * cifake_normalise wrote them; NULL before the first classification. Lets another engine be fed
+ * exactly what this one saw. */
+const float *cifake_input(const cifake_detector *d);
+
+/* Classifies n images already normalised (n x 3 x 32 x 32 floats, CHW each) in one forward pass:
+ * p_fake[i] (and score[i] when score is not NULL) as cifake_classify computes them. The batch
+ * workspace grows to the largest n seen (n in [1, 1024]); the last classified image, its Grad-CAM
+ * state and its rendering stay as they were. */
+int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake, float *score, cf_error *err);
+
 /* Class activation map of the last classified image, for class target (0 REAL, 1 FAKE, -1 the
  * predicted class), at the model's input resolution: 32 x 32 floats in [0, 1] into cam32. Costs one
  * backward pass through the layers after the CAM layer. conv_layer: -1 for the last convolution. */

@@ -35,24 +35,6 @@ static void usage(FILE *f) {
                "  versus CIFAR-10 photos, judged at 32x32 pixels): evidence, not proof.\n");
 }
 
-/* The shipped weights: $CIFAKE_WEIGHTS, else ../weights/cifake.bin relative to this executable. */
-static const char *default_weights(char *buf, size_t n) {
-    const char *env = getenv("CIFAKE_WEIGHTS");
-    if (env && *env) return env;
-    char exe[PATH_MAX];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len > 0) {
-        exe[len] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(buf, n, "%s/../weights/cifake.bin", exe);
-            if (file_exists(buf)) return buf;
-        }
-    }
-    return "weights/cifake.bin";
-}
-
 typedef struct {
     const char *dir;
     int target;     /* -1 predicted class, 0 REAL, 1 FAKE */
@@ -141,7 +123,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cifake-detect: no images given\n");
         return usage(stderr), 2;
     }
-    if (!weights) weights = default_weights(buf, sizeof buf);
+    if (!weights) weights = default_weights_path(buf, sizeof buf);
     cf_error err;
     if (cam.dir && make_dirs(cam.dir, &err)) {
         fprintf(stderr, "cifake-detect: %s\n", err.msg);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +95,21 @@ int make_dirs(const char *dir, cf_error *err) {
     char path[4096];
     if (snprintf(path, sizeof path, "%s/.", dir) >= (int)sizeof path) return cf_fail(err, "%s: path too long", dir);
     return make_parent_dirs(path, err);
+}
+
+const char *default_weights_path(char *buf, size_t n) {
+    const char *env = getenv("CIFAKE_WEIGHTS");
+    if (env && *env) return env;
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(buf, n, "%s/../weights/cifake.bin", exe);
+            if (file_exists(buf)) return buf;
+        }
+    }
+    return "weights/cifake.bin";
 }

@@ -16,6 +16,11 @@ int write_file_atomic(const char *path, const void *bytes, size_t n, cf_error *e
 
 int file_exists(const char *path);
 
+/* The weight file a tool uses without --weights: $CIFAKE_WEIGHTS, else ../weights/cifake.bin relative
+ * to the executable (the shipped file beside the build), else weights/cifake.bin. buf holds the
+ * built path (n bytes). */
+const char *default_weights_path(char *buf, size_t n);
+
 /* Makes the parent directories of path (like mkdir -p of its dirname). */
 int make_parent_dirs(const char *path, cf_error *err);
 

@@ -4,6 +4,8 @@
 //   import { loadDetector } from './detector.js';
 //   const d = await loadDetector({ wasm: 'cifake.wasm', weights: 'cifake.bin' });
 //   const r = d.classify(bytes, { cam: 'gradcam' });   // { label, pFake, width, height, cam }
+//   d.classify(bytes, { input: true }).input           // also the normalised 3x32x32 model input
+//   d.predict(float32Inputs, n)     // n normalised inputs in one batch: { pFake, score } (Float32Arrays)
 //   const img = d.render(r.cam, { side: 256, colormap: 'turbo', alpha: 0.5 });   // ImageData-like
 //   d.info();      // weight file metadata, e.g. { spec, classes, threshold, temperature, ... }
 //   d.dispose();
@@ -16,6 +18,7 @@ const CAM_METHODS = { gradcam: 0, gradcampp: 1 };
 const COLORMAPS = { turbo: 0, jet: 1, viridis: 2 };
 const CAM_SIDE = 32;
 const CAM_FLOATS = CAM_SIDE * CAM_SIDE;
+const INPUT_FLOATS = 3 * CAM_SIDE * CAM_SIDE; // the model's normalised input, 3 x 32 x 32
 
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node) &&
   typeof window === 'undefined' && typeof importScripts === 'undefined';
@@ -161,8 +164,10 @@ class Detector {
   }
 
   /** Classifies one encoded image (JPEG, PNG, BMP or GIF bytes). Throws an Error with the core's
-   *  message on bad input. options.cam: 'gradcam', 'gradcampp' or false (default). */
-  classify(bytes, { cam = false } = {}) {
+   *  message on bad input. options.cam: 'gradcam', 'gradcampp' or false (default). options.input:
+   *  also return result.input, the normalised 3x32x32 floats (CHW) the model saw, e.g. to feed
+   *  another engine the same tensor. */
+  classify(bytes, { cam = false, input = false } = {}) {
     const data = asBytes(bytes);
     if (!data) throw new TypeError('classify: expected the image bytes (ArrayBuffer or Uint8Array)');
     let method = -1;
@@ -182,11 +187,35 @@ class Detector {
       const label = x.cfw_label(this.#h) ? 'FAKE' : 'REAL';
       const result = { label, pFake: x.cfw_p_fake(this.#h), width: x.cfw_width(this.#h), height: x.cfw_height(this.#h),
         cam: null };
+      if (input) result.input = new Float32Array(this.#mem, x.cfw_input(this.#h), INPUT_FLOATS).slice();
       if (method >= 0) {
         if (x.cfw_explain(this.#h, method, -1, this.#cam)) throw new Error(this.#lastError());
         result.cam = new Float32Array(this.#mem, this.#cam, CAM_FLOATS).slice();
       }
       return result;
+    });
+  }
+
+  /** Classifies n images already normalised as the model expects (inputs: n*3*32*32 floats, CHW
+   *  each, e.g. from classify(..., { input: true })) in one batched forward pass, n in 1..1024:
+   *  { pFake: Float32Array(n), score: Float32Array(n) }. The last classified image and its
+   *  heatmap state are left as they were. */
+  predict(inputs, n = inputs.length / INPUT_FLOATS) {
+    if (!(inputs instanceof Float32Array)) throw new TypeError('predict: expected a Float32Array of normalised inputs');
+    if (!Number.isInteger(n) || n < 1 || inputs.length !== n * INPUT_FLOATS)
+      throw new Error(`predict: expected n * ${INPUT_FLOATS} floats for n images, got ${inputs.length}`);
+    return this.#call((x) => {
+      const bytes = inputs.length * 4 + 8 * n;
+      const p = x.cfw_alloc(bytes);
+      if (!p) throw new Error(`out of memory (${bytes} bytes)`);
+      try {
+        new Float32Array(this.#mem, p, inputs.length).set(inputs);
+        const pOut = p + inputs.length * 4, sOut = pOut + 4 * n;
+        if (x.cfw_predict(this.#h, p, n, pOut, sOut)) throw new Error(this.#lastError());
+        return { pFake: new Float32Array(this.#mem, pOut, n).slice(), score: new Float32Array(this.#mem, sOut, n).slice() };
+      } finally {
+        x.cfw_free(p);
+      }
     });
   }
 

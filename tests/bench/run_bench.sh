@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# make bench: our engine and PyTorch side by side in one run, on the shipped model's training spec
-# and the paper's best topology, same batch (128) and threads (2). Prints a table with ratios and
-# writes build/bench.json. Timings only report; nothing here passes or fails on speed.
+# make bench: our engine beside other engines in one run, on the shipped model and the paper's best
+# topology (c128v,relu,mp,c128v,relu,mp,flat,d64,relu,d1). Timings only report; nothing here passes or
+# fails on speed. The machine may be shared: ratios within one run are what count.
+#   1. native training and inference against PyTorch (same spec, batch 128, 2 threads);
+#   2. the measured multiply-add peak, native (widest vectors of -march=native) and WebAssembly;
+#   3. WebAssembly inference in Node: our module against onnxruntime-web and tfjs-wasm (js_bench.mjs);
+#   4. module and weight sizes; the page's time to first verdict in Chromium (page_bench.mjs).
+# Prints one table with ratios (report.mjs) and writes build/bench.json; the parts stay in build/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -9,28 +14,57 @@ PY=${PYTHON_TORCH:-/usr/bin/python3}
 THREADS=${BENCH_THREADS:-2}
 BATCH=${BENCH_BATCH:-128}
 STEPS=${BENCH_STEPS:-20}
+PAGE_RUNS=${BENCH_PAGE_RUNS:-5}
+SHIPPED=${CIFAKE_WEIGHTS:-weights/cifake.bin}
+PAPER_SPEC="c128v,relu,mp,c128v,relu,mp,flat,d64,relu,d1"
 SPECS=(
   "c32,bn,relu,c32,bn,relu,mp,c64,bn,relu,c64,bn,relu,mp,c128,bn,relu,c128,bn,relu,gap,d1"
-  "c128v,relu,mp,c128v,relu,mp,flat,d64,relu,d1"
+  "$PAPER_SPEC"
 )
 NAMES=("default (shipped)" "paper best (2x128)")
+OUT="$BUILD/bench"
+mkdir -p "$OUT"
+
+echo "bench: native training and inference, ours and PyTorch" >&2
 rows=()
-printf '%-20s %10s %10s %7s %10s %10s %7s %9s\n' model "ours tr/s" "torch tr/s" ratio "ours inf/s" "torch inf/s" ratio "GFLOP/s"
 for i in "${!SPECS[@]}"; do
   ours=$("$BUILD/train_bench" "${SPECS[$i]}" "$THREADS" "$BATCH" "$STEPS")
   theirs=$("$PY" tests/bench/torch_train.py "${SPECS[$i]}" "$THREADS" "$BATCH" "$STEPS")
   rows+=("{\"model\": \"${NAMES[$i]}\", \"ours\": $ours, \"pytorch\": $theirs}")
-  "$PY" - "$ours" "$theirs" "${NAMES[$i]}" <<'PYEOF'
-import json, sys
-o, t, name = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
-print(f"{name:<20} {o['train_images_per_s']:10.0f} {t['train_images_per_s']:10.0f} {o['train_images_per_s']/t['train_images_per_s']:6.2f}x"
-      f" {o['infer_images_per_s']:10.0f} {t['infer_images_per_s']:10.0f} {o['infer_images_per_s']/t['infer_images_per_s']:6.2f}x {o['forward_gflops']:9.1f}")
-PYEOF
 done
-machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
-{
-  printf '{"machine": "%s", "threads": %s, "batch": %s, "training": [\n' "$machine" "$THREADS" "$BATCH"
-  (IFS=$',\n'; echo "${rows[*]}")
-  printf ']}\n'
-} > "$BUILD/bench.json.tmp" && mv "$BUILD/bench.json.tmp" "$BUILD/bench.json"
-echo "machine: $machine; wrote $BUILD/bench.json"
+(IFS=,; echo "[${rows[*]}]") > "$OUT/training.json"
+
+echo "bench: multiply-add peaks" >&2
+"$BUILD/peak_fma" 1 > "$OUT/peak-native-1.json"
+"$BUILD/peak_fma" "$THREADS" > "$OUT/peak-native-$THREADS.json"
+
+# A paper-topology weight file: one epoch on 2,000 CIFAKE images (on the 48 shared samples when the
+# dataset is absent); its accuracy does not matter for speed.
+PAPER="$OUT/paper.bin"
+if [ -d "${CIFAKE_DIR:-}/train" ]; then
+  train_data=("--data" "$CIFAKE_DIR" "--subset" "2000")
+else
+  tiny=$(mktemp -d)
+  trap 'rm -rf "$tiny"' EXIT
+  for label in REAL FAKE; do
+    mkdir -p "$tiny/train/$label" "$tiny/test/$label"
+    cp "${CIFAKE_SAMPLE_DIR:-../shared/data/cifake-sample}/$label/"*.jpg "$tiny/train/$label/"
+  done
+  train_data=("--data" "$tiny")
+fi
+echo "bench: training a paper-topology file for the engines ($PAPER)" >&2
+"$BUILD/cifake-train" "${train_data[@]}" --model "$PAPER_SPEC" --epochs 1 --no-test --threads "$THREADS" \
+  --out "$PAPER" 2> "$OUT/paper-train.log"
+
+echo "bench: WebAssembly inference in Node (ours, onnxruntime-web, tfjs-wasm)" >&2
+node tests/bench/js_bench.mjs "$OUT/js.json" "shipped=$SHIPPED" "paper=$PAPER"
+
+wasm_bytes=$(stat -c %s web/cifake.wasm)
+wasm_gzip=$(gzip -9 -c web/cifake.wasm | wc -c)
+echo "{\"wasm_bytes\": $wasm_bytes, \"wasm_gzip9_bytes\": $wasm_gzip}" > "$OUT/sizes.json"
+
+echo "bench: the page's time to first verdict in Chromium ($PAGE_RUNS loads)" >&2
+node tests/bench/page_bench.mjs "$OUT/page.json" "$SHIPPED" "$PAGE_RUNS"
+
+machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+node tests/bench/report.mjs "$BUILD" "$machine" "$THREADS" "$BATCH"

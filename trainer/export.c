@@ -1,0 +1,78 @@
+/* cifake-export - writes a weight file's model in another format for other inference engines.
+ *
+ *   cifake-export --onnx OUT.onnx [--weights FILE]
+ * The ONNX graph (opset 13) takes the normalised input [N, 3, 32, 32] and outputs p_fake and the raw
+ * FAKE logit; trainer/onnx.h says exactly what they are. Exit status 0 written, 1 failure, 2 usage. */
+#define _POSIX_C_SOURCE 200809L
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "onnx.h"
+#include "weights.h"
+
+#ifndef CIFAKE_VERSION
+#define CIFAKE_VERSION "unknown"
+#endif
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: cifake-export --onnx OUT.onnx [--weights FILE]\n"
+               "  Writes the weight file's model as an ONNX graph (opset %d) for other inference engines.\n"
+               "  input   'input'  float32 [N,3,32,32]: RGB, (pixel/255 - mean)/std per channel, mean and std\n"
+               "                   from the weight file (copied into the ONNX metadata), as cifake_normalise does\n"
+               "  outputs 'p_fake' float32 [N,1]: sigmoid(logit / temperature), the calibrated probability of FAKE\n"
+               "          'logit'  float32 [N,1]: the raw FAKE score\n"
+               "  Batch norm is folded into the convolution before it, as the detector does.\n"
+               "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build)\n",
+            ONNX_OPSET);
+}
+
+/* Reads the weight file and writes the ONNX file atomically; prints a one-line summary. */
+static int export_onnx(const char *weights, const char *out, cf_error *err) {
+    uint8_t *bytes, *onnx = NULL;
+    size_t n, onnx_n = 0;
+    if (read_file(weights, (size_t)256 << 20, &bytes, &n, err)) return -1;
+    cf_model m;
+    cf_meta meta = {0};
+    int rc = cf_weights_read(bytes, n, &m, &meta, NULL, err);
+    free(bytes);
+    if (rc) {
+        cf_error_prefix(err, "%s", weights);
+        return -1;
+    }
+    rc = onnx_export(&m, &meta, CIFAKE_VERSION, &onnx, &onnx_n, err);
+    if (rc) cf_error_prefix(err, "%s", weights);
+    if (!rc) rc = write_file_atomic(out, onnx, onnx_n, err);
+    if (!rc) printf("%s: %zu bytes, ONNX opset %d, model %s\n", out, onnx_n, ONNX_OPSET, m.spec);
+    free(onnx);
+    cf_meta_free(&meta);
+    cf_model_free(&m);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    const char *weights = NULL, *onnx = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
+        if (i + 1 < argc && !strcmp(argv[i], "--weights")) weights = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--onnx")) onnx = argv[++i];
+        else {
+            fprintf(stderr, "cifake-export: unknown option or missing value: %s\n", argv[i]);
+            return usage(stderr), 2;
+        }
+    }
+    if (!onnx) {
+        fprintf(stderr, "cifake-export: say where to write the model: --onnx OUT.onnx\n");
+        return usage(stderr), 2;
+    }
+    char buf[PATH_MAX + 64];
+    if (!weights) weights = default_weights_path(buf, sizeof buf);
+    cf_error err;
+    if (export_onnx(weights, onnx, &err)) {
+        fprintf(stderr, "cifake-export: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
