@@ -42,6 +42,7 @@ int cifake_open(const uint8_t *weights, size_t n, cifake_detector **out, cf_erro
                      d->model.input.w, CF_MODEL_SIDE, CF_MODEL_SIDE);
     if (!rc) rc = cf_infer_params_parse(&d->meta, &d->model, &d->params, err);
     if (!rc) rc = cf_workspace_init(&d->ws, &d->model, 1, 1, err);
+    if (!rc) rc = cf_workspace_freeze_weights(&d->ws, &d->model, err);
     if (rc) {
         cifake_close(d);
         return -1;
@@ -88,6 +89,10 @@ int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake,
         if (d->batch_cap) cf_workspace_free(&d->batch_ws);
         d->batch_cap = 0;
         if (cf_workspace_init(&d->batch_ws, &d->model, n, 1, err)) return -1;
+        if (cf_workspace_freeze_weights(&d->batch_ws, &d->model, err)) {
+            cf_workspace_free(&d->batch_ws);
+            return -1;
+        }
         d->batch_cap = n;
     }
     const float *logits = cf_forward(&d->model, &d->batch_ws, input, n, 0, 0, NULL);

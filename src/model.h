@@ -88,13 +88,21 @@ typedef struct {
     int32_t *pool_index[CF_MAX_LAYERS];                       /* argmax of each pooled window */
     float *drop_mask[CF_MAX_LAYERS];                          /* 0 or 1/(1-p) per activation */
     float *packed_a;     /* one convolution's weights packed for the GEMM (shared, read-only in a pass) */
+    float *wino_u;       /* one convolution's Winograd-transformed weights (inference), or NULL */
+    float *frozen[CF_MAX_LAYERS]; /* each convolution's weights packed once (cf_workspace_freeze_weights) */
     /* per-thread scratch */
-    float **dcol, **gemm_work, **param_partial;
+    float **dcol, **gemm_work, **param_partial, **wino_scratch;
     size_t max_act;      /* floats per image of the largest activation */
 } cf_workspace;
 
 int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_threads, cf_error *err);
 void cf_workspace_free(cf_workspace *ws);
+
+/* For a workspace that will only run inference on weights that no longer change (the detector, an
+ * evaluation): packs every convolution's weights once, so inference passes skip that work. The
+ * packs are not refreshed: after changing the weights, use a new workspace. Training-mode passes
+ * ignore them. */
+int cf_workspace_freeze_weights(cf_workspace *ws, const cf_model *m, cf_error *err);
 
 /* Forward pass over `batch` images stored contiguously (C,H,W each, normalised floats). In training
  * mode batch norm uses batch statistics (and updates the running ones) and dropout draws its masks

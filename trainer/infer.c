@@ -10,6 +10,10 @@ int infer_scores(cf_model *m, const dataset *ds, const int *idx, int n, const fl
     cf_workspace ws;
     int batch = n < INFER_BATCH ? (n > 0 ? n : 1) : INFER_BATCH;
     if (cf_workspace_init(&ws, m, batch, n_threads, err)) return -1;
+    if (cf_workspace_freeze_weights(&ws, m, err)) {
+        cf_workspace_free(&ws);
+        return -1;
+    }
     float *input = malloc(sizeof(float) * DS_PIXELS * batch);
     if (!input) {
         cf_workspace_free(&ws);

@@ -7,6 +7,7 @@
 #include "gemm.h"
 #include "model.h"
 #include "test.h"
+#include "winograd.h"
 
 static void fill_random(float *x, size_t n, uint64_t seed, float scale) {
     cf_rng rng = cf_rng_make(seed, 1, 2);
@@ -71,8 +72,10 @@ TEST(conv_fast_path_matches_reference) {
     /* the last two span several GEMM depth blocks (K = 40*9 > 256, starting mid-channel) and column
      * blocks (33*33 > 1024 output pixels), where the implicit-im2col packers restart mid-row */
     const char *specs[] = {"drop0,c8,d1",     "drop0,c5v,d1",  "drop0,c4k1,d1", "drop0,c3k5,d1",
-                           "drop0,c16k3v,d1", "drop0,c13,d1", "drop0,c4,d1"};
-    cf_shape shapes[] = {{3, 9, 7}, {4, 8, 8}, {5, 6, 6}, {2, 11, 9}, {16, 7, 10}, {40, 9, 11}, {3, 33, 33}};
+                           "drop0,c16k3v,d1", "drop0,c13,d1", "drop0,c4,d1",   "drop0,c9v,d1"};
+    cf_shape shapes[] = {{3, 9, 7},   {4, 8, 8},    {5, 6, 6},   {2, 11, 9},
+                         {16, 7, 10}, {40, 9, 11}, {3, 33, 33}, {8, 3, 4}};
+    int winograd_layers = 0;
     for (int s = 0; s < (int)(sizeof specs / sizeof specs[0]); s++) {
         cf_model m;
         if (build(&m, specs[s], shapes[s], 3 + s)) {
@@ -80,6 +83,7 @@ TEST(conv_fast_path_matches_reference) {
             continue;
         }
         cf_layer *L = &m.layers[1];
+        winograd_layers += cf_winograd_applies(L);
         int batch = 3, in = cf_shape_size(L->in), out = cf_shape_size(L->out);
         float *x = malloc(sizeof(float) * in * batch), *y_ref = malloc(sizeof(float) * out);
         float *dx_ref = malloc(sizeof(float) * in), *dw_ref = malloc(sizeof(float) * L->n_weight);
@@ -90,6 +94,10 @@ TEST(conv_fast_path_matches_reference) {
         cf_workspace ws;
         cf_error err;
         CHECK(cf_workspace_init(&ws, &m, batch, 2, &err) == 0);
+        /* training mode: the im2col GEMM path; inference: Winograd where it applies (winograd.h) */
+        float *y_train = malloc(sizeof(float) * out * batch);
+        cf_forward(&m, &ws, x, batch, 1, 0, NULL);
+        memcpy(y_train, ws.act[2], sizeof(float) * out * batch);
         cf_forward(&m, &ws, x, batch, 0, 0, NULL);
         int saved = m.n_layers;
         m.n_layers = 2; /* backward from the conv's output */
@@ -100,6 +108,8 @@ TEST(conv_fast_path_matches_reference) {
         for (int b = 0; b < batch; b++) {
             cf_conv_forward_ref(L, x + (size_t)b * in, y_ref);
             CHECK_MSG(max_abs_diff(ws.act[2] + (size_t)b * out, y_ref, (size_t)out) < 1e-4, "forward %s", specs[s]);
+            CHECK_MSG(max_abs_diff(y_train + (size_t)b * out, y_ref, (size_t)out) < 1e-4, "training forward %s",
+                      specs[s]);
             cf_conv_backward_ref(L, x + (size_t)b * in, dy + (size_t)b * out, dx_ref, dw_ref, db_ref);
             CHECK_MSG(max_abs_diff(dx + (size_t)b * in, dx_ref, (size_t)in) < 1e-4, "dx %s", specs[s]);
             for (int i = 0; i < L->n_weight; i++) dw_sum[i] += dw_ref[i];
@@ -108,9 +118,11 @@ TEST(conv_fast_path_matches_reference) {
         CHECK_MSG(max_abs_diff(L->dweight, dw_sum, (size_t)L->n_weight) < 1e-3, "dw %s", specs[s]);
         CHECK_MSG(max_abs_diff(L->dbias, db_sum, (size_t)L->n_bias) < 1e-3, "db %s", specs[s]);
         free(x), free(y_ref), free(dx_ref), free(dw_ref), free(db_ref), free(dw_sum), free(db_sum), free(dy);
+        free(y_train);
         cf_workspace_free(&ws);
         cf_model_free(&m);
     }
+    CHECK(winograd_layers == 3); /* c16k3v, c13 and c9v take the Winograd path at inference */
 }
 
 #ifndef GC_H
@@ -314,4 +326,25 @@ TEST(losses_agree_between_sigmoid_and_softmax_heads) {
     CHECK_NEAR(cf_loss(&s, (float[]){80.0f}, (int[]){0}, 1, NULL), 80.0, 1e-4); /* stable for large logits */
     cf_model_free(&s);
     cf_model_free(&t);
+}
+
+TEST(frozen_weights_give_the_same_inference) {
+    /* a Winograd layer (c12 on 8 channels), a direct one (the first, on 3) and a 1x1 */
+    cf_model m;
+    CHECK(build(&m, "c8,relu,c12,relu,mp,c6k1,gap,d1", (cf_shape){3, 10, 10}, 21) == 0);
+    int batch = 4, in = cf_shape_size(m.input);
+    float *x = malloc(sizeof(float) * in * batch);
+    fill_random(x, (size_t)in * batch, 77, 1.0f);
+    cf_workspace plain, frozen;
+    cf_error err;
+    CHECK(cf_workspace_init(&plain, &m, batch, 2, &err) == 0);
+    CHECK(cf_workspace_init(&frozen, &m, batch, 2, &err) == 0);
+    CHECK(cf_workspace_freeze_weights(&frozen, &m, &err) == 0);
+    const float *a = cf_forward(&m, &plain, x, batch, 0, 0, NULL);
+    const float *b = cf_forward(&m, &frozen, x, batch, 0, 0, NULL);
+    CHECK(memcmp(a, b, sizeof(float) * batch) == 0);
+    free(x);
+    cf_workspace_free(&plain);
+    cf_workspace_free(&frozen);
+    cf_model_free(&m);
 }

@@ -1,0 +1,194 @@
+#include "winograd.h"
+
+#include <string.h>
+
+#include "gemm.h"
+#include "simd.h"
+
+#define XI 16 /* elements of a transformed 4x4 tile */
+
+/* Below this many input channels the GEMMs are too thin for the transforms to pay (the first
+ * convolution of an RGB image has 3). */
+#define CF_WINOGRAD_MIN_CHANNELS 8
+
+int cf_winograd_applies(const cf_layer *L) {
+    return L->kind == CF_CONV && L->ksize == 3 && (L->pad == 1 || L->pad == 0) && L->in.c >= CF_WINOGRAD_MIN_CHANNELS;
+}
+
+static int tiles_of(const cf_layer *L) { return ((L->out.h + 1) / 2) * ((L->out.w + 1) / 2); }
+
+/* The packed U_xi for the 16 positions, then room to stage them as plain Cout x Cin matrices. */
+size_t cf_winograd_weight_floats(const cf_layer *L) {
+    return XI * (cf_gemm_packed_a_floats(L->out.c, L->in.c) + (size_t)L->out.c * L->in.c);
+}
+
+/* The zero-padded plane, the 16 tile streams of one channel (d, then reused for the 4 outputs),
+ * then V (XI x Cin x tiles) and M (XI x Cout x tiles). */
+static size_t padded_plane_floats(const cf_layer *L) {
+    return (size_t)(2 * ((L->out.h + 1) / 2) + 2) * (2 * ((L->out.w + 1) / 2) + 2);
+}
+
+size_t cf_winograd_scratch_floats(const cf_layer *L) {
+    size_t T = (size_t)tiles_of(L);
+    return padded_plane_floats(L) + XI * T + (size_t)XI * (L->in.c + L->out.c) * T;
+}
+
+/* u = G g G^T for one 3x3 kernel g (row-major); u row-major 4x4. */
+static void transform_kernel(const float *g, float *u) {
+    float t[4][3]; /* G g */
+    for (int j = 0; j < 3; j++) {
+        float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+        t[0][j] = g0;
+        t[1][j] = 0.5f * (g0 + g1 + g2);
+        t[2][j] = 0.5f * (g0 - g1 + g2);
+        t[3][j] = g2;
+    }
+    for (int i = 0; i < 4; i++) {
+        float a = t[i][0], b = t[i][1], c = t[i][2];
+        u[i * 4 + 0] = a;
+        u[i * 4 + 1] = 0.5f * (a + b + c);
+        u[i * 4 + 2] = 0.5f * (a - b + c);
+        u[i * 4 + 3] = c;
+    }
+}
+
+void cf_winograd_pack_weights(const cf_layer *L, float *U) {
+    int O = L->out.c, C = L->in.c;
+    size_t per_xi = cf_gemm_packed_a_floats(O, C), plain_size = (size_t)O * C;
+    float *plain = U + XI * per_xi, u[XI];
+    for (int o = 0; o < O; o++)
+        for (int c = 0; c < C; c++) {
+            transform_kernel(L->weight + ((size_t)o * C + c) * 9, u);
+            for (int xi = 0; xi < XI; xi++) plain[xi * plain_size + (size_t)o * C + c] = u[xi];
+        }
+    for (int xi = 0; xi < XI; xi++) cf_gemm_pack_a(0, O, C, plain + xi * plain_size, C, U + xi * per_xi);
+}
+
+/* V[xi][t] (row stride of one xi: v_stride) = B^T d_t B for every 4x4 input tile t of one channel.
+ * The tiles' pixels are first gathered into 16 contiguous streams, d[i*4+j][t], from a zero-padded
+ * copy of the plane, so that the arithmetic runs across tiles on whole vectors. */
+static void transform_input_plane(const cf_layer *L, const float *plane, float *padded, float *d, float *V,
+                                  size_t v_stride) {
+    int H = L->in.h, W = L->in.w, pad = L->pad, th = (L->out.h + 1) / 2, tw = (L->out.w + 1) / 2, T = th * tw;
+    /* The tiles' columns 2*tx + j, split by parity: even[y][q] = pixel (y, 2q), odd[y][q] = (y, 2q + 1)
+     * in padded coordinates. Then stream (i, j) of tile row ty is a contiguous run of one of them. */
+    int Hp = 2 * th + 2, Q = tw + 1;
+    float *even = padded, *odd = padded + (size_t)Hp * Q;
+    for (int yp = 0; yp < Hp; yp++) {
+        int iy = yp - pad;
+        float *e = even + (size_t)yp * Q, *o = odd + (size_t)yp * Q;
+        if (iy < 0 || iy >= H) {
+            memset(e, 0, sizeof(float) * Q);
+            memset(o, 0, sizeof(float) * Q);
+            continue;
+        }
+        const float *row = plane + (size_t)iy * W;
+        for (int q = 0; q < Q; q++) {
+            int ix = 2 * q - pad;
+            e[q] = ix >= 0 && ix < W ? row[ix] : 0.0f;
+            o[q] = ix + 1 >= 0 && ix + 1 < W ? row[ix + 1] : 0.0f;
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            const float *src = (j % 2 ? odd : even) + j / 2;
+            float *dst = d + (size_t)(i * 4 + j) * T;
+            for (int ty = 0; ty < th; ty++) { /* short runs: a loop, not a memcpy call (slow in WebAssembly) */
+                const float *run = src + (size_t)(2 * ty + i) * Q;
+                for (int tx = 0; tx < tw; tx++) dst[ty * tw + tx] = run[tx];
+            }
+        }
+    int t = 0;
+    for (; t + CF_VF <= T; t += CF_VF) {
+        vf r[4][4], c[4][4];
+        for (int j = 0; j < 4; j++) { /* B^T d: combine rows */
+            vf d0 = vf_load(d + (size_t)j * T + t), d1 = vf_load(d + (size_t)(4 + j) * T + t);
+            vf d2 = vf_load(d + (size_t)(8 + j) * T + t), d3 = vf_load(d + (size_t)(12 + j) * T + t);
+            r[0][j] = vf_sub(d0, d2);
+            r[1][j] = vf_add(d1, d2);
+            r[2][j] = vf_sub(d2, d1);
+            r[3][j] = vf_sub(d1, d3);
+        }
+        for (int i = 0; i < 4; i++) { /* (B^T d) B: combine columns */
+            c[i][0] = vf_sub(r[i][0], r[i][2]);
+            c[i][1] = vf_add(r[i][1], r[i][2]);
+            c[i][2] = vf_sub(r[i][2], r[i][1]);
+            c[i][3] = vf_sub(r[i][1], r[i][3]);
+        }
+        for (int xi = 0; xi < XI; xi++) vf_store(V + xi * v_stride + t, c[xi / 4][xi % 4]);
+    }
+    for (; t < T; t++) { /* the same, one tile at a time */
+        float r[4][4];
+        for (int j = 0; j < 4; j++) {
+            float d0 = d[(size_t)j * T + t], d1 = d[(size_t)(4 + j) * T + t];
+            float d2 = d[(size_t)(8 + j) * T + t], d3 = d[(size_t)(12 + j) * T + t];
+            r[0][j] = d0 - d2, r[1][j] = d1 + d2, r[2][j] = d2 - d1, r[3][j] = d1 - d3;
+        }
+        for (int i = 0; i < 4; i++) {
+            V[(i * 4 + 0) * v_stride + t] = r[i][0] - r[i][2];
+            V[(i * 4 + 1) * v_stride + t] = r[i][1] + r[i][2];
+            V[(i * 4 + 2) * v_stride + t] = r[i][2] - r[i][1];
+            V[(i * 4 + 3) * v_stride + t] = r[i][1] - r[i][3];
+        }
+    }
+}
+
+/* out[i*2+j][t] = (A^T m_t A)[i][j] for every tile t of one output channel, where m_t[xi] =
+ * M[xi * m_stride + t]. */
+static void transform_output_plane(const float *M, size_t m_stride, int T, float *out) {
+    int t = 0;
+    for (; t + CF_VF <= T; t += CF_VF) {
+        vf r[2][4];
+        for (int j = 0; j < 4; j++) { /* A^T m: combine rows */
+            vf m0 = vf_load(M + j * m_stride + t), m1 = vf_load(M + (4 + j) * m_stride + t);
+            vf m2 = vf_load(M + (8 + j) * m_stride + t), m3 = vf_load(M + (12 + j) * m_stride + t);
+            r[0][j] = vf_add(vf_add(m0, m1), m2);
+            r[1][j] = vf_sub(vf_sub(m1, m2), m3);
+        }
+        for (int i = 0; i < 2; i++) { /* (A^T m) A: combine columns */
+            vf_store(out + (size_t)(i * 2) * T + t, vf_add(vf_add(r[i][0], r[i][1]), r[i][2]));
+            vf_store(out + (size_t)(i * 2 + 1) * T + t, vf_sub(vf_sub(r[i][1], r[i][2]), r[i][3]));
+        }
+    }
+    for (; t < T; t++) {
+        float r[2][4];
+        for (int j = 0; j < 4; j++) {
+            float m0 = M[j * m_stride + t], m1 = M[(4 + j) * m_stride + t];
+            float m2 = M[(8 + j) * m_stride + t], m3 = M[(12 + j) * m_stride + t];
+            r[0][j] = m0 + m1 + m2, r[1][j] = m1 - m2 - m3;
+        }
+        for (int i = 0; i < 2; i++) {
+            out[(size_t)(i * 2) * T + t] = r[i][0] + r[i][1] + r[i][2];
+            out[(size_t)(i * 2 + 1) * T + t] = r[i][1] - r[i][2] - r[i][3];
+        }
+    }
+}
+
+void cf_winograd_forward(const cf_layer *L, const float *U, const float *x, float *y, float *scratch,
+                         float *gemm_work) {
+    int C = L->in.c, O = L->out.c, H = L->in.h, W = L->in.w, oh = L->out.h, ow = L->out.w;
+    int tw = (ow + 1) / 2, T = tiles_of(L);
+    size_t per_xi = cf_gemm_packed_a_floats(O, C);
+    float *padded = scratch, *streams = padded + padded_plane_floats(L);
+    float *V = streams + (size_t)XI * T, *M = V + (size_t)XI * C * T;
+    for (int c = 0; c < C; c++)
+        transform_input_plane(L, x + (size_t)c * H * W, padded, streams, V + (size_t)c * T, (size_t)C * T);
+    for (int xi = 0; xi < XI; xi++) {
+        cf_gemm_a u = {0, NULL, 0, U + xi * per_xi};
+        cf_gemm_b vt = {0, V + (size_t)xi * C * T, T, NULL, NULL};
+        cf_gemm_ex(O, T, C, &u, &vt, 0.0f, M + (size_t)xi * O * T, T, gemm_work);
+    }
+    for (int o = 0; o < O; o++) {
+        transform_output_plane(M + (size_t)o * T, (size_t)O * T, T, streams);
+        float bias = L->bias[o], *yo = y + (size_t)o * oh * ow;
+        for (int oy = 0; oy < oh; oy++) { /* interleave the four output streams back into rows */
+            const float *s0 = streams + (size_t)(oy % 2 * 2) * T + (size_t)(oy / 2) * tw, *s1 = s0 + T;
+            float *row = yo + (size_t)oy * ow;
+            for (int tx = 0; tx < ow / 2; tx++) {
+                row[2 * tx] = s0[tx] + bias;
+                row[2 * tx + 1] = s1[tx] + bias;
+            }
+            if (ow % 2) row[ow - 1] = s0[ow / 2] + bias;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/* winograd.h - 3x3 convolution at inference by Winograd's minimal filtering, F(2x2, 3x3).
+ *
+ * Each 2x2 block of outputs is computed from a 4x4 block of input in the transformed domain: 16
+ * element-wise products per input channel instead of 36 multiply-adds, so the GEMMs that carry the
+ * work are 2.25 times smaller. With G, B and A the F(2x2, 3x3) matrices (Lavin & Gray, 2016):
+ *
+ *   U[o][c] = G g[o][c] G^T              (4x4, once per pass: cf_winograd_pack_weights)
+ *   V[c][t] = B^T d[c][t] B              (4x4, input tile t of channel c)
+ *   M_xi    = U_xi V_xi                  (16 GEMMs: Cout x Cin times Cin x tiles)
+ *   y[o][t] = A^T M[o][t] A + bias[o]    (2x2 outputs)
+ *
+ * Used for the forward pass at inference only (training keeps the im2col path, whose backward the
+ * gradients need). The results differ from the direct convolution by rounding only. */
+#ifndef CIFAKE_WINOGRAD_H
+#define CIFAKE_WINOGRAD_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+/* 3x3, same or valid padding, and enough input channels for the transform to pay. */
+int cf_winograd_applies(const cf_layer *L);
+
+/* Floats of the packed transformed weights of L, and of one thread's scratch for one image. */
+size_t cf_winograd_weight_floats(const cf_layer *L);
+size_t cf_winograd_scratch_floats(const cf_layer *L);
+
+/* Transforms and packs L's weights into U (cf_winograd_weight_floats floats). */
+void cf_winograd_pack_weights(const cf_layer *L, float *U);
+
+/* y (out.c x out.h x out.w) = the convolution of one image x, with U from cf_winograd_pack_weights.
+ * scratch: cf_winograd_scratch_floats floats; gemm_work: cf_gemm_work_floats floats. */
+void cf_winograd_forward(const cf_layer *L, const float *U, const float *x, float *y, float *scratch,
+                         float *gemm_work);
+
+#endif
