@@ -81,3 +81,5 @@ clean:
 
 # WebAssembly module, web page, Node and browser tests (rules in emscripten/wasm.mk)
 -include emscripten/wasm.mk
+# libFuzzer targets: `make fuzz FUZZ_SECONDS=N`, `make fuzz-smoke` (rules in fuzz/fuzz.mk)
+-include fuzz/fuzz.mk
