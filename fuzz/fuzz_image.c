@@ -3,8 +3,8 @@
  * the image was accepted. Every input must give a result or a clean error; the sanitizers
  * (address, undefined) turn anything else into a crash.
  *
- * The detector is opened once from $CIFAKE_WEIGHTS (default weights/cifake.bin, run from the
- * repository root), as the CLI and the page keep one detector for many images. */
+ * One detector serves every input, as the CLI and the page keep one detector for many images: a
+ * small model made in memory, or the weight file $CIFAKE_WEIGHTS (fuzz_common.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
