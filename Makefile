@@ -66,6 +66,7 @@ test: deps data
 	$(MAKE) all
 	$(MAKE) test-c
 	$(MAKE) test-asan
+	$(MAKE) fuzz-smoke
 	$(MAKE) test-reference
 	$(MAKE) test-web
 
