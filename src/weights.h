@@ -29,7 +29,7 @@
 #define CF_META_MAX 64
 #define CF_EXTRA_MAX 16
 /* Sane maxima for a model read from a file, checked before anything is allocated for it (the
- * shipped model has 287,137 parameters and 0.2 million activation values per image). */
+ * shipped model has 287,137 parameters and 244,865 activation values per image). */
 #define CF_WEIGHTS_MAX_PARAMS 50000000      /* parameters + buffers: 200 MB of floats */
 #define CF_WEIGHTS_MAX_ACTIVATIONS 16000000 /* floats per image over all layers: 64 MB */
 

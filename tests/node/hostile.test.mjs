@@ -105,7 +105,9 @@ test('WebAssembly: every case throws the same message as the CLI, and the detect
   }
   for (const c of table.filter((x) => x.kind === 'same')) assert.equal(pOf[c.file], d.classify(fs.readFileSync(path.join(hostileDir, 'cases', c.arg))).pFake);
   for (const c of table.filter((x) => x.kind === 'differs')) assert.notEqual(pOf[c.file], d.classify(fs.readFileSync(path.join(hostileDir, 'cases', c.arg))).pFake);
+  const before = d.memoryBytes;
   assert.throws(() => d.classify(new Uint8Array(OVER_LIMIT_BYTES)), (e) => e.message.includes(OVER_LIMIT_MESSAGE));
+  assert.equal(d.memoryBytes, before, 'an over-size input was refused before it was copied into the module');
   assert.deepEqual(d.classify(reference.bytes, { cam: 'gradcam' }), ref);
   d.dispose();
 });
