@@ -109,3 +109,13 @@ export function hostileTable() {
 // One byte over the 64 MiB limit on encoded input (the messages name the limit in bytes).
 export const OVER_LIMIT_BYTES = 64 * 1024 * 1024 + 1;
 export const OVER_LIMIT_MESSAGE = 'over the limit of 67108864 bytes';
+
+// CRC-32 as PNG and the weight file use it.
+export function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { OVER_LIMIT_BYTES, OVER_LIMIT_MESSAGE, hostileDir, hostileTable, root, run, shippedWeights, tempDir } from './helpers.mjs';
+import { OVER_LIMIT_BYTES, OVER_LIMIT_MESSAGE, crc32, hostileDir, hostileTable, root, run, shippedWeights, tempDir } from './helpers.mjs';
 
 const WASM = path.join(root, 'web/cifake.wasm');
 const WEIGHTS = process.env.CIFAKE_WEIGHTS || shippedWeights;
@@ -129,4 +130,35 @@ test('WebAssembly: the fuzzing regression weight files are refused or fail clean
     det.dispose();
   }
   await assert.rejects(loadDetector({ wasm: WASM, weights: Buffer.from('CIFAKEWT') }), /weights: not a cifake weight file/);
+});
+
+// A "zlib bomb": a 64x64 PNG whose 260 KB of compressed data inflate to 256 MiB of zeros. The decoder
+// may not grow one buffer past 306 MiB, so it stops at about 200 MB instead of taking whatever the
+// data asks for (before the cap, a 1 MB file of this kind took 1 GB).
+function zlibBomb() {
+  const u32be = (v) => { const b = Buffer.alloc(4); b.writeUInt32BE(v >>> 0); return b; };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    return Buffer.concat([u32be(data.length), body, u32be(crc32(body))]);
+  };
+  const idat = zlib.deflateSync(Buffer.alloc(256 << 20), { level: 9 });
+  const ihdr = Buffer.concat([u32be(64), u32be(64), Buffer.from([8, 2, 0, 0, 0])]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('a PNG whose data inflates far past its header size is refused (CLI and WebAssembly)', async () => {
+  const bomb = zlibBomb();
+  assert.ok(bomb.length < 400000, `${bomb.length} bytes`);
+  const file = path.join(tempDir(), 'bomb.png');
+  fs.writeFileSync(file, bomb);
+  const r = run('cifake-detect', ['--weights', WEIGHTS, file]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /bomb\.png: out of memory decoding a 64x64 PNG image \(a decoder buffer may not exceed 306 MiB/);
+  const { loadDetector } = await import(pathToFileURL(path.join(root, 'web/detector.js')).href);
+  const d = await loadDetector({ wasm: WASM, weights: WEIGHTS });
+  assert.throws(() => d.classify(bomb), /may not exceed 306 MiB/);
+  assert.ok(d.memoryBytes < 400 << 20, `module memory ${d.memoryBytes} bytes`);
+  assert.equal(d.classify(reference.bytes).label, run('cifake-detect', ['--weights', WEIGHTS, reference.path]).stdout.split('\t')[1]);
+  d.dispose();
 });
