@@ -258,13 +258,38 @@ static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
                    walk.in_scan ? "inside the image data" : "before the image data");
 }
 
+/* Walks the chunks (length, type, data, CRC) up to IEND, which stb_image needs too: each must lie
+ * inside the file. An empty first IDAT is refused: stb_image 2.27 then does pointer arithmetic on
+ * its not yet allocated data buffer (undefined behaviour that UBSan reports; found by fuzzing). */
+static int check_png_chunks(const uint8_t *bytes, size_t n, cf_error *err) {
+    size_t pos = 8;
+    int seen_data = 0;
+    while (n - pos >= 12) {
+        uint32_t len = read_be32(bytes + pos);
+        char type[5] = {0};
+        memcpy(type, bytes + pos + 4, 4);
+        for (int i = 0; i < 4; i++)
+            if (!((type[i] >= 'A' && type[i] <= 'Z') || (type[i] >= 'a' && type[i] <= 'z')))
+                return cf_fail(err, "corrupt PNG: a chunk with an invalid type at byte %zu", pos);
+        if (len > n - pos - 12)
+            return cf_fail(err, "truncated PNG data: the file ends inside the '%s' chunk at byte %zu", type, pos);
+        if (!strcmp(type, "IDAT")) {
+            if (len == 0 && !seen_data) return cf_fail(err, "corrupt PNG: the first image data chunk (IDAT) is empty");
+            seen_data = 1;
+        }
+        if (!strcmp(type, "IEND")) return 0;
+        pos += 12 + (size_t)len;
+    }
+    return cf_fail(err, "truncated PNG data: the file ends before the end chunk (IEND)");
+}
+
 static int check_png(const uint8_t *bytes, size_t n, cf_error *err) {
     /* signature (8), IHDR length (4), "IHDR" (4), width (4), height (4) */
     if (n < 24) return cf_fail(err, "truncated PNG data: the file ends inside the header");
     if (memcmp(bytes + 12, "IHDR", 4) != 0 || read_be32(bytes + 8) != 13)
         return cf_fail(err, "corrupt PNG: the first chunk is not a valid IHDR header");
-    /* Truncation inside the chunks is left to stb_image, which fails on missing PNG data. */
-    return check_dimensions(read_be32(bytes + 16), read_be32(bytes + 20), FORMAT_PNG, err);
+    if (check_dimensions(read_be32(bytes + 16), read_be32(bytes + 20), FORMAT_PNG, err)) return -1;
+    return check_png_chunks(bytes, n, err);
 }
 
 /* Skips a chain of GIF data sub-blocks (length byte + data, ended by a zero length).

@@ -142,6 +142,7 @@ export function hostileCases() {
     'palette.png': png(18, 18, 8, 3, paletteRows, [plte, trns]),
     'grey-alpha.png': png(12, 12, 8, 4, greyAlphaRows),
     'rgb.png': rgbPng,
+    'empty-first-idat.png': png(16, 16, 8, 2, rgbRows(16, 16), [pngChunk('IDAT')]),
     'rgb.bmp': bmpFile,
   };
 }
