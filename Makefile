@@ -68,6 +68,7 @@ test: deps data
 	$(MAKE) all
 	$(MAKE) test-c
 	$(MAKE) test-asan
+	$(MAKE) fuzz-smoke
 	$(MAKE) test-reference
 	$(MAKE) test-web
 
@@ -93,3 +94,5 @@ clean:
 
 # WebAssembly module, web page, Node and browser tests (rules in emscripten/wasm.mk)
 -include emscripten/wasm.mk
+# libFuzzer targets: `make fuzz FUZZ_SECONDS=N`, `make fuzz-smoke` (rules in fuzz/fuzz.mk)
+-include fuzz/fuzz.mk

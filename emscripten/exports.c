@@ -13,6 +13,7 @@
  *   cfw_meta_count(h) cfw_meta_key(h, i) cfw_meta_value(h, i)   NUL-terminated UTF-8, owned by h
  *   cfw_close(h)
  *   cfw_alloc(n) / cfw_free(p)            buffers for the caller to fill or read
+ *   cfw_max_image_bytes()                 the encoded-size limit (image.h)
  *
  * Nothing here aborts or prints: every failure is a status plus a message. The only state outside a
  * handle is the last error message, a fixed buffer, so failing calls cannot leak. The module is
@@ -21,6 +22,7 @@
 #include <string.h>
 
 #include "cifake.h"
+#include "image.h"
 #include "simd.h"
 
 #ifdef __EMSCRIPTEN__
@@ -53,6 +55,10 @@ CFW_EXPORT void cfw_free(void *p) { free(p); }
 CFW_EXPORT const char *cfw_last_error(void) { return last_error.msg; }
 
 CFW_EXPORT const char *cfw_simd(void) { return CF_SIMD_NAME; }
+
+/* The encoded-size limit, so detector.js can refuse a larger input before copying it into linear
+ * memory (which never shrinks: one 1 GB drop would keep the module at 1 GB). */
+CFW_EXPORT double cfw_max_image_bytes(void) { return (double)CF_IMAGE_MAX_BYTES; }
 
 CFW_EXPORT cfw_handle *cfw_open(const uint8_t *weights, int n) {
     last_error.msg[0] = 0;

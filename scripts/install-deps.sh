@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what cifake needs on a Debian machine, skipping what is already there.
-#   native build and tests: gcc, make, libstb-dev, python3-torch (reference checks)
+#   native build and tests: gcc, make, libstb-dev, python3-torch (reference checks),
+#   clang and libclang-rt-14-dev (libFuzzer targets)
 #   WebAssembly and page tests: emscripten, nodejs, npm, chromium, and the npm dev packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,9 @@ need gcc command -v gcc
 need make command -v make
 need libstb-dev test -f /usr/include/stb/stb_image.h
 need python3-torch /usr/bin/python3 -c 'import torch'
+# fuzzing (make fuzz, and the short fuzz run in make test): clang 14 with libFuzzer's runtime
+need clang command -v clang
+need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a'
 if [ "${CIFAKE_NATIVE_ONLY:-0}" != 1 ]; then
   need emscripten command -v emcc
   need nodejs command -v node

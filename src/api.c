@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,16 @@ struct cifake_detector {
 #define CF_KEEP_SIDE 1024
 #define CF_RENDER_MAX_SIDE 2048
 
+/* Folding batch norm divides by sqrt(running variance): a negative or huge variance in a (finite)
+ * file would give NaN or infinite parameters, so the folded model is checked as a whole. */
+static int check_finite_params(const cf_model *m, cf_error *err) {
+    for (size_t i = 0; i < m->n_params; i++)
+        if (!isfinite(m->params[i]))
+            return cf_fail(err, "weight file damaged: folding batch norm gives a parameter that is not a finite "
+                                "number (negative running variance?)");
+    return 0;
+}
+
 int cifake_open(const uint8_t *weights, size_t n, cifake_detector **out, cf_error *err) {
     *out = NULL;
     cifake_detector *d = calloc(1, sizeof *d);
@@ -37,6 +48,7 @@ int cifake_open(const uint8_t *weights, size_t n, cifake_detector **out, cf_erro
     }
     int rc = cf_model_fold_bn(&raw, &d->model, err);
     cf_model_free(&raw);
+    if (!rc) rc = check_finite_params(&d->model, err);
     if (!rc && (d->model.input.h != CF_MODEL_SIDE || d->model.input.w != CF_MODEL_SIDE))
         rc = cf_fail(err, "weight file input is %dx%d; this detector feeds %dx%d images", d->model.input.h,
                      d->model.input.w, CF_MODEL_SIDE, CF_MODEL_SIDE);
@@ -69,16 +81,21 @@ void cifake_normalise(const float mean[3], const float std[3], const uint8_t *rg
     }
 }
 
-/* Runs the model on d->rgb (already the 32x32 model input). */
-static void classify_prepared(cifake_detector *d, cifake_result *res) {
+/* Runs the model on d->rgb (already the 32x32 model input). Finite weights can still overflow to
+ * infinity and NaN on the way (values near FLT_MAX), which would make a verdict of nothing. */
+static int classify_prepared(cifake_detector *d, cifake_result *res, cf_error *err) {
     cifake_normalise(d->params.mean, d->params.std, d->rgb, d->input);
     const float *logits = cf_forward(&d->model, &d->ws, d->input, 1, 0, 0, NULL);
-    res->score = cf_fake_score(&d->model, logits);
-    res->p_fake = cf_sigmoid(res->score / d->params.temperature);
+    float score = cf_fake_score(&d->model, logits);
+    if (isnan(score))
+        return cf_fail(err, "the model's output is not a number (the weight file's values are out of range)");
+    res->score = score;
+    res->p_fake = cf_sigmoid(score / d->params.temperature);
     res->label = res->p_fake >= d->params.threshold;
     d->has_forward = 1;
     d->has_input = 1;
     d->last_label = res->label;
+    return 0;
 }
 
 const float *cifake_input(const cifake_detector *d) { return d->has_input ? d->input : NULL; }
@@ -112,8 +129,7 @@ int cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result 
     d->has_forward = d->has_input = 0;
     memcpy(d->rgb, rgb, sizeof d->rgb);
     cf_image img = {CF_MODEL_SIDE, CF_MODEL_SIDE, d->rgb};
-    if (keep_shown(d, &img, err)) return -1;
-    classify_prepared(d, res);
+    if (keep_shown(d, &img, err) || classify_prepared(d, res, err)) return -1;
     res->width = res->height = CF_MODEL_SIDE;
     return 0;
 }
@@ -141,8 +157,10 @@ int cifake_classify(cifake_detector *d, const uint8_t *image, size_t n, cifake_r
     res->width = img.width;
     res->height = img.height;
     cf_image_free(&img);
-    if (rc) return -1;
-    classify_prepared(d, res);
+    if (rc || classify_prepared(d, res, err)) {
+        memset(res, 0, sizeof *res);
+        return -1;
+    }
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* gradcam.c - Grad-CAM / Grad-CAM++ over any conv layer, bilinear upsampling, colour maps, blending. */
 #include "gradcam.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -63,7 +64,9 @@ int cf_gradcam(cf_model *m, cf_workspace *ws, int feature_layer, int target, cf_
     for (int p = 0; p < P; p++) {
         double s = 0.0;
         for (int c = 0; c < C; c++) s += (double)weights[c] * A[(size_t)c * P + p];
-        map[p] = s > 0.0 ? (float)s : 0.0f;
+        /* NaN counts as no evidence, and a sum beyond float range (weights near FLT_MAX in a hostile
+         * file) is clamped, so the map always normalises into [0, 1]. */
+        map[p] = s > 0.0 ? (float)(s < FLT_MAX ? s : FLT_MAX) : 0.0f;
         if (map[p] > peak) peak = map[p];
     }
     /* peak == 0: no positive evidence anywhere; the map stays all zeros rather than 0/0 */

@@ -117,16 +117,24 @@ static int is_jpeg_frame_marker(uint8_t m) {
     return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
 }
 
-static int check_jpeg_frame(const uint8_t *seg, size_t seg_len, uint8_t marker, cf_error *err) {
+static int check_jpeg_frame(const uint8_t *seg, size_t seg_len, uint8_t marker, uint64_t *pixels, cf_error *err) {
     if (seg_len < 8) return cf_fail(err, "corrupt JPEG: frame header too short");
     if (marker != 0xC0 && marker != 0xC1 && marker != 0xC2)
         return cf_fail(err, "unsupported JPEG: %s coding (SOF%d) is not supported, only baseline and progressive",
                        marker == 0xC3 ? "lossless" : marker >= 0xC9 ? "arithmetic" : "hierarchical",
                        marker - 0xC0);
     if (seg[2] != 8) return cf_fail(err, "unsupported JPEG: %d-bit samples, only 8-bit JPEG is supported", seg[2]);
+    /* Print-shop CMYK (and YCCK) JPEGs are refused rather than guessed at: without the ICC profile
+     * the conversion to RGB is approximate, and the model has only ever seen RGB photographs. */
+    if (seg[7] == 4)
+        return cf_fail(err, "unsupported JPEG: CMYK colour (4 components) is not supported; save the image as RGB");
+    if (seg[7] != 1 && seg[7] != 3)
+        return cf_fail(err, "unsupported JPEG: %d colour components (only greyscale or RGB/YCbCr)", seg[7]);
+    if (seg_len < 8 + 3 * (size_t)seg[7]) return cf_fail(err, "corrupt JPEG: frame header too short");
     uint32_t height = read_be16(seg + 3), width = read_be16(seg + 5);
     if (height == 0)
         return cf_fail(err, "unsupported JPEG: the height is only given after the image data (DNL marker)");
+    *pixels = (uint64_t)width * height;
     return check_dimensions(width, height, FORMAT_JPEG, err);
 }
 
@@ -163,7 +171,20 @@ static int check_jpeg_quant_tables(const uint8_t *body, size_t len, cf_error *er
 
 typedef struct {
     int seen_frame, scans, in_scan;
+    uint64_t pixels;     /* width * height from the frame header */
+    uint64_t scan_bytes; /* bytes of entropy-coded data seen */
 } jpeg_walk;
+
+/* Every 8x8 block of a component needs at least one bit of entropy-coded data (its DC code), and
+ * even with 4x4 chroma subsampling the blocks of all components together number at least
+ * width * height / 1024; so a real JPEG has at least width * height / 8192 bytes of image data.
+ * stb_image would decode a 900-byte file claiming 24 megapixels as grey padding, spending the time
+ * and memory of the full image on pixels that do not exist. */
+static int check_jpeg_density(const jpeg_walk *walk, cf_error *err) {
+    if (walk->scan_bytes * 8192 >= walk->pixels) return 0;
+    return cf_fail(err, "truncated or corrupt JPEG: %llu bytes of image data cannot describe %llu pixels",
+                   (unsigned long long)walk->scan_bytes, (unsigned long long)walk->pixels);
+}
 
 /* Checks one marker segment (seg points at its 2-byte length). stb_image 2.27 treats a failure in a
  * segment after the frame header as the end of the image and returns what it has decoded so far
@@ -173,7 +194,7 @@ static int check_jpeg_segment(uint8_t marker, const uint8_t *seg, size_t seg_len
     if (is_jpeg_frame_marker(marker)) {
         if (walk->seen_frame) return cf_fail(err, "corrupt JPEG: more than one frame header");
         walk->seen_frame = 1;
-        return check_jpeg_frame(seg, seg_len, marker, err);
+        return check_jpeg_frame(seg, seg_len, marker, &walk->pixels, err);
     }
     switch (marker) {
     case 0xC4: return check_jpeg_huffman_tables(seg + 2, seg_len - 2, err);
@@ -181,7 +202,10 @@ static int check_jpeg_segment(uint8_t marker, const uint8_t *seg, size_t seg_len
     case 0xDD: return seg_len == 4 ? 0 : cf_fail(err, "corrupt JPEG: restart interval segment of %zu bytes", seg_len);
     case 0xDA:
         if (!walk->seen_frame) return cf_fail(err, "corrupt JPEG: image data before the frame header");
-        walk->scans++;
+        /* stb_image decodes every scan over the whole image: a file of thousands of tiny scans would
+         * keep it busy for minutes (encoders write about 10 progressive scans). */
+        if (++walk->scans > CF_JPEG_MAX_SCANS)
+            return cf_fail(err, "unsupported JPEG: more than %d scans, over the limit", CF_JPEG_MAX_SCANS);
         walk->in_scan = 1;
         return 0;
     case 0xDC: return 0; /* DNL: stb_image checks it itself */
@@ -196,10 +220,11 @@ static int check_jpeg_segment(uint8_t marker, const uint8_t *seg, size_t seg_len
  * but 0x00 (byte stuffing) or a restart marker, so the next real marker is found by scanning. Segments
  * are skipped by their length, which also steps over EXIF thumbnails with their own markers. */
 static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
-    jpeg_walk walk = {0, 0, 0};
+    jpeg_walk walk = {0, 0, 0, 0, 0};
     size_t pos = 2; /* after SOI */
     while (pos < n) {
         if (bytes[pos] != 0xFF) { /* entropy-coded data, or padding that decoders tolerate */
+            walk.scan_bytes += (uint64_t)walk.in_scan;
             pos++;
             continue;
         }
@@ -212,10 +237,13 @@ static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
         pos += 2;
         if (marker == 0xD9) {
             if (!walk.scans) return cf_fail(err, "corrupt JPEG: no image data before the end of the image");
-            return 0;
+            return check_jpeg_density(&walk, err);
         }
         int stuffed_or_restart = marker == 0x00 || (marker >= 0xD0 && marker <= 0xD7);
-        if (stuffed_or_restart && walk.in_scan) continue; /* part of the entropy-coded data */
+        if (stuffed_or_restart && walk.in_scan) { /* part of the entropy-coded data */
+            walk.scan_bytes += 2;
+            continue;
+        }
         if (stuffed_or_restart || marker == 0x01 || marker == 0xD8)
             return cf_fail(err, "corrupt JPEG: unexpected marker 0x%02X outside the image data", marker);
         if (pos + 2 > n) break;
@@ -230,13 +258,38 @@ static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
                    walk.in_scan ? "inside the image data" : "before the image data");
 }
 
+/* Walks the chunks (length, type, data, CRC) up to IEND, which stb_image needs too: each must lie
+ * inside the file. An empty first IDAT is refused: stb_image 2.27 then does pointer arithmetic on
+ * its not yet allocated data buffer (undefined behaviour that UBSan reports; found by fuzzing). */
+static int check_png_chunks(const uint8_t *bytes, size_t n, cf_error *err) {
+    size_t pos = 8;
+    int seen_data = 0;
+    while (n - pos >= 12) {
+        uint32_t len = read_be32(bytes + pos);
+        char type[5] = {0};
+        memcpy(type, bytes + pos + 4, 4);
+        for (int i = 0; i < 4; i++)
+            if (!((type[i] >= 'A' && type[i] <= 'Z') || (type[i] >= 'a' && type[i] <= 'z')))
+                return cf_fail(err, "corrupt PNG: a chunk with an invalid type at byte %zu", pos);
+        if (len > n - pos - 12)
+            return cf_fail(err, "truncated PNG data: the file ends inside the '%s' chunk at byte %zu", type, pos);
+        if (!strcmp(type, "IDAT")) {
+            if (len == 0 && !seen_data) return cf_fail(err, "corrupt PNG: the first image data chunk (IDAT) is empty");
+            seen_data = 1;
+        }
+        if (!strcmp(type, "IEND")) return 0;
+        pos += 12 + (size_t)len;
+    }
+    return cf_fail(err, "truncated PNG data: the file ends before the end chunk (IEND)");
+}
+
 static int check_png(const uint8_t *bytes, size_t n, cf_error *err) {
     /* signature (8), IHDR length (4), "IHDR" (4), width (4), height (4) */
     if (n < 24) return cf_fail(err, "truncated PNG data: the file ends inside the header");
     if (memcmp(bytes + 12, "IHDR", 4) != 0 || read_be32(bytes + 8) != 13)
         return cf_fail(err, "corrupt PNG: the first chunk is not a valid IHDR header");
-    /* Truncation inside the chunks is left to stb_image, which fails on missing PNG data. */
-    return check_dimensions(read_be32(bytes + 16), read_be32(bytes + 20), FORMAT_PNG, err);
+    if (check_dimensions(read_be32(bytes + 16), read_be32(bytes + 20), FORMAT_PNG, err)) return -1;
+    return check_png_chunks(bytes, n, err);
 }
 
 /* Skips a chain of GIF data sub-blocks (length byte + data, ended by a zero length).
@@ -354,7 +407,8 @@ static int fail_from_stb_reason(image_format format, int width, int height, cons
     const char *name = format_name(format);
     if (!reason) reason = "unknown error";
     if (strcmp(reason, "outofmem") == 0)
-        return cf_fail(err, "out of memory decoding a %dx%d %s image", width, height, name);
+        return cf_fail(err, "out of memory decoding a %dx%d %s image (a decoder buffer may not exceed %zu MiB; "
+                            "corrupt data can ask for more)", width, height, name, CF_IMAGE_MAX_ALLOC >> 20);
     if (strcmp(reason, "too large") == 0)
         return cf_fail(err, "%s image too large to decode (limits: %d pixels per side, %zu pixels)", name,
                        CF_IMAGE_MAX_SIDE, CF_IMAGE_MAX_PIXELS);
@@ -367,6 +421,8 @@ static int fail_from_stb_reason(image_format format, int width, int height, cons
         return cf_fail(err, "unsupported BMP variant (%s)", reason);
     if (strcmp(reason, "1/2/4/8/16-bit only") == 0 || strcmp(reason, "bad bits_per_channel") == 0)
         return cf_fail(err, "unsupported PNG bit depth (%s)", reason);
+    if (strcmp(reason, "outofdata") == 0)
+        return cf_fail(err, "truncated %s data: the file ends before the image data is complete", name);
     return cf_fail(err, "truncated or corrupt %s data (%s)", name, reason);
 }
 

@@ -1,12 +1,14 @@
 /* image.h - decoding untrusted encoded images into the model's 32x32 RGB input.
  *
- * Formats: JPEG (baseline and progressive), PNG (8/16-bit, palette, grey, alpha), BMP, GIF (first
+ * Formats: JPEG (baseline and progressive, greyscale or colour), PNG (8/16-bit, palette, grey, alpha), BMP, GIF (first
  * frame), through stb_image. Grey becomes RGB by replication; alpha is composited over white
  * (a transparent pixel has no colour of its own, and white is what a viewer shows).
  *
  * Limits, checked from the header before any pixel is decoded:
  *   encoded size <= CF_IMAGE_MAX_BYTES, width and height <= CF_IMAGE_MAX_SIDE,
- *   width * height <= CF_IMAGE_MAX_PIXELS.
+ *   width * height <= CF_IMAGE_MAX_PIXELS, JPEG scans <= CF_JPEG_MAX_SCANS;
+ * and while decoding, no single allocation above CF_IMAGE_MAX_ALLOC.
+ * Refused: CMYK JPEG, 12-bit, lossless, arithmetic-coded and hierarchical JPEG, truncated files.
  *
  * Resizing policy: a non-square image is centre-cropped to its largest central square (the model
  * was trained on square CIFAR-style images, and squashing would distort the local texture the
@@ -24,6 +26,11 @@
 #define CF_IMAGE_MAX_BYTES ((size_t)64 << 20) /* 64 MiB of encoded data */
 #define CF_IMAGE_MAX_SIDE 16384
 #define CF_IMAGE_MAX_PIXELS ((size_t)40000000) /* 40 megapixels */
+#define CF_JPEG_MAX_SCANS 100 /* progressive passes; each one is decoded over the whole image */
+/* No single allocation inside the decoder may exceed this: the largest legitimate one is a
+ * 40-megapixel 16-bit RGBA PNG's inflated data (8 bytes a pixel plus a filter byte a row); a PNG
+ * whose compressed data inflates past its header's size (a "zlib bomb") stops here. */
+#define CF_IMAGE_MAX_ALLOC (CF_IMAGE_MAX_PIXELS * 8 + ((size_t)1 << 20))
 #define CF_MODEL_SIDE 32
 
 /* A decoded image, RGB interleaved, 3 bytes per pixel, rows top to bottom. */

@@ -69,16 +69,23 @@ static int parse_token(const char *tok, cf_layer *L, cf_error *err) {
     return 0;
 }
 
+/* Any single layer's weights, outputs or convolution scratch (im2col) above this many floats is
+ * refused: no real model comes near it, and a spec read from an untrusted weight file must not be
+ * able to ask for gigabytes. Sizes are computed in 64 bits, so a lying spec cannot overflow them. */
+#define CF_LAYER_MAX_FLOATS 50000000LL
+
 /* Works out the output shape and parameter counts of L for input shape `in`. */
 static int shape_layer(cf_layer *L, cf_shape in, cf_error *err) {
     L->in = in;
+    long long in_size = (long long)in.c * in.h * in.w, weights = 0, scratch = 0;
     switch (L->kind) {
     case CF_CONV:
         L->out.h = in.h + 2 * L->pad - L->ksize + 1;
         L->out.w = in.w + 2 * L->pad - L->ksize + 1;
         if (L->out.h < 1 || L->out.w < 1)
             return cf_fail(err, "convolution %dx%d does not fit a %dx%d input", L->ksize, L->ksize, in.h, in.w);
-        L->n_weight = L->out.c * in.c * L->ksize * L->ksize;
+        weights = (long long)L->out.c * in.c * L->ksize * L->ksize;
+        scratch = (long long)in.c * L->ksize * L->ksize * L->out.h * L->out.w;
         L->n_bias = L->out.c;
         break;
     case CF_MAXPOOL:
@@ -86,21 +93,24 @@ static int shape_layer(cf_layer *L, cf_shape in, cf_error *err) {
         L->out = (cf_shape){in.c, in.h / 2, in.w / 2};
         break;
     case CF_GAP: L->out = (cf_shape){in.c, 1, 1}; break;
-    case CF_FLATTEN: L->out = (cf_shape){cf_shape_size(in), 1, 1}; break;
+    case CF_FLATTEN: L->out = (cf_shape){(int)in_size, 1, 1}; break; /* in_size was checked by the layer before */
     case CF_DENSE:
         L->out = (cf_shape){L->out.c, 1, 1};
-        L->n_weight = L->out.c * cf_shape_size(in);
+        weights = (long long)L->out.c * in_size;
         L->n_bias = L->out.c;
         break;
     case CF_BN:
         L->out = in;
-        L->n_weight = L->n_bias = in.c;
+        weights = L->n_bias = in.c;
         break;
     case CF_RELU:
     case CF_DROPOUT: L->out = in; break;
     }
-    if ((double)L->n_weight > 5e7 || (double)cf_shape_size(L->out) > 5e7)
-        return cf_fail(err, "layer too large (%d weights, %d outputs)", L->n_weight, cf_shape_size(L->out));
+    long long out_size = (long long)L->out.c * L->out.h * L->out.w;
+    if (weights > CF_LAYER_MAX_FLOATS || out_size > CF_LAYER_MAX_FLOATS || scratch > CF_LAYER_MAX_FLOATS)
+        return cf_fail(err, "layer too large (%lld weights, %lld outputs, %lld scratch values; the limit is %lld each)",
+                       weights, out_size, scratch, CF_LAYER_MAX_FLOATS);
+    L->n_weight = (int)weights;
     return 0;
 }
 
@@ -158,29 +168,45 @@ static void assign_views(cf_model *m) {
     }
 }
 
-int cf_model_build(cf_model *m, const char *spec, cf_shape input, cf_error *err) {
+int cf_model_parse(cf_model *m, const char *spec, cf_shape input, cf_error *err) {
     memset(m, 0, sizeof *m);
-    if (input.c < 1 || input.h < 1 || input.w < 1 || cf_shape_size(input) > 1 << 24)
+    if (input.c < 1 || input.h < 1 || input.w < 1 || (long long)input.c * input.h * input.w > 1 << 24)
         return cf_fail(err, "bad input shape %dx%dx%d", input.c, input.h, input.w);
     m->input = input;
     if (parse_spec(m, spec, err)) return -1;
     for (int l = 0; l < m->n_layers; l++) {
         const cf_layer *L = &m->layers[l];
-        m->n_params += (size_t)L->n_weight + L->n_bias;
+        m->n_params += (size_t)L->n_weight + (size_t)L->n_bias;
         if (L->kind == CF_BN) m->n_buffers += 2 * (size_t)L->in.c;
     }
+    return 0;
+}
+
+size_t cf_model_activation_floats(const cf_model *m) {
+    size_t total = (size_t)cf_shape_size(m->input);
+    for (int l = 0; l < m->n_layers; l++) total += (size_t)cf_shape_size(m->layers[l].out);
+    return total;
+}
+
+int cf_model_alloc(cf_model *m, cf_error *err) {
     m->params = cf_aligned_calloc((m->n_params + 1) * sizeof(float));
     m->grads = cf_aligned_calloc((m->n_params + 1) * sizeof(float));
     m->buffers = cf_aligned_calloc((m->n_buffers + 1) * sizeof(float));
     if (!m->params || !m->grads || !m->buffers) {
+        size_t n_params = m->n_params;
         cf_model_free(m);
-        return cf_fail(err, "out of memory for %zu parameters", m->n_params);
+        return cf_fail(err, "out of memory for %zu parameters", n_params);
     }
     assign_views(m);
     for (int l = 0; l < m->n_layers; l++)
         if (m->layers[l].kind == CF_BN)
             for (int c = 0; c < m->layers[l].in.c; c++) m->layers[l].running_var[c] = 1.0f;
     return 0;
+}
+
+int cf_model_build(cf_model *m, const char *spec, cf_shape input, cf_error *err) {
+    if (cf_model_parse(m, spec, input, err)) return -1;
+    return cf_model_alloc(m, err);
 }
 
 void cf_model_free(cf_model *m) {
@@ -221,10 +247,14 @@ int cf_model_clone(const cf_model *src, cf_model *dst, cf_error *err) {
 
 static int is_linear(cf_layer_kind k) { return k == CF_CONV || k == CF_DENSE; }
 
-/* Appends tok to the spec being built, with a comma separator. */
-static void spec_append(char *spec, const char *tok) {
-    if (*spec) strcat(spec, ",");
-    strcat(spec, tok);
+/* Appends tok to the spec being built (CF_SPEC_MAX bytes), with a comma separator; -1 if it does not
+ * fit. A folded token can be longer than the one it came from ("drop.5" becomes "drop0.5"). */
+static int spec_append(char *spec, const char *tok) {
+    size_t len = strlen(spec), add = strlen(tok) + (len ? 1 : 0);
+    if (len + add >= CF_SPEC_MAX) return -1;
+    if (len) spec[len++] = ',';
+    memcpy(spec + len, tok, strlen(tok) + 1);
+    return 0;
 }
 
 /* The spec token that rebuilds layer L (inverse of parse_token). */
@@ -247,7 +277,8 @@ int cf_model_fold_bn(const cf_model *src, cf_model *dst, cf_error *err) {
         if (L->kind == CF_BN && l > 0 && is_linear(src->layers[l - 1].kind)) continue;
         char tok[32];
         layer_token(L, tok, sizeof tok);
-        spec_append(spec, tok);
+        if (spec_append(spec, tok))
+            return cf_fail(err, "model spec longer than %d characters once batch norm is folded", CF_SPEC_MAX - 1);
     }
     if (cf_model_build(dst, spec, src->input, err)) return -1;
     int d = 0;

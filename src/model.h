@@ -63,6 +63,13 @@ typedef struct {
 
 /* Builds the layer list of a spec for an input shape and allocates zeroed parameters. */
 int cf_model_build(cf_model *m, const char *spec, cf_shape input, cf_error *err);
+/* cf_model_build in two steps, so a reader of untrusted files can check the sizes a spec implies
+ * (n_params, n_buffers, cf_model_activation_floats) before anything large is allocated: parse fills
+ * the layer list and counts (params NULL); alloc then allocates (on failure the model is freed). */
+int cf_model_parse(cf_model *m, const char *spec, cf_shape input, cf_error *err);
+int cf_model_alloc(cf_model *m, cf_error *err);
+/* Floats of activation one image needs: the input plus every layer's output. */
+size_t cf_model_activation_floats(const cf_model *m);
 void cf_model_free(cf_model *m);
 /* He-normal weights, zero biases, gamma 1, beta 0, running mean 0 and var 1; deterministic in seed. */
 void cf_model_init_params(cf_model *m, uint64_t seed);

@@ -19,10 +19,11 @@
 #define STBI_MAX_DIMENSIONS CF_IMAGE_MAX_SIDE
 
 /* image.c takes ownership of the pixel buffer stb returns and cf_image_free releases it with free(),
- * so stb must allocate with the C library's malloc. These are stb's defaults, spelled out so that
- * nobody swaps the allocator without seeing that dependency. */
-#define STBI_MALLOC(size) malloc(size)
-#define STBI_REALLOC(ptr, size) realloc(ptr, size)
+ * so stb must allocate with the C library's malloc. One thing is added: a request above
+ * CF_IMAGE_MAX_ALLOC fails (stb reports "outofmem"), so a PNG whose data inflates far past its
+ * header's size cannot take gigabytes. */
+#define STBI_MALLOC(size) ((size_t)(size) <= CF_IMAGE_MAX_ALLOC ? malloc(size) : NULL)
+#define STBI_REALLOC(ptr, size) ((size_t)(size) <= CF_IMAGE_MAX_ALLOC ? realloc(ptr, size) : NULL)
 #define STBI_FREE(ptr) free(ptr)
 
 /* stb's internal consistency checks default to assert(), which prints to stderr. Nothing in src/

@@ -1,5 +1,6 @@
 #include "weights.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -224,10 +225,15 @@ static char *get_string(reader *r, const char *what) {
     return s;
 }
 
-static void get_floats(reader *r, float *x, size_t n) {
+/* Reads n floats; a NaN or infinity is refused (it would turn every verdict into NaN). */
+static void get_floats(reader *r, float *x, size_t n, const char *name) {
     for (size_t i = 0; i < n && !r->failed; i++) {
         uint32_t u = get_u32(r, "tensor data");
         memcpy(&x[i], &u, 4);
+        if (!isfinite(x[i])) {
+            r->failed = 1;
+            cf_fail(r->err, "weight file damaged: tensor '%s' holds a value that is not a finite number", name);
+        }
     }
 }
 
@@ -243,12 +249,13 @@ static char *get_tensor_header(reader *r, int *ndim, int dims[4], size_t *count)
     size_t total = 1;
     for (uint32_t d = 0; d < nd && !r->failed; d++) {
         uint32_t v = get_u32(r, "tensor shape");
-        dims[d] = (int)v;
-        total *= v;
-        if (v == 0 || total > r->left / 4) {
+        /* Division, not multiplication: total * v could wrap (size_t is 32 bits in WebAssembly). */
+        if (!r->failed && (v == 0 || v > INT_MAX || v > r->left / 4 / total)) {
             r->failed = 1;
             cf_fail(r->err, "weight file truncated or damaged: tensor '%s' is larger than the file", name);
         }
+        dims[d] = (int)v;
+        total *= v;
     }
     if (r->failed) {
         free(name);
@@ -281,7 +288,7 @@ static void read_visitor(void *ctx, const char *name, float *data, int ndim, con
         cf_fail(r->err, "weight file does not match its model spec: expected tensor %s [%s], found %s [%s]", name, want,
                 fname, got);
     } else {
-        get_floats(r, data, count);
+        get_floats(r, data, count, name);
     }
     free(fname);
 }
@@ -302,7 +309,11 @@ static int read_header(reader *r, cf_meta *meta) {
     for (uint32_t i = 0; i < n_meta && !r->failed; i++) {
         char *k = get_string(r, "metadata key");
         char *v = k ? get_string(r, "metadata value") : NULL;
-        if (v && cf_meta_set(meta, k, v, r->err)) r->failed = 1;
+        if (v && cf_meta_get(meta, k)) { /* which of two specs would be meant? */
+            r->failed = 1;
+            cf_fail(r->err, "weight file damaged: metadata key '%s' appears twice", k);
+        }
+        if (v && !r->failed && cf_meta_set(meta, k, v, r->err)) r->failed = 1;
         free(k);
         free(v);
     }
@@ -330,7 +341,7 @@ static int read_extras(reader *r, uint32_t n, cf_extras *extras) {
             strcpy(t->name, name);
             t->n = count;
             extras->n++;
-            get_floats(r, t->data, count);
+            get_floats(r, t->data, count, t->name);
         } else {
             free(name);
             name = NULL;
@@ -342,6 +353,34 @@ static int read_extras(reader *r, uint32_t n, cf_extras *extras) {
         free(name);
     }
     return r->failed ? -1 : 0;
+}
+
+/* A variance below zero cannot come from training; batch norm would take its square root. */
+static int check_running_variances(const cf_model *m, cf_error *err) {
+    for (int l = 0; l < m->n_layers; l++) {
+        const cf_layer *L = &m->layers[l];
+        if (L->kind != CF_BN) continue;
+        for (int c = 0; c < L->in.c; c++)
+            if (L->running_var[c] < 0.0f)
+                return cf_fail(err, "weight file damaged: batch-norm layer %d has a negative running variance", l + 1);
+    }
+    return 0;
+}
+
+/* Before allocating what a spec asks for: its tensors must fit in the bytes left (4 per float, so a
+ * tiny file cannot claim a huge model), and the model must stay within sane maxima. */
+static int check_model_size(const cf_model *m, size_t left, cf_error *err) {
+    size_t floats = m->n_params + m->n_buffers;
+    if (floats > CF_WEIGHTS_MAX_PARAMS)
+        return cf_fail(err, "weight file model has %zu parameters, over the limit of %d", floats, CF_WEIGHTS_MAX_PARAMS);
+    if (floats > left / 4)
+        return cf_fail(err, "weight file truncated or damaged: its spec needs %zu parameters (%zu bytes), only %zu bytes "
+                            "remain", floats, floats * 4, left);
+    size_t act = cf_model_activation_floats(m);
+    if (act > CF_WEIGHTS_MAX_ACTIVATIONS)
+        return cf_fail(err, "weight file model needs %zu activation values per image, over the limit of %d", act,
+                       CF_WEIGHTS_MAX_ACTIVATIONS);
+    return 0;
 }
 
 int cf_weights_read(const uint8_t *bytes, size_t n, cf_model *m, cf_meta *meta, cf_extras *extras, cf_error *err) {
@@ -366,10 +405,11 @@ int cf_weights_read(const uint8_t *bytes, size_t n, cf_model *m, cf_meta *meta, 
         cf_fail(err, "weight file has no valid input shape (metadata 'input', e.g. 3x32x32)");
         goto fail;
     }
-    if (cf_model_build(m, spec, input, err)) {
+    if (cf_model_parse(m, spec, input, err)) {
         cf_error_prefix(err, "weight file");
         goto fail;
     }
+    if (check_model_size(m, r.left, err) || cf_model_alloc(m, err)) goto fail;
     uint32_t n_tensors = get_u32(&r, "tensor count");
     uint32_t n_model = (uint32_t)count_model_tensors(m);
     if (!r.failed && n_tensors < n_model) {
@@ -378,7 +418,7 @@ int cf_weights_read(const uint8_t *bytes, size_t n, cf_model *m, cf_meta *meta, 
     }
     read_ctx ctx = {&r};
     visit_model_tensors(m, read_visitor, &ctx);
-    if (r.failed || read_extras(&r, n_tensors - n_model, extras)) goto fail;
+    if (r.failed || check_running_variances(m, err) || read_extras(&r, n_tensors - n_model, extras)) goto fail;
     if (r.left != 0) {
         cf_fail(err, "weight file damaged: %zu unexpected bytes after the tensors", r.left);
         goto fail;

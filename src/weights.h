@@ -12,7 +12,9 @@
  * The model tensors come first, in layer order, named "L<index>.<param>" (weight, bias,
  * running_mean, running_var); after them, any extra tensors (a checkpoint's optimiser state).
  * Every length and count is checked against the bytes that remain before it is used, so a damaged
- * or hostile file is refused with a message and never read out of bounds. */
+ * or hostile file is refused with a message and never read out of bounds; the model a spec
+ * describes must fit in the file and within the maxima below before it is allocated; duplicate
+ * metadata keys and non-finite tensor values are refused. */
 #ifndef CIFAKE_WEIGHTS_H
 #define CIFAKE_WEIGHTS_H
 
@@ -26,6 +28,10 @@
 #define CF_WEIGHTS_VERSION 1u
 #define CF_META_MAX 64
 #define CF_EXTRA_MAX 16
+/* Sane maxima for a model read from a file, checked before anything is allocated for it (the
+ * shipped model has 287,137 parameters and 244,865 activation values per image). */
+#define CF_WEIGHTS_MAX_PARAMS 50000000      /* parameters + buffers: 200 MB of floats */
+#define CF_WEIGHTS_MAX_ACTIVATIONS 16000000 /* floats per image over all layers: 64 MB */
 
 typedef struct {
     int n;

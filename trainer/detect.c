@@ -31,6 +31,10 @@ static void usage(FILE *f) {
                "  --colormap C    turbo (default), jet or viridis\n"
                "  --alpha A       heatmap opacity in [0, 1] (default 0.5)\n"
                "  --cam-size N    side of the PNG in pixels (default 256)\n"
+               "  Inputs over 64 MiB, 16384 pixels a side or 40 megapixels are refused before decoding, as are\n"
+               "  truncated files and CMYK JPEGs; each failure is reported on stderr as \"cifake-detect: FILE: why\".\n"
+               "  Exit status: 0 all images classified, 1 some file failed (the others are still classified),\n"
+               "  2 usage error.\n"
                "  The verdict is a probability from a small model trained on CIFAKE (Stable Diffusion 1.4 fakes\n"
                "  versus CIFAR-10 photos, judged at 32x32 pixels): evidence, not proof.\n");
 }

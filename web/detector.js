@@ -176,6 +176,10 @@ class Detector {
       method = CAM_METHODS[cam];
     }
     return this.#call((x) => {
+      // Same message as the core's own check, but before the copy: linear memory never shrinks.
+      const limit = x.cfw_max_image_bytes();
+      if (data.length > limit)
+        throw new Error(`file is ${data.length} bytes, over the limit of ${limit} bytes (${limit / 1048576} MiB)`);
       const p = this.#copyIn(data);
       let rc;
       try {

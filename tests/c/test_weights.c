@@ -136,7 +136,7 @@ TEST(weights_damage_is_reported) {
     uint8_t *spec = find_bytes(c, n, "c4,bn");
     CHECK(spec != NULL);
     if (spec) {
-        spec[1] = '5';
+        spec[1] = '3'; /* fewer filters: the file still holds enough bytes */
         fix_crc(c, n);
         read_fails_with(c, n, "does not match its model spec", failures);
     }

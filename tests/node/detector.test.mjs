@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, test } from 'node:test';
-import { build, metadata, root, run, sampleImages, shippedWeights, tempDir } from './helpers.mjs';
+import { build, hostileTable, metadata, root, run, sampleImages, shippedWeights, tempDir } from './helpers.mjs';
 
 const WASM = path.join(root, 'web/cifake.wasm');
 const WEIGHTS = process.env.CIFAKE_WEIGHTS || shippedWeights;
@@ -131,9 +131,13 @@ test('after a failed classify there is nothing to explain or draw', { skip: !HAS
   d.dispose();
 });
 
-test('module memory stays flat over 2000 bad and 2000 good calls after warm-up', async () => {
+test('module memory stays flat over 10,000 bad and 2000 good calls after warm-up', async () => {
   const d = await detector();
-  const bad = badInputs();
+  // the hostile table's refused files and the inputs above, each with the message it must give
+  const bad = [
+    ...badInputs().map((b) => ({ name: b.name, bytes: b.bytes, ok: (e) => b.message.test(e.message) })),
+    ...hostileTable().filter((c) => c.kind === 'error').map((c) => ({ name: c.file, bytes: c.bytes, ok: (e) => e.message.includes(c.arg) })),
+  ];
   const cam = HAS_EXPLAIN ? 'gradcam' : false;
   const once = (k) => {
     const img = images[k % images.length];
@@ -143,8 +147,11 @@ test('module memory stays flat over 2000 bad and 2000 good calls after warm-up',
   };
   for (let k = 0; k < 300; k++) once(k); // warm-up: every size of every allocation has been seen
   const start = d.memoryBytes;
-  for (let k = 0; k < 2000; k++) assert.throws(() => d.classify(bad[k % bad.length].bytes), bad[k % bad.length].message);
-  assert.equal(d.memoryBytes, start, 'memory grew over 2000 failing calls');
+  for (let k = 0; k < 10000; k++) {
+    const b = bad[k % bad.length];
+    assert.throws(() => d.classify(b.bytes, { cam }), (e) => e instanceof Error && b.ok(e), b.name);
+  }
+  assert.equal(d.memoryBytes, start, 'memory grew over 10,000 failing calls');
   for (let k = 0; k < 2000; k++) {
     const img = images[k % images.length];
     const r = d.classify(img.bytes, { cam: k % 4 === 0 && cam });

@@ -91,3 +91,31 @@ export function decodePng(buf) {
   }
   return { width, height, data };
 }
+
+// The hostile-input table (tests/hostile/cases.tsv): [{ file, path, kind, arg, bytes }], where kind
+// is error (arg: text the message contains), ok, same or differs (arg: the other file).
+export const hostileDir = path.join(root, 'tests/hostile');
+export function hostileTable() {
+  const rows = [];
+  for (const line of fs.readFileSync(path.join(hostileDir, 'cases.tsv'), 'utf8').split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const [file, kind, arg = ''] = line.split('\t');
+    const p = path.join(hostileDir, 'cases', file);
+    rows.push({ file, path: p, kind, arg, bytes: fs.readFileSync(p) });
+  }
+  return rows;
+}
+
+// One byte over the 64 MiB limit on encoded input (the messages name the limit in bytes).
+export const OVER_LIMIT_BYTES = 64 * 1024 * 1024 + 1;
+export const OVER_LIMIT_MESSAGE = 'over the limit of 67108864 bytes';
+
+// CRC-32 as PNG and the weight file use it.
+export function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}

@@ -1,0 +1,67 @@
+# fuzz/fuzz.mk - libFuzzer targets for the two untrusted inputs (included by the Makefile).
+#
+#   make fuzz FUZZ_SECONDS=N   builds both targets and runs each for N seconds (default 60), nice'd,
+#                              with AddressSanitizer and UBSan; new inputs go to build/fuzz/corpus-*,
+#                              crashes to build/fuzz/crash-* (keep each as a file under tests/regress/)
+#   make fuzz-smoke            the same for a few seconds per target (part of `make test`: shows that
+#                              the targets build and run)
+#
+#   fuzz-image     bytes -> cifake_classify (decode, limits, resize, model) -> explain -> render
+#   fuzz-weights   bytes -> cifake_open (the weight loader), also with the checksum fixed so the
+#                  checks behind it are reached; an accepted file must classify and explain
+#
+# Seeds are made at build time in build/fuzz/seeds-*: the shared sample JPEGs, tests/hostile and
+# tests/regress files, and small weight files written by fuzz/make_weight_seeds.c.
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 4
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_FLAGS   := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc $(STB_INC)
+# -timeout: an input that takes longer counts as a hang; -rss_limit_mb: more memory than the
+# limits allow (a 40-megapixel image needs well under 1 GB) counts as a failure too.
+FUZZ_RUN     := -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1
+SAMPLE_DIR   ?= ../shared/data/cifake-sample
+FUZZ_TARGETS := $(FUZZ_DIR)/fuzz-image $(FUZZ_DIR)/fuzz-weights
+
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-seeds
+
+$(FUZZ_DIR)/fuzz-%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(CORE_SRC) $(HEADERS) fuzz/fuzz.mk | $(BUILD)
+	mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(CORE_SRC) -lm -o $@
+
+$(FUZZ_DIR)/make_weight_seeds: fuzz/make_weight_seeds.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
+	mkdir -p $(FUZZ_DIR)
+	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+
+# Seed folders are rebuilt every run (cheap), so new regression files are always included.
+fuzz-seeds: $(FUZZ_DIR)/make_weight_seeds
+	rm -rf $(FUZZ_DIR)/seeds-image $(FUZZ_DIR)/seeds-weights
+	mkdir -p $(FUZZ_DIR)/seeds-image $(FUZZ_DIR)/corpus-image $(FUZZ_DIR)/corpus-weights
+	if [ -d $(SAMPLE_DIR) ]; then find $(SAMPLE_DIR) -name '*.jpg' | sort | head -16 | \
+		while read -r f; do cp "$$f" "$(FUZZ_DIR)/seeds-image/sample-$$(basename "$$f" | tr -c 'A-Za-z0-9.\n' _)"; done; fi
+	find tests/hostile/cases tests/regress/image -type f -size -64k -exec cp {} $(FUZZ_DIR)/seeds-image/ \; 2>/dev/null || true
+	$(FUZZ_DIR)/make_weight_seeds $(FUZZ_DIR)/seeds-weights
+	find tests/regress/weights -type f -size -64k -exec cp {} $(FUZZ_DIR)/seeds-weights/ \; 2>/dev/null || true
+
+fuzz-build: $(FUZZ_TARGETS)
+
+# $(1): target name, $(2): seconds, $(3): extra options. New corpus entries go to the first folder,
+# crashes to crash-*.
+define run_fuzzer
+	nice -n 10 $(FUZZ_DIR)/fuzz-$(1) $(FUZZ_DIR)/corpus-$(1) $(FUZZ_DIR)/seeds-$(1) $(FUZZ_RUN) \
+		-max_total_time=$(2) -artifact_prefix=$(FUZZ_DIR)/crash-$(1)- $(3)
+endef
+
+fuzz: fuzz-build fuzz-seeds
+	$(call run_fuzzer,image,$(FUZZ_SECONDS))
+	$(call run_fuzzer,weights,$(FUZZ_SECONDS))
+
+# The smoke run starts from the seeds alone (a corpus grown by long runs would take longer than the
+# run itself to replay) with a fixed seed; it exists to show that both targets build and run.
+fuzz-smoke: fuzz-build fuzz-seeds
+	$(FUZZ_DIR)/fuzz-image $(FUZZ_DIR)/seeds-image $(FUZZ_RUN) -seed=1 -max_total_time=$(FUZZ_SMOKE_SECONDS) \
+		-artifact_prefix=$(FUZZ_DIR)/crash-image-
+	$(FUZZ_DIR)/fuzz-weights $(FUZZ_DIR)/seeds-weights $(FUZZ_RUN) -seed=1 -max_total_time=$(FUZZ_SMOKE_SECONDS) \
+		-artifact_prefix=$(FUZZ_DIR)/crash-weights-

@@ -1,0 +1,154 @@
+// generate.mjs - writes the non-JPEG cases of the hostile-input table into tests/hostile/cases/,
+// deterministically (no randomness, no dates), and the cases derived from the JPEGs that
+// make_jpegs.c wrote there. The outputs are checked in; tests/node/hostile.test.mjs regenerates them
+// into a temporary folder and checks they are byte-identical, so the files and this script agree.
+//
+//   node tests/hostile/generate.mjs [OUT_DIR]     (default: tests/hostile/cases)
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const jpegDir = path.join(here, 'cases');
+
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+const u32be = (v) => { const b = Buffer.alloc(4); b.writeUInt32BE(v >>> 0); return b; };
+const u16le = (v) => { const b = Buffer.alloc(2); b.writeUInt16LE(v); return b; };
+const u32le = (v) => { const b = Buffer.alloc(4); b.writeInt32LE(v); return b; };
+
+function pngChunk(type, data = Buffer.alloc(0)) {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  return Buffer.concat([u32be(data.length), body, u32be(crc32(body))]);
+}
+
+// PNG with the given IHDR fields; rows: Buffers of raw (unfiltered) row bytes. extra: chunks before IDAT.
+function png(width, height, bitDepth, colourType, rows, extra = []) {
+  const ihdr = Buffer.concat([u32be(width), u32be(height), Buffer.from([bitDepth, colourType, 0, 0, 0])]);
+  const raw = Buffer.concat(rows.map((r) => Buffer.concat([Buffer.from([0]), r])));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr),
+    ...extra, pngChunk('IDAT', zlib.deflateSync(raw, { level: 9 })), pngChunk('IEND')]);
+}
+
+// Header only: a valid IHDR claiming width x height RGB, a token IDAT and IEND.
+const pngHeaderOnly = (w, h) => png(w, h, 8, 2, [Buffer.from([1, 2, 3])]);
+
+const rgbRows = (w, h) => Array.from({ length: h }, (_, y) => Buffer.from(Array.from({ length: w * 3 },
+  (_, i) => (Math.floor(i / 3) * 9 + y * 5 + (i % 3) * 70) % 256)));
+
+// GIF with a 4-colour global palette; frames: arrays of w*h indices (0..3). Minimal LZW: a clear
+// code before every pixel keeps codes at 3 bits (not compact, but valid and simple).
+function gif(w, h, palette, frames) {
+  const parts = [Buffer.from('GIF89a', 'latin1'), u16le(w), u16le(h), Buffer.from([0xf1, 0, 0]), Buffer.from(palette)];
+  if (frames.length > 1) // NETSCAPE looping extension, as animated GIFs carry
+    parts.push(Buffer.from([0x21, 0xff, 11, ...Buffer.from('NETSCAPE2.0', 'latin1'), 3, 1, 0, 0, 0]));
+  for (const indices of frames) {
+    parts.push(Buffer.from([0x21, 0xf9, 4, 0x04, 10, 0, 0, 0])); // graphic control: 0.1 s, keep frame
+    parts.push(Buffer.from([0x2c]), u16le(0), u16le(0), u16le(w), u16le(h), Buffer.from([0, 2]));
+    const bytes = [];
+    let acc = 0, nbits = 0;
+    const put = (code) => { acc |= code << nbits; nbits += 3; while (nbits >= 8) { bytes.push(acc & 255); acc >>= 8; nbits -= 8; } };
+    for (const i of indices) { put(4); put(i); }
+    put(5);
+    if (nbits) bytes.push(acc & 255);
+    for (let k = 0; k < bytes.length; k += 255) {
+      const block = bytes.slice(k, k + 255);
+      parts.push(Buffer.from([block.length, ...block]));
+    }
+    parts.push(Buffer.from([0]));
+  }
+  parts.push(Buffer.from([0x3b]));
+  return Buffer.concat(parts);
+}
+
+// 24-bit bottom-up BMP.
+function bmp(w, h) {
+  const stride = Math.ceil((w * 3) / 4) * 4;
+  const pixels = Buffer.alloc(stride * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) pixels[y * stride + x * 3 + c] = (x * 11 + y * 3 + c * 80) % 256;
+  const info = Buffer.concat([u32le(40), u32le(w), u32le(h), u16le(1), u16le(24), u32le(0), u32le(pixels.length),
+    u32le(2835), u32le(2835), u32le(0), u32le(0)]);
+  return Buffer.concat([Buffer.from('BM', 'latin1'), u32le(14 + 40 + pixels.length), u32le(0), u32le(54), info, pixels]);
+}
+
+// The offset of a JPEG's frame header marker (FF C0 or FF C2).
+function sofOffset(jpeg) {
+  for (let i = 2; i + 9 < jpeg.length; i++) if (jpeg[i] === 0xff && (jpeg[i + 1] === 0xc0 || jpeg[i + 1] === 0xc2)) return i;
+  throw new Error('no frame header');
+}
+
+export function hostileCases() {
+  const colourJpeg = fs.readFileSync(path.join(jpegDir, 'colour.jpg'));
+  const hugeJpeg = Buffer.from(colourJpeg);
+  const sof = sofOffset(hugeJpeg);
+  hugeJpeg.writeUInt16BE(60000, sof + 5); // height
+  hugeJpeg.writeUInt16BE(60000, sof + 7); // width
+
+  const palette = [0, 0, 0, 230, 40, 30, 20, 90, 220, 250, 250, 250];
+  const first = Array.from({ length: 16 * 16 }, (_, i) => ((i % 16) < 8 ? 1 : 2));
+  const second = Array.from({ length: 16 * 16 }, (_, i) => (Math.floor(i / 16) < 8 ? 3 : 0));
+  const animated = gif(16, 16, palette, [first, second]);
+  const firstFrame = gif(16, 16, palette, [first]);
+  const secondFrame = gif(16, 16, palette, [second]);
+
+  const rgb16 = Array.from({ length: 20 }, (_, y) => Buffer.from(Array.from({ length: 20 * 6 }, (_, i) => (i * 13 + y * 29) % 256)));
+  const paletteRows = Array.from({ length: 18 }, (_, y) => Buffer.from(Array.from({ length: 18 }, (_, x) => (x + y) % 4)));
+  const plte = pngChunk('PLTE', Buffer.from(palette));
+  const trns = pngChunk('tRNS', Buffer.from([255, 128, 255, 0]));
+  const greyAlphaRows = Array.from({ length: 12 }, (_, y) => Buffer.from(Array.from({ length: 12 * 2 }, (_, i) => (i % 2 ? (y * 20) % 256 : (i * 10) % 256))));
+  const rgbPng = png(16, 16, 8, 2, rgbRows(16, 16));
+  const bmpFile = bmp(10, 10);
+  const bmpHuge = Buffer.from(bmpFile);
+  bmpHuge.writeInt32LE(100000, 18);
+  bmpHuge.writeInt32LE(100000, 22);
+  const gifHuge = gif(1, 1, palette, [[1]]);
+  gifHuge.writeUInt16LE(65535, 6);
+  gifHuge.writeUInt16LE(65535, 8);
+
+  let seed = 12345;
+  const random = Buffer.from(Array.from({ length: 512 }, () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed >>> 16 & 255; }));
+  random[0] = 0x42 ^ 0x01; // not 'B' (BMP), nor any other signature
+
+  return {
+    'empty.bin': Buffer.alloc(0),
+    'text.txt': Buffer.from('REAL,FAKE\nthis is a CSV file, not a picture\n'),
+    'random.bin': random,
+    'truncated.jpg': colourJpeg.subarray(0, Math.floor(colourJpeg.length / 2)),
+    'truncated-header.jpg': colourJpeg.subarray(0, 40),
+    'truncated.png': rgbPng.subarray(0, Math.floor(rgbPng.length * 0.7)),
+    'truncated.gif': firstFrame.subarray(0, firstFrame.length - 30),
+    'truncated.bmp': bmpFile.subarray(0, bmpFile.length - 40),
+    'huge-100000x100000.png': pngHeaderOnly(100000, 100000),
+    'huge-60000x60000.jpg': hugeJpeg,
+    'huge-65535x65535.gif': gifHuge,
+    'huge-100000x100000.bmp': bmpHuge,
+    'pixel-1x1.png': png(1, 1, 8, 2, [Buffer.from([200, 30, 40])]),
+    'tall-1x300.png': png(1, 300, 8, 2, rgbRows(1, 300)),
+    'wide-300x1.png': png(300, 1, 8, 2, rgbRows(300, 1)),
+    'wide-16384x1.png': png(16384, 1, 8, 2, rgbRows(16384, 1)),
+    'tall-1x16385.png': png(1, 16385, 8, 2, rgbRows(1, 16385)),
+    'animated.gif': animated,
+    'first-frame.gif': firstFrame,
+    'second-frame.gif': secondFrame,
+    'rgb16.png': png(20, 20, 16, 2, rgb16),
+    'palette.png': png(18, 18, 8, 3, paletteRows, [plte, trns]),
+    'grey-alpha.png': png(12, 12, 8, 4, greyAlphaRows),
+    'rgb.png': rgbPng,
+    'empty-first-idat.png': png(16, 16, 8, 2, rgbRows(16, 16), [pngChunk('IDAT')]),
+    'rgb.bmp': bmpFile,
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const out = path.resolve(process.argv[2] || jpegDir);
+  fs.mkdirSync(out, { recursive: true });
+  for (const [name, bytes] of Object.entries(hostileCases())) fs.writeFileSync(path.join(out, name), bytes);
+}
