@@ -40,6 +40,27 @@ static int per_thread_ok(float **v, int n_threads) {
     return 1;
 }
 
+/* The input gradient of a stride-1 convolution is itself a convolution: of dY, padded by k-1-pad,
+ * with the kernel flipped in both directions and its channel axes swapped (conv_flip_kernel). This
+ * is that convolution's shape: dY's shape in, x's shape out. */
+static cf_layer conv_adjoint_shape(const cf_layer *L) {
+    cf_layer adjoint = *L;
+    adjoint.in = L->out;
+    adjoint.out = L->in;
+    adjoint.pad = L->ksize - 1 - L->pad;
+    adjoint.weight = adjoint.bias = NULL;
+    return adjoint;
+}
+
+/* flipped[c][o][ky][kx] = W[o][c][k-1-ky][k-1-kx]. */
+static void conv_flip_kernel(const cf_layer *L, float *flipped) {
+    int kk = L->ksize * L->ksize, C = L->in.c, O = L->out.c;
+    for (int o = 0; o < O; o++)
+        for (int c = 0; c < C; c++)
+            for (int i = 0; i < kk; i++)
+                flipped[((size_t)c * O + o) * kk + (kk - 1 - i)] = L->weight[((size_t)o * C + c) * kk + i];
+}
+
 int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_threads, cf_error *err) {
     memset(ws, 0, sizeof *ws);
     if (max_batch < 1) return cf_fail(err, "batch size must be at least 1");
@@ -47,13 +68,21 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
     ws->max_batch = max_batch;
     ws->n_threads = n_threads;
     size_t max_act = (size_t)cf_shape_size(m->input), max_col = 1, max_layer_params = 1, max_packed = 1;
-    size_t max_wino_u = 0, max_wino_scratch = 0;
+    size_t max_wino_u = 0, max_wino_scratch = 0, max_weight = 1, max_channels = 1;
     for (int l = 0; l < m->n_layers; l++) {
         const cf_layer *L = &m->layers[l];
         if ((size_t)cf_shape_size(L->out) > max_act) max_act = (size_t)cf_shape_size(L->out);
-        if (cf_winograd_applies(L)) {
-            if (cf_winograd_weight_floats(L) > max_wino_u) max_wino_u = cf_winograd_weight_floats(L);
-            if (cf_winograd_scratch_floats(L) > max_wino_scratch) max_wino_scratch = cf_winograd_scratch_floats(L);
+        if (L->kind == CF_CONV) { /* the convolution itself, and the one its input gradient is */
+            cf_layer adjoint = conv_adjoint_shape(L);
+            const cf_layer *both[2] = {L, &adjoint};
+            for (int i = 0; i < 2; i++) {
+                if (!cf_winograd_applies(both[i])) continue;
+                if (cf_winograd_weight_floats(both[i]) > max_wino_u) max_wino_u = cf_winograd_weight_floats(both[i]);
+                if (cf_winograd_scratch_floats(both[i]) > max_wino_scratch)
+                    max_wino_scratch = cf_winograd_scratch_floats(both[i]);
+            }
+            if ((size_t)L->n_weight > max_weight) max_weight = (size_t)L->n_weight;
+            if ((size_t)L->in.c > max_channels) max_channels = (size_t)L->in.c;
         }
         if (L->kind == CF_CONV) {
             int K = L->in.c * L->ksize * L->ksize;
@@ -93,7 +122,9 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
         if (max_wino_u) {
             ws->wino_u = cf_aligned_calloc(max_wino_u * sizeof(float));
             ws->wino_scratch = alloc_per_thread(n_threads, max_wino_scratch);
-            ok = ws->wino_u && per_thread_ok(ws->wino_scratch, n_threads);
+            ws->flipped = cf_aligned_calloc(max_weight * sizeof(float));
+            ws->zero_bias = cf_aligned_calloc(max_channels * sizeof(float));
+            ok = ws->wino_u && per_thread_ok(ws->wino_scratch, n_threads) && ws->flipped && ws->zero_bias;
         }
         ws->dcol = alloc_per_thread(n_threads, max_col);
         ws->gemm_work = alloc_per_thread(n_threads, cf_gemm_work_floats());
@@ -120,6 +151,8 @@ void cf_workspace_free(cf_workspace *ws) {
     cf_aligned_free(ws->grad_b);
     cf_aligned_free(ws->packed_a);
     cf_aligned_free(ws->wino_u);
+    cf_aligned_free(ws->flipped);
+    cf_aligned_free(ws->zero_bias);
     for (int l = 0; l < CF_MAX_LAYERS; l++) cf_aligned_free(ws->frozen[l]);
     free_per_thread(ws->wino_scratch, ws->n_threads);
     free_per_thread(ws->dcol, ws->n_threads);
@@ -129,29 +162,23 @@ void cf_workspace_free(cf_workspace *ws) {
 }
 
 static int conv_uses_winograd(const cf_layer *L, const cf_workspace *ws) {
-    return !ws->training && ws->wino_u && cf_winograd_applies(L);
+    return ws->wino_u && cf_winograd_applies(L);
 }
 
 int cf_workspace_freeze_weights(cf_workspace *ws, const cf_model *m, cf_error *err) {
-    int was_training = ws->training;
-    ws->training = 0;
     for (int l = 0; l < m->n_layers; l++) {
         const cf_layer *L = &m->layers[l];
         if (L->kind != CF_CONV || ws->frozen[l]) continue;
         int K = L->in.c * L->ksize * L->ksize;
         size_t n = conv_uses_winograd(L, ws) ? cf_winograd_weight_floats(L) : cf_gemm_packed_a_floats(L->out.c, K);
         float *packed = cf_aligned_alloc(n * sizeof(float));
-        if (!packed) {
-            ws->training = was_training;
-            return cf_fail(err, "out of memory packing the weights of layer %d", l + 1);
-        }
+        if (!packed) return cf_fail(err, "out of memory packing the weights of layer %d", l + 1);
         if (conv_uses_winograd(L, ws))
             cf_winograd_pack_weights(L, packed);
         else
             cf_gemm_pack_a(0, L->out.c, K, L->weight, K, packed);
         ws->frozen[l] = packed;
     }
-    ws->training = was_training;
     return 0;
 }
 
@@ -258,7 +285,7 @@ static cf_gemm_b conv_col_operand(const cf_layer *L, const conv_panel_src *src, 
  * cf_workspace_freeze_weights, or now into the shared buffer. Winograd-transformed at inference for
  * the 3x3 convolutions where it applies (2.25x fewer multiplies; winograd.h). */
 static const float *conv_packed_weights(const cf_layer *L, int l, cf_workspace *ws) {
-    if (!ws->training && ws->frozen[l]) return ws->frozen[l];
+    if (!ws->training && ws->frozen[l]) return ws->frozen[l];  /* frozen packs serve inference only */
     if (conv_uses_winograd(L, ws)) {
         cf_winograd_pack_weights(L, ws->wino_u);
         return ws->wino_u;
@@ -312,7 +339,18 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
                           int param_grads) {
     int K = L->in.c * L->ksize * L->ksize, P = L->out.h * L->out.w, in_size = cf_shape_size(L->in);
     int n_w = L->n_weight, n_all = L->n_weight + L->n_bias;
-    if (dx) cf_gemm_pack_a(1, K, L->out.c, L->weight, K, ws->packed_a); /* W^T, shared by all images */
+    /* dX: by Winograd on the adjoint convolution where it applies, else W^T dY then col2im. The
+     * packed weights are shared by all images. */
+    cf_layer adjoint = conv_adjoint_shape(L);
+    int adjoint_winograd = dx && conv_uses_winograd(&adjoint, ws);
+    if (adjoint_winograd) {
+        conv_flip_kernel(L, ws->flipped);
+        adjoint.weight = ws->flipped;
+        adjoint.bias = ws->zero_bias;
+        cf_winograd_pack_weights(&adjoint, ws->wino_u);
+    } else if (dx) {
+        cf_gemm_pack_a(1, K, L->out.c, L->weight, K, ws->packed_a);
+    }
     cf_gemm_a weights_t = {1, NULL, 0, ws->packed_a};
     CF_PARALLEL(ws->n_threads) {
         int t = cf_thread_id();
@@ -333,7 +371,10 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
                     db[o] += s;
                 }
             }
-            if (dx) { /* dcol = W^T dY, then scattered back onto the image */
+            if (adjoint_winograd) {
+                cf_winograd_forward(&adjoint, ws->wino_u, dyb, dx + (size_t)b * in_size, ws->wino_scratch[t],
+                                    ws->gemm_work[t]);
+            } else if (dx) { /* dcol = W^T dY, then scattered back onto the image */
                 float *dxb = dx + (size_t)b * in_size;
                 cf_gemm_b dy_op = {0, dyb, P, NULL, NULL};
                 float *dcol = conv_needs_col(L) ? ws->dcol[t] : dxb;

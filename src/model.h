@@ -95,7 +95,8 @@ typedef struct {
     int32_t *pool_index[CF_MAX_LAYERS];                       /* argmax of each pooled window */
     float *drop_mask[CF_MAX_LAYERS];                          /* 0 or 1/(1-p) per activation */
     float *packed_a;     /* one convolution's weights packed for the GEMM (shared, read-only in a pass) */
-    float *wino_u;       /* one convolution's Winograd-transformed weights (inference), or NULL */
+    float *wino_u;       /* one convolution's Winograd-transformed weights, or NULL (no layer qualifies) */
+    float *flipped, *zero_bias; /* one convolution's flipped kernel (for dX) and a bias of zeros */
     float *frozen[CF_MAX_LAYERS]; /* each convolution's weights packed once (cf_workspace_freeze_weights) */
     /* per-thread scratch */
     float **dcol, **gemm_work, **param_partial, **wino_scratch;

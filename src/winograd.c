@@ -64,72 +64,100 @@ void cf_winograd_pack_weights(const cf_layer *L, float *U) {
     for (int xi = 0; xi < XI; xi++) cf_gemm_pack_a(0, O, C, plain + xi * plain_size, C, U + xi * per_xi);
 }
 
+/* V[xi * v_stride] = (B^T d B)[xi] for CF_VF tiles at once: p[i*4 + j] points at pixel (i, j) of
+ * those tiles, CF_VF consecutive floats. */
+static inline void transform_input_vectors(const float *const p[XI], float *V, size_t v_stride) {
+    vf r[4][4], c[4][4];
+    for (int j = 0; j < 4; j++) { /* B^T d: combine rows */
+        vf d0 = vf_load(p[j]), d1 = vf_load(p[4 + j]), d2 = vf_load(p[8 + j]), d3 = vf_load(p[12 + j]);
+        r[0][j] = vf_sub(d0, d2);
+        r[1][j] = vf_add(d1, d2);
+        r[2][j] = vf_sub(d2, d1);
+        r[3][j] = vf_sub(d1, d3);
+    }
+    for (int i = 0; i < 4; i++) { /* (B^T d) B: combine columns */
+        c[i][0] = vf_sub(r[i][0], r[i][2]);
+        c[i][1] = vf_add(r[i][1], r[i][2]);
+        c[i][2] = vf_sub(r[i][2], r[i][1]);
+        c[i][3] = vf_sub(r[i][1], r[i][3]);
+    }
+    for (int xi = 0; xi < XI; xi++) vf_store(V + xi * v_stride, c[xi / 4][xi % 4]);
+}
+
+/* The same for one tile: p[i*4 + j] points at its pixel (i, j). */
+static void transform_input_scalar(const float *const p[XI], float *V, size_t v_stride) {
+    float r[4][4];
+    for (int j = 0; j < 4; j++) {
+        float d0 = *p[j], d1 = *p[4 + j], d2 = *p[8 + j], d3 = *p[12 + j];
+        r[0][j] = d0 - d2, r[1][j] = d1 + d2, r[2][j] = d2 - d1, r[3][j] = d1 - d3;
+    }
+    for (int i = 0; i < 4; i++) {
+        V[(i * 4 + 0) * v_stride] = r[i][0] - r[i][2];
+        V[(i * 4 + 1) * v_stride] = r[i][1] + r[i][2];
+        V[(i * 4 + 2) * v_stride] = r[i][2] - r[i][1];
+        V[(i * 4 + 3) * v_stride] = r[i][1] - r[i][3];
+    }
+}
+
+/* even[q] = row[2q - pad], odd[q] = row[2q + 1 - pad] for q in [0, Q), zero outside [0, W). */
+static void split_row_by_parity(const float *row, int W, int pad, int Q, float *even, float *odd) {
+    int q_lo = (pad + 1) / 2, q_hi = (W - 2 + pad) / 2; /* both reads in bounds for q in [q_lo, q_hi] */
+    for (int q = 0; q < Q; q++) {
+        int ix = 2 * q - pad;
+        if (q >= q_lo && q <= q_hi) {
+            even[q] = row[ix];
+            odd[q] = row[ix + 1];
+        } else {
+            even[q] = ix >= 0 && ix < W ? row[ix] : 0.0f;
+            odd[q] = ix + 1 >= 0 && ix + 1 < W ? row[ix + 1] : 0.0f;
+        }
+    }
+}
+
 /* V[xi][t] (row stride of one xi: v_stride) = B^T d_t B for every 4x4 input tile t of one channel.
- * The tiles' pixels are first gathered into 16 contiguous streams, d[i*4+j][t], from a zero-padded
- * copy of the plane, so that the arithmetic runs across tiles on whole vectors. */
+ * The tiles' columns 2*tx + j are split by parity into zero-padded planes even[y][q] = pixel
+ * (y, 2q), odd[y][q] = (y, 2q + 1), so pixel (i, j) of the tiles of a tile row is a contiguous run.
+ * When a tile row is a whole number of vectors the arithmetic reads those runs directly; otherwise
+ * they are first copied into 16 contiguous streams d[i*4 + j][t], so it runs across tile rows. */
 static void transform_input_plane(const cf_layer *L, const float *plane, float *padded, float *d, float *V,
                                   size_t v_stride) {
     int H = L->in.h, W = L->in.w, pad = L->pad, th = (L->out.h + 1) / 2, tw = (L->out.w + 1) / 2, T = th * tw;
-    /* The tiles' columns 2*tx + j, split by parity: even[y][q] = pixel (y, 2q), odd[y][q] = (y, 2q + 1)
-     * in padded coordinates. Then stream (i, j) of tile row ty is a contiguous run of one of them. */
     int Hp = 2 * th + 2, Q = tw + 1;
     float *even = padded, *odd = padded + (size_t)Hp * Q;
     for (int yp = 0; yp < Hp; yp++) {
         int iy = yp - pad;
         float *e = even + (size_t)yp * Q, *o = odd + (size_t)yp * Q;
-        if (iy < 0 || iy >= H) {
-            memset(e, 0, sizeof(float) * Q);
-            memset(o, 0, sizeof(float) * Q);
-            continue;
-        }
-        const float *row = plane + (size_t)iy * W;
-        for (int q = 0; q < Q; q++) {
-            int ix = 2 * q - pad;
-            e[q] = ix >= 0 && ix < W ? row[ix] : 0.0f;
-            o[q] = ix + 1 >= 0 && ix + 1 < W ? row[ix + 1] : 0.0f;
+        if (iy < 0 || iy >= H)
+            for (int q = 0; q < Q; q++) e[q] = o[q] = 0.0f;
+        else
+            split_row_by_parity(plane + (size_t)iy * W, W, pad, Q, e, o);
+    }
+    const float *p[XI];
+    if (tw % CF_VF == 0) {
+        for (int ty = 0; ty < th; ty++)
+            for (int tx = 0; tx < tw; tx += CF_VF) {
+                for (int k = 0; k < XI; k++)
+                    p[k] = (k % 2 ? odd : even) + (size_t)(2 * ty + k / 4) * Q + (k % 4) / 2 + tx;
+                transform_input_vectors(p, V + ty * tw + tx, v_stride);
+            }
+        return;
+    }
+    for (int k = 0; k < XI; k++) {
+        const float *src = (k % 2 ? odd : even) + (k % 4) / 2;
+        float *dst = d + (size_t)k * T;
+        for (int ty = 0; ty < th; ty++) {
+            const float *run = src + (size_t)(2 * ty + k / 4) * Q;
+            for (int tx = 0; tx < tw; tx++) dst[ty * tw + tx] = run[tx];
         }
     }
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++) {
-            const float *src = (j % 2 ? odd : even) + j / 2;
-            float *dst = d + (size_t)(i * 4 + j) * T;
-            for (int ty = 0; ty < th; ty++) { /* short runs: a loop, not a memcpy call (slow in WebAssembly) */
-                const float *run = src + (size_t)(2 * ty + i) * Q;
-                for (int tx = 0; tx < tw; tx++) dst[ty * tw + tx] = run[tx];
-            }
-        }
     int t = 0;
     for (; t + CF_VF <= T; t += CF_VF) {
-        vf r[4][4], c[4][4];
-        for (int j = 0; j < 4; j++) { /* B^T d: combine rows */
-            vf d0 = vf_load(d + (size_t)j * T + t), d1 = vf_load(d + (size_t)(4 + j) * T + t);
-            vf d2 = vf_load(d + (size_t)(8 + j) * T + t), d3 = vf_load(d + (size_t)(12 + j) * T + t);
-            r[0][j] = vf_sub(d0, d2);
-            r[1][j] = vf_add(d1, d2);
-            r[2][j] = vf_sub(d2, d1);
-            r[3][j] = vf_sub(d1, d3);
-        }
-        for (int i = 0; i < 4; i++) { /* (B^T d) B: combine columns */
-            c[i][0] = vf_sub(r[i][0], r[i][2]);
-            c[i][1] = vf_add(r[i][1], r[i][2]);
-            c[i][2] = vf_sub(r[i][2], r[i][1]);
-            c[i][3] = vf_sub(r[i][1], r[i][3]);
-        }
-        for (int xi = 0; xi < XI; xi++) vf_store(V + xi * v_stride + t, c[xi / 4][xi % 4]);
+        for (int k = 0; k < XI; k++) p[k] = d + (size_t)k * T + t;
+        transform_input_vectors(p, V + t, v_stride);
     }
-    for (; t < T; t++) { /* the same, one tile at a time */
-        float r[4][4];
-        for (int j = 0; j < 4; j++) {
-            float d0 = d[(size_t)j * T + t], d1 = d[(size_t)(4 + j) * T + t];
-            float d2 = d[(size_t)(8 + j) * T + t], d3 = d[(size_t)(12 + j) * T + t];
-            r[0][j] = d0 - d2, r[1][j] = d1 + d2, r[2][j] = d2 - d1, r[3][j] = d1 - d3;
-        }
-        for (int i = 0; i < 4; i++) {
-            V[(i * 4 + 0) * v_stride + t] = r[i][0] - r[i][2];
-            V[(i * 4 + 1) * v_stride + t] = r[i][1] + r[i][2];
-            V[(i * 4 + 2) * v_stride + t] = r[i][2] - r[i][1];
-            V[(i * 4 + 3) * v_stride + t] = r[i][1] - r[i][3];
-        }
+    for (; t < T; t++) {
+        for (int k = 0; k < XI; k++) p[k] = d + (size_t)k * T + t;
+        transform_input_scalar(p, V + t, v_stride);
     }
 }
 

@@ -94,7 +94,7 @@ TEST(conv_fast_path_matches_reference) {
         cf_workspace ws;
         cf_error err;
         CHECK(cf_workspace_init(&ws, &m, batch, 2, &err) == 0);
-        /* training mode: the im2col GEMM path; inference: Winograd where it applies (winograd.h) */
+        /* both modes, with and without batch statistics (Winograd where it applies, winograd.h) */
         float *y_train = malloc(sizeof(float) * out * batch);
         cf_forward(&m, &ws, x, batch, 1, 0, NULL);
         memcpy(y_train, ws.act[2], sizeof(float) * out * batch);
