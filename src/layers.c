@@ -68,7 +68,7 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
     ws->max_batch = max_batch;
     ws->n_threads = n_threads;
     size_t max_act = (size_t)cf_shape_size(m->input), max_col = 1, max_layer_params = 1, max_packed = 1;
-    size_t max_wino_u = 0, max_wino_scratch = 0, max_weight = 1, max_channels = 1;
+    size_t max_wino_u = 0, max_wino_scratch = 0, max_weight = 1, max_channels = 1, max_staging = 1;
     for (int l = 0; l < m->n_layers; l++) {
         const cf_layer *L = &m->layers[l];
         if ((size_t)cf_shape_size(L->out) > max_act) max_act = (size_t)cf_shape_size(L->out);
@@ -78,6 +78,7 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
             for (int i = 0; i < 2; i++) {
                 if (!cf_winograd_applies(both[i])) continue;
                 if (cf_winograd_weight_floats(both[i]) > max_wino_u) max_wino_u = cf_winograd_weight_floats(both[i]);
+                if (cf_winograd_staging_floats(both[i]) > max_staging) max_staging = cf_winograd_staging_floats(both[i]);
                 if (cf_winograd_scratch_floats(both[i]) > max_wino_scratch)
                     max_wino_scratch = cf_winograd_scratch_floats(both[i]);
             }
@@ -123,8 +124,10 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
             ws->wino_u = cf_aligned_calloc(max_wino_u * sizeof(float));
             ws->wino_scratch = alloc_per_thread(n_threads, max_wino_scratch);
             ws->flipped = cf_aligned_calloc(max_weight * sizeof(float));
+            ws->wino_staging = cf_aligned_calloc(max_staging * sizeof(float));
             ws->zero_bias = cf_aligned_calloc(max_channels * sizeof(float));
-            ok = ws->wino_u && per_thread_ok(ws->wino_scratch, n_threads) && ws->flipped && ws->zero_bias;
+            ok = ws->wino_u && per_thread_ok(ws->wino_scratch, n_threads) && ws->flipped && ws->zero_bias &&
+                 ws->wino_staging;
         }
         ws->dcol = alloc_per_thread(n_threads, max_col);
         ws->gemm_work = alloc_per_thread(n_threads, cf_gemm_work_floats());
@@ -152,6 +155,7 @@ void cf_workspace_free(cf_workspace *ws) {
     cf_aligned_free(ws->packed_a);
     cf_aligned_free(ws->wino_u);
     cf_aligned_free(ws->flipped);
+    cf_aligned_free(ws->wino_staging);
     cf_aligned_free(ws->zero_bias);
     for (int l = 0; l < CF_MAX_LAYERS; l++) cf_aligned_free(ws->frozen[l]);
     free_per_thread(ws->wino_scratch, ws->n_threads);
@@ -174,7 +178,7 @@ int cf_workspace_freeze_weights(cf_workspace *ws, const cf_model *m, cf_error *e
         float *packed = cf_aligned_alloc(n * sizeof(float));
         if (!packed) return cf_fail(err, "out of memory packing the weights of layer %d", l + 1);
         if (conv_uses_winograd(L, ws))
-            cf_winograd_pack_weights(L, packed);
+            cf_winograd_pack_weights(L, packed, ws->wino_staging);
         else
             cf_gemm_pack_a(0, L->out.c, K, L->weight, K, packed);
         ws->frozen[l] = packed;
@@ -287,7 +291,7 @@ static cf_gemm_b conv_col_operand(const cf_layer *L, const conv_panel_src *src, 
 static const float *conv_packed_weights(const cf_layer *L, int l, cf_workspace *ws) {
     if (!ws->training && ws->frozen[l]) return ws->frozen[l];  /* frozen packs serve inference only */
     if (conv_uses_winograd(L, ws)) {
-        cf_winograd_pack_weights(L, ws->wino_u);
+        cf_winograd_pack_weights(L, ws->wino_u, ws->wino_staging);
         return ws->wino_u;
     }
     cf_gemm_pack_a(0, L->out.c, L->in.c * L->ksize * L->ksize, L->weight, L->in.c * L->ksize * L->ksize,
@@ -347,7 +351,7 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
         conv_flip_kernel(L, ws->flipped);
         adjoint.weight = ws->flipped;
         adjoint.bias = ws->zero_bias;
-        cf_winograd_pack_weights(&adjoint, ws->wino_u);
+        cf_winograd_pack_weights(&adjoint, ws->wino_u, ws->wino_staging);
     } else if (dx) {
         cf_gemm_pack_a(1, K, L->out.c, L->weight, K, ws->packed_a);
     }

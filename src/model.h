@@ -97,6 +97,7 @@ typedef struct {
     float *packed_a;     /* one convolution's weights packed for the GEMM (shared, read-only in a pass) */
     float *wino_u;       /* one convolution's Winograd-transformed weights, or NULL (no layer qualifies) */
     float *flipped, *zero_bias; /* one convolution's flipped kernel (for dX) and a bias of zeros */
+    float *wino_staging; /* room to transform one convolution's weights before packing them */
     float *frozen[CF_MAX_LAYERS]; /* each convolution's weights packed once (cf_workspace_freeze_weights) */
     /* per-thread scratch */
     float **dcol, **gemm_work, **param_partial, **wino_scratch;

@@ -17,10 +17,9 @@ int cf_winograd_applies(const cf_layer *L) {
 
 static int tiles_of(const cf_layer *L) { return ((L->out.h + 1) / 2) * ((L->out.w + 1) / 2); }
 
-/* The packed U_xi for the 16 positions, then room to stage them as plain Cout x Cin matrices. */
-size_t cf_winograd_weight_floats(const cf_layer *L) {
-    return XI * (cf_gemm_packed_a_floats(L->out.c, L->in.c) + (size_t)L->out.c * L->in.c);
-}
+size_t cf_winograd_weight_floats(const cf_layer *L) { return XI * cf_gemm_packed_a_floats(L->out.c, L->in.c); }
+
+size_t cf_winograd_staging_floats(const cf_layer *L) { return (size_t)XI * L->out.c * L->in.c; }
 
 /* The zero-padded plane, the 16 tile streams of one channel (d, then reused for the 4 outputs),
  * then V (XI x Cin x tiles) and M (XI x Cout x tiles). */
@@ -52,16 +51,16 @@ static void transform_kernel(const float *g, float *u) {
     }
 }
 
-void cf_winograd_pack_weights(const cf_layer *L, float *U) {
+void cf_winograd_pack_weights(const cf_layer *L, float *U, float *staging) {
     int O = L->out.c, C = L->in.c;
     size_t per_xi = cf_gemm_packed_a_floats(O, C), plain_size = (size_t)O * C;
-    float *plain = U + XI * per_xi, u[XI];
+    float u[XI];
     for (int o = 0; o < O; o++)
         for (int c = 0; c < C; c++) {
             transform_kernel(L->weight + ((size_t)o * C + c) * 9, u);
-            for (int xi = 0; xi < XI; xi++) plain[xi * plain_size + (size_t)o * C + c] = u[xi];
+            for (int xi = 0; xi < XI; xi++) staging[xi * plain_size + (size_t)o * C + c] = u[xi];
         }
-    for (int xi = 0; xi < XI; xi++) cf_gemm_pack_a(0, O, C, plain + xi * plain_size, C, U + xi * per_xi);
+    for (int xi = 0; xi < XI; xi++) cf_gemm_pack_a(0, O, C, staging + xi * plain_size, C, U + xi * per_xi);
 }
 
 /* V[xi * v_stride] = (B^T d B)[xi] for CF_VF tiles at once: p[i*4 + j] points at pixel (i, j) of

@@ -21,12 +21,15 @@
 /* 3x3, same or valid padding, and enough input channels for the transform to pay. */
 int cf_winograd_applies(const cf_layer *L);
 
-/* Floats of the packed transformed weights of L, and of one thread's scratch for one image. */
+/* Floats of the packed transformed weights of L, of the staging area packing them needs, and of
+ * one thread's scratch for one image. */
 size_t cf_winograd_weight_floats(const cf_layer *L);
+size_t cf_winograd_staging_floats(const cf_layer *L);
 size_t cf_winograd_scratch_floats(const cf_layer *L);
 
-/* Transforms and packs L's weights into U (cf_winograd_weight_floats floats). */
-void cf_winograd_pack_weights(const cf_layer *L, float *U);
+/* Transforms and packs L's weights into U (cf_winograd_weight_floats floats), through staging
+ * (cf_winograd_staging_floats floats). */
+void cf_winograd_pack_weights(const cf_layer *L, float *U, float *staging);
 
 /* y (out.c x out.h x out.w) = the convolution of one image x, with U from cf_winograd_pack_weights.
  * scratch: cf_winograd_scratch_floats floats; gemm_work: cf_gemm_work_floats floats. */

@@ -8,18 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { crc32 } from '../node/helpers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const jpegDir = path.join(here, 'cases');
-
-function crc32(buf) {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
 
 const u32be = (v) => { const b = Buffer.alloc(4); b.writeUInt32BE(v >>> 0); return b; };
 const u16le = (v) => { const b = Buffer.alloc(2); b.writeUInt16LE(v); return b; };

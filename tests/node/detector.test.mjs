@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, test } from 'node:test';
-import { build, hostileTable, metadata, root, run, sampleImages, shippedWeights, tempDir } from './helpers.mjs';
+import { build, crc32, hostileTable, metadata, root, run, sampleImages, shippedWeights, tempDir } from './helpers.mjs';
 
 const WASM = path.join(root, 'web/cifake.wasm');
 const WEIGHTS = process.env.CIFAKE_WEIGHTS || shippedWeights;
@@ -33,16 +33,6 @@ before(async () => {
 });
 
 const detector = () => loadDetector({ wasm: WASM, weights: WEIGHTS });
-
-// CRC-32 (PNG chunks), for hand-made PNG headers.
-function crc32(buf) {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
 
 // A PNG signature and a valid IHDR claiming w x h RGB pixels, then nothing.
 function pngHeader(w, h) {

@@ -158,7 +158,9 @@ test('a PNG whose data inflates far past its header size is refused (CLI and Web
   const { loadDetector } = await import(pathToFileURL(path.join(root, 'web/detector.js')).href);
   const d = await loadDetector({ wasm: WASM, weights: WEIGHTS });
   assert.throws(() => d.classify(bomb), /may not exceed 306 MiB/);
-  assert.ok(d.memoryBytes < 400 << 20, `module memory ${d.memoryBytes} bytes`);
+  // bounded by the 306 MiB decoder cap plus the module's own ~20 MB and stb's smaller buffers (the
+  // bomb took 1.06 GB before the cap)
+  assert.ok(d.memoryBytes < 450 << 20, `module memory ${d.memoryBytes} bytes`);
   assert.equal(d.classify(reference.bytes).label, run('cifake-detect', ['--weights', WEIGHTS, reference.path]).stdout.split('\t')[1]);
   d.dispose();
 });
