@@ -32,6 +32,8 @@ WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL
                 -sMAXIMUM_MEMORY=2GB -sFILESYSTEM=0
 
 WASM_TEST_DIR := $(BUILD)/wasm
+# The trainer's portable modules that the C unit tests exercise too (no OpenMP, no file I/O).
+WASM_TEST_TOOL_SRC := trainer/perturb.c
 WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
 
 # The web tests in the order `make test-web` runs them (for the main Makefile's `test` target).
@@ -54,10 +56,10 @@ serve: deps web/cifake.wasm
 # found from the repository root); SINGLE_FILE embeds the .wasm in the JS, which Node 20 then loads
 # without fetch(). The glue is CommonJS, hence .cjs (package.json says "type": "module"). The runner's
 # exit status is the process's.
-$(WASM_TEST_JS): $(TEST_SRC) $(wildcard tests/c/*.h) $(WASM_CORE) $(WASM_HDR) emscripten/wasm.mk | $(BUILD)
+$(WASM_TEST_JS): $(TEST_SRC) $(wildcard tests/c/*.h) $(WASM_CORE) $(WASM_HDR) $(WASM_TEST_TOOL_SRC) trainer/perturb.h emscripten/wasm.mk | $(BUILD)
 	mkdir -p $(WASM_TEST_DIR)
-	$(EM_ENV) $(EMCC) -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc -Itests/c $(STB_INC) \
-		$(TEST_SRC) $(WASM_CORE) -sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 \
+	$(EM_ENV) $(EMCC) -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc -Itrainer -Itests/c $(STB_INC) \
+		$(TEST_SRC) $(WASM_CORE) $(WASM_TEST_TOOL_SRC) -sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 \
 		-sMAXIMUM_MEMORY=2GB -sEXIT_RUNTIME=1 -sSINGLE_FILE=1 -o $(WASM_TEST_DIR)/tests.js
 	mv $(WASM_TEST_DIR)/tests.js $@
 
