@@ -33,8 +33,15 @@ $(BUILD)/cifake-%: trainer/%.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
 $(BUILD)/tests: $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests/c $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
 
-$(BUILD)/tests-asan: $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
-	$(CC) $(CSTD) $(SAN) -Isrc -Itrainer -Itests/c $(STB_INC) $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) -lm -o $@
+$(BUILD)/tests-asan: $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(HEADERS) $(BUILD)/stb_impl-asan.o | $(BUILD)
+	$(CC) $(CSTD) $(SAN) -Isrc -Itrainer -Itests/c $(STB_INC) $(TEST_SRC) $(filter-out src/stb_impl.c,$(CORE_SRC)) \
+		$(TOOL_SRC) $(BUILD)/stb_impl-asan.o -lm -o $@
+
+# stb_image_write's JPEG bit writer shifts a signed int past bit 31 (nothings/stb issue 1433, still open),
+# which GCC defines as wrapping ("Integers implementation" in its manual) but UBSan reports. Only in the
+# third-party translation unit is that one check off; everything else keeps it.
+$(BUILD)/stb_impl-asan.o: src/stb_impl.c src/image.h | $(BUILD)
+	$(CC) $(CSTD) $(SAN) -fno-sanitize=shift-base -Isrc $(STB_INC) -c $< -o $@
 
 $(BUILD):
 	mkdir -p $@
