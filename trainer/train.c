@@ -98,7 +98,11 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!strcmp(a, "--val-permille")) c->val_permille = atoi(v);
         else if (!strcmp(a, "--pad")) c->pad = atoi(v);
         else if (!strcmp(a, "--subset")) c->subset = atoi(v);
-        else if (!strcmp(a, "--perturb-prob")) c->perturb_prob = strtof(v, NULL);
+        else if (!strcmp(a, "--perturb-prob")) {
+            char *end;
+            c->perturb_prob = strtof(v, &end);
+            if (end == v || *end) c->perturb_prob = -1; /* not a number: refused by the range check */
+        }
         else if (!strcmp(a, "--stop-after")) c->stop_after = atoi(v);
         else if (!strcmp(a, "--optim") && (!strcmp(v, "sgd") || !strcmp(v, "adam"))) c->optim = !strcmp(v, "adam") ? OPT_ADAM : OPT_SGD;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "onecycle")) c->sched = SCHED_ONECYCLE;
