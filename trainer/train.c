@@ -247,7 +247,7 @@ static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws,
         order[i] = order[j];
         order[j] = t;
     }
-    char label[64], extra[96];
+    char label[64], extra[96] = "";
     snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, c->epochs);
     progress bar;
     progress_start(&bar, label, (long long)steps * c->batch);
