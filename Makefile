@@ -14,7 +14,7 @@ SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-o
 
 CORE_SRC := src/common.c src/gemm.c src/layers.c src/model.c src/weights.c src/image.c src/stb_impl.c src/api.c src/gradcam.c src/winograd.c
 TOOL_SRC := trainer/fileio.c trainer/dataset.c trainer/metrics.c trainer/optim.c trainer/progress.c trainer/infer.c trainer/png.c \
-            trainer/protobuf.c trainer/onnx.c
+            trainer/protobuf.c trainer/onnx.c trainer/perturb.c
 HEADERS  := $(wildcard src/*.h trainer/*.h)
 TEST_SRC := $(wildcard tests/c/*.c)
 
@@ -35,8 +35,15 @@ $(BUILD)/cifake-%: trainer/%.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
 $(BUILD)/tests: $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests/c $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
 
-$(BUILD)/tests-asan: $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
-	$(CC) $(CSTD) $(SAN) -Isrc -Itrainer -Itests/c $(STB_INC) $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) -lm -o $@
+$(BUILD)/tests-asan: $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(HEADERS) $(BUILD)/stb_impl-asan.o | $(BUILD)
+	$(CC) $(CSTD) $(SAN) -Isrc -Itrainer -Itests/c $(STB_INC) $(TEST_SRC) $(filter-out src/stb_impl.c,$(CORE_SRC)) \
+		$(TOOL_SRC) $(BUILD)/stb_impl-asan.o -lm -o $@
+
+# stb_image_write's JPEG bit writer shifts a signed int past bit 31 (nothings/stb issue 1433, still open),
+# which GCC defines as wrapping ("Integers implementation" in its manual) but UBSan reports. Only in the
+# third-party translation unit is that one check off; everything else keeps it.
+$(BUILD)/stb_impl-asan.o: src/stb_impl.c src/image.h | $(BUILD)
+	$(CC) $(CSTD) $(SAN) -fno-sanitize=shift-base -Isrc $(STB_INC) -c $< -o $@
 
 $(BUILD):
 	mkdir -p $@

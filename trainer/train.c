@@ -18,6 +18,7 @@
 #include "model.h"
 #include "optim.h"
 #include "parallel.h"
+#include "perturb.h"
 #include "progress.h"
 #include "weights.h"
 
@@ -32,6 +33,7 @@ typedef struct {
     int epochs, stop_after, batch, threads, val_permille, pad, subset, report_test;
     uint64_t seed;
     float lr, weight_decay;
+    float perturb_prob; /* --perturb-prob: share of training images given one perturbation (perturb.h) */
     optim_kind optim;
     sched_kind sched;
     char command[2048];
@@ -42,7 +44,7 @@ static void usage(FILE *f) {
             "usage: cifake-train --data DIR [--model SPEC] [--epochs N] [--seed S] [--out FILE] [--resume CKPT]\n"
             "                    [--checkpoint FILE] [--threads N] [--batch N] [--lr X] [--wd X]\n"
             "                    [--optim sgd|adam] [--schedule onecycle|cosine|constant] [--val-permille N]\n"
-            "                    [--pad N] [--subset N] [--no-test] [--stop-after N]\n"
+            "                    [--pad N] [--subset N] [--no-test] [--stop-after N] [--perturb-prob P]\n"
             "  --data DIR         CIFAKE in the Kaggle layout (DIR/train/REAL, DIR/train/FAKE, DIR/test/...);\n"
             "                     default: $CIFAKE_DIR\n"
             "  --model SPEC       layer spec (see src/model.h); default:\n"
@@ -54,6 +56,9 @@ static void usage(FILE *f) {
             "  --val-permille N   share of train held out for validation, in 1/1000 (default 50)\n"
             "  --pad N            random translation of up to N pixels (default 4; 0 disables), plus random flips\n"
             "  --subset N         use only N training images (quick runs; 0 = all)\n"
+            "  --perturb-prob P   each training image first gets, with probability P, one perturbation drawn from\n"
+            "                     JPEG re-compression, blur, noise and rescaling (cifake-eval --perturb's set);\n"
+            "                     default 0\n"
             "  --no-test          do not evaluate on the test split at the end\n"
             "  --stop-after N     stop after epoch N as if interrupted (the checkpoint is kept; --resume continues);\n"
             "                     the learning-rate schedule still spans --epochs\n");
@@ -93,6 +98,11 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!strcmp(a, "--val-permille")) c->val_permille = atoi(v);
         else if (!strcmp(a, "--pad")) c->pad = atoi(v);
         else if (!strcmp(a, "--subset")) c->subset = atoi(v);
+        else if (!strcmp(a, "--perturb-prob")) {
+            char *end;
+            c->perturb_prob = strtof(v, &end);
+            if (end == v || *end) c->perturb_prob = -1; /* not a number: refused by the range check */
+        }
         else if (!strcmp(a, "--stop-after")) c->stop_after = atoi(v);
         else if (!strcmp(a, "--optim") && (!strcmp(v, "sgd") || !strcmp(v, "adam"))) c->optim = !strcmp(v, "adam") ? OPT_ADAM : OPT_SGD;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "onecycle")) c->sched = SCHED_ONECYCLE;
@@ -103,9 +113,9 @@ static int parse_args(int argc, char **argv, train_config *c) {
     }
     if (!c->data) return fprintf(stderr, "cifake-train: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     if (c->epochs < 1 || c->batch < 2 || c->threads < 1 || c->val_permille < 1 || c->val_permille > 500 ||
-        c->pad < 0 || c->pad > 16 || c->subset < 0)
+        c->pad < 0 || c->pad > 16 || c->subset < 0 || !(c->perturb_prob >= 0 && c->perturb_prob <= 1))
         return fprintf(stderr, "cifake-train: an option is out of range (epochs >= 1, batch >= 2, threads >= 1, "
-                               "1 <= val-permille <= 500, 0 <= pad <= 16)\n"), 2;
+                               "1 <= val-permille <= 500, 0 <= pad <= 16, 0 <= perturb-prob <= 1)\n"), 2;
     if (c->lr < 0) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f;
     size_t used = 0;
     for (int i = 0; i < argc && used + 2 < sizeof c->command; i++)
@@ -120,6 +130,8 @@ typedef struct {
     int epoch;         /* completed epochs */
     int best_epoch;    /* 1-based; 0 = none yet */
     double best_val_loss, train_seconds;
+    int augment_failed; /* a perturbation failed (out of memory); augment_err says why */
+    cf_error augment_err;
 } run_state;
 
 static void iso_date(char *buf, size_t n) {
@@ -210,6 +222,19 @@ typedef struct {
     float mean[3], std[3];
 } train_data;
 
+/* --perturb-prob: one random perturbation of image i, then the usual flip and translation from aug.
+ * The perturbation draws from its own stream, so the flips and translations are those of a run
+ * without the option, and the whole remains a function of (seed, epoch, image). */
+static int prepare_perturbed(const train_config *c, const train_data *d, int i, uint64_t id, cf_rng *aug, float *out,
+                             cf_error *err) {
+    uint8_t pixels[DS_PIXELS];
+    cf_rng rng = cf_rng_make(c->seed, id, 0x9E27u);
+    if (perturb_random(c->perturb_prob, d->train->pixels + (size_t)i * DS_PIXELS, pixels, &rng, err)) return -1;
+    dataset one = {.n = 1, .pixels = pixels};
+    dataset_prepare(&one, 0, d->mean, d->std, 1, c->pad, aug, out);
+    return 0;
+}
+
 /* One epoch of training over a seeded shuffle; returns the mean training loss. */
 static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws, const train_data *d, float *input,
                           int *labels, uint64_t *ids, long long total_steps) {
@@ -222,7 +247,7 @@ static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws,
         order[i] = order[j];
         order[j] = t;
     }
-    char label[64], extra[96];
+    char label[64], extra[96] = "";
     snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, c->epochs);
     progress bar;
     progress_start(&bar, label, (long long)steps * c->batch);
@@ -233,10 +258,21 @@ static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws,
         CF_PARALLEL_FOR(c->threads)
         for (int i = 0; i < c->batch; i++) {
             cf_rng rng = cf_rng_make(c->seed, ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i], 0xA06u);
-            dataset_prepare(d->train, batch_idx[i], d->mean, d->std, 1, c->pad, &rng, input + (size_t)i * DS_PIXELS);
+            cf_error e;
+            if (c->perturb_prob <= 0)
+                dataset_prepare(d->train, batch_idx[i], d->mean, d->std, 1, c->pad, &rng, input + (size_t)i * DS_PIXELS);
+            else if (prepare_perturbed(c, d, batch_idx[i], ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i], &rng,
+                                       input + (size_t)i * DS_PIXELS, &e)) {
+                CF_CRITICAL
+                {
+                    s->augment_failed = 1;
+                    s->augment_err = e;
+                }
+            }
             labels[i] = d->train->labels[batch_idx[i]];
             ids[i] = ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i];
         }
+        if (s->augment_failed) break;
         const float *logits = cf_forward(&s->model, ws, input, c->batch, 1, c->seed, ids);
         float loss = cf_loss(&s->model, logits, labels, c->batch, cf_output_grad(ws, &s->model));
         cf_model_zero_grads(&s->model);
@@ -314,6 +350,7 @@ static int write_weights(const train_config *c, run_state *s, const train_data *
              cf_meta_setf(&meta, "threads", err, "%d", c->threads) || cf_meta_set(&meta, "command", c->command, err) ||
              cf_meta_set(&meta, "date", date, err) || cf_meta_set(&meta, "trainer_version", CIFAKE_VERSION, err) ||
              cf_meta_setf(&meta, "epochs", err, "%d", c->epochs) ||
+             cf_meta_setf(&meta, "perturb_prob", err, "%g", c->perturb_prob) ||
              cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
              cf_meta_setf(&meta, "train_seconds", err, "%.0f", s->train_seconds) ||
              cf_meta_setf(&meta, "params", err, "%zu", folded.n_params) ||
@@ -414,6 +451,10 @@ static int run(train_config *c, cf_error *err) {
     while (s.epoch < c->epochs) {
         double e0 = now_seconds();
         double train_loss = train_epoch(c, &s, &ws, &d, input, labels, ids, total_steps);
+        if (s.augment_failed) {
+            *err = s.augment_err;
+            goto done;
+        }
         double val_loss = 0.0;
         metrics val;
         if (validate(c, &s, &d, val_idx, n_val, &val_loss, &val, err)) goto done;

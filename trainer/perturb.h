@@ -1,0 +1,45 @@
+/* perturb.h - everyday degradations of a 32x32 RGB image: JPEG re-compression, Gaussian blur,
+ * additive Gaussian noise and down-and-up rescaling. cifake-eval --perturb measures how far the
+ * verdicts survive them; cifake-train --perturb-prob trains with them.
+ *
+ * Portable C (also built into the WebAssembly unit tests): no threads, no globals, no printing.
+ * Randomness comes only from the caller's cf_rng, so a seed fixes every output. */
+#ifndef CIFAKE_PERTURB_H
+#define CIFAKE_PERTURB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+#define PERTURB_SIDE 32
+#define PERTURB_BYTES (PERTURB_SIDE * PERTURB_SIDE * 3)
+
+typedef enum {
+    PERTURB_NONE,    /* identity */
+    PERTURB_JPEG,    /* amount: quality 1..100 (stb_image_write), decoded again by image.h */
+    PERTURB_BLUR,    /* amount: Gaussian sigma in pixels, (0, 2.5]; edges replicated */
+    PERTURB_NOISE,   /* amount: sigma of additive Gaussian noise on the 0..255 scale, [0, 128]; clamped */
+    PERTURB_RESCALE, /* amount: side in pixels, 1..32: area-averaged down to it, bilinear back to 32 */
+} perturb_kind;
+
+typedef struct {
+    perturb_kind kind;
+    float amount;
+    const char *name; /* short identifier, e.g. "jpeg50", used in tables and JSON */
+} perturbation;
+
+/* The family evaluated by cifake-eval --perturb and drawn from by cifake-train --perturb-prob:
+ * jpeg 90/75/50/30, blur 0.5/1, noise 2/5/10, rescale 24/16. Returns the count; *list is static. */
+int perturb_family(const perturbation **list);
+
+/* Writes p applied to in into out (both PERTURB_BYTES, HWC RGB; they may be the same buffer).
+ * rng is drawn from by noise only (it may be NULL for the other kinds). Fails on an amount out of
+ * range or when encoding or decoding fails (out of memory). */
+int perturb_apply(const perturbation *p, const uint8_t *in, uint8_t *out, cf_rng *rng, cf_error *err);
+
+/* For training: with probability prob one perturbation of the family, drawn uniformly, else a copy.
+ * The draw and the noise both come from rng. */
+int perturb_random(float prob, const uint8_t *in, uint8_t *out, cf_rng *rng, cf_error *err);
+
+#endif
