@@ -286,8 +286,8 @@ static cf_gemm_b conv_col_operand(const cf_layer *L, const conv_panel_src *src, 
 }
 
 /* The packed weights of convolution L (layer l) for this pass: packed once by
- * cf_workspace_freeze_weights, or now into the shared buffer. Winograd-transformed at inference for
- * the 3x3 convolutions where it applies (2.25x fewer multiplies; winograd.h). */
+ * cf_workspace_freeze_weights, or now into the shared buffer. Winograd-transformed for the 3x3
+ * convolutions where it applies (2.25x fewer multiplies; winograd.h). */
 static const float *conv_packed_weights(const cf_layer *L, int l, cf_workspace *ws) {
     if (!ws->training && ws->frozen[l]) return ws->frozen[l];  /* frozen packs serve inference only */
     if (conv_uses_winograd(L, ws)) {

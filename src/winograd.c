@@ -21,8 +21,9 @@ size_t cf_winograd_weight_floats(const cf_layer *L) { return XI * cf_gemm_packed
 
 size_t cf_winograd_staging_floats(const cf_layer *L) { return (size_t)XI * L->out.c * L->in.c; }
 
-/* The zero-padded plane, the 16 tile streams of one channel (d, then reused for the 4 outputs),
- * then V (XI x Cin x tiles) and M (XI x Cout x tiles). */
+/* Per image: the zero-padded plane of one channel split into even and odd columns, its 16 tile
+ * streams (reused for the 4 output streams of one output channel), then V (XI x Cin x tiles) and
+ * M (XI x Cout x tiles). */
 static size_t padded_plane_floats(const cf_layer *L) {
     return (size_t)(2 * ((L->out.h + 1) / 2) + 2) * (2 * ((L->out.w + 1) / 2) + 2);
 }

@@ -1,4 +1,4 @@
-/* winograd.h - 3x3 convolution at inference by Winograd's minimal filtering, F(2x2, 3x3).
+/* winograd.h - 3x3 convolution by Winograd's minimal filtering, F(2x2, 3x3).
  *
  * Each 2x2 block of outputs is computed from a 4x4 block of input in the transformed domain: 16
  * element-wise products per input channel instead of 36 multiply-adds, so the GEMMs that carry the
@@ -9,8 +9,9 @@
  *   M_xi    = U_xi V_xi                  (16 GEMMs: Cout x Cin times Cin x tiles)
  *   y[o][t] = A^T M[o][t] A + bias[o]    (2x2 outputs)
  *
- * Used for the forward pass at inference only (training keeps the im2col path, whose backward the
- * gradients need). The results differ from the direct convolution by rounding only. */
+ * layers.c uses it for the forward pass (training and inference) and for the input gradient, which
+ * is itself a 3x3 convolution (of dY with the flipped kernel); the weight gradient stays an im2col
+ * GEMM. The results differ from the direct convolution by rounding only. */
 #ifndef CIFAKE_WINOGRAD_H
 #define CIFAKE_WINOGRAD_H
 
