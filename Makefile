@@ -23,7 +23,7 @@ PROGRAMS := $(BUILD)/cifake-train $(BUILD)/cifake-eval $(BUILD)/cifake-detect $(
 CIFAKE_DIR ?= $(abspath data/cifake)
 export CIFAKE_DIR
 
-.PHONY: all test test-c test-asan test-reference deps data bench clean
+.PHONY: all test test-c test-asan test-reference deps data bench sweep clean
 
 all: $(PROGRAMS)
 
@@ -75,6 +75,12 @@ $(BUILD)/train_bench: tests/bench/train_bench.c $(CORE_SRC) $(TOOL_SRC) $(HEADER
 # Benchmarks report; they never pass or fail on speed.
 bench: $(BUILD)/train_bench
 	tests/bench/run_bench.sh
+
+# The CIFAKE paper's topology sweep (RQ1/RQ2) with a small budget; resumable (run it again after an
+# interruption). Results: build/sweep/results.md. See trainer/REPRODUCTION.md for the budget used.
+SWEEP_FLAGS ?= --epochs 2 --subset 20000
+sweep: $(BUILD)/cifake-train $(BUILD)/cifake-eval
+	nice -n 10 $(NODE) trainer/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep $(SWEEP_FLAGS)
 
 clean:
 	rm -rf $(BUILD)
