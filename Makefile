@@ -78,7 +78,7 @@ bench: $(BUILD)/train_bench
 
 # The CIFAKE paper's topology sweep (RQ1/RQ2) with a small budget; resumable (run it again after an
 # interruption). Results: build/sweep/results.md. See trainer/REPRODUCTION.md for the budget used.
-SWEEP_FLAGS ?= --epochs 2 --subset 20000
+SWEEP_FLAGS ?= --epochs 2 --subset 20000 --dense-widths 32,64,128,256
 sweep: $(BUILD)/cifake-train $(BUILD)/cifake-eval
 	nice -n 10 $(NODE) trainer/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep $(SWEEP_FLAGS)
 
