@@ -1,5 +1,5 @@
 # cifake - build, test and serve. `make` builds the native tools into build/.
-# Main job: `make serve`.  All tests: `make test`.  Benchmarks: `make bench`.
+# Main job: `make serve`.  All tests: `make test`.  Benchmarks: `make bench`.  The CIFAKE paper's sweep: `make sweep`.
 
 CC       ?= gcc
 CSTD     := -std=c11 -Wall -Wextra -Werror
