@@ -1,5 +1,5 @@
 # cifake - build, test and serve. `make` builds the native tools into build/.
-# Main job: `make serve`.  All tests: `make test`.  Benchmarks: `make bench`.
+# Main job: `make serve`.  All tests: `make test`.  Benchmarks: `make bench`.  The CIFAKE paper's sweep: `make sweep`.
 
 CC       ?= gcc
 CSTD     := -std=c11 -Wall -Wextra -Werror
@@ -25,7 +25,7 @@ PROGRAMS := $(BUILD)/cifake-train $(BUILD)/cifake-eval $(BUILD)/cifake-detect $(
 CIFAKE_DIR ?= $(abspath data/cifake)
 export CIFAKE_DIR
 
-.PHONY: all test test-c test-asan test-reference deps data bench clean
+.PHONY: all test test-c test-asan test-reference deps data bench sweep clean
 
 all: $(PROGRAMS)
 
@@ -95,6 +95,12 @@ $(BUILD)/peak_fma.wasm: tests/bench/peak_fma.c | $(BUILD)
 # onnxruntime-web and tfjs-wasm in Node, sizes, and the page's time to first verdict (run_bench.sh).
 bench: $(BUILD)/train_bench $(BUILD)/peak_fma $(BUILD)/peak_fma.wasm $(PROGRAMS) web/cifake.wasm web-deps
 	tests/bench/run_bench.sh
+
+# The CIFAKE paper's topology sweep (RQ1/RQ2) with a small budget; resumable (run it again after an
+# interruption). Results: build/sweep/results.md. See trainer/REPRODUCTION.md for the budget used.
+SWEEP_FLAGS ?= --epochs 2 --subset 20000 --dense-widths 32,64,128,256
+sweep: $(BUILD)/cifake-train $(BUILD)/cifake-eval
+	nice -n 10 $(NODE) trainer/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep $(SWEEP_FLAGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -154,7 +154,8 @@ static int save_checkpoint(const train_config *c, const char *path, run_state *s
              cf_meta_setf(&meta, "best_val_loss", err, "%.17g", s->best_val_loss) ||
              cf_meta_setf(&meta, "train_seconds", err, "%.3f", s->train_seconds) ||
              cf_meta_setf(&meta, "step", err, "%lld", s->opt.step);
-    ex.n = 4;
+    /* A net without batch norm has no buffers, and the weight format has no empty tensors. */
+    ex.n = s->best.n_buffers ? 4 : 3;
     ex.t[0] = (cf_tensor){"opt.m1", s->opt.m1, s->opt.n};
     ex.t[1] = (cf_tensor){"opt.m2", s->opt.m2, s->opt.n};
     ex.t[2] = (cf_tensor){"best.params", s->best.params, s->best.n_params};
@@ -200,7 +201,7 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
         memcpy(s->model.buffers, m.buffers, sizeof(float) * m.n_buffers);
         rc = copy_extra(&ex, "opt.m1", s->opt.m1, s->opt.n, err) || copy_extra(&ex, "opt.m2", s->opt.m2, s->opt.n, err) ||
              copy_extra(&ex, "best.params", s->best.params, s->best.n_params, err) ||
-             copy_extra(&ex, "best.buffers", s->best.buffers, s->best.n_buffers, err);
+             (s->best.n_buffers && copy_extra(&ex, "best.buffers", s->best.buffers, s->best.n_buffers, err));
     }
     if (!rc) {
         s->epoch = atoi(epoch);

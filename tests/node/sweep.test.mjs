@@ -1,0 +1,91 @@
+// cifake-sweep (trainer/cifake-sweep.mjs): trains a tiny grid, is interrupted mid-network, resumes
+// without duplicating rows, and the resumed network equals one trained without interruption.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { root, sampleImages, tempDir, tensorBytes } from './helpers.mjs';
+import { bestExtractor, topology } from '../../trainer/cifake-sweep.mjs';
+
+// The shared samples as train; as test the same images with one trailing byte added (JPEG decoders
+// stop at the end-of-image marker), except one FAKE image kept byte-identical: exactly 1 leaked.
+function sweepDataset() {
+  const dir = tempDir('cifake-sweep-data-');
+  let kept = false;
+  for (const { path: p, label } of sampleImages()) {
+    for (const split of ['train', 'test']) fs.mkdirSync(path.join(dir, split, label), { recursive: true });
+    const bytes = fs.readFileSync(p), name = path.basename(p);
+    fs.writeFileSync(path.join(dir, 'train', label, name), bytes);
+    const leak = label === 'FAKE' && !kept;
+    kept ||= leak;
+    fs.writeFileSync(path.join(dir, 'test', label, name), leak ? bytes : Buffer.concat([bytes, Buffer.from([0])]));
+  }
+  return dir;
+}
+
+function sweep(args) {
+  const r = spawnSync(process.execPath, [path.join(root, 'trainer/cifake-sweep.mjs'), ...args], { encoding: 'utf8' });
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+const readResults = (out) => JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+
+test('topology specs are the paper family: valid 3x3 convs, ReLU, max-pool, flatten, dense heads, one sigmoid unit', () => {
+  assert.deepEqual(topology(2, 128, 1, 64), { id: 'conv2x128-dense1x64', spec: 'c128v,relu,mp,c128v,relu,mp,flat,d64,relu,d1',
+    layers: 2, filters: 128, dense_layers: 1, dense_width: 64 });
+  assert.equal(topology(1, 16).spec, 'c16v,relu,mp,flat,d1');
+  const rows = [{ id: 'a', phase: 'extractor', val_accuracy: 0.8, params: 10 }, { id: 'b', phase: 'extractor', val_accuracy: 0.9, params: 99 },
+    { id: 'c', phase: 'extractor', val_accuracy: 0.9, params: 50 }, { id: 'd', phase: 'dense', val_accuracy: 0.99, params: 1 }];
+  assert.equal(bestExtractor(rows).id, 'c'); // best validation accuracy, ties to the smaller net, dense rows ignored
+});
+
+test('cifake-sweep trains, is interrupted mid-network, resumes from the checkpoint without duplicating rows', () => {
+  const data = sweepDataset(), out = tempDir('cifake-sweep-out-');
+  const common = ['--data', data, '--out', out, '--phase', 'extractors', '--layers', '1', '--filters', '4,8',
+    '--epochs', '2', '--subset', '0', '--batch', '8'];
+
+  let r = sweep([...common, '--interrupt-after', '1']);
+  assert.equal(r.code, 3, r.stderr);
+  assert.deepEqual(readResults(out).rows.map((x) => x.id), ['conv1x4']);
+  assert.ok(fs.existsSync(path.join(out, 'conv1x8.bin.ckpt')), 'the interrupted network keeps its checkpoint');
+  assert.ok(!fs.existsSync(path.join(out, 'conv1x8.bin')));
+
+  r = sweep(common);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /conv1x4: training/, 'a finished row is not trained again');
+  assert.match(r.stderr, /conv1x8: training \(resumed from its checkpoint\)/);
+  assert.match(fs.readFileSync(path.join(out, 'logs/conv1x8.log'), 'utf8'), /resumed from .* after epoch 1/);
+  const doc = readResults(out);
+  assert.deepEqual(doc.rows.map((x) => x.id), ['conv1x4', 'conv1x8']);
+  assert.ok(!fs.existsSync(path.join(out, 'conv1x8.bin.ckpt')), 'the checkpoint is removed once the row is written');
+  assert.deepEqual({ epochs: doc.budget.epochs, subset: doc.budget.subset, batch: doc.budget.batch }, { epochs: 2, subset: 0, batch: 8 });
+  for (const row of doc.rows) {
+    assert.equal(row.test.n, 48);
+    assert.equal(row.test_without_leaked.n, 47);
+    const c = row.test.confusion;
+    assert.ok(Math.abs(row.test.accuracy - (c.tp + c.tn) / 48) < 1e-6);
+    assert.equal(row.epochs, 2);
+  }
+  const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+  assert.match(md, /\| conv1x8 \| `c8v,relu,mp,flat,d1` \|/);
+  assert.match(md, /2 epochs of all training images, batch 8/);
+  assert.match(md, /paper: 91\.79%/);
+
+  // the resumed network is the one an uninterrupted sweep trains, bit for bit
+  const fresh = tempDir('cifake-sweep-fresh-');
+  r = sweep(['--data', data, '--out', fresh, '--phase', 'extractors', '--layers', '1', '--filters', '8', '--epochs', '2',
+    '--subset', '0', '--batch', '8']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(tensorBytes(path.join(fresh, 'conv1x8.bin')).equals(tensorBytes(path.join(out, 'conv1x8.bin'))));
+
+  // nothing left to do: no training, the same rows; another budget is refused, not mixed in
+  r = sweep(common);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /training/);
+  assert.equal(readResults(out).rows.length, 2);
+  r = sweep([...common.slice(0, -4), '--epochs', '3', '--batch', '8']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /made with another budget/);
+  assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
+});
