@@ -79,8 +79,8 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
                 if (!cf_winograd_applies(both[i])) continue;
                 if (cf_winograd_weight_floats(both[i]) > max_wino_u) max_wino_u = cf_winograd_weight_floats(both[i]);
                 if (cf_winograd_staging_floats(both[i]) > max_staging) max_staging = cf_winograd_staging_floats(both[i]);
-                if (cf_winograd_scratch_floats(both[i]) > max_wino_scratch)
-                    max_wino_scratch = cf_winograd_scratch_floats(both[i]);
+                size_t scratch = cf_winograd_scratch_floats(both[i], i == 0 ? cf_winograd_group(both[i]) : 1);
+                if (scratch > max_wino_scratch) max_wino_scratch = scratch;
             }
             if ((size_t)L->n_weight > max_weight) max_weight = (size_t)L->n_weight;
             if ((size_t)L->in.c > max_channels) max_channels = (size_t)L->in.c;
@@ -301,11 +301,12 @@ static const float *conv_packed_weights(const cf_layer *L, int l, cf_workspace *
 
 static void conv_forward_winograd(const cf_layer *L, cf_workspace *ws, const float *U, const float *x, float *y,
                                   int batch) {
-    int in_size = cf_shape_size(L->in), out_size = cf_shape_size(L->out);
+    int in_size = cf_shape_size(L->in), out_size = cf_shape_size(L->out), group = cf_winograd_group(L);
+    int n_groups = (batch + group - 1) / group;
     CF_PARALLEL_FOR(ws->n_threads)
-    for (int b = 0; b < batch; b++) {
-        int t = cf_thread_id();
-        cf_winograd_forward(L, U, x + (size_t)b * in_size, y + (size_t)b * out_size, ws->wino_scratch[t],
+    for (int g = 0; g < n_groups; g++) {
+        int t = cf_thread_id(), b0 = g * group, n = batch - b0 < group ? batch - b0 : group;
+        cf_winograd_forward(L, U, x + (size_t)b0 * in_size, y + (size_t)b0 * out_size, n, ws->wino_scratch[t],
                             ws->gemm_work[t]);
     }
 }
@@ -376,7 +377,7 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
                 }
             }
             if (adjoint_winograd) {
-                cf_winograd_forward(&adjoint, ws->wino_u, dyb, dx + (size_t)b * in_size, ws->wino_scratch[t],
+                cf_winograd_forward(&adjoint, ws->wino_u, dyb, dx + (size_t)b * in_size, 1, ws->wino_scratch[t],
                                     ws->gemm_work[t]);
             } else if (dx) { /* dcol = W^T dY, then scattered back onto the image */
                 float *dxb = dx + (size_t)b * in_size;

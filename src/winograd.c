@@ -21,16 +21,25 @@ size_t cf_winograd_weight_floats(const cf_layer *L) { return XI * cf_gemm_packed
 
 size_t cf_winograd_staging_floats(const cf_layer *L) { return (size_t)XI * L->out.c * L->in.c; }
 
-/* Per image: the zero-padded plane of one channel split into even and odd columns, its 16 tile
- * streams (reused for the 4 output streams of one output channel), then V (XI x Cin x tiles) and
- * M (XI x Cout x tiles). */
+/* The zero-padded plane of one channel split into even and odd columns, its 16 tile streams (reused
+ * for the 4 output streams of one output channel), then, for all the images of a call, V (XI x Cin x
+ * images*tiles) and M (XI x Cout x images*tiles). */
 static size_t padded_plane_floats(const cf_layer *L) {
     return (size_t)(2 * ((L->out.h + 1) / 2) + 2) * (2 * ((L->out.w + 1) / 2) + 2);
 }
 
-size_t cf_winograd_scratch_floats(const cf_layer *L) {
+size_t cf_winograd_scratch_floats(const cf_layer *L, int n_images) {
     size_t T = (size_t)tiles_of(L);
-    return padded_plane_floats(L) + XI * T + (size_t)XI * (L->in.c + L->out.c) * T;
+    return padded_plane_floats(L) + XI * T + (size_t)XI * (L->in.c + L->out.c) * T * (size_t)n_images;
+}
+
+/* Small feature maps have few tiles per image (16 at 8x8), too few columns for the GEMM's micro-tile
+ * (up to 32 wide): such layers take several images per call. */
+#define CF_WINOGRAD_MIN_COLUMNS 64
+
+int cf_winograd_group(const cf_layer *L) {
+    int T = tiles_of(L), g = (CF_WINOGRAD_MIN_COLUMNS + T - 1) / T;
+    return g < 1 ? 1 : g > 16 ? 16 : g;
 }
 
 /* u = G g G^T for one 3x3 kernel g (row-major); u row-major 4x4. */
@@ -192,31 +201,34 @@ static void transform_output_plane(const float *M, size_t m_stride, int T, float
     }
 }
 
-void cf_winograd_forward(const cf_layer *L, const float *U, const float *x, float *y, float *scratch,
+void cf_winograd_forward(const cf_layer *L, const float *U, const float *x, float *y, int n_images, float *scratch,
                          float *gemm_work) {
     int C = L->in.c, O = L->out.c, H = L->in.h, W = L->in.w, oh = L->out.h, ow = L->out.w;
-    int tw = (ow + 1) / 2, T = tiles_of(L);
-    size_t per_xi = cf_gemm_packed_a_floats(O, C);
+    int tw = (ow + 1) / 2, T = tiles_of(L), NT = n_images * T;
+    size_t per_xi = cf_gemm_packed_a_floats(O, C), in_size = (size_t)C * H * W, out_size = (size_t)O * oh * ow;
     float *padded = scratch, *streams = padded + padded_plane_floats(L);
-    float *V = streams + (size_t)XI * T, *M = V + (size_t)XI * C * T;
-    for (int c = 0; c < C; c++)
-        transform_input_plane(L, x + (size_t)c * H * W, padded, streams, V + (size_t)c * T, (size_t)C * T);
+    float *V = streams + (size_t)XI * T, *M = V + (size_t)XI * C * NT;
+    for (int b = 0; b < n_images; b++) /* image b's tiles are columns [b*T, (b+1)*T) */
+        for (int c = 0; c < C; c++)
+            transform_input_plane(L, x + b * in_size + (size_t)c * H * W, padded, streams,
+                                  V + (size_t)c * NT + (size_t)b * T, (size_t)C * NT);
     for (int xi = 0; xi < XI; xi++) {
         cf_gemm_a u = {0, NULL, 0, U + xi * per_xi};
-        cf_gemm_b vt = {0, V + (size_t)xi * C * T, T, NULL, NULL};
-        cf_gemm_ex(O, T, C, &u, &vt, 0.0f, M + (size_t)xi * O * T, T, gemm_work);
+        cf_gemm_b vt = {0, V + (size_t)xi * C * NT, NT, NULL, NULL};
+        cf_gemm_ex(O, NT, C, &u, &vt, 0.0f, M + (size_t)xi * O * NT, NT, gemm_work);
     }
-    for (int o = 0; o < O; o++) {
-        transform_output_plane(M + (size_t)o * T, (size_t)O * T, T, streams);
-        float bias = L->bias[o], *yo = y + (size_t)o * oh * ow;
-        for (int oy = 0; oy < oh; oy++) { /* interleave the four output streams back into rows */
-            const float *s0 = streams + (size_t)(oy % 2 * 2) * T + (size_t)(oy / 2) * tw, *s1 = s0 + T;
-            float *row = yo + (size_t)oy * ow;
-            for (int tx = 0; tx < ow / 2; tx++) {
-                row[2 * tx] = s0[tx] + bias;
-                row[2 * tx + 1] = s1[tx] + bias;
+    for (int b = 0; b < n_images; b++)
+        for (int o = 0; o < O; o++) {
+            transform_output_plane(M + (size_t)o * NT + (size_t)b * T, (size_t)O * NT, T, streams);
+            float bias = L->bias[o], *yo = y + b * out_size + (size_t)o * oh * ow;
+            for (int oy = 0; oy < oh; oy++) { /* interleave the four output streams back into rows */
+                const float *s0 = streams + (size_t)(oy % 2 * 2) * T + (size_t)(oy / 2) * tw, *s1 = s0 + T;
+                float *row = yo + (size_t)oy * ow;
+                for (int tx = 0; tx < ow / 2; tx++) {
+                    row[2 * tx] = s0[tx] + bias;
+                    row[2 * tx + 1] = s1[tx] + bias;
+                }
+                if (ow % 2) row[ow - 1] = s0[ow / 2] + bias;
             }
-            if (ow % 2) row[ow - 1] = s0[ow / 2] + bias;
         }
-    }
 }

@@ -23,18 +23,22 @@
 int cf_winograd_applies(const cf_layer *L);
 
 /* Floats of the packed transformed weights of L, of the staging area packing them needs, and of
- * one thread's scratch for one image. */
+ * one thread's scratch for n_images images. */
 size_t cf_winograd_weight_floats(const cf_layer *L);
 size_t cf_winograd_staging_floats(const cf_layer *L);
-size_t cf_winograd_scratch_floats(const cf_layer *L);
+size_t cf_winograd_scratch_floats(const cf_layer *L, int n_images);
+
+/* How many images one cf_winograd_forward call should take for L, so that its GEMMs are wide enough. */
+int cf_winograd_group(const cf_layer *L);
 
 /* Transforms and packs L's weights into U (cf_winograd_weight_floats floats), through staging
  * (cf_winograd_staging_floats floats). */
 void cf_winograd_pack_weights(const cf_layer *L, float *U, float *staging);
 
-/* y (out.c x out.h x out.w) = the convolution of one image x, with U from cf_winograd_pack_weights.
- * scratch: cf_winograd_scratch_floats floats; gemm_work: cf_gemm_work_floats floats. */
-void cf_winograd_forward(const cf_layer *L, const float *U, const float *x, float *y, float *scratch,
+/* y = the convolution of n_images images x (each in.c x in.h x in.w, contiguous; y likewise), with U
+ * from cf_winograd_pack_weights. scratch: cf_winograd_scratch_floats(L, n_images) floats;
+ * gemm_work: cf_gemm_work_floats floats. */
+void cf_winograd_forward(const cf_layer *L, const float *U, const float *x, float *y, int n_images, float *scratch,
                          float *gemm_work);
 
 #endif
