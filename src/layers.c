@@ -169,18 +169,27 @@ static int conv_uses_winograd(const cf_layer *L, const cf_workspace *ws) {
     return ws->wino_u && cf_winograd_applies(L);
 }
 
+/* Convolution L's weights in the GEMM's packed form: Winograd-transformed where that applies. */
+static size_t conv_packed_floats(const cf_layer *L, const cf_workspace *ws) {
+    return conv_uses_winograd(L, ws) ? cf_winograd_weight_floats(L)
+                                     : cf_gemm_packed_a_floats(L->out.c, L->in.c * L->ksize * L->ksize);
+}
+
+static void pack_conv_weights(const cf_layer *L, cf_workspace *ws, float *dst) {
+    int K = L->in.c * L->ksize * L->ksize;
+    if (conv_uses_winograd(L, ws))
+        cf_winograd_pack_weights(L, dst, ws->wino_staging);
+    else
+        cf_gemm_pack_a(0, L->out.c, K, L->weight, K, dst);
+}
+
 int cf_workspace_freeze_weights(cf_workspace *ws, const cf_model *m, cf_error *err) {
     for (int l = 0; l < m->n_layers; l++) {
         const cf_layer *L = &m->layers[l];
         if (L->kind != CF_CONV || ws->frozen[l]) continue;
-        int K = L->in.c * L->ksize * L->ksize;
-        size_t n = conv_uses_winograd(L, ws) ? cf_winograd_weight_floats(L) : cf_gemm_packed_a_floats(L->out.c, K);
-        float *packed = cf_aligned_alloc(n * sizeof(float));
+        float *packed = cf_aligned_alloc(conv_packed_floats(L, ws) * sizeof(float));
         if (!packed) return cf_fail(err, "out of memory packing the weights of layer %d", l + 1);
-        if (conv_uses_winograd(L, ws))
-            cf_winograd_pack_weights(L, packed, ws->wino_staging);
-        else
-            cf_gemm_pack_a(0, L->out.c, K, L->weight, K, packed);
+        pack_conv_weights(L, ws, packed);
         ws->frozen[l] = packed;
     }
     return 0;
@@ -289,14 +298,10 @@ static cf_gemm_b conv_col_operand(const cf_layer *L, const conv_panel_src *src, 
  * cf_workspace_freeze_weights, or now into the shared buffer. Winograd-transformed for the 3x3
  * convolutions where it applies (2.25x fewer multiplies; winograd.h). */
 static const float *conv_packed_weights(const cf_layer *L, int l, cf_workspace *ws) {
-    if (!ws->training && ws->frozen[l]) return ws->frozen[l];  /* frozen packs serve inference only */
-    if (conv_uses_winograd(L, ws)) {
-        cf_winograd_pack_weights(L, ws->wino_u, ws->wino_staging);
-        return ws->wino_u;
-    }
-    cf_gemm_pack_a(0, L->out.c, L->in.c * L->ksize * L->ksize, L->weight, L->in.c * L->ksize * L->ksize,
-                   ws->packed_a);
-    return ws->packed_a;
+    if (!ws->training && ws->frozen[l]) return ws->frozen[l]; /* frozen packs serve inference only */
+    float *dst = conv_uses_winograd(L, ws) ? ws->wino_u : ws->packed_a;
+    pack_conv_weights(L, ws, dst);
+    return dst;
 }
 
 static void conv_forward_winograd(const cf_layer *L, cf_workspace *ws, const float *U, const float *x, float *y,
