@@ -79,7 +79,7 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
                 if (!cf_winograd_applies(both[i])) continue;
                 if (cf_winograd_weight_floats(both[i]) > max_wino_u) max_wino_u = cf_winograd_weight_floats(both[i]);
                 if (cf_winograd_staging_floats(both[i]) > max_staging) max_staging = cf_winograd_staging_floats(both[i]);
-                size_t scratch = cf_winograd_scratch_floats(both[i], i == 0 ? cf_winograd_group(both[i]) : 1);
+                size_t scratch = cf_winograd_scratch_floats(both[i], cf_winograd_group(both[i]));
                 if (scratch > max_wino_scratch) max_wino_scratch = scratch;
             }
             if ((size_t)L->n_weight > max_weight) max_weight = (size_t)L->n_weight;
@@ -304,11 +304,13 @@ static const float *conv_packed_weights(const cf_layer *L, int l, cf_workspace *
     return dst;
 }
 
-static void conv_forward_winograd(const cf_layer *L, cf_workspace *ws, const float *U, const float *x, float *y,
-                                  int batch) {
+/* y = the Winograd convolution of the batch x, several images per call where the feature map is small
+ * (cf_winograd_group). A work-sharing loop: it splits the groups across the threads of the enclosing
+ * parallel region. */
+static void winograd_batch(const cf_layer *L, cf_workspace *ws, const float *U, const float *x, float *y, int batch) {
     int in_size = cf_shape_size(L->in), out_size = cf_shape_size(L->out), group = cf_winograd_group(L);
     int n_groups = (batch + group - 1) / group;
-    CF_PARALLEL_FOR(ws->n_threads)
+    CF_FOR
     for (int g = 0; g < n_groups; g++) {
         int t = cf_thread_id(), b0 = g * group, n = batch - b0 < group ? batch - b0 : group;
         cf_winograd_forward(L, U, x + (size_t)b0 * in_size, y + (size_t)b0 * out_size, n, ws->wino_scratch[t],
@@ -319,7 +321,7 @@ static void conv_forward_winograd(const cf_layer *L, cf_workspace *ws, const flo
 static void conv_forward(const cf_layer *L, int l, cf_workspace *ws, const float *x, float *y, int batch) {
     const float *packed = conv_packed_weights(L, l, ws);
     if (conv_uses_winograd(L, ws)) {
-        conv_forward_winograd(L, ws, packed, x, y, batch);
+        CF_PARALLEL(ws->n_threads) winograd_batch(L, ws, packed, x, y, batch);
         return;
     }
     int K = L->in.c * L->ksize * L->ksize, P = L->out.h * L->out.w, in_size = cf_shape_size(L->in);
@@ -381,10 +383,7 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
                     db[o] += s;
                 }
             }
-            if (adjoint_winograd) {
-                cf_winograd_forward(&adjoint, ws->wino_u, dyb, dx + (size_t)b * in_size, 1, ws->wino_scratch[t],
-                                    ws->gemm_work[t]);
-            } else if (dx) { /* dcol = W^T dY, then scattered back onto the image */
+            if (dx && !adjoint_winograd) { /* dcol = W^T dY, then scattered back onto the image */
                 float *dxb = dx + (size_t)b * in_size;
                 cf_gemm_b dy_op = {0, dyb, P, NULL, NULL};
                 float *dcol = conv_needs_col(L) ? ws->dcol[t] : dxb;
@@ -392,6 +391,7 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
                 if (conv_needs_col(L)) col2im(L, dcol, dxb);
             }
         }
+        if (adjoint_winograd) winograd_batch(&adjoint, ws, ws->wino_u, dy, dx, batch);
     }
     if (param_grads) reduce_partials(ws, L->dweight, n_all); /* dweight and dbias are adjacent */
 }
