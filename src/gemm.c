@@ -103,14 +103,15 @@ static void scale_c(int M, int N, float beta, float *C, int ldc) {
         for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : C[(size_t)i * ldc + j] * beta;
 }
 
-size_t cf_gemm_packed_a_floats(int M, int K) {
-    return (size_t)((M + CF_MR - 1) / CF_MR * CF_MR) * (size_t)(K > 0 ? K : 1);
-}
+/* M rounded up to whole slivers of CF_MR rows: the rows a packed op(A) holds. */
+static int padded_rows(int M) { return (M + CF_MR - 1) / CF_MR * CF_MR; }
+
+size_t cf_gemm_packed_a_floats(int M, int K) { return (size_t)padded_rows(M) * (size_t)(K > 0 ? K : 1); }
 
 /* Depth block k0 of a whole packed op(A) starts at k0 * Mpad: the slivers of all M rows for that
  * block, exactly as pack_a lays them out, so row block i0 is at (k0 * Mpad + i0 * kc). */
 void cf_gemm_pack_a(int transA, int M, int K, const float *A, int lda, float *Ap) {
-    int m_pad = (M + CF_MR - 1) / CF_MR * CF_MR;
+    int m_pad = padded_rows(M);
     for (int k0 = 0; k0 < K; k0 += CF_KC) {
         int kc = K - k0 < CF_KC ? K - k0 : CF_KC;
         pack_a(transA, A, lda, 0, M, k0, kc, Ap + (size_t)k0 * m_pad);
@@ -132,7 +133,7 @@ void cf_gemm_ex(int M, int N, int K, const cf_gemm_a *A, const cf_gemm_b *B, flo
         if (K <= 0) return;
         beta = 1.0f;
     }
-    int m_pad = (M + CF_MR - 1) / CF_MR * CF_MR;
+    int m_pad = padded_rows(M);
     float *Ap = work;
     float *Bp = work + (size_t)CF_MC * CF_KC;
     for (int j0 = 0; j0 < N; j0 += CF_NC) {

@@ -17,6 +17,10 @@ static int conv_col_floats(const cf_layer *L) {
     return L->in.c * L->ksize * L->ksize * L->out.h * L->out.w;
 }
 
+static void raise_to(size_t *max, size_t value) {
+    if (value > *max) *max = value;
+}
+
 static float **alloc_per_thread(int n_threads, size_t floats) {
     float **v = calloc((size_t)n_threads, sizeof *v);
     if (!v) return NULL;
@@ -71,28 +75,23 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
     size_t max_wino_u = 0, max_wino_scratch = 0, max_weight = 1, max_channels = 1, max_staging = 1;
     for (int l = 0; l < m->n_layers; l++) {
         const cf_layer *L = &m->layers[l];
-        if ((size_t)cf_shape_size(L->out) > max_act) max_act = (size_t)cf_shape_size(L->out);
-        if (L->kind == CF_CONV) { /* the convolution itself, and the one its input gradient is */
-            cf_layer adjoint = conv_adjoint_shape(L);
-            const cf_layer *both[2] = {L, &adjoint};
-            for (int i = 0; i < 2; i++) {
-                if (!cf_winograd_applies(both[i])) continue;
-                if (cf_winograd_weight_floats(both[i]) > max_wino_u) max_wino_u = cf_winograd_weight_floats(both[i]);
-                if (cf_winograd_staging_floats(both[i]) > max_staging) max_staging = cf_winograd_staging_floats(both[i]);
-                size_t scratch = cf_winograd_scratch_floats(both[i], cf_winograd_group(both[i]));
-                if (scratch > max_wino_scratch) max_wino_scratch = scratch;
-            }
-            if ((size_t)L->n_weight > max_weight) max_weight = (size_t)L->n_weight;
-            if ((size_t)L->in.c > max_channels) max_channels = (size_t)L->in.c;
+        raise_to(&max_act, (size_t)cf_shape_size(L->out));
+        raise_to(&max_layer_params, (size_t)(L->n_weight + L->n_bias));
+        if (L->kind != CF_CONV) continue;
+        int K = L->in.c * L->ksize * L->ksize;
+        raise_to(&max_col, (size_t)conv_col_floats(L));
+        raise_to(&max_packed, cf_gemm_packed_a_floats(L->out.c, K));
+        raise_to(&max_packed, cf_gemm_packed_a_floats(K, L->out.c));
+        raise_to(&max_weight, (size_t)L->n_weight);
+        raise_to(&max_channels, (size_t)L->in.c);
+        cf_layer adjoint = conv_adjoint_shape(L); /* the convolution its input gradient is */
+        const cf_layer *both[2] = {L, &adjoint};
+        for (int i = 0; i < 2; i++) {
+            if (!cf_winograd_applies(both[i])) continue;
+            raise_to(&max_wino_u, cf_winograd_weight_floats(both[i]));
+            raise_to(&max_staging, cf_winograd_staging_floats(both[i]));
+            raise_to(&max_wino_scratch, cf_winograd_scratch_floats(both[i], cf_winograd_group(both[i])));
         }
-        if (L->kind == CF_CONV) {
-            int K = L->in.c * L->ksize * L->ksize;
-            size_t fwd = cf_gemm_packed_a_floats(L->out.c, K), bwd = cf_gemm_packed_a_floats(K, L->out.c);
-            if ((size_t)conv_col_floats(L) > max_col) max_col = (size_t)conv_col_floats(L);
-            if (fwd > max_packed) max_packed = fwd;
-            if (bwd > max_packed) max_packed = bwd;
-        }
-        if ((size_t)(L->n_weight + L->n_bias) > max_layer_params) max_layer_params = (size_t)(L->n_weight + L->n_bias);
     }
     ws->max_act = max_act;
     int ok = 1;
