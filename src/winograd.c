@@ -21,16 +21,21 @@ size_t cf_winograd_weight_floats(const cf_layer *L) { return XI * cf_gemm_packed
 
 size_t cf_winograd_staging_floats(const cf_layer *L) { return (size_t)XI * L->out.c * L->in.c; }
 
-/* The zero-padded plane of one channel split into even and odd columns, its 16 tile streams (reused
- * for the 4 output streams of one output channel), then, for all the images of a call, V (XI x Cin x
+/* Scratch of one call: the zero-padded plane of one channel (Hp x Wp, Hp = 2*th + 2, Wp = 2*tw + 2);
+ * that plane regrouped by the parity of its rows and columns (at most 4 * Hp * tw floats, also holding
+ * the 4 output streams of one output channel); then, for all the images of a call, V (XI x Cin x
  * images*tiles) and M (XI x Cout x images*tiles). */
 static size_t padded_plane_floats(const cf_layer *L) {
     return (size_t)(2 * ((L->out.h + 1) / 2) + 2) * (2 * ((L->out.w + 1) / 2) + 2);
 }
 
+static size_t regrouped_plane_floats(const cf_layer *L) {
+    return (size_t)4 * (2 * ((L->out.h + 1) / 2) + 2) * ((L->out.w + 1) / 2);
+}
+
 size_t cf_winograd_scratch_floats(const cf_layer *L, int n_images) {
     size_t T = (size_t)tiles_of(L);
-    return padded_plane_floats(L) + XI * T + (size_t)XI * (L->in.c + L->out.c) * T * (size_t)n_images;
+    return padded_plane_floats(L) + regrouped_plane_floats(L) + (size_t)XI * (L->in.c + L->out.c) * T * (size_t)n_images;
 }
 
 /* Small feature maps have few tiles per image (16 at 8x8), too few columns for the GEMM's micro-tile
@@ -108,41 +113,51 @@ static void transform_input_scalar(const float *const p[XI], float *V, size_t v_
     }
 }
 
-/* even[q] = row[2q - pad], odd[q] = row[2q + 1 - pad] for q in [0, Q), zero outside [0, W). */
-static void split_row_by_parity(const float *row, int W, int pad, int Q, float *even, float *odd) {
-    int q_lo = (pad + 1) / 2, q_hi = (W - 2 + pad) / 2; /* both reads in bounds for q in [q_lo, q_hi] */
-    for (int q = 0; q < Q; q++) {
-        int ix = 2 * q - pad;
-        if (q >= q_lo && q <= q_hi) {
-            even[q] = row[ix];
-            odd[q] = row[ix + 1];
-        } else {
-            even[q] = ix >= 0 && ix < W ? row[ix] : 0.0f;
-            odd[q] = ix + 1 >= 0 && ix + 1 < W ? row[ix + 1] : 0.0f;
+/* padded (Hp x Wp) = the plane with `pad` zero rows and columns before it and zeros after it. */
+static void pad_plane(const float *plane, int H, int W, int pad, int Hp, int Wp, float *padded) {
+    int n = W < Wp - pad ? W : Wp - pad;
+    for (int yp = 0; yp < Hp; yp++) {
+        float *row = padded + (size_t)yp * Wp;
+        int iy = yp - pad;
+        if (iy < 0 || iy >= H) {
+            memset(row, 0, sizeof(float) * Wp);
+            continue;
         }
+        memset(row, 0, sizeof(float) * pad);
+        memcpy(row + pad, plane + (size_t)iy * W, sizeof(float) * n);
+        memset(row + pad + n, 0, sizeof(float) * (Wp - pad - n));
     }
 }
 
+/* dst[q] = src[2q + offset] for q in [0, n): one parity of a row (a strided copy the compiler
+ * vectorises). */
+static void take_every_other(const float *src, int offset, int n, float *dst) {
+    for (int q = 0; q < n; q++) dst[q] = src[2 * q + offset];
+}
+
 /* V[xi][t] (row stride of one xi: v_stride) = B^T d_t B for every 4x4 input tile t of one channel.
- * The tiles' columns 2*tx + j are split by parity into zero-padded planes even[y][q] = pixel
- * (y, 2q), odd[y][q] = (y, 2q + 1), so pixel (i, j) of the tiles of a tile row is a contiguous run.
- * When a tile row is a whole number of vectors the arithmetic reads those runs directly; otherwise
- * they are first copied into 16 contiguous streams d[i*4 + j][t], so it runs across tile rows. */
-static void transform_input_plane(const cf_layer *L, const float *plane, float *padded, float *d, float *V,
+ * Pixel (i, j) of tile (ty, tx) is padded pixel (2ty + i, 2tx + j). Regrouping the padded plane by
+ * parity makes each of the 16 pixel positions a contiguous run, so the transform is pure vector
+ * arithmetic:
+ *  - when a tile row is a whole number of vectors, by column parity only: even[y][q] = pixel (y, 2q),
+ *    odd[y][q] = (y, 2q + 1), q in [0, tw]; pixel (i, j) of the tiles of tile row ty is the run at
+ *    row 2ty + i, column j/2 + tx;
+ *  - otherwise (narrow maps: vectors span several tile rows) by row parity, column parity and a
+ *    column shift s: plane[rp][cp][s][y][x] = pixel (2y + rp, 2(x + s) + cp), x in [0, tw), so pixel
+ *    (i, j) of every tile is one run over all tiles t = ty*tw + tx, starting at row i/2 of
+ *    plane[i%2][j%2][j/2]. */
+static void transform_input_plane(const cf_layer *L, const float *plane, float *padded, float *regrouped, float *V,
                                   size_t v_stride) {
-    int H = L->in.h, W = L->in.w, pad = L->pad, th = (L->out.h + 1) / 2, tw = (L->out.w + 1) / 2, T = th * tw;
-    int Hp = 2 * th + 2, Q = tw + 1;
-    float *even = padded, *odd = padded + (size_t)Hp * Q;
-    for (int yp = 0; yp < Hp; yp++) {
-        int iy = yp - pad;
-        float *e = even + (size_t)yp * Q, *o = odd + (size_t)yp * Q;
-        if (iy < 0 || iy >= H)
-            for (int q = 0; q < Q; q++) e[q] = o[q] = 0.0f;
-        else
-            split_row_by_parity(plane + (size_t)iy * W, W, pad, Q, e, o);
-    }
+    int th = (L->out.h + 1) / 2, tw = (L->out.w + 1) / 2, T = th * tw, Hp = 2 * th + 2, Wp = 2 * tw + 2;
+    pad_plane(plane, L->in.h, L->in.w, L->pad, Hp, Wp, padded);
     const float *p[XI];
     if (tw % CF_VF == 0) {
+        int Q = tw + 1;
+        float *even = regrouped, *odd = regrouped + (size_t)Hp * Q;
+        for (int yp = 0; yp < Hp; yp++) {
+            take_every_other(padded + (size_t)yp * Wp, 0, Q, even + (size_t)yp * Q);
+            take_every_other(padded + (size_t)yp * Wp, 1, Q, odd + (size_t)yp * Q);
+        }
         for (int ty = 0; ty < th; ty++)
             for (int tx = 0; tx < tw; tx += CF_VF) {
                 for (int k = 0; k < XI; k++)
@@ -151,22 +166,26 @@ static void transform_input_plane(const cf_layer *L, const float *plane, float *
             }
         return;
     }
+    size_t plane_floats = (size_t)(th + 1) * tw; /* one of the 8 regrouped planes */
+    for (int rp = 0; rp < 2; rp++)
+        for (int cp = 0; cp < 2; cp++)
+            for (int s = 0; s < 2; s++) {
+                float *dst = regrouped + (size_t)(rp * 4 + cp * 2 + s) * plane_floats;
+                for (int y = 0; y <= th; y++)
+                    take_every_other(padded + (size_t)(2 * y + rp) * Wp + 2 * s, cp, tw, dst + (size_t)y * tw);
+            }
     for (int k = 0; k < XI; k++) {
-        const float *src = (k % 2 ? odd : even) + (k % 4) / 2;
-        float *dst = d + (size_t)k * T;
-        for (int ty = 0; ty < th; ty++) {
-            const float *run = src + (size_t)(2 * ty + k / 4) * Q;
-            for (int tx = 0; tx < tw; tx++) dst[ty * tw + tx] = run[tx];
-        }
+        int i = k / 4, j = k % 4;
+        p[k] = regrouped + (size_t)((i % 2) * 4 + (j % 2) * 2 + j / 2) * plane_floats + (size_t)(i / 2) * tw;
     }
     int t = 0;
     for (; t + CF_VF <= T; t += CF_VF) {
-        for (int k = 0; k < XI; k++) p[k] = d + (size_t)k * T + t;
         transform_input_vectors(p, V + t, v_stride);
+        for (int k = 0; k < XI; k++) p[k] += CF_VF;
     }
     for (; t < T; t++) {
-        for (int k = 0; k < XI; k++) p[k] = d + (size_t)k * T + t;
         transform_input_scalar(p, V + t, v_stride);
+        for (int k = 0; k < XI; k++) p[k]++;
     }
 }
 
@@ -206,8 +225,8 @@ void cf_winograd_forward(const cf_layer *L, const float *U, const float *x, floa
     int C = L->in.c, O = L->out.c, H = L->in.h, W = L->in.w, oh = L->out.h, ow = L->out.w;
     int tw = (ow + 1) / 2, T = tiles_of(L), NT = n_images * T;
     size_t per_xi = cf_gemm_packed_a_floats(O, C), in_size = (size_t)C * H * W, out_size = (size_t)O * oh * ow;
-    float *padded = scratch, *streams = padded + padded_plane_floats(L);
-    float *V = streams + (size_t)XI * T, *M = V + (size_t)XI * C * NT;
+    float *padded = scratch, *streams = padded + padded_plane_floats(L); /* regrouped plane, output streams */
+    float *V = streams + regrouped_plane_floats(L), *M = V + (size_t)XI * C * NT;
     for (int b = 0; b < n_images; b++) /* image b's tiles are columns [b*T, (b+1)*T) */
         for (int c = 0; c < C; c++)
             transform_input_plane(L, x + b * in_size + (size_t)c * H * W, padded, streams,

@@ -24,7 +24,8 @@ const pad = (s, n, left = false) => (left ? String(s).padEnd(n) : String(s).padS
 const lines = [];
 const row = (cells, widths) => lines.push(cells.map((c, i) => pad(c, widths[i], i < 2)).join(' '));
 
-lines.push(`Native: gcc -O3 -march=native, batch ${batch}, ${threads} threads; peer pytorch (ratio = ours / theirs images/s)`);
+lines.push(`Native: gcc -O3 -march=native, batch ${batch}, ${threads} threads; peer pytorch; medians of ` +
+  `${training[0].ours.rounds} alternating rounds (ratio = ours / theirs images/s)`);
 let w = [20, 0, 10, 10, 7, 11, 11, 7, 8, 7];
 row(['model', '', 'ours tr/s', 'torch tr/s', 'ratio', 'ours inf/s', 'torch inf/s', 'ratio', 'GFLOP/s', '% peak'], w);
 for (const t of training) {

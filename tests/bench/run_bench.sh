@@ -2,7 +2,8 @@
 # make bench: our engine beside other engines in one run, on the shipped model and the paper's best
 # topology (c128v,relu,mp,c128v,relu,mp,flat,d64,relu,d1). Timings only report; nothing here passes or
 # fails on speed. The machine may be shared: ratios within one run are what count.
-#   1. native training and inference against PyTorch (same spec, batch 128, 2 threads);
+#   1. native training and inference against PyTorch (same spec, batch 128, 2 threads), in alternating
+#      rounds (BENCH_ROUNDS, default 5) whose medians are compared;
 #   2. the measured multiply-add peak, native (widest vectors of -march=native) and WebAssembly;
 #   3. WebAssembly inference in Node: our module against onnxruntime-web and tfjs-wasm (js_bench.mjs);
 #   4. module and weight sizes; the page's time to first verdict in Chromium (page_bench.mjs).
@@ -13,7 +14,8 @@ BUILD=${BUILD:-build}
 PY=${PYTHON_TORCH:-/usr/bin/python3}
 THREADS=${BENCH_THREADS:-2}
 BATCH=${BENCH_BATCH:-128}
-STEPS=${BENCH_STEPS:-20}
+STEPS=${BENCH_STEPS:-30}
+ROUNDS=${BENCH_ROUNDS:-5}
 PAGE_RUNS=${BENCH_PAGE_RUNS:-5}
 SHIPPED=${CIFAKE_WEIGHTS:-weights/cifake.bin}
 PAPER_SPEC="c128v,relu,mp,c128v,relu,mp,flat,d64,relu,d1"
@@ -25,11 +27,17 @@ NAMES=("default (shipped)" "paper best (2x128)")
 OUT="$BUILD/bench"
 mkdir -p "$OUT"
 
-echo "bench: native training and inference, ours and PyTorch" >&2
+echo "bench: native training and inference, ours and PyTorch ($ROUNDS alternating rounds, medians)" >&2
 rows=()
 for i in "${!SPECS[@]}"; do
-  ours=$("$BUILD/train_bench" "${SPECS[$i]}" "$THREADS" "$BATCH" "$STEPS")
-  theirs=$("$PY" tests/bench/torch_train.py "${SPECS[$i]}" "$THREADS" "$BATCH" "$STEPS")
+  : > "$OUT/ours-$i.jsonl"
+  : > "$OUT/pytorch-$i.jsonl"
+  for _ in $(seq "$ROUNDS"); do
+    "$BUILD/train_bench" "${SPECS[$i]}" "$THREADS" "$BATCH" "$STEPS" >> "$OUT/ours-$i.jsonl"
+    "$PY" tests/bench/torch_train.py "${SPECS[$i]}" "$THREADS" "$BATCH" "$STEPS" >> "$OUT/pytorch-$i.jsonl"
+  done
+  ours=$(node tests/bench/median.mjs < "$OUT/ours-$i.jsonl")
+  theirs=$(node tests/bench/median.mjs < "$OUT/pytorch-$i.jsonl")
   rows+=("{\"model\": \"${NAMES[$i]}\", \"ours\": $ours, \"pytorch\": $theirs}")
 done
 (IFS=,; echo "[${rows[*]}]") > "$OUT/training.json"
