@@ -397,7 +397,17 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
 
 /* ---------- batch normalisation ---------- */
 
-static void bn_forward(const cf_layer *L, cf_workspace *ws, int l, const float *x, float *y, int batch, int training) {
+/* In training, a batch norm followed by a ReLU runs as one layer: the forward pass writes only the
+ * ReLU's output (nothing reads the batch norm's in training), and the backward pass applies the
+ * ReLU's mask inside the batch norm's. That saves two passes over the activation each way. */
+static int bn_relu_fused(const cf_model *m, const cf_workspace *ws, int l) {
+    return ws->training && m->layers[l].kind == CF_BN && l + 1 < m->n_layers && m->layers[l + 1].kind == CF_RELU;
+}
+
+
+/* y = the normalised x, or max(0, that) with `relu` (a fused batch norm + ReLU). */
+static void bn_forward(const cf_layer *L, cf_workspace *ws, int l, const float *x, float *y, int batch, int training,
+                       int relu) {
     int C = L->in.c, P = L->in.h * L->in.w;
     CF_PARALLEL_FOR(ws->n_threads)
     for (int c = 0; c < C; c++) {
@@ -427,13 +437,21 @@ static void bn_forward(const cf_layer *L, cf_workspace *ws, int l, const float *
         for (int b = 0; b < batch; b++) {
             const float *xc = x + ((size_t)b * C + c) * P;
             float *yc = y + ((size_t)b * C + c) * P;
-            for (int p = 0; p < P; p++) yc[p] = xc[p] * scale + shift;
+            if (relu)
+                for (int p = 0; p < P; p++) { /* not fmaxf: without -ffast-math it stays a libm call */
+                    float v = xc[p] * scale + shift;
+                    yc[p] = v > 0.0f ? v : 0.0f;
+                }
+            else
+                for (int p = 0; p < P; p++) yc[p] = xc[p] * scale + shift;
         }
     }
 }
 
-static void bn_backward(const cf_layer *L, cf_workspace *ws, int l, const float *x, const float *dy, float *dx,
-                        int batch, int param_grads) {
+/* With relu_out (a fused batch norm + ReLU, whose output that is), dy is the gradient of the ReLU's
+ * output: it is first masked in place into the gradient of the batch norm's output. */
+static void bn_backward(const cf_layer *L, cf_workspace *ws, int l, const float *x, float *dy, const float *relu_out,
+                        float *dx, int batch, int param_grads) {
     int C = L->in.c, P = L->in.h * L->in.w;
     int training = ws->training;
     CF_PARALLEL_FOR(ws->n_threads)
@@ -441,8 +459,12 @@ static void bn_backward(const cf_layer *L, cf_workspace *ws, int l, const float 
         float mean = ws->bn_mean[l][c], invstd = ws->bn_invstd[l][c], gamma = L->weight[c];
         double dbeta = 0.0, dgamma = 0.0;
         for (int b = 0; b < batch; b++) {
-            float s, d;
-            vf_sum_dot_shifted(dy + ((size_t)b * C + c) * P, x + ((size_t)b * C + c) * P, mean, P, &s, &d);
+            float s, d, *dyc = dy + ((size_t)b * C + c) * P;
+            if (relu_out) {
+                const float *z = relu_out + ((size_t)b * C + c) * P;
+                for (int p = 0; p < P; p++) dyc[p] = z[p] > 0.0f ? dyc[p] : 0.0f;
+            }
+            vf_sum_dot_shifted(dyc, x + ((size_t)b * C + c) * P, mean, P, &s, &d);
             dbeta += s;
             dgamma += (double)d * invstd;
         }
@@ -611,7 +633,14 @@ const float *cf_forward(cf_model *m, cf_workspace *ws, const float *input, int b
         size_t n = (size_t)batch * cf_shape_size(L->in);
         switch (L->kind) {
         case CF_CONV: conv_forward(L, l, ws, x, y, batch); break;
-        case CF_BN: bn_forward(L, ws, l, x, y, batch, training); break;
+        case CF_BN:
+            if (bn_relu_fused(m, ws, l)) { /* writes the ReLU's output and skips the ReLU layer */
+                bn_forward(L, ws, l, x, ws->act[l + 2], batch, training, 1);
+                l++;
+            } else {
+                bn_forward(L, ws, l, x, y, batch, training, 0);
+            }
+            break;
         case CF_RELU: relu_forward(x, y, cf_shape_size(L->in), batch, ws->n_threads); break;
         case CF_MAXPOOL: maxpool_forward(L, x, y, ws->pool_index[l], batch, ws->n_threads); break;
         case CF_GAP: gap_forward(L, x, y, batch); break;
@@ -638,9 +667,12 @@ const float *cf_backward(cf_model *m, cf_workspace *ws, int first_layer, int par
         size_t n = (size_t)batch * cf_shape_size(L->in);
         switch (L->kind) {
         case CF_CONV: conv_backward(L, ws, x, dy, dxl, batch, param_grads); break;
-        case CF_BN: bn_backward(L, ws, l, x, dy, dxl, batch, param_grads); break;
+        case CF_BN: /* a fused ReLU's mask (its own backward was skipped) */
+            bn_backward(L, ws, l, x, dy, bn_relu_fused(m, ws, l) ? ws->act[l + 2] : NULL, dxl, batch, param_grads);
+            break;
         case CF_DENSE: dense_backward(L, ws, x, dy, dxl, batch, param_grads); break;
         case CF_RELU:
+            if (l > first_layer && bn_relu_fused(m, ws, l - 1)) continue; /* done by the batch norm's backward */
             if (dxl) relu_backward(y, dy, dxl, cf_shape_size(L->in), batch, ws->n_threads);
             break;
         case CF_MAXPOOL:
