@@ -375,12 +375,7 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
                 cf_gemm_a dy_op = {0, dyb, P, NULL};
                 cf_gemm_b col_t = conv_col_operand(L, &src, 1);
                 cf_gemm_ex(L->out.c, K, P, &dy_op, &col_t, 1.0f, dw, K, ws->gemm_work[t]);
-                for (int o = 0; o < L->out.c; o++) {
-                    const float *row = dyb + (size_t)o * P;
-                    float s = 0.0f;
-                    for (int p = 0; p < P; p++) s += row[p];
-                    db[o] += s;
-                }
+                for (int o = 0; o < L->out.c; o++) db[o] += vf_sum(dyb + (size_t)o * P, P);
             }
             if (dx && !adjoint_winograd) { /* dcol = W^T dY, then scattered back onto the image */
                 float *dxb = dx + (size_t)b * in_size;

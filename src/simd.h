@@ -96,6 +96,17 @@ static inline float vf_reduce_add(vf v) {
     return s;
 }
 
+/* sum(x[i]) over n floats (a plain loop would add one float at a time: without -ffast-math the
+ * compiler keeps the serial order). */
+static inline float vf_sum(const float *x, int n) {
+    vf s = vf_zero();
+    int i = 0;
+    for (; i + CF_VF <= n; i += CF_VF) s = vf_add(s, vf_load(x + i));
+    float t = vf_reduce_add(s);
+    for (; i < n; i++) t += x[i];
+    return t;
+}
+
 /* sum(x[i]) and sum(x[i]^2) over n floats. */
 static inline void vf_sum_sumsq(const float *x, int n, float *sum, float *sumsq) {
     vf s = vf_zero(), q = vf_zero();

@@ -129,10 +129,30 @@ static void pad_plane(const float *plane, int H, int W, int pad, int Hp, int Wp,
     }
 }
 
-/* dst[q] = src[2q + offset] for q in [0, n): one parity of a row (a strided copy the compiler
- * vectorises). */
-static void take_every_other(const float *src, int offset, int n, float *dst) {
+/* dst[q] = src[2q + offset] for q in [0, n): one parity of a row. */
+static inline void take_every_other(const float *src, int offset, int n, float *dst) {
     for (int q = 0; q < n; q++) dst[q] = src[2 * q + offset];
+}
+
+/* The two regroupings of transform_input_plane (below). Rows are short (5 to 17 floats), so the
+ * callers pass the common widths as constants: inlined, each strided copy becomes a few shuffles
+ * instead of a scalar loop. */
+static inline void regroup_by_column_parity(const float *padded, int Hp, int Q, float *even, float *odd) {
+    for (int yp = 0; yp < Hp; yp++) {
+        take_every_other(padded + (size_t)yp * 2 * Q, 0, Q, even + (size_t)yp * Q);
+        take_every_other(padded + (size_t)yp * 2 * Q, 1, Q, odd + (size_t)yp * Q);
+    }
+}
+
+static inline void regroup_by_row_column_parity_and_shift(const float *padded, int th, int tw, float *regrouped) {
+    size_t plane_floats = (size_t)(th + 1) * tw, Wp = 2 * (size_t)tw + 2;
+    for (int rp = 0; rp < 2; rp++)
+        for (int cp = 0; cp < 2; cp++)
+            for (int s = 0; s < 2; s++) {
+                float *dst = regrouped + (size_t)(rp * 4 + cp * 2 + s) * plane_floats;
+                for (int y = 0; y <= th; y++)
+                    take_every_other(padded + (2 * y + rp) * Wp + 2 * s, cp, tw, dst + (size_t)y * tw);
+            }
 }
 
 /* V[xi][t] (row stride of one xi: v_stride) = B^T d_t B for every 4x4 input tile t of one channel.
@@ -154,10 +174,10 @@ static void transform_input_plane(const cf_layer *L, const float *plane, float *
     if (tw % CF_VF == 0) {
         int Q = tw + 1;
         float *even = regrouped, *odd = regrouped + (size_t)Hp * Q;
-        for (int yp = 0; yp < Hp; yp++) {
-            take_every_other(padded + (size_t)yp * Wp, 0, Q, even + (size_t)yp * Q);
-            take_every_other(padded + (size_t)yp * Wp, 1, Q, odd + (size_t)yp * Q);
-        }
+        if (Q == 17) /* 32-pixel rows */
+            regroup_by_column_parity(padded, Hp, 17, even, odd);
+        else
+            regroup_by_column_parity(padded, Hp, Q, even, odd);
         for (int ty = 0; ty < th; ty++)
             for (int tx = 0; tx < tw; tx += CF_VF) {
                 for (int k = 0; k < XI; k++)
@@ -166,14 +186,13 @@ static void transform_input_plane(const cf_layer *L, const float *plane, float *
             }
         return;
     }
+    if (tw == 4) /* 8-pixel rows */
+        regroup_by_row_column_parity_and_shift(padded, th, 4, regrouped);
+    else if (tw == 8) /* 16-pixel rows */
+        regroup_by_row_column_parity_and_shift(padded, th, 8, regrouped);
+    else
+        regroup_by_row_column_parity_and_shift(padded, th, tw, regrouped);
     size_t plane_floats = (size_t)(th + 1) * tw; /* one of the 8 regrouped planes */
-    for (int rp = 0; rp < 2; rp++)
-        for (int cp = 0; cp < 2; cp++)
-            for (int s = 0; s < 2; s++) {
-                float *dst = regrouped + (size_t)(rp * 4 + cp * 2 + s) * plane_floats;
-                for (int y = 0; y <= th; y++)
-                    take_every_other(padded + (size_t)(2 * y + rp) * Wp + 2 * s, cp, tw, dst + (size_t)y * tw);
-            }
     for (int k = 0; k < XI; k++) {
         int i = k / 4, j = k % 4;
         p[k] = regrouped + (size_t)((i % 2) * 4 + (j % 2) * 2 + j / 2) * plane_floats + (size_t)(i / 2) * tw;
