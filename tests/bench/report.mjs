@@ -35,6 +35,12 @@ for (const t of training) {
     fmt(o.infer_images_per_s), fmt(p.infer_images_per_s), ratio(o.infer_images_per_s / p.infer_images_per_s),
     fmt(o.forward_gflops, 1), `${fmt(100 * t.ours.forward_share_of_peak)}%`], w);
 }
+for (const t of training) {
+  const o = t.ours.train_images_per_s_runs, p = t.pytorch.train_images_per_s_runs;
+  if (!o || !p) continue;
+  lines.push(`  ${t.model} training rounds, ours: ${o.map((x) => fmt(x)).join(' ')}; pytorch: ${p.map((x) => fmt(x)).join(' ')}; ` +
+    `best against best ${ratio(Math.max(...o) / Math.max(...p))}`);
+}
 lines.push(`  measured peak (multiply-add loop): ${peak.native_threads.isa} ${fmt(peak.native_threads.gflops, 1)} GFLOP/s on ` +
   `${threads} threads, ${fmt(peak.native_1_thread.gflops, 1)} on 1`);
 lines.push('');
