@@ -417,7 +417,6 @@ static int bn_relu_fused(const cf_model *m, const cf_workspace *ws, int l) {
     return ws->training && m->layers[l].kind == CF_BN && l + 1 < m->n_layers && m->layers[l + 1].kind == CF_RELU;
 }
 
-
 /* y = the normalised x, or max(0, that) with `relu` (a fused batch norm + ReLU). */
 static void bn_forward(const cf_layer *L, cf_workspace *ws, int l, const float *x, float *y, int batch, int training,
                        int relu) {

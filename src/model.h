@@ -89,7 +89,9 @@ typedef struct {
     int max_batch, n_threads;
     int batch;           /* batch size of the last forward pass */
     int training;        /* mode of the last forward pass */
-    float *act[CF_MAX_LAYERS + 1]; /* act[0] input, act[l+1] output of layer l, each max_batch images */
+    /* act[0] input, act[l+1] output of layer l, each max_batch images; in training, a batch norm
+     * followed by a ReLU leaves its own output unwritten (the two run fused, layers.c) */
+    float *act[CF_MAX_LAYERS + 1];
     float *grad_a, *grad_b;        /* ping-pong activation gradients */
     float *bn_mean[CF_MAX_LAYERS], *bn_invstd[CF_MAX_LAYERS]; /* batch statistics saved for backward */
     int32_t *pool_index[CF_MAX_LAYERS];                       /* argmax of each pooled window */
