@@ -80,6 +80,7 @@ int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_
         if (L->kind != CF_CONV) continue;
         int K = L->in.c * L->ksize * L->ksize;
         raise_to(&max_col, (size_t)conv_col_floats(L));
+        raise_to(&max_col, (size_t)cf_shape_size(L->in)); /* the pixel-major copy of pack_hwc_t_panel */
         raise_to(&max_packed, cf_gemm_packed_a_floats(L->out.c, K));
         raise_to(&max_packed, cf_gemm_packed_a_floats(K, L->out.c));
         raise_to(&max_weight, (size_t)L->n_weight);
@@ -282,6 +283,64 @@ static void pack_col_t_panel(const void *src, int k0, int kc, int j0, int nc, fl
     }
 }
 
+/* A 1x1 convolution without padding reads its input as the GEMM operand directly. */
+static int conv_needs_col(const cf_layer *L) { return !(L->ksize == 1 && L->pad == 0); }
+
+/* Weight gradients where the input's channel count is a whole number of slivers take the kernel
+ * taps in (ky, kx, c) order: a sliver's CF_NR taps are then consecutive channels of one input pixel,
+ * which the image transposed to pixel-major order (x_hwc[pixel][c]) holds contiguously, so a panel
+ * row is a few vector copies (or zeros off the image) instead of CF_NR scattered loads. The partial
+ * gradients are put back in (c, ky, kx) order when they are summed (conv_backward). */
+static int conv_dw_by_pixel(const cf_layer *L) { return conv_needs_col(L) && L->in.c % CF_NR == 0; }
+
+typedef struct {
+    const cf_layer *L;
+    const float *x_hwc; /* one image, H x W x C */
+} conv_hwc_src;
+
+/* x_hwc[p][c] = x[c][p] for an image of C planes of P pixels, in 16 x 16 blocks. */
+static void to_pixel_major(const float *x, int C, int P, float *x_hwc) {
+    for (int c0 = 0; c0 < C; c0 += 16)
+        for (int p0 = 0; p0 < P; p0 += 16)
+            for (int c = c0; c < min_int(c0 + 16, C); c++)
+                for (int p = p0; p < min_int(p0 + 16, P); p++) x_hwc[(size_t)p * C + c] = x[(size_t)c * P + p];
+}
+
+/* B = col transposed with the columns (taps) in (ky, kx, c) order. nc and j0 are whole slivers
+ * (CF_NR divides both C and the GEMM's column blocks), so a sliver never straddles two taps. */
+static void pack_hwc_t_panel(const void *src, int k0, int kc, int j0, int nc, float *Bp) {
+    const conv_hwc_src *cs = src;
+    const cf_layer *L = cs->L;
+    int k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, C = L->in.c, ow = L->out.w;
+    for (int s = 0; s < nc; s += CF_NR) {
+        float *dst = Bp + (size_t)s * kc;
+        int tap = (j0 + s) / C, c0 = (j0 + s) % C, ky = tap / k, kx = tap % k;
+        for (int kk = 0; kk < kc; kk++, dst += CF_NR) {
+            int p = k0 + kk, iy = p / ow + ky - pad, ix = p % ow + kx - pad;
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+                const float *v = cs->x_hwc + ((size_t)iy * W + ix) * C + c0;
+                for (int q = 0; q < CF_NR; q += CF_VF) vf_store(dst + q, vf_load(v + q));
+            } else {
+                for (int q = 0; q < CF_NR; q += CF_VF) vf_store(dst + q, vf_zero());
+            }
+        }
+    }
+}
+
+/* dweight (c, ky, kx order) += the per-thread partial weight gradients in (ky, kx, c) order, in
+ * thread order; the bias gradients after them are in the same place in both. */
+static void reduce_partials_by_pixel(const cf_layer *L, cf_workspace *ws) {
+    int C = L->in.c, taps = L->ksize * L->ksize, O = L->out.c;
+    for (int t = 0; t < ws->n_threads; t++) {
+        const float *src = ws->param_partial[t];
+        for (int o = 0; o < O; o++)
+            for (int tap = 0; tap < taps; tap++)
+                for (int c = 0; c < C; c++)
+                    L->dweight[((size_t)o * C + c) * taps + tap] += src[((size_t)o * taps + tap) * C + c];
+        for (int o = 0; o < L->n_bias; o++) L->dbias[o] += src[L->n_weight + o];
+    }
+}
+
 /* The adjoint of im2col: dx[c][iy][ix] = the sum of every col entry that was read from it. */
 static void col2im(const cf_layer *L, const float *col, float *dx) {
     int k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, oh = L->out.h, ow = L->out.w;
@@ -301,9 +360,6 @@ static void col2im(const cf_layer *L, const float *col, float *dx) {
                 }
             }
 }
-
-/* A 1x1 convolution without padding reads its input as the GEMM operand directly. */
-static int conv_needs_col(const cf_layer *L) { return !(L->ksize == 1 && L->pad == 0); }
 
 static cf_gemm_b conv_col_operand(const cf_layer *L, const conv_panel_src *src, int transposed) {
     int P = L->out.h * L->out.w;
@@ -371,7 +427,7 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
     /* dX: by Winograd on the adjoint convolution where it applies, else W^T dY then col2im. The
      * packed weights are shared by all images. */
     cf_layer adjoint = conv_adjoint_shape(L);
-    int adjoint_winograd = dx && conv_uses_winograd(&adjoint, ws);
+    int adjoint_winograd = dx && conv_uses_winograd(&adjoint, ws), by_pixel = conv_dw_by_pixel(L);
     if (adjoint_winograd) {
         conv_flip_kernel(L, ws->flipped);
         adjoint.weight = ws->flipped;
@@ -392,6 +448,11 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
             if (param_grads) { /* dW += dY col^T */
                 cf_gemm_a dy_op = {0, dyb, P, NULL};
                 cf_gemm_b col_t = conv_col_operand(L, &src, 1);
+                conv_hwc_src hwc = {L, ws->dcol[t]}; /* dcol is free until the dX GEMM below */
+                if (by_pixel) {
+                    to_pixel_major(src.x, L->in.c, L->in.h * L->in.w, ws->dcol[t]);
+                    col_t = (cf_gemm_b){0, NULL, 0, pack_hwc_t_panel, &hwc};
+                }
                 cf_gemm_ex(L->out.c, K, P, &dy_op, &col_t, 1.0f, dw, K, ws->gemm_work[t]);
                 for (int o = 0; o < L->out.c; o++) db[o] += vf_sum(dyb + (size_t)o * P, P);
             }
@@ -405,7 +466,10 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
         }
         if (adjoint_winograd) winograd_batch(&adjoint, ws, ws->wino_u, dy, dx, batch);
     }
-    if (param_grads) reduce_partials(ws, L->dweight, n_all); /* dweight and dbias are adjacent */
+    if (param_grads && by_pixel)
+        reduce_partials_by_pixel(L, ws);
+    else if (param_grads)
+        reduce_partials(ws, L->dweight, n_all); /* dweight and dbias are adjacent */
 }
 
 /* ---------- batch normalisation ---------- */

@@ -73,13 +73,15 @@ TEST(conv_fast_path_matches_reference) {
      * blocks (33*33 > 1024 output pixels), where the implicit-im2col packers restart mid-row */
     /* c6 on 5x32 has 16 tiles per tile row: a whole number of vectors on every target, so its Winograd
      * input transform reads the column-parity planes directly (winograd.c); c7 on 4x16 (8 tiles per
-     * row) and c16k3v (4) take that transform's specialised narrow-map widths */
+     * row) and c16k3v (4) take that transform's specialised narrow-map widths; the last two have 32
+     * and 128 input channels, whole slivers on every target, so their weight gradients take the
+     * pixel-major panels (layers.c), the second across two GEMM column blocks (9*128 > 1024) */
     const char *specs[] = {"drop0,c8,d1",     "drop0,c5v,d1",  "drop0,c4k1,d1", "drop0,c3k5,d1", "drop0,c16k3v,d1",
                            "drop0,c13,d1",    "drop0,c4,d1",   "drop0,c9v,d1",  "drop0,c6,d1",
-                           "drop0,c7,d1"};
+                           "drop0,c7,d1",     "drop0,c5,d1",   "drop0,c3,d1"};
     cf_shape shapes[] = {{3, 9, 7},   {4, 8, 8},    {5, 6, 6}, {2, 11, 9}, {16, 7, 10},
                          {40, 9, 11}, {3, 33, 33}, {8, 3, 4}, {8, 5, 32},
-                         {9, 4, 16}};
+                         {9, 4, 16},  {32, 5, 6},  {128, 3, 4}};
     int winograd_layers = 0;
     for (int s = 0; s < (int)(sizeof specs / sizeof specs[0]); s++) {
         cf_model m;
@@ -127,7 +129,7 @@ TEST(conv_fast_path_matches_reference) {
         cf_workspace_free(&ws);
         cf_model_free(&m);
     }
-    CHECK(winograd_layers == 5); /* c16k3v, c13, c9v, c6 and c7 take the Winograd path at inference */
+    CHECK(winograd_layers == 7); /* all but the first four and c4 take the Winograd path at inference */
 }
 
 #ifndef GC_H
