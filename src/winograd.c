@@ -113,20 +113,11 @@ static void transform_input_scalar(const float *const p[XI], float *V, size_t v_
     }
 }
 
-/* padded (Hp x Wp) = the plane with `pad` zero rows and columns before it and zeros after it. */
-static void pad_plane(const float *plane, int H, int W, int pad, int Hp, int Wp, float *padded) {
-    int n = W < Wp - pad ? W : Wp - pad;
-    for (int yp = 0; yp < Hp; yp++) {
-        float *row = padded + (size_t)yp * Wp;
-        int iy = yp - pad;
-        if (iy < 0 || iy >= H) {
-            memset(row, 0, sizeof(float) * Wp);
-            continue;
-        }
-        memset(row, 0, sizeof(float) * pad);
-        memcpy(row + pad, plane + (size_t)iy * W, sizeof(float) * n);
-        memset(row + pad + n, 0, sizeof(float) * (Wp - pad - n));
-    }
+/* The plane into the interior of the padded plane (Hp x Wp, `pad` zero rows and columns before it,
+ * zeros after it). Only the interior is written: every plane of a call has the same geometry, so
+ * cf_winograd_forward zeroes the border once. */
+static inline void copy_into_padded(const float *plane, int H, int W, int pad, int Wp, float *padded) {
+    for (int y = 0; y < H; y++) memcpy(padded + (size_t)(y + pad) * Wp + pad, plane + (size_t)y * W, sizeof(float) * W);
 }
 
 /* dst[q] = src[2q + offset] for q in [0, n): one parity of a row. */
@@ -169,7 +160,15 @@ static inline void regroup_by_row_column_parity_and_shift(const float *padded, i
 static void transform_input_plane(const cf_layer *L, const float *plane, float *padded, float *regrouped, float *V,
                                   size_t v_stride) {
     int th = (L->out.h + 1) / 2, tw = (L->out.w + 1) / 2, T = th * tw, Hp = 2 * th + 2, Wp = 2 * tw + 2;
-    pad_plane(plane, L->in.h, L->in.w, L->pad, Hp, Wp, padded);
+    int H = L->in.h, W = L->in.w, pad = L->pad;
+    if (W == 32) /* the common widths as constants: each row copy inlined as a few vector moves */
+        copy_into_padded(plane, H, 32, pad, Wp, padded);
+    else if (W == 16)
+        copy_into_padded(plane, H, 16, pad, Wp, padded);
+    else if (W == 8)
+        copy_into_padded(plane, H, 8, pad, Wp, padded);
+    else
+        copy_into_padded(plane, H, W, pad, Wp, padded);
     const float *p[XI];
     if (tw % CF_VF == 0) {
         int Q = tw + 1;
@@ -245,6 +244,7 @@ void cf_winograd_forward(const cf_layer *L, const float *U, const float *x, floa
     int tw = (ow + 1) / 2, T = tiles_of(L), NT = n_images * T;
     size_t per_xi = cf_gemm_packed_a_floats(O, C), in_size = (size_t)C * H * W, out_size = (size_t)O * oh * ow;
     float *padded = scratch, *streams = padded + padded_plane_floats(L); /* regrouped plane, output streams */
+    memset(padded, 0, sizeof(float) * padded_plane_floats(L)); /* its border; interiors are copied in */
     float *V = streams + regrouped_plane_floats(L), *M = V + (size_t)XI * C * NT;
     for (int b = 0; b < n_images; b++) /* image b's tiles are columns [b*T, (b+1)*T) */
         for (int c = 0; c < C; c++)
