@@ -249,36 +249,20 @@ static void pack_col_panel(const void *src, int k0, int kc, int j0, int nc, floa
 }
 
 /* B = col transposed (rows k = output pixel, columns j = (c, ky, kx)): the weight gradient's panels.
- * Row kk of a sliver gathers, for one output pixel, the input values its CF_NR columns (kernel taps)
- * read: one load and one contiguous store each, from precomputed tap offsets (a transposing copy
- * would store with a stride of CF_NR instead). Taps outside the image read zero. */
+ * Column j of a sliver is row j of col, written with a stride of CF_NR. Only convolutions on a
+ * channel count that is not a whole number of slivers (the RGB input) use it: the others take
+ * pack_hwc_t_panel below. */
 static void pack_col_t_panel(const void *src, int k0, int kc, int j0, int nc, float *Bp) {
-    const conv_panel_src *cs = src;
-    const cf_layer *L = cs->L;
-    int k = L->ksize, pad = L->pad, H = L->in.h, W = L->in.w, ow = L->out.w;
-    int tap_y[CF_NR], tap_x[CF_NR], tap_offset[CF_NR];
+    float row[CF_GEMM_KC];
     for (int s = 0; s < nc; s += CF_NR) {
         float *dst = Bp + (size_t)s * kc;
         int cols = min_int(CF_NR, nc - s);
-        for (int ci = 0; ci < cols; ci++) {
-            int r = j0 + s + ci, c = r / (k * k);
-            tap_y[ci] = r / k % k;
-            tap_x[ci] = r % k;
-            tap_offset[ci] = (c * H + tap_y[ci]) * W + tap_x[ci];
-        }
-        for (int ci = cols; ci < CF_NR; ci++) tap_offset[ci] = 0; /* read, then overwritten with zeros */
-        for (int kk = 0; kk < kc; kk++, dst += CF_NR) {
-            int p = k0 + kk, y0 = p / ow - pad, x0 = p % ow - pad; /* the window's top-left input pixel */
-            long origin = (long)y0 * W + x0;
-            if (y0 >= 0 && y0 + k <= H && x0 >= 0 && x0 + k <= W) { /* the whole window is inside */
-                for (int ci = 0; ci < CF_NR; ci += CF_VF) vf_store(dst + ci, vf_gather(cs->x + origin, tap_offset + ci));
-            } else {
-                for (int ci = 0; ci < cols; ci++) {
-                    int iy = y0 + tap_y[ci], ix = x0 + tap_x[ci];
-                    dst[ci] = iy >= 0 && iy < H && ix >= 0 && ix < W ? cs->x[origin + tap_offset[ci]] : 0.0f;
-                }
-            }
-            for (int ci = cols; ci < CF_NR; ci++) dst[ci] = 0.0f;
+        for (int ci = 0; ci < CF_NR; ci++) {
+            if (ci < cols)
+                col_row(src, j0 + s + ci, k0, kc, row);
+            else
+                for (int kk = 0; kk < kc; kk++) row[kk] = 0.0f;
+            for (int kk = 0; kk < kc; kk++) dst[(size_t)kk * CF_NR + ci] = row[kk];
         }
     }
 }

@@ -1,6 +1,6 @@
 /* simd.h - the one vector abstraction of the cifake core. Nothing else in the project uses intrinsics.
  *
- * A `vf` holds CF_VF floats (vf_gather(base, idx): base[idx[0]], ..., base[idx[CF_VF-1]]):
+ * A `vf` holds CF_VF floats:
  *   WebAssembly SIMD128 (emcc -msimd128)  -> 4 lanes
  *   x86 AVX-512F                          -> 16 lanes
  *   x86 AVX2 + FMA                        -> 8 lanes
@@ -27,9 +27,6 @@ static inline vf vf_sub(vf a, vf b) { return wasm_f32x4_sub(a, b); }
 static inline vf vf_mul(vf a, vf b) { return wasm_f32x4_mul(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
 static inline vf vf_max(vf a, vf b) { return wasm_f32x4_pmax(a, b); }
-static inline vf vf_gather(const float *base, const int *idx) {
-    return wasm_f32x4_make(base[idx[0]], base[idx[1]], base[idx[2]], base[idx[3]]);
-}
 #elif defined(__AVX512F__)
 #include <immintrin.h>
 #define CF_SIMD_NAME "avx512"
@@ -44,9 +41,6 @@ static inline vf vf_sub(vf a, vf b) { return _mm512_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm512_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 static inline vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
-static inline vf vf_gather(const float *base, const int *idx) {
-    return _mm512_i32gather_ps(_mm512_loadu_si512(idx), base, 4);
-}
 #elif defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define CF_SIMD_NAME "avx2-fma"
@@ -61,9 +55,6 @@ static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
 static inline vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
-static inline vf vf_gather(const float *base, const int *idx) {
-    return _mm256_i32gather_ps(base, _mm256_loadu_si256((const __m256i *)idx), 4);
-}
 #elif defined(__SSE2__)
 #include <emmintrin.h>
 #define CF_SIMD_NAME "sse2"
@@ -78,9 +69,6 @@ static inline vf vf_sub(vf a, vf b) { return _mm_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm_mul_ps(a, b); }
 static inline vf vf_fma(vf a, vf b, vf c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
 static inline vf vf_max(vf a, vf b) { return _mm_max_ps(a, b); }
-static inline vf vf_gather(const float *base, const int *idx) {
-    return _mm_setr_ps(base[idx[0]], base[idx[1]], base[idx[2]], base[idx[3]]);
-}
 #else
 #define CF_SIMD_NAME "scalar"
 #endif
@@ -97,7 +85,6 @@ static inline vf vf_sub(vf a, vf b) { return a - b; }
 static inline vf vf_mul(vf a, vf b) { return a * b; }
 static inline vf vf_fma(vf a, vf b, vf c) { return a * b + c; }
 static inline vf vf_max(vf a, vf b) { return a > b ? a : b; }
-static inline vf vf_gather(const float *base, const int *idx) { return base[idx[0]]; }
 #endif
 
 /* Sum of the lanes of v, added in lane order (deterministic on every target). */

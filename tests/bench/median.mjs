@@ -1,6 +1,6 @@
 // median.mjs - folds the JSON lines of repeated benchmark runs (stdin) into one JSON object (stdout):
-// the first run's fields, with every speed (*_per_s, *_gflops) replaced by its median over the runs,
-// its best run beside it as FIELD_best and the individual runs as FIELD_runs. On a shared machine single runs scatter by
+// the first run's fields, with every speed (*_per_s, *_gflops) replaced by its median over the runs
+// and the individual runs kept beside it as FIELD_runs. On a shared machine single runs scatter by
 // tens of percent; the median of alternating rounds is what the ratios are taken from.
 //
 //   node tests/bench/median.mjs < runs.jsonl
@@ -17,7 +17,6 @@ for (const key of Object.keys(runs[0])) {
   if (!/_per_s$|_gflops$/.test(key)) continue;
   const values = runs.map((r) => r[key]);
   out[key] = Number(median(values).toFixed(2));
-  out[`${key}_best`] = Math.max(...values);
   out[`${key}_runs`] = values;
 }
 process.stdout.write(`${JSON.stringify(out)}\n`);
