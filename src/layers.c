@@ -779,25 +779,35 @@ float cf_fake_score(const cf_model *m, const float *logits) {
     return cf_model_outputs(m) == 1 ? logits[0] : logits[1] - logits[0];
 }
 
+/* Cross-entropy of one image against target t = P(FAKE); writes d(loss)/d(z) / batch into dz when
+ * dz is not NULL. With t exactly 0 or 1 this is the usual hard-label loss, bit for bit. */
+static double example_loss(const float *z, int k, float t, float *dz, int batch) {
+    if (k == 1) {
+        if (dz) dz[0] = (cf_sigmoid(z[0]) - t) / (float)batch;
+        /* log(1 + e^-|z|) + max(z, 0) - z*t, stable for any z */
+        return log1p(exp(-fabs((double)z[0]))) + (z[0] > 0 ? z[0] : 0.0) - (double)z[0] * t;
+    }
+    double zmax = z[0] > z[1] ? z[0] : z[1];
+    double lse = zmax + log(exp(z[0] - zmax) + exp(z[1] - zmax));
+    double tz[2] = {1.0 - t, t};
+    if (dz)
+        for (int j = 0; j < 2; j++) dz[j] = (float)(exp(z[j] - lse) - tz[j]) / (float)batch;
+    return lse - (tz[0] * z[0] + tz[1] * z[1]);
+}
+
 float cf_loss(const cf_model *m, const float *logits, const int *labels, int batch, float *dlogits) {
     int k = cf_model_outputs(m);
     double total = 0.0;
-    for (int b = 0; b < batch; b++) {
-        const float *z = logits + (size_t)b * k;
-        int y = labels[b];
-        if (k == 1) {
-            /* log(1 + e^-|z|) + max(z, 0) - z*y, stable for any z */
-            total += log1p(exp(-fabs((double)z[0]))) + (z[0] > 0 ? z[0] : 0.0) - (double)z[0] * y;
-            if (dlogits) dlogits[b] = (cf_sigmoid(z[0]) - (float)y) / (float)batch;
-        } else {
-            double zmax = z[0] > z[1] ? z[0] : z[1];
-            double lse = zmax + log(exp(z[0] - zmax) + exp(z[1] - zmax));
-            total += lse - z[y];
-            if (dlogits)
-                for (int j = 0; j < 2; j++)
-                    dlogits[(size_t)b * 2 + j] = (float)(exp(z[j] - lse) - (j == y)) / (float)batch;
-        }
-    }
+    for (int b = 0; b < batch; b++)
+        total += example_loss(logits + (size_t)b * k, k, (float)labels[b], dlogits ? dlogits + (size_t)b * k : NULL, batch);
+    return (float)(total / batch);
+}
+
+float cf_loss_soft(const cf_model *m, const float *logits, const float *targets, int batch, float *dlogits) {
+    int k = cf_model_outputs(m);
+    double total = 0.0;
+    for (int b = 0; b < batch; b++)
+        total += example_loss(logits + (size_t)b * k, k, targets[b], dlogits ? dlogits + (size_t)b * k : NULL, batch);
     return (float)(total / batch);
 }
 

@@ -135,6 +135,9 @@ void cf_model_zero_grads(cf_model *m);
 /* Loss for labels (0 REAL, 1 FAKE): mean binary or categorical cross-entropy over the batch; writes
  * d(loss)/d(logits) into dlogits when it is not NULL. */
 float cf_loss(const cf_model *m, const float *logits, const int *labels, int batch, float *dlogits);
+/* The same against soft targets: targets[b] is the probability that image b is FAKE (for mixed
+ * images, e.g. a REAL image with a FAKE patch pasted in); 0/1 targets give exactly cf_loss. */
+float cf_loss_soft(const cf_model *m, const float *logits, const float *targets, int batch, float *dlogits);
 
 /* Score of FAKE as a single logit: z for a sigmoid head, z_fake - z_real for a softmax head; the
  * probability of FAKE at temperature T is sigmoid(score / T) in both cases. */

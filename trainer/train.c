@@ -6,6 +6,7 @@
  * temperature and the decision threshold on validation, folds batch norm into the convolutions and
  * writes the weight file. The test split is only used to report, at the very end. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ typedef struct {
     int epochs, stop_after, batch, threads, val_permille, pad, subset, report_test;
     uint64_t seed;
     float lr, weight_decay;
+    float cutmix; /* --cutmix: share of training images given a box of blocks from another image */
+    float ema; /* --ema: decay of the weight average that is validated and shipped; 0 = off */
     float perturb_prob; /* --perturb-prob: share of training images given one perturbation (perturb.h) */
     optim_kind optim;
     sched_kind sched;
@@ -45,6 +48,7 @@ static void usage(FILE *f) {
             "                    [--checkpoint FILE] [--threads N] [--batch N] [--lr X] [--wd X]\n"
             "                    [--optim sgd|adam] [--schedule onecycle|cosine|constant] [--val-permille N]\n"
             "                    [--pad N] [--subset N] [--no-test] [--stop-after N] [--perturb-prob P]\n"
+            "                    [--cutmix P] [--ema DECAY]\n"
             "  --data DIR         CIFAKE in the Kaggle layout (DIR/train/REAL, DIR/train/FAKE, DIR/test/...);\n"
             "                     default: $CIFAKE_DIR\n"
             "  --model SPEC       layer spec (see src/model.h); default:\n"
@@ -59,9 +63,22 @@ static void usage(FILE *f) {
             "  --perturb-prob P   each training image first gets, with probability P, one perturbation drawn from\n"
             "                     JPEG re-compression, blur, noise and rescaling (cifake-eval --perturb's set);\n"
             "                     default 0\n"
+            "  --cutmix P         each training image gets, with probability P, a box of whole 8x8 blocks from\n"
+            "                     another image of its batch; its target becomes the FAKE share of its area;\n"
+            "                     default 0\n"
+            "  --ema DECAY        keep an exponential moving average of the weights and batch-norm statistics\n"
+            "                     (e.g. 0.999 per step); validation, model selection and the weight file use it\n"
+            "                     instead of the raw weights; default 0 (off)\n"
             "  --no-test          do not evaluate on the test split at the end\n"
             "  --stop-after N     stop after epoch N as if interrupted (the checkpoint is kept; --resume continues);\n"
             "                     the learning-rate schedule still spans --epochs\n");
+}
+
+/* The whole of v as a number, or NaN, which every range check refuses. */
+static float strict_float(const char *v) {
+    char *end;
+    float x = strtof(v, &end);
+    return end == v || *end ? NAN : x;
 }
 
 static int parse_args(int argc, char **argv, train_config *c) {
@@ -98,12 +115,10 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!strcmp(a, "--val-permille")) c->val_permille = atoi(v);
         else if (!strcmp(a, "--pad")) c->pad = atoi(v);
         else if (!strcmp(a, "--subset")) c->subset = atoi(v);
-        else if (!strcmp(a, "--perturb-prob")) {
-            char *end;
-            c->perturb_prob = strtof(v, &end);
-            if (end == v || *end) c->perturb_prob = -1; /* not a number: refused by the range check */
-        }
+        else if (!strcmp(a, "--perturb-prob")) c->perturb_prob = strict_float(v);
         else if (!strcmp(a, "--stop-after")) c->stop_after = atoi(v);
+        else if (!strcmp(a, "--ema")) c->ema = strict_float(v);
+        else if (!strcmp(a, "--cutmix")) c->cutmix = strict_float(v);
         else if (!strcmp(a, "--optim") && (!strcmp(v, "sgd") || !strcmp(v, "adam"))) c->optim = !strcmp(v, "adam") ? OPT_ADAM : OPT_SGD;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "onecycle")) c->sched = SCHED_ONECYCLE;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "cosine")) c->sched = SCHED_COSINE;
@@ -113,9 +128,11 @@ static int parse_args(int argc, char **argv, train_config *c) {
     }
     if (!c->data) return fprintf(stderr, "cifake-train: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     if (c->epochs < 1 || c->batch < 2 || c->threads < 1 || c->val_permille < 1 || c->val_permille > 500 ||
-        c->pad < 0 || c->pad > 16 || c->subset < 0 || !(c->perturb_prob >= 0 && c->perturb_prob <= 1))
+        c->pad < 0 || c->pad > 16 || c->subset < 0 || !(c->perturb_prob >= 0 && c->perturb_prob <= 1) ||
+        !(c->ema >= 0 && c->ema < 1) || !(c->cutmix >= 0 && c->cutmix <= 1))
         return fprintf(stderr, "cifake-train: an option is out of range (epochs >= 1, batch >= 2, threads >= 1, "
-                               "1 <= val-permille <= 500, 0 <= pad <= 16, 0 <= perturb-prob <= 1)\n"), 2;
+                               "1 <= val-permille <= 500, 0 <= pad <= 16, 0 <= perturb-prob <= 1, "
+                               "0 <= ema < 1, 0 <= cutmix <= 1)\n"), 2;
     if (c->lr < 0) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f;
     size_t used = 0;
     for (int i = 0; i < argc && used + 2 < sizeof c->command; i++)
@@ -126,6 +143,7 @@ static int parse_args(int argc, char **argv, train_config *c) {
 /* Everything a run carries from epoch to epoch; saved in the checkpoint. */
 typedef struct {
     cf_model model, best;
+    cf_model ema;      /* --ema: the moving average of model (params and buffers); unused otherwise */
     optimizer opt;
     int epoch;         /* completed epochs */
     int best_epoch;    /* 1-based; 0 = none yet */
@@ -154,12 +172,15 @@ static int save_checkpoint(const train_config *c, const char *path, run_state *s
              cf_meta_setf(&meta, "best_val_loss", err, "%.17g", s->best_val_loss) ||
              cf_meta_setf(&meta, "train_seconds", err, "%.3f", s->train_seconds) ||
              cf_meta_setf(&meta, "step", err, "%lld", s->opt.step);
+    ex.t[ex.n++] = (cf_tensor){"opt.m1", s->opt.m1, s->opt.n};
+    ex.t[ex.n++] = (cf_tensor){"opt.m2", s->opt.m2, s->opt.n};
+    ex.t[ex.n++] = (cf_tensor){"best.params", s->best.params, s->best.n_params};
+    if (c->ema > 0) ex.t[ex.n++] = (cf_tensor){"ema.params", s->ema.params, s->ema.n_params};
     /* A net without batch norm has no buffers, and the weight format has no empty tensors. */
-    ex.n = s->best.n_buffers ? 4 : 3;
-    ex.t[0] = (cf_tensor){"opt.m1", s->opt.m1, s->opt.n};
-    ex.t[1] = (cf_tensor){"opt.m2", s->opt.m2, s->opt.n};
-    ex.t[2] = (cf_tensor){"best.params", s->best.params, s->best.n_params};
-    ex.t[3] = (cf_tensor){"best.buffers", s->best.buffers, s->best.n_buffers};
+    if (s->best.n_buffers) {
+        ex.t[ex.n++] = (cf_tensor){"best.buffers", s->best.buffers, s->best.n_buffers};
+        if (c->ema > 0) ex.t[ex.n++] = (cf_tensor){"ema.buffers", s->ema.buffers, s->ema.n_buffers};
+    }
     uint8_t *bytes = NULL;
     size_t n = 0;
     if (!rc) rc = cf_weights_write(&s->model, &meta, &ex, &bytes, &n, err);
@@ -201,7 +222,9 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
         memcpy(s->model.buffers, m.buffers, sizeof(float) * m.n_buffers);
         rc = copy_extra(&ex, "opt.m1", s->opt.m1, s->opt.n, err) || copy_extra(&ex, "opt.m2", s->opt.m2, s->opt.n, err) ||
              copy_extra(&ex, "best.params", s->best.params, s->best.n_params, err) ||
-             (s->best.n_buffers && copy_extra(&ex, "best.buffers", s->best.buffers, s->best.n_buffers, err));
+             (s->best.n_buffers && copy_extra(&ex, "best.buffers", s->best.buffers, s->best.n_buffers, err)) ||
+             (c->ema > 0 && copy_extra(&ex, "ema.params", s->ema.params, s->ema.n_params, err)) ||
+             (c->ema > 0 && s->ema.n_buffers && copy_extra(&ex, "ema.buffers", s->ema.buffers, s->ema.n_buffers, err));
     }
     if (!rc) {
         s->epoch = atoi(epoch);
@@ -236,9 +259,51 @@ static int prepare_perturbed(const train_config *c, const train_data *d, int i, 
     return 0;
 }
 
+/* --ema: ema += (1 - d) * (model - ema) over parameters and batch-norm statistics, after optimiser
+ * step t. The decay ramps up as (1 + t) / (10 + t) so the average soon forgets the random start. */
+static void ema_update(cf_model *ema, const cf_model *m, float decay, long long t) {
+    float ramp = (float)(1 + t) / (float)(10 + t), d = decay < ramp ? decay : ramp;
+    for (size_t i = 0; i < m->n_params; i++) ema->params[i] += (1 - d) * (m->params[i] - ema->params[i]);
+    for (size_t i = 0; i < m->n_buffers; i++) ema->buffers[i] += (1 - d) * (m->buffers[i] - ema->buffers[i]);
+}
+
+/* The buffers of one training batch. */
+typedef struct {
+    float *input;    /* prepared images */
+    float *source;   /* --cutmix: the images before mixing */
+    float *targets;  /* --cutmix: P(FAKE) of each mixed image */
+    int *labels;
+    uint64_t *ids;   /* (epoch, image): seeds each image's random choices */
+} train_batch;
+
+/* --cutmix: with probability P an image gets a box of whole 8x8 blocks (so the JPEG grid of both
+ * images stays aligned and the seams fall where block edges already are) from another image of the
+ * batch. A REAL image with a FAKE box is partly FAKE: the target is the FAKE share of the area. */
+static void cutmix_batch(const train_config *c, int n, train_batch *b) {
+    memcpy(b->source, b->input, sizeof(float) * DS_PIXELS * n);
+    for (int i = 0; i < n; i++) {
+        b->targets[i] = (float)b->labels[i];
+        cf_rng rng = cf_rng_make(c->seed, b->ids[i], 0xC07u);
+        if (cf_rng_uniform(&rng) >= c->cutmix) continue;
+        int j = (int)cf_rng_below(&rng, (uint32_t)n);
+        int bw = 8 * (1 + (int)cf_rng_below(&rng, 3)), bh = 8 * (1 + (int)cf_rng_below(&rng, 3));
+        int x0 = 8 * (int)cf_rng_below(&rng, (uint32_t)(5 - bw / 8)), y0 = 8 * (int)cf_rng_below(&rng, (uint32_t)(5 - bh / 8));
+        for (int ch = 0; ch < 3; ch++)
+            for (int y = y0; y < y0 + bh; y++) {
+                size_t at = (size_t)ch * 1024 + (size_t)y * 32 + (size_t)x0;
+                memcpy(b->input + (size_t)i * DS_PIXELS + at, b->source + (size_t)j * DS_PIXELS + at, sizeof(float) * bw);
+            }
+        float share = (float)(bw * bh) / 1024.0f;
+        b->targets[i] = (1 - share) * (float)b->labels[i] + share * (float)b->labels[j];
+    }
+}
+
 /* One epoch of training over a seeded shuffle; returns the mean training loss. */
-static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws, const train_data *d, float *input,
-                          int *labels, uint64_t *ids, long long total_steps) {
+static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws, const train_data *d, train_batch *tb,
+                          long long total_steps) {
+    float *input = tb->input;
+    int *labels = tb->labels;
+    uint64_t *ids = tb->ids;
     int epoch = s->epoch, steps = d->n / c->batch;
     int *order = malloc(sizeof(int) * d->n);
     memcpy(order, d->idx, sizeof(int) * d->n);
@@ -274,12 +339,16 @@ static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws,
             ids[i] = ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i];
         }
         if (s->augment_failed) break;
+        if (c->cutmix > 0) cutmix_batch(c, c->batch, tb);
         const float *logits = cf_forward(&s->model, ws, input, c->batch, 1, c->seed, ids);
-        float loss = cf_loss(&s->model, logits, labels, c->batch, cf_output_grad(ws, &s->model));
+        float *dlogits = cf_output_grad(ws, &s->model);
+        float loss = c->cutmix > 0 ? cf_loss_soft(&s->model, logits, tb->targets, c->batch, dlogits)
+                                   : cf_loss(&s->model, logits, labels, c->batch, dlogits);
         cf_model_zero_grads(&s->model);
         cf_backward(&s->model, ws, 0, 1);
         lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
         optim_step(&s->opt, &s->model, lr);
+        if (c->ema > 0) ema_update(&s->ema, &s->model, c->ema, s->opt.step);
         loss_sum += loss;
         snprintf(extra, sizeof extra, "loss %.4f lr %.4f", loss_sum / (step + 1), lr);
         progress_update(&bar, c->batch, extra);
@@ -352,6 +421,8 @@ static int write_weights(const train_config *c, run_state *s, const train_data *
              cf_meta_set(&meta, "date", date, err) || cf_meta_set(&meta, "trainer_version", CIFAKE_VERSION, err) ||
              cf_meta_setf(&meta, "epochs", err, "%d", c->epochs) ||
              cf_meta_setf(&meta, "perturb_prob", err, "%g", c->perturb_prob) ||
+             cf_meta_setf(&meta, "ema", err, "%g", c->ema) ||
+             cf_meta_setf(&meta, "cutmix", err, "%g", c->cutmix) ||
              cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
              cf_meta_setf(&meta, "train_seconds", err, "%.0f", s->train_seconds) ||
              cf_meta_setf(&meta, "params", err, "%zu", folded.n_params) ||
@@ -374,6 +445,9 @@ static int write_weights(const train_config *c, run_state *s, const train_data *
     return rc;
 }
 
+/* The weights that are validated, selected and shipped: the moving average with --ema. */
+static cf_model *validated_model(const train_config *c, run_state *s) { return c->ema > 0 ? &s->ema : &s->model; }
+
 static int validate(const train_config *c, run_state *s, const train_data *d, const int *val_idx, int n_val,
                     double *val_loss, metrics *val, cf_error *err) {
     float *scores = malloc(sizeof(float) * (n_val + 1));
@@ -382,7 +456,7 @@ static int validate(const train_config *c, run_state *s, const train_data *d, co
         free(scores);
         return cf_fail(err, "out of memory");
     }
-    int rc = infer_scores(&s->model, d->train, val_idx, n_val, d->mean, d->std, c->threads, scores, err);
+    int rc = infer_scores(validated_model(c, s), d->train, val_idx, n_val, d->mean, d->std, c->threads, scores, err);
     if (!rc) {
         score_metrics(scores, labels, n_val, 1.0f, 0.5f, val);
         *val_loss = val->loss;
@@ -397,9 +471,7 @@ static int run(train_config *c, cf_error *err) {
     int *train_idx = NULL, *val_idx = NULL, n_train = 0, n_val = 0, rc = -1;
     run_state s = {0};
     cf_workspace ws = {0};
-    float *input = NULL;
-    int *labels = NULL;
-    uint64_t *ids = NULL;
+    train_batch tb = {0};
     double t0 = now_seconds();
     fprintf(stderr, "loading %s/train ...\n", c->data);
     if (dataset_load(&train, c->data, "train", c->threads, err)) goto done;
@@ -426,10 +498,15 @@ static int run(train_config *c, cf_error *err) {
     dataset_channel_stats(&train, train_idx, n_train, d.mean, d.std);
     if (cf_model_build(&s.model, c->spec, (cf_shape){3, 32, 32}, err) ||
         cf_model_build(&s.best, c->spec, (cf_shape){3, 32, 32}, err) ||
+        (c->ema > 0 && cf_model_build(&s.ema, c->spec, (cf_shape){3, 32, 32}, err)) ||
         optim_init(&s.opt, &s.model, c->optim, c->weight_decay, err) ||
         cf_workspace_init(&ws, &s.model, c->batch, c->threads, err))
         goto done;
     cf_model_init_params(&s.model, c->seed);
+    if (c->ema > 0) {
+        memcpy(s.ema.params, s.model.params, sizeof(float) * s.model.n_params);
+        memcpy(s.ema.buffers, s.model.buffers, sizeof(float) * s.model.n_buffers);
+    }
     s.best_val_loss = 1e300;
     if (c->resume) {
         if (load_checkpoint(c, &s, err)) goto done;
@@ -437,10 +514,12 @@ static int run(train_config *c, cf_error *err) {
     }
     fprintf(stderr, "model %s: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec, s.model.n_params,
             c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov", c->lr, c->weight_decay);
-    input = malloc(sizeof(float) * DS_PIXELS * c->batch);
-    labels = malloc(sizeof(int) * c->batch);
-    ids = malloc(sizeof(uint64_t) * c->batch);
-    if (!input || !labels || !ids) {
+    tb.input = malloc(sizeof(float) * DS_PIXELS * c->batch);
+    tb.source = malloc(sizeof(float) * DS_PIXELS * c->batch);
+    tb.targets = malloc(sizeof(float) * c->batch);
+    tb.labels = malloc(sizeof(int) * c->batch);
+    tb.ids = malloc(sizeof(uint64_t) * c->batch);
+    if (!tb.input || !tb.source || !tb.targets || !tb.labels || !tb.ids) {
         cf_fail(err, "out of memory");
         goto done;
     }
@@ -451,7 +530,7 @@ static int run(train_config *c, cf_error *err) {
     long long total_steps = (long long)c->epochs * (n_train / c->batch);
     while (s.epoch < c->epochs) {
         double e0 = now_seconds();
-        double train_loss = train_epoch(c, &s, &ws, &d, input, labels, ids, total_steps);
+        double train_loss = train_epoch(c, &s, &ws, &d, &tb, total_steps);
         if (s.augment_failed) {
             *err = s.augment_err;
             goto done;
@@ -463,8 +542,9 @@ static int run(train_config *c, cf_error *err) {
         if (val_loss < s.best_val_loss) {
             s.best_val_loss = val_loss;
             s.best_epoch = s.epoch;
-            memcpy(s.best.params, s.model.params, sizeof(float) * s.model.n_params);
-            memcpy(s.best.buffers, s.model.buffers, sizeof(float) * s.model.n_buffers);
+            const cf_model *v = validated_model(c, &s);
+            memcpy(s.best.params, v->params, sizeof(float) * v->n_params);
+            memcpy(s.best.buffers, v->buffers, sizeof(float) * v->n_buffers);
         }
         s.train_seconds += now_seconds() - e0;
         fprintf(stderr, "epoch %d: train loss %.4f, val loss %.4f, val acc %.4f, val auroc %.5f%s (%.0f s total)\n",
@@ -479,15 +559,18 @@ static int run(train_config *c, cf_error *err) {
     }
     rc = write_weights(c, &s, &d, val_idx, n_val, c->report_test ? &test : NULL, err);
 done:
-    free(input);
-    free(labels);
-    free(ids);
+    free(tb.input);
+    free(tb.source);
+    free(tb.targets);
+    free(tb.labels);
+    free(tb.ids);
     free(train_idx);
     free(val_idx);
     cf_workspace_free(&ws);
     optim_free(&s.opt);
     cf_model_free(&s.model);
     cf_model_free(&s.best);
+    cf_model_free(&s.ema);
     dataset_free(&train);
     dataset_free(&test);
     return rc;

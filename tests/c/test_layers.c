@@ -335,6 +335,42 @@ TEST(losses_agree_between_sigmoid_and_softmax_heads) {
     cf_model_free(&t);
 }
 
+TEST(soft_target_loss_matches_hard_labels_and_its_gradient) {
+    cf_model heads[2];
+    cf_error err;
+    cf_model_build(&heads[0], "d1", (cf_shape){1, 1, 1}, &err);
+    cf_model_build(&heads[1], "d2", (cf_shape){1, 1, 1}, &err);
+    float z[6] = {1.7f, -0.4f, 0.3f, 2.5f, -1.1f, 0.6f};
+    int labels[3] = {1, 0, 1};
+    float targets[3] = {1.0f, 0.0f, 1.0f};
+    for (int h = 0; h < 2; h++) {
+        int k = h + 1, n = 6 / k;
+        int *lab = h ? labels : (int[]){1, 0, 1, 0, 0, 1};
+        float *tgt = h ? targets : (float[]){1, 0, 1, 0, 0, 1};
+        float d_hard[6], d_soft[6];
+        /* 0/1 targets are the hard-label loss, bit for bit (shipped runs stay reproducible) */
+        float hard = cf_loss(&heads[h], z, lab, n, d_hard), soft = cf_loss_soft(&heads[h], z, tgt, n, d_soft);
+        CHECK(memcmp(&hard, &soft, sizeof hard) == 0);
+        CHECK(memcmp(d_hard, d_soft, sizeof(float) * 6) == 0);
+    }
+    /* a fractional target: gradient by central differences, and zero where p(FAKE) equals it */
+    float t = 0.3f, zz = 0.8f, dz, dzero;
+    double eps = 1e-3;
+    cf_loss_soft(&heads[0], &zz, &t, 1, &dz);
+    float zp = zz + (float)eps, zm = zz - (float)eps;
+    double fd = (cf_loss_soft(&heads[0], &zp, &t, 1, NULL) - cf_loss_soft(&heads[0], &zm, &t, 1, NULL)) / (2 * eps);
+    CHECK_NEAR(dz, fd, 1e-3);
+    float at_target = logf(t / (1 - t));
+    cf_loss_soft(&heads[0], &at_target, &t, 1, &dzero);
+    CHECK_NEAR(dzero, 0.0, 1e-6);
+    /* the softmax head agrees with the sigmoid head on soft targets too */
+    float pair[2] = {0.0f, zz}, dpair[2];
+    CHECK_NEAR(cf_loss_soft(&heads[1], pair, &t, 1, dpair), cf_loss_soft(&heads[0], &zz, &t, 1, NULL), 1e-6);
+    CHECK_NEAR(dpair[1], dz, 1e-6);
+    cf_model_free(&heads[0]);
+    cf_model_free(&heads[1]);
+}
+
 TEST(frozen_weights_give_the_same_inference) {
     /* a Winograd layer (c12 on 8 channels), a direct one (the first, on 3) and a 1x1 */
     cf_model m;

@@ -92,6 +92,43 @@ test('cifake-train trains, checkpoints, resumes to identical weights, and cifake
   assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
 });
 
+// --ema and --cutmix: each changes the weights, is recorded, survives an interruption bit for bit,
+// and refuses values out of range.
+for (const [option, value] of [['--ema', '0.9'], ['--cutmix', '1']]) {
+  test(`cifake-train ${option} changes the weights, is recorded, and resumes to identical weights`, () => {
+    const data = tinyDataset();
+    const out = tempDir();
+    const common = ['--data', data, '--model', TINY, '--batch', '8', '--val-permille', '250', '--seed', '7',
+      '--threads', '2', '--epochs', '2', '--no-test'];
+    const plain = path.join(out, 'plain.bin');
+    let r = run('cifake-train', [...common, '--out', plain]);
+    assert.equal(r.code, 0, r.stderr);
+    const full = path.join(out, 'full.bin');
+    r = run('cifake-train', [...common, option, value, '--out', full]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(metadata(full)[option.slice(2)], value);
+    assert.ok(!tensorBytes(full).equals(tensorBytes(plain)), `${option} left the weights as they were`);
+
+    const part = path.join(out, 'part.bin');
+    r = run('cifake-train', [...common, option, value, '--stop-after', '1', '--out', part]);
+    assert.equal(r.code, 0, r.stderr);
+    const resumed = path.join(out, 'resumed.bin');
+    r = run('cifake-train', [...common, option, value, '--out', resumed, '--resume', `${part}.ckpt`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(tensorBytes(full).equals(tensorBytes(resumed)), 'resumed run differs from the uninterrupted one');
+
+    if (option === '--ema') { // a checkpoint without an average cannot continue one
+      r = run('cifake-train', [...common, option, value, '--out', path.join(out, 'x.bin'), '--resume', `${plain}.ckpt`]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /no tensor ema\.params/);
+    }
+    for (const bad of ['1.5', '-0.5', 'abc', ...(option === '--ema' ? ['1'] : [])]) {
+      r = run('cifake-train', [...common, option, bad, '--out', path.join(out, 'y.bin')]);
+      assert.equal(r.code, 2, `${option} ${bad}`);
+    }
+  });
+}
+
 test('cifake-train and cifake-eval refuse bad data folders clearly', () => {
   const empty = tempDir();
   fs.mkdirSync(path.join(empty, 'train/REAL'), { recursive: true });
