@@ -276,28 +276,6 @@ typedef struct {
     uint64_t *ids;   /* (epoch, image): seeds each image's random choices */
 } train_batch;
 
-/* --cutmix: with probability P an image gets a box of whole 8x8 blocks (so the JPEG grid of both
- * images stays aligned and the seams fall where block edges already are) from another image of the
- * batch. A REAL image with a FAKE box is partly FAKE: the target is the FAKE share of the area. */
-static void cutmix_batch(const train_config *c, int n, train_batch *b) {
-    memcpy(b->source, b->input, sizeof(float) * DS_PIXELS * n);
-    for (int i = 0; i < n; i++) {
-        b->targets[i] = (float)b->labels[i];
-        cf_rng rng = cf_rng_make(c->seed, b->ids[i], 0xC07u);
-        if (cf_rng_uniform(&rng) >= c->cutmix) continue;
-        int j = (int)cf_rng_below(&rng, (uint32_t)n);
-        int bw = 8 * (1 + (int)cf_rng_below(&rng, 3)), bh = 8 * (1 + (int)cf_rng_below(&rng, 3));
-        int x0 = 8 * (int)cf_rng_below(&rng, (uint32_t)(5 - bw / 8)), y0 = 8 * (int)cf_rng_below(&rng, (uint32_t)(5 - bh / 8));
-        for (int ch = 0; ch < 3; ch++)
-            for (int y = y0; y < y0 + bh; y++) {
-                size_t at = (size_t)ch * 1024 + (size_t)y * 32 + (size_t)x0;
-                memcpy(b->input + (size_t)i * DS_PIXELS + at, b->source + (size_t)j * DS_PIXELS + at, sizeof(float) * bw);
-            }
-        float share = (float)(bw * bh) / 1024.0f;
-        b->targets[i] = (1 - share) * (float)b->labels[i] + share * (float)b->labels[j];
-    }
-}
-
 /* One epoch of training over a seeded shuffle; returns the mean training loss. */
 static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws, const train_data *d, train_batch *tb,
                           long long total_steps) {
@@ -339,7 +317,10 @@ static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws,
             ids[i] = ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i];
         }
         if (s->augment_failed) break;
-        if (c->cutmix > 0) cutmix_batch(c, c->batch, tb);
+        if (c->cutmix > 0) {
+            memcpy(tb->source, input, sizeof(float) * DS_PIXELS * c->batch);
+            dataset_cutmix(input, tb->source, labels, ids, c->batch, c->cutmix, c->seed, tb->targets);
+        }
         const float *logits = cf_forward(&s->model, ws, input, c->batch, 1, c->seed, ids);
         float *dlogits = cf_output_grad(ws, &s->model);
         float loss = c->cutmix > 0 ? cf_loss_soft(&s->model, logits, tb->targets, c->batch, dlogits)
