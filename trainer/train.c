@@ -1,8 +1,9 @@
 /* cifake-train - trains a model spec on CIFAKE and writes a weight file.
  *
  * Reads the Kaggle layout, carves a seeded validation split out of train (duplicates kept on one
- * side), trains with augmentation (flip, pad-and-crop), checkpoints every epoch (atomically) and
- * resumes from a checkpoint, keeps the epoch with the lowest validation loss, fits the calibration
+ * side), trains with augmentation (flip, pad-and-crop; optionally perturbations and CutMix) and
+ * optionally a moving average of the weights, checkpoints every epoch (atomically) and resumes from
+ * a checkpoint, keeps the epoch with the lowest validation loss, fits the calibration
  * temperature and the decision threshold on validation, folds batch norm into the convolutions and
  * writes the weight file. The test split is only used to report, at the very end. */
 #define _POSIX_C_SOURCE 200809L
