@@ -35,7 +35,7 @@ WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL
 WASM_TEST_DIR := $(BUILD)/wasm
 # Portable trainer sources the C tests exercise too (the ONNX writer, the perturbations; no OpenMP,
 # no file I/O), besides the core.
-WASM_TEST_TOOLS := trainer/protobuf.c trainer/onnx.c trainer/perturb.c
+WASM_TEST_TOOLS := trainer/protobuf.c trainer/onnx.c trainer/perturb.c trainer/cutmix.c
 WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
 
 # The web tests in the order `make test-web` runs them (for the main Makefile's `test` target).

@@ -799,7 +799,8 @@ float cf_loss(const cf_model *m, const float *logits, const int *labels, int bat
     int k = cf_model_outputs(m);
     double total = 0.0;
     for (int b = 0; b < batch; b++)
-        total += example_loss(logits + (size_t)b * k, k, (float)labels[b], dlogits ? dlogits + (size_t)b * k : NULL, batch);
+        total += example_loss(logits + (size_t)b * k, k, (float)labels[b], dlogits ? dlogits + (size_t)b * k : NULL,
+                              batch);
     return (float)(total / batch);
 }
 
@@ -807,7 +808,8 @@ float cf_loss_soft(const cf_model *m, const float *logits, const float *targets,
     int k = cf_model_outputs(m);
     double total = 0.0;
     for (int b = 0; b < batch; b++)
-        total += example_loss(logits + (size_t)b * k, k, targets[b], dlogits ? dlogits + (size_t)b * k : NULL, batch);
+        total += example_loss(logits + (size_t)b * k, k, targets[b], dlogits ? dlogits + (size_t)b * k : NULL,
+                              batch);
     return (float)(total / batch);
 }
 

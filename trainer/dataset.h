@@ -40,12 +40,4 @@ void dataset_channel_stats(const dataset *ds, const int *idx, int n, float mean[
 void dataset_prepare(const dataset *ds, int i, const float mean[3], const float std[3], int augment, int pad,
                      cf_rng *rng, float *out);
 
-/* --cutmix: with probability p, image i of a prepared batch gets a box of whole 8x8 blocks from image
- * j of source (a copy of the batch before mixing; j drawn from the batch, may be i). Whole blocks keep
- * both images' JPEG grids aligned and put the seams where block edges already are. A REAL image with
- * a FAKE box is partly FAKE: targets[i] is the FAKE share of its area. The draws depend on (seed,
- * ids[i]) only, never on threads. */
-void dataset_cutmix(float *images, const float *source, const int *labels, const uint64_t *ids, int n, float p,
-                    uint64_t seed, float *targets);
-
 #endif

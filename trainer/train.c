@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cutmix.h"
 #include "dataset.h"
 #include "fileio.h"
 #include "infer.h"
@@ -320,7 +321,7 @@ static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws,
         if (s->augment_failed) break;
         if (c->cutmix > 0) {
             memcpy(tb->source, input, sizeof(float) * DS_PIXELS * c->batch);
-            dataset_cutmix(input, tb->source, labels, ids, c->batch, c->cutmix, c->seed, tb->targets);
+            cutmix_batch(input, tb->source, labels, ids, c->batch, c->cutmix, c->seed, tb->targets);
         }
         const float *logits = cf_forward(&s->model, ws, input, c->batch, 1, c->seed, ids);
         float *dlogits = cf_output_grad(ws, &s->model);

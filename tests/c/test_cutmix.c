@@ -1,18 +1,18 @@
-/* CutMix tests (dataset_cutmix in trainer/dataset.c): on a batch whose images are each one flat
+/* CutMix tests (cutmix_batch in trainer/cutmix.c): on a batch whose images are each one flat
  * value, every mixed image must show exactly one box of another image's value, made of whole 8x8
  * blocks, and its target must be the FAKE share of its area; p = 0 changes nothing, and the same
  * ids give the same mix. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
+#include "cutmix.h"
 #include "test.h"
 
 #define N 16
 
 static void flat_batch(float *images) {
     for (int i = 0; i < N; i++)
-        for (int k = 0; k < DS_PIXELS; k++) images[(size_t)i * DS_PIXELS + k] = (float)i;
+        for (int k = 0; k < CUTMIX_IMAGE_FLOATS; k++) images[(size_t)i * CUTMIX_IMAGE_FLOATS + k] = (float)i;
 }
 
 /* The bounding box of the pixels of image `img` that differ from `own`; returns their count. */
@@ -34,17 +34,18 @@ static int foreign_box(const float *img, float own, int *x0, int *y0, int *x1, i
 }
 
 TEST(cutmix_pastes_whole_blocks_and_targets_the_fake_share) {
-    float *images = malloc(sizeof(float) * DS_PIXELS * N), *source = malloc(sizeof(float) * DS_PIXELS * N);
+    size_t bytes = sizeof(float) * CUTMIX_IMAGE_FLOATS * N;
+    float *images = malloc(bytes), *source = malloc(bytes);
     float targets[N], again[N];
     int labels[N];
     uint64_t ids[N];
     for (int i = 0; i < N; i++) labels[i] = i % 2, ids[i] = 1000 + (uint64_t)i;
     flat_batch(images);
-    memcpy(source, images, sizeof(float) * DS_PIXELS * N);
-    dataset_cutmix(images, source, labels, ids, N, 1.0f, 5, targets);
+    memcpy(source, images, bytes);
+    cutmix_batch(images, source, labels, ids, N, 1.0f, 5, targets);
     int mixed = 0;
     for (int i = 0; i < N; i++) {
-        const float *img = images + (size_t)i * DS_PIXELS;
+        const float *img = images + (size_t)i * CUTMIX_IMAGE_FLOATS;
         int x0, y0, x1, y1;
         float value = (float)i;
         int count = foreign_box(img, (float)i, &x0, &y0, &x1, &y1, &value);
@@ -65,14 +66,14 @@ TEST(cutmix_pastes_whole_blocks_and_targets_the_fake_share) {
     CHECK(mixed >= N / 2);
 
     /* the same ids give the same mix; p = 0 leaves images and targets alone */
-    float *twice = malloc(sizeof(float) * DS_PIXELS * N);
+    float *twice = malloc(bytes);
     flat_batch(twice);
-    dataset_cutmix(twice, source, labels, ids, N, 1.0f, 5, again);
-    CHECK(memcmp(twice, images, sizeof(float) * DS_PIXELS * N) == 0);
+    cutmix_batch(twice, source, labels, ids, N, 1.0f, 5, again);
+    CHECK(memcmp(twice, images, bytes) == 0);
     CHECK(memcmp(targets, again, sizeof targets) == 0);
     flat_batch(twice);
-    dataset_cutmix(twice, source, labels, ids, N, 0.0f, 5, again);
-    CHECK(memcmp(twice, source, sizeof(float) * DS_PIXELS * N) == 0);
+    cutmix_batch(twice, source, labels, ids, N, 0.0f, 5, again);
+    CHECK(memcmp(twice, source, bytes) == 0);
     for (int i = 0; i < N; i++) CHECK(again[i] == (float)labels[i]);
     free(images);
     free(source);
