@@ -795,22 +795,24 @@ static double example_loss(const float *z, int k, float t, float *dz, int batch)
     return lse - (tz[0] * z[0] + tz[1] * z[1]);
 }
 
-float cf_loss(const cf_model *m, const float *logits, const int *labels, int batch, float *dlogits) {
+/* Mean loss over the batch against hard labels or, when targets is not NULL, soft targets. */
+static float batch_loss(const cf_model *m, const float *logits, const int *labels, const float *targets, int batch,
+                        float *dlogits) {
     int k = cf_model_outputs(m);
     double total = 0.0;
-    for (int b = 0; b < batch; b++)
-        total += example_loss(logits + (size_t)b * k, k, (float)labels[b], dlogits ? dlogits + (size_t)b * k : NULL,
-                              batch);
+    for (int b = 0; b < batch; b++) {
+        float t = targets ? targets[b] : (float)labels[b];
+        total += example_loss(logits + (size_t)b * k, k, t, dlogits ? dlogits + (size_t)b * k : NULL, batch);
+    }
     return (float)(total / batch);
 }
 
+float cf_loss(const cf_model *m, const float *logits, const int *labels, int batch, float *dlogits) {
+    return batch_loss(m, logits, labels, NULL, batch, dlogits);
+}
+
 float cf_loss_soft(const cf_model *m, const float *logits, const float *targets, int batch, float *dlogits) {
-    int k = cf_model_outputs(m);
-    double total = 0.0;
-    for (int b = 0; b < batch; b++)
-        total += example_loss(logits + (size_t)b * k, k, targets[b], dlogits ? dlogits + (size_t)b * k : NULL,
-                              batch);
-    return (float)(total / batch);
+    return batch_loss(m, logits, NULL, targets, batch, dlogits);
 }
 
 /* ---------- reference twins ---------- */
