@@ -17,7 +17,7 @@ void cutmix_batch(float *images, const float *source, const int *labels, const u
         for (int c = 0; c < 3; c++)
             for (int y = y0; y < y0 + bh; y++) {
                 size_t at = (size_t)c * 1024 + (size_t)y * 32 + (size_t)x0;
-                memcpy(images + (size_t)i * CUTMIX_IMAGE_FLOATS + at, source + (size_t)j * CUTMIX_IMAGE_FLOATS + at,
+                memcpy(images + (size_t)i * DS_PIXELS + at, source + (size_t)j * DS_PIXELS + at,
                        sizeof(float) * bw);
             }
         float share = (float)(bw * bh) / 1024.0f;

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#define CUTMIX_IMAGE_FLOATS (3 * 32 * 32) /* one image, C,H,W normalised floats */
+#include "dataset.h" /* DS_PIXELS: the floats of one prepared image */
 
 /* With probability p, image i of a prepared batch gets a box of whole 8x8 blocks from image j of
  * source (a copy of the batch before mixing; j drawn from the batch, may be i). Whole blocks keep

@@ -12,7 +12,7 @@
 
 static void flat_batch(float *images) {
     for (int i = 0; i < N; i++)
-        for (int k = 0; k < CUTMIX_IMAGE_FLOATS; k++) images[(size_t)i * CUTMIX_IMAGE_FLOATS + k] = (float)i;
+        for (int k = 0; k < DS_PIXELS; k++) images[(size_t)i * DS_PIXELS + k] = (float)i;
 }
 
 /* The bounding box of the pixels of image `img` that differ from `own`; returns their count. */
@@ -34,7 +34,7 @@ static int foreign_box(const float *img, float own, int *x0, int *y0, int *x1, i
 }
 
 TEST(cutmix_pastes_whole_blocks_and_targets_the_fake_share) {
-    size_t bytes = sizeof(float) * CUTMIX_IMAGE_FLOATS * N;
+    size_t bytes = sizeof(float) * DS_PIXELS * N;
     float *images = malloc(bytes), *source = malloc(bytes);
     float targets[N], again[N];
     int labels[N];
@@ -45,7 +45,7 @@ TEST(cutmix_pastes_whole_blocks_and_targets_the_fake_share) {
     cutmix_batch(images, source, labels, ids, N, 1.0f, 5, targets);
     int mixed = 0;
     for (int i = 0; i < N; i++) {
-        const float *img = images + (size_t)i * CUTMIX_IMAGE_FLOATS;
+        const float *img = images + (size_t)i * DS_PIXELS;
         int x0, y0, x1, y1;
         float value = (float)i;
         int count = foreign_box(img, (float)i, &x0, &y0, &x1, &y1, &value);
