@@ -1,7 +1,8 @@
 /* cifake-eval - measures a weight file on a CIFAKE split: accuracy, precision, recall, F1 (FAKE is
  * the positive class), AUROC, loss, confusion matrix, n. Images go through the same decoding and
  * normalisation as cifake-detect; the threshold and temperature are the weight file's own.
- * With --perturb, the same split clean and under each degradation of perturb.h, one row each. */
+ * With --perturb, the same split clean and under each degradation of perturb.h, one row each.
+ * Several --weights evaluate their ensemble: the mean of the files' calibrated logits (score / T). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,14 @@
 #include "perturb.h"
 #include "progress.h"
 
+#define MAX_ENSEMBLE 8
+
 static void usage(FILE *f) {
-    fprintf(f, "usage: cifake-eval --weights FILE [--data DIR] [--split test|val] [--exclude-leaked] [--json]\n"
-               "                   [--threads N] [--perturb [--seed S]]\n"
+    fprintf(f, "usage: cifake-eval --weights FILE [--weights FILE...] [--data DIR] [--split test|val] [--exclude-leaked]\n"
+               "                   [--json] [--threads N] [--perturb [--seed S]]\n"
+               "  --weights FILE    the weight file; given up to %d times, their ensemble: p_fake =\n"
+               "                    sigmoid(mean of score / T over the files), FAKE when p_fake >= the mean of\n"
+               "                    their thresholds (all must hold out the same validation split)\n"
                "  --data DIR        CIFAKE in the Kaggle layout (default: $CIFAKE_DIR)\n"
                "  --split val       the validation images the trainer held out (same seed and share)\n"
                "  --exclude-leaked  drop test images whose exact bytes also occur in train\n"
@@ -25,12 +31,13 @@ static void usage(FILE *f) {
                "  --perturb         also under JPEG re-compression (quality 90/75/50/30), Gaussian blur (sigma\n"
                "                    0.5/1), Gaussian noise (sigma 2/5/10 of 255) and rescaling (to 24 and 16 pixels\n"
                "                    and back): accuracy, AUROC and both error rates per perturbation\n"
-               "  --seed S          seed of the noise (default 1; each image has its own stream)\n");
+               "  --seed S          seed of the noise (default 1; each image has its own stream)\n",
+            MAX_ENSEMBLE);
 }
 
 typedef struct {
-    const char *weights, *data, *split;
-    int json, threads, exclude_leaked, perturb;
+    const char *weights[MAX_ENSEMBLE], *data, *split;
+    int n_weights, json, threads, exclude_leaked, perturb;
     uint64_t seed;
 } eval_config;
 
@@ -47,18 +54,24 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         else if (!strcmp(a, "--perturb")) c->perturb = 1;
         else if (v && !strcmp(a, "--seed")) c->seed = strtoull(v, NULL, 10), i++;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 1;
-        else if (v && !strcmp(a, "--weights")) c->weights = v, i++;
+        else if (v && !strcmp(a, "--weights")) {
+            if (c->n_weights == MAX_ENSEMBLE)
+                return fprintf(stderr, "cifake-eval: at most %d weight files\n", MAX_ENSEMBLE), 2;
+            c->weights[c->n_weights++] = v, i++;
+        }
         else if (v && !strcmp(a, "--data")) c->data = v, i++;
         else if (v && !strcmp(a, "--split")) c->split = v, i++;
         else if (v && !strcmp(a, "--threads")) c->threads = atoi(v), i++;
         else return fprintf(stderr, "cifake-eval: unknown option or missing value: %s\n", a), usage(stderr), 2;
     }
-    if (!c->weights) return fprintf(stderr, "cifake-eval: --weights FILE is required\n"), usage(stderr), 2;
+    if (!c->n_weights) return fprintf(stderr, "cifake-eval: --weights FILE is required\n"), usage(stderr), 2;
     if (!c->data) return fprintf(stderr, "cifake-eval: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     if (strcmp(c->split, "test") && strcmp(c->split, "val"))
         return fprintf(stderr, "cifake-eval: --split must be test or val\n"), 2;
     if (c->exclude_leaked && strcmp(c->split, "test"))
         return fprintf(stderr, "cifake-eval: --exclude-leaked applies to the test split\n"), 2;
+    if (c->perturb && c->n_weights > 1)
+        return fprintf(stderr, "cifake-eval: --perturb takes one weight file\n"), 2;
     if (c->threads < 1) c->threads = 1;
     return 0;
 }
@@ -176,35 +189,90 @@ static int evaluate_perturbed(const eval_config *c, cifake_detector *d, const da
     return rc;
 }
 
-static int run(const eval_config *c, cf_error *err) {
-    uint8_t *bytes;
-    size_t nbytes;
-    if (read_file(c->weights, (size_t)256 << 20, &bytes, &nbytes, err)) return -1;
-    cifake_detector *d;
-    int rc = cifake_open(bytes, nbytes, &d, err);
-    free(bytes);
-    if (rc) {
-        cf_error_prefix(err, "%s", c->weights);
-        return -1;
+/* Opens every weight file; on failure closes the ones already open. */
+static int open_detectors(const eval_config *c, cifake_detector **d, cf_error *err) {
+    for (int k = 0; k < c->n_weights; k++) {
+        uint8_t *bytes;
+        size_t nbytes;
+        int rc = read_file(c->weights[k], (size_t)256 << 20, &bytes, &nbytes, err);
+        if (!rc) {
+            rc = cifake_open(bytes, nbytes, &d[k], err);
+            free(bytes);
+            if (rc) cf_error_prefix(err, "%s", c->weights[k]);
+        }
+        if (rc) {
+            while (k--) cifake_close(d[k]);
+            return -1;
+        }
     }
+    return 0;
+}
+
+/* The files of an ensemble must hold out one validation split: otherwise some of them would be
+ * scored on images they were trained on. */
+static int check_same_split(const eval_config *c, cifake_detector **d, cf_error *err) {
+    static const char *const keys[] = {"seed", "val_permille"};
+    for (int k = 1; k < c->n_weights; k++)
+        for (int j = 0; j < 2; j++) {
+            const char *a = cf_meta_get(cifake_meta(d[0]), keys[j]), *b = cf_meta_get(cifake_meta(d[k]), keys[j]);
+            if (!a || !b || strcmp(a, b))
+                return cf_fail(err, "%s and %s hold out different validation splits (%s %s against %s)", c->weights[0],
+                               c->weights[k], keys[j], a ? a : "missing", b ? b : "missing");
+        }
+    return 0;
+}
+
+/* Scores of the selected images and how to read them: one file's own logits, temperature and
+ * threshold; for an ensemble, the mean of the files' calibrated logits (score / T), temperature 1
+ * and the mean of their thresholds. */
+static int ensemble_scores(const eval_config *c, cifake_detector **d, const dataset *ds, const int *idx, int n,
+                           float *scores, float *temperature, float *threshold, cf_error *err) {
+    const cf_infer_params *p = cifake_params(d[0]);
+    if (c->n_weights == 1) {
+        *temperature = p->temperature;
+        *threshold = p->threshold;
+        return infer_scores(cifake_model(d[0]), ds, idx, n, p->mean, p->std, c->threads, scores, err);
+    }
+    float *one = malloc(sizeof(float) * (n + 1));
+    if (!one) return cf_fail(err, "out of memory");
+    memset(scores, 0, sizeof(float) * n);
+    *temperature = 1.0f;
+    *threshold = 0.0f;
+    int rc = 0;
+    for (int k = 0; !rc && k < c->n_weights; k++) {
+        p = cifake_params(d[k]);
+        rc = infer_scores(cifake_model(d[k]), ds, idx, n, p->mean, p->std, c->threads, one, err);
+        for (int i = 0; !rc && i < n; i++) scores[i] += one[i] / p->temperature / (float)c->n_weights;
+        *threshold += p->threshold / (float)c->n_weights;
+    }
+    free(one);
+    return rc;
+}
+
+static int run(const eval_config *c, cf_error *err) {
+    cifake_detector *d[MAX_ENSEMBLE];
+    if (open_detectors(c, d, err)) return -1;
     dataset ds = {0}, train = {0};
     int *idx = NULL, n = 0;
     const char *folder = !strcmp(c->split, "val") ? "train" : "test";
-    rc = dataset_load(&ds, c->data, folder, c->threads, err);
+    int rc = !strcmp(c->split, "val") ? check_same_split(c, d, err) : 0;
+    if (!rc) rc = dataset_load(&ds, c->data, folder, c->threads, err);
     if (!rc && c->exclude_leaked) rc = dataset_load(&train, c->data, "train", c->threads, err);
-    if (!rc) rc = select_images(c, cifake_meta(d), &ds, &train, &idx, &n, err);
+    if (!rc) rc = select_images(c, cifake_meta(d[0]), &ds, &train, &idx, &n, err);
     float *scores = rc ? NULL : malloc(sizeof(float) * (n + 1));
     int *labels = rc ? NULL : malloc(sizeof(int) * (n + 1));
     if (!rc && (!scores || !labels)) rc = cf_fail(err, "out of memory");
-    const cf_infer_params *p = cifake_params(d);
     char title[64];
     snprintf(title, sizeof title, "%s%s", c->split, c->exclude_leaked ? "-without-leaked" : "");
     for (int i = 0; !rc && i < n; i++) labels[i] = ds.labels[idx[i]];
-    if (!rc && c->perturb) rc = evaluate_perturbed(c, d, &ds, idx, n, title, scores, labels, err);
-    else if (!rc) rc = infer_scores(cifake_model(d), &ds, idx, n, p->mean, p->std, c->threads, scores, err);
+    float temperature = 1.0f, threshold = 0.5f;
+    if (!rc && c->perturb) rc = evaluate_perturbed(c, d[0], &ds, idx, n, title, scores, labels, err);
+    else if (!rc) rc = ensemble_scores(c, d, &ds, idx, n, scores, &temperature, &threshold, err);
     if (!rc && !c->perturb) {
+        if (c->n_weights > 1)
+            fprintf(stderr, "ensemble of %d files: mean calibrated logit, threshold %.4f\n", c->n_weights, threshold);
         metrics m;
-        score_metrics(scores, labels, n, p->temperature, p->threshold, &m);
+        score_metrics(scores, labels, n, temperature, threshold, &m);
         metrics_print(stdout, title, &m, c->json);
     }
     free(scores);
@@ -212,7 +280,7 @@ static int run(const eval_config *c, cf_error *err) {
     free(idx);
     dataset_free(&ds);
     dataset_free(&train);
-    cifake_close(d);
+    for (int k = 0; k < c->n_weights; k++) cifake_close(d[k]);
     return rc;
 }
 

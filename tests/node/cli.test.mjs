@@ -88,6 +88,20 @@ test('cifake-train trains, checkpoints, resumes to identical weights, and cifake
   assert.equal(m.confusion.tp + m.confusion.fp + m.confusion.tn + m.confusion.fn, 48);
   assert.ok(Math.abs(m.accuracy - (m.confusion.tp + m.confusion.tn) / 48) < 1e-6);
 
+  // an ensemble of a file with itself is that file; an ensemble's validation split must be common
+  r = run('cifake-eval', ['--weights', full, '--weights', full, '--data', data, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), m);
+  r = run('cifake-eval', ['--weights', full, '--weights', shippedWeights, '--data', data, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /ensemble of 2 files/);
+  assert.equal(JSON.parse(r.stdout).n, 48);
+  r = run('cifake-eval', ['--weights', full, '--weights', shippedWeights, '--data', data, '--split', 'val']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /hold out different validation splits \(seed 7 against 1\)/);
+  assert.equal(run('cifake-eval', ['--weights', full, '--weights', full, '--data', data, '--perturb']).code, 2);
+  assert.equal(run('cifake-eval', [...Array(9).fill(['--weights', full]).flat(), '--data', data]).code, 2);
+
   // no half-written files are left behind
   assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
 });
