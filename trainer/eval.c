@@ -19,8 +19,8 @@
 #define MAX_ENSEMBLE 8
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: cifake-eval --weights FILE [--weights FILE...] [--data DIR] [--split test|val] [--exclude-leaked]\n"
-               "                   [--json] [--threads N] [--perturb [--seed S]]\n"
+    fprintf(f, "usage: cifake-eval --weights FILE [--weights FILE...] [--data DIR] [--split test|val]\n"
+               "                   [--exclude-leaked] [--json] [--threads N] [--perturb [--seed S]]\n"
                "  --weights FILE    the weight file; given up to %d times, their ensemble: p_fake =\n"
                "                    sigmoid(mean of score / T over the files), FAKE when p_fake >= the mean of\n"
                "                    their thresholds (all must hold out the same validation split)\n"
@@ -216,8 +216,8 @@ static int check_same_split(const eval_config *c, cifake_detector **d, cf_error 
         for (int j = 0; j < 2; j++) {
             const char *a = cf_meta_get(cifake_meta(d[0]), keys[j]), *b = cf_meta_get(cifake_meta(d[k]), keys[j]);
             if (!a || !b || strcmp(a, b))
-                return cf_fail(err, "%s and %s hold out different validation splits (%s %s against %s)", c->weights[0],
-                               c->weights[k], keys[j], a ? a : "missing", b ? b : "missing");
+                return cf_fail(err, "%s and %s hold out different validation splits (%s %s against %s)",
+                               c->weights[0], c->weights[k], keys[j], a ? a : "missing", b ? b : "missing");
         }
     return 0;
 }
