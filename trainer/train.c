@@ -34,7 +34,7 @@
 typedef struct {
     const char *data, *spec, *out, *resume, *checkpoint;
     int epochs, stop_after, batch, threads, val_permille, pad, subset, report_test;
-    uint64_t seed;
+    uint64_t seed, split_seed; /* split_seed: of the validation split (--split-seed; default the seed) */
     float lr, weight_decay;
     float cutmix; /* --cutmix: share of training images given a box of blocks from another image */
     float ema; /* --ema: decay of the weight average that is validated and shipped; 0 = off */
@@ -50,7 +50,7 @@ static void usage(FILE *f) {
             "                    [--checkpoint FILE] [--threads N] [--batch N] [--lr X] [--wd X]\n"
             "                    [--optim sgd|adam] [--schedule onecycle|cosine|constant] [--val-permille N]\n"
             "                    [--pad N] [--subset N] [--no-test] [--stop-after N] [--perturb-prob P]\n"
-            "                    [--cutmix P] [--ema DECAY]\n"
+            "                    [--cutmix P] [--ema DECAY] [--split-seed S]\n"
             "  --data DIR         CIFAKE in the Kaggle layout (DIR/train/REAL, DIR/train/FAKE, DIR/test/...);\n"
             "                     default: $CIFAKE_DIR\n"
             "  --model SPEC       layer spec (see src/model.h); default:\n"
@@ -60,6 +60,8 @@ static void usage(FILE *f) {
             "  --checkpoint FILE  written after every epoch (default OUT.ckpt); --resume CKPT continues from one\n"
             "  --lr X             peak learning rate (default 0.1 for sgd, 0.001 for adam); --wd X weight decay (5e-4)\n"
             "  --val-permille N   share of train held out for validation, in 1/1000 (default 50)\n"
+            "  --split-seed S     seed of that validation split (default: --seed), so runs of several seeds\n"
+            "                     can be compared and ensembled on the same held-out images\n"
             "  --pad N            random translation of up to N pixels (default 4; 0 disables), plus random flips\n"
             "  --subset N         use only N training images (quick runs; 0 = all)\n"
             "  --perturb-prob P   each training image first gets, with probability P, one perturbation drawn from\n"
@@ -97,6 +99,7 @@ static int parse_args(int argc, char **argv, train_config *c) {
     c->val_permille = 50;
     c->pad = 4;
     c->report_test = 1;
+    int split_seed_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
@@ -112,6 +115,7 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!strcmp(a, "--batch")) c->batch = atoi(v);
         else if (!strcmp(a, "--threads")) c->threads = atoi(v);
         else if (!strcmp(a, "--seed")) c->seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--split-seed")) c->split_seed = strtoull(v, NULL, 10), split_seed_given = 1;
         else if (!strcmp(a, "--lr")) c->lr = strtof(v, NULL);
         else if (!strcmp(a, "--wd")) c->weight_decay = strtof(v, NULL);
         else if (!strcmp(a, "--val-permille")) c->val_permille = atoi(v);
@@ -136,6 +140,7 @@ static int parse_args(int argc, char **argv, train_config *c) {
                                "1 <= val-permille <= 500, 0 <= pad <= 16, 0 <= perturb-prob <= 1, "
                                "0 <= ema < 1, 0 <= cutmix <= 1)\n"), 2;
     if (c->lr < 0) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f;
+    if (!split_seed_given) c->split_seed = c->seed;
     size_t used = 0;
     for (int i = 0; i < argc && used + 2 < sizeof c->command; i++)
         used += (size_t)snprintf(c->command + used, sizeof c->command - used, "%s%s", i ? " " : "", argv[i]);
@@ -169,6 +174,7 @@ static int save_checkpoint(const train_config *c, const char *path, run_state *s
              cf_meta_setf(&meta, "mean", err, "%.9g,%.9g,%.9g", mean[0], mean[1], mean[2]) ||
              cf_meta_setf(&meta, "std", err, "%.9g,%.9g,%.9g", std[0], std[1], std[2]) ||
              cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
+             cf_meta_setf(&meta, "split_seed", err, "%llu", (unsigned long long)c->split_seed) ||
              cf_meta_setf(&meta, "epoch", err, "%d", s->epoch) ||
              cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
              cf_meta_setf(&meta, "best_val_loss", err, "%.17g", s->best_val_loss) ||
@@ -216,9 +222,12 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
         return -1;
     }
     const char *seed = cf_meta_get(&meta, "seed"), *epoch = cf_meta_get(&meta, "epoch");
-    if (strcmp(m.spec, c->spec) || !seed || strtoull(seed, NULL, 10) != c->seed || !epoch)
-        rc = cf_fail(err, "%s: checkpoint was made with another model spec or seed (spec '%s', seed %s)", c->resume,
-                     m.spec, seed ? seed : "?");
+    const char *split_seed = cf_meta_get(&meta, "split_seed"); /* absent from older checkpoints: the seed */
+    if (!split_seed) split_seed = seed;
+    if (strcmp(m.spec, c->spec) || !seed || strtoull(seed, NULL, 10) != c->seed || !epoch ||
+        strtoull(split_seed, NULL, 10) != c->split_seed)
+        rc = cf_fail(err, "%s: checkpoint was made with another model spec or seed (spec '%s', seed %s, split seed %s)",
+                     c->resume, m.spec, seed ? seed : "?", split_seed ? split_seed : "?");
     if (!rc) {
         memcpy(s->model.params, m.params, sizeof(float) * m.n_params);
         memcpy(s->model.buffers, m.buffers, sizeof(float) * m.n_buffers);
@@ -399,6 +408,7 @@ static int write_weights(const train_config *c, run_state *s, const train_data *
              cf_meta_set(&meta, "train_spec", c->spec, err) ||
              cf_meta_setf(&meta, "data", err, "CIFAKE train split (%d training, %d validation images)", d->n, n_val) ||
              cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
+             cf_meta_setf(&meta, "split_seed", err, "%llu", (unsigned long long)c->split_seed) ||
              cf_meta_setf(&meta, "val_permille", err, "%d", c->val_permille) ||
              cf_meta_setf(&meta, "threads", err, "%d", c->threads) || cf_meta_set(&meta, "command", c->command, err) ||
              cf_meta_set(&meta, "date", date, err) || cf_meta_set(&meta, "trainer_version", CIFAKE_VERSION, err) ||
@@ -462,7 +472,7 @@ static int run(train_config *c, cf_error *err) {
         fprintf(stderr, "loading %s/test ...\n", c->data);
         if (dataset_load(&test, c->data, "test", c->threads, err)) goto done;
     }
-    if (dataset_split(&train, c->seed, c->val_permille, &train_idx, &n_train, &val_idx, &n_val, err)) goto done;
+    if (dataset_split(&train, c->split_seed, c->val_permille, &train_idx, &n_train, &val_idx, &n_val, err)) goto done;
     if (c->subset > 0 && c->subset < n_train) { /* a seeded subset, for quick runs */
         cf_rng rng = cf_rng_make(c->seed, 0x5B5Eu, 0);
         for (int i = n_train - 1; i > 0; i--) {

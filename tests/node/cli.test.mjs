@@ -98,9 +98,26 @@ test('cifake-train trains, checkpoints, resumes to identical weights, and cifake
   assert.equal(JSON.parse(r.stdout).n, 48);
   r = run('cifake-eval', ['--weights', full, '--weights', shippedWeights, '--data', data, '--split', 'val']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /hold out different validation splits \(seed 7 against 1\)/);
+  assert.match(r.stderr, /hold out different validation splits \(split seed 7 against 1\)/);
   assert.equal(run('cifake-eval', ['--weights', full, '--weights', full, '--data', data, '--perturb']).code, 2);
   assert.equal(run('cifake-eval', [...Array(9).fill(['--weights', full]).flat(), '--data', data]).code, 2);
+
+  // another training seed on the same validation split (--split-seed), so the two can be compared
+  // and ensembled there; a checkpoint does not continue on another split
+  const other = path.join(out, 'other.bin');
+  r = run('cifake-train', [...common, '--epochs', '2', '--seed', '8', '--split-seed', '7', '--no-test', '--out', other]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(metadata(other).seed, '8');
+  assert.equal(metadata(other).split_seed, '7');
+  assert.ok(!tensorBytes(full).equals(tensorBytes(other)), 'another seed gave the same weights');
+  const single = JSON.parse(run('cifake-eval', ['--weights', full, '--data', data, '--split', 'val', '--json']).stdout);
+  r = run('cifake-eval', ['--weights', full, '--weights', other, '--data', data, '--split', 'val', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).n, single.n);
+  r = run('cifake-train', [...common, '--epochs', '2', '--split-seed', '9', '--out', path.join(out, 'z.bin'),
+    '--resume', `${part}.ckpt`]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /another model spec or seed .*split seed 7/);
 
   // no half-written files are left behind
   assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
