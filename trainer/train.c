@@ -491,15 +491,11 @@ static int run(train_config *c, cf_error *err) {
     dataset_channel_stats(&train, train_idx, n_train, d.mean, d.std);
     if (cf_model_build(&s.model, c->spec, (cf_shape){3, 32, 32}, err) ||
         cf_model_build(&s.best, c->spec, (cf_shape){3, 32, 32}, err) ||
-        (c->ema > 0 && cf_model_build(&s.ema, c->spec, (cf_shape){3, 32, 32}, err)) ||
         optim_init(&s.opt, &s.model, c->optim, c->weight_decay, err) ||
         cf_workspace_init(&ws, &s.model, c->batch, c->threads, err))
         goto done;
     cf_model_init_params(&s.model, c->seed);
-    if (c->ema > 0) {
-        memcpy(s.ema.params, s.model.params, sizeof(float) * s.model.n_params);
-        memcpy(s.ema.buffers, s.model.buffers, sizeof(float) * s.model.n_buffers);
-    }
+    if (c->ema > 0 && cf_model_clone(&s.model, &s.ema, err)) goto done; /* the average starts at the start */
     s.best_val_loss = 1e300;
     if (c->resume) {
         if (load_checkpoint(c, &s, err)) goto done;
