@@ -20,20 +20,26 @@ export class Announcer {
     if (!this.#timer) this.#timer = this.timers.setTimeout(() => this.flush(), this.interval);
   }
 
-  /** A message of its own, right away (after the results gathered so far). */
+  /** A message of its own, right away, after the results gathered so far (in one message: a live
+   *  region read twice in one moment speaks only the last text). */
   say(text) {
-    this.flush();
-    this.speak(text);
+    const gathered = this.#take();
+    this.speak(gathered ? `${gathered} ${text}` : text);
   }
 
   flush() {
+    const gathered = this.#take();
+    if (gathered) this.speak(gathered);
+  }
+
+  #take() {
     if (this.#timer) this.timers.clearTimeout(this.#timer);
     this.#timer = 0;
-    if (!this.#pending.length) return;
+    if (!this.#pending.length) return '';
     const shown = this.#pending.slice(0, this.maxListed);
     const more = this.#pending.length - shown.length;
     this.#pending = [];
-    this.speak(shown.join(' ') + (more ? ` And ${more} more ${more === 1 ? 'result' : 'results'}: see the table.` : ''));
+    return shown.join(' ') + (more ? ` And ${more} more ${more === 1 ? 'result' : 'results'}: see the table.` : '');
   }
 
   /** Drops what is gathered (the results were cleared). */

@@ -195,19 +195,20 @@ function finish(item, r) {
     store.update(item, { status: 'stopped', error: 'stopped before it was analysed' });
     return;
   }
+  // (announced before the update that may end the batch, whose summary comes after it)
   if (r.error) {
-    store.update(item, { status: 'error', error: r.error });
     announcer.result(`${item.name}: could not be analysed: ${r.error}.`);
+    store.update(item, { status: 'error', error: r.error });
     return;
   }
   const result = normaliseResult(r.result, store.model.info || {});
+  announcer.result(`${item.name}: ${result.label}${result.pFake === null ? '' : `, P(fake) ${formatPFake(result.pFake)}`}` +
+    `${result.label === 'UNSURE' && result.reason ? ` (${result.reason})` : ''}.`);
   cards.setLayers(item, r);
   store.update(item, {
     status: 'done', result, decoder: r.decoder, format: r.format, sha256: r.sha256, ms: r.ms, camMethod: r.camMethod,
     analysedAt: new Date().toISOString(),
   });
-  announcer.result(`${item.name}: ${result.label}${result.pFake === null ? '' : `, P(fake) ${formatPFake(result.pFake)}`}` +
-    `${result.label === 'UNSURE' && result.reason ? ` (${result.reason})` : ''}.`);
 }
 
 // A card's own control: opacity and the toggle redraw; method and colours ask the worker again.

@@ -66,6 +66,8 @@ export function normaliseResult(raw, info = {}) {
       reliability = `On CIFAKE's ${side}x${side} test images this model is right ${percent(Number(info.test_accuracy))} of the time.`;
   }
   if (scope === 'too-small' && label !== 'UNSURE') label = 'UNSURE';
+  // a model's guess on an image it does not judge is no probability to show
+  if (scope === 'too-small' || scope === 'out-of-scope') pFake = null;
   if (label === 'UNSURE' && !reason) reason = defaultReason(scope, width, height, side);
   return { label, pFake, reason, scope, reliability, model, region, patches, width, height, cam: raw.cam || null };
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { build, root, run, shippedWeights } from '../node/helpers.mjs';
+import { build, crc32, root, run, shippedWeights } from '../node/helpers.mjs';
 
 export const WEB = path.join(root, 'web');
 export const WEIGHTS = process.env.CIFAKE_WEIGHTS || shippedWeights;
@@ -23,7 +23,7 @@ function need(file, hint) {
 
 // Serves web/. server.offline = true makes it drop every connection (the network is gone);
 // server.rewrite(pathname, fn) changes what a file is served as (a new version of the page).
-export function startServer() {
+export function startServer({ weights = WEIGHTS } = {}) {
   const rewrites = new Map();
   const served = [];
   return new Promise((resolve) => {
@@ -36,8 +36,8 @@ export function startServer() {
       served.push(url.pathname);
       let file = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
       const pathname = file;
-      file = file === '/cifake.bin' ? WEIGHTS : path.join(WEB, path.normalize(file));
-      if (file !== WEIGHTS && !file.startsWith(WEB + path.sep)) {
+      file = file === '/cifake.bin' ? weights : path.join(WEB, path.normalize(file));
+      if (file !== weights && !file.startsWith(WEB + path.sep)) {
         res.writeHead(403).end();
         return;
       }
@@ -68,10 +68,10 @@ export function nativeVerdicts(files) {
 
 /** Starts the server and Chromium with a fresh profile and opens the page with the model loaded:
  *  { server, origin, context, page, requests, problems, close() }. */
-export async function openPage({ viewport = { width: 1280, height: 900 } } = {}) {
+export async function openPage({ viewport = { width: 1280, height: 900 }, weights = WEIGHTS } = {}) {
   need(path.join(WEB, 'cifake.wasm'), 'run `make wasm` first');
   need(path.join(build, 'cifake-detect'), 'run `make` first (the native CLI is the reference)');
-  need(WEIGHTS, 'set CIFAKE_WEIGHTS to a weight file, or train weights/cifake.bin');
+  need(weights, 'set CIFAKE_WEIGHTS to a weight file, or train weights/cifake.bin');
   need(CHROMIUM, 'install Debian\'s chromium (apt-get install chromium)');
   let chromium;
   try {
@@ -79,7 +79,7 @@ export async function openPage({ viewport = { width: 1280, height: 900 } } = {})
   } catch {
     throw new Error('playwright-core is missing: run `npm install`');
   }
-  const server = await startServer();
+  const server = await startServer({ weights });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cifake-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -165,4 +165,28 @@ export function makeBmp(w, h) {
       b[o + 2] = 128 + 100 * Math.sin((x + y) / 40); // red
     }
   return b;
+}
+
+/** A copy of a weight file with more metadata entries (the checksum made anew): for models that
+ *  state their scope and reliability. */
+export function weightsWithMeta(file, extra) {
+  const b = fs.readFileSync(file);
+  let pos = 12;
+  const n = b.readUInt32LE(pos);
+  pos += 4;
+  for (let i = 0; i < 2 * n; i++) pos += 4 + b.readUInt32LE(pos);
+  const parts = [b.subarray(0, 12), Buffer.alloc(4)];
+  parts[1].writeUInt32LE(n + Object.keys(extra).length);
+  parts.push(b.subarray(16, pos));
+  for (const [k, v] of Object.entries(extra))
+    for (const s of [k, v]) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(Buffer.byteLength(s));
+      parts.push(len, Buffer.from(s));
+    }
+  parts.push(b.subarray(pos, b.length - 4));
+  const body = Buffer.concat(parts);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32LE(crc32(body));
+  return Buffer.concat([body, crc]);
 }

@@ -176,7 +176,7 @@ test('per-file results reach the live region for batches of any size, grouped', 
   assert.deepEqual(spoken, ['f1.jpg: FAKE. f2.jpg: FAKE. f3.jpg: FAKE. And 2 more results: see the table.']);
   a.result('f6.jpg: REAL.');
   a.say('All 6 images done.');
-  assert.deepEqual(spoken.slice(1), ['f6.jpg: REAL.', 'All 6 images done.']);
+  assert.deepEqual(spoken.slice(1), ['f6.jpg: REAL. All 6 images done.'], 'one message: a second one at once would hide the first');
 });
 
 test('intake: the picker offers WebP, AVIF and HEIC; links and text are refused with a reason', () => {
