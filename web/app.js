@@ -234,13 +234,18 @@ el.colormap.addEventListener('change', () => changeAll({ colormap: el.colormap.v
 el.alpha.addEventListener('input', () => changeAll({ alpha: Number(el.alpha.value) / 100, showHeat: true }, { final: false }));
 el.alpha.addEventListener('change', () => changeAll({ alpha: Number(el.alpha.value) / 100, showHeat: true }));
 
+// Stop drops the queued images (they end the batch as "stopped", said when it ends); the images being
+// analysed finish.
+let stoppedCount = 0;
 el.stop.addEventListener('click', () => {
   const n = pool.cancel();
-  announcer.say(n ? `Stopped: ${plural(n, 'image')} not analysed; the results so far stay.` : 'Nothing left to stop.');
+  stoppedCount += n;
+  if (!n) announcer.say('Nothing left to stop.');
 });
 
 el.clear.addEventListener('click', () => {
   pool.cancel();
+  stoppedCount = 0;
   announcer.reset();
   store.clear();
   announcer.say('All images cleared.');
@@ -296,9 +301,11 @@ function refreshChrome() {
   el.progressText.textContent = `${formatCount(done)} of ${formatCount(total)} images analysed`;
   el.progressBar.setAttribute('aria-label', el.progressText.textContent);
   document.documentElement.dataset.busy = String(running);
-  if (wasRunning && !running && total > 1) {
+  if (wasRunning && !running && (total > 1 || stoppedCount)) {
     renderSummary();
-    announcer.say(`All ${formatCount(total)} images done.`);
+    announcer.say(stoppedCount ? `Stopped: ${plural(stoppedCount, 'image')} not analysed; the results so far stay.`
+      : `All ${formatCount(total)} images done.`);
+    stoppedCount = 0;
   }
   wasRunning = running;
   // the summary changes at most twice a second during a batch, and always at the end
