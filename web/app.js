@@ -332,3 +332,7 @@ el.exportCsv.addEventListener('click', () => download('cifake-results.csv', 'tex
 el.exportJson.addEventListener('click', () => download('cifake-results.json', 'application/json', toJson(currentExport())));
 
 refreshChrome();
+
+// Offline: a service worker keeps the page, the module and the weights (sw.js).
+if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol))
+  navigator.serviceWorker.register('sw.js').catch((err) => console.warn(`no offline copy: ${err.message}`));
