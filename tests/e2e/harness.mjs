@@ -180,11 +180,14 @@ export function weightsWithMeta(file, extra) {
   let pos = 12;
   const n = b.readUInt32LE(pos);
   pos += 4;
-  for (let i = 0; i < 2 * n; i++) pos += 4 + b.readUInt32LE(pos);
-  const parts = [b.subarray(0, 12), Buffer.alloc(4)];
-  parts[1].writeUInt32LE(n + Object.keys(extra).length);
-  parts.push(b.subarray(16, pos));
-  for (const [k, v] of Object.entries(extra))
+  const meta = new Map();
+  const str = () => { const len = b.readUInt32LE(pos); const v = b.toString('utf8', pos + 4, pos + 4 + len); pos += 4 + len; return v; };
+  for (let i = 0; i < n; i++) { const k = str(); meta.set(k, str()); }
+  for (const [k, v] of Object.entries(extra)) meta.set(k, v); // replaced in place, or added
+  const count = Buffer.alloc(4);
+  count.writeUInt32LE(meta.size);
+  const parts = [b.subarray(0, 12), count];
+  for (const [k, v] of meta)
     for (const s of [k, v]) {
       const len = Buffer.alloc(4);
       len.writeUInt32LE(Buffer.byteLength(s));
