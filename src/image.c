@@ -255,8 +255,9 @@ static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
         pos += seg_len;
     }
     if (!walk.seen_frame) return cf_fail(err, "truncated JPEG data: the file ends before the image header");
-    return cf_fail(err, "truncated JPEG data: the file ends %s before the end-of-image marker",
-                   walk.in_scan ? "inside the image data" : "before the image data");
+    return cf_fail(err, "truncated JPEG data: the file ends %s",
+                   walk.in_scan ? "inside the image data, before the end-of-image marker"
+                                : "before the image data starts");
 }
 
 /* Walks the chunks (length, type, data, CRC) up to IEND, which stb_image needs too: each must lie

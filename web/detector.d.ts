@@ -66,6 +66,8 @@ export interface Detector {
   readonly simd: string;
   readonly modelCount: number;
   readonly memoryBytes: number;
+  /** The largest encoded image classify takes, in bytes. */
+  readonly maxImageBytes: number;
   /** An encoded image (JPEG, PNG, BMP or GIF). Throws an Error saying why on bad input. */
   classify(bytes: ArrayBuffer | ArrayBufferView, options?: ClassifyOptions): Result;
   /** Pixels decoded elsewhere (e.g. ImageData.data of a WebP): width * height * 4 (RGBA) or * 3 (RGB) bytes. */

@@ -85,18 +85,3 @@ export async function sha256Hex(bytes) {
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return [...d].map((x) => x.toString(16).padStart(2, '0')).join('');
 }
-
-/** The encoded-size limit the module itself reports (cfw_max_image_bytes), from its bytes: the page
- *  keeps no second copy of it. Null when the module does not export it. */
-export async function moduleByteLimit(wasmBytes) {
-  const module = await WebAssembly.compile(wasmBytes);
-  if (!WebAssembly.Module.exports(module).some((e) => e.name === 'cfw_max_image_bytes')) return null;
-  const imports = {};
-  for (const { module: mod, name, kind } of WebAssembly.Module.imports(module)) {
-    if (kind !== 'function') return null;
-    (imports[mod] ||= {})[name] = () => { throw new Error(`${mod}.${name} is not available here`); };
-  }
-  const { exports } = await WebAssembly.instantiate(module, imports);
-  const limit = Number(exports.cfw_max_image_bytes());
-  return Number.isFinite(limit) && limit > 0 ? limit : null;
-}

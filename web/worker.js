@@ -14,7 +14,7 @@
 // Files the core decodes (JPEG, PNG, BMP, GIF) go to it as bytes; others (WebP, AVIF, HEIC where this
 // browser decodes them) are decoded here with createImageBitmap and handed over as pixels.
 import { loadDetector } from './detector.js';
-import { bmpHeader, coreFormat, formatName, inputToRgba, moduleByteLimit, rgbaToBmp, sha256Hex } from './pixels.js';
+import { bmpHeader, coreFormat, formatName, inputToRgba, rgbaToBmp, sha256Hex } from './pixels.js';
 import { centreSquare } from './result.js';
 
 let detector = null;
@@ -48,7 +48,7 @@ async function handle(msg) {
       const sha256 = await sha256Hex(weights);
       detector = await loadDetector({ wasm, weights });
       info = detector.info();
-      maxImageBytes = detector.maxImageBytes ?? await moduleByteLimit(wasm);
+      maxImageBytes = detector.maxImageBytes;
       self.postMessage({
         type: 'ready', info, simd: detector.simd, maxImageBytes,
         weights: { file: msg.weightsName || 'cifake.bin', bytes: weights.length, sha256 },
