@@ -117,7 +117,30 @@ static int is_jpeg_frame_marker(uint8_t m) {
     return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
 }
 
-static int check_jpeg_frame(const uint8_t *seg, size_t seg_len, uint8_t marker, uint64_t *pixels, cf_error *err) {
+/* What the walk over a JPEG's markers has learnt so far. stb_image allocates its decoder state,
+ * coefficient and sample planes without initialising them and trusts the file to fill them in, so
+ * everything a scan will read is checked here first: its Huffman tables, its components'
+ * quantisation tables, the order of progressive scans, and that every block gets decoded. */
+typedef struct {
+    uint8_t id, h, v, tq;
+} jpeg_component;
+
+typedef struct {
+    int seen_frame, progressive, scans, in_scan;
+    uint64_t pixels;     /* width * height from the frame header */
+    uint64_t scan_bytes; /* bytes of entropy-coded data seen */
+    uint32_t width, height;
+    int components, h_max, v_max;
+    jpeg_component comp[3];
+    unsigned dc_tables, ac_tables, quant_tables; /* bit t: table t is defined */
+    unsigned scanned;                            /* bit c: component c has been in a scan */
+    int8_t coef_al[3][64]; /* progressive: each coefficient's successive-approximation bit, -1 before its first scan */
+    uint32_t restart_interval;                   /* from the last DRI segment, 0 for none */
+    int scan_open;                               /* a scan's entropy-coded data is being walked */
+    uint64_t scan_intervals, scan_restarts;      /* restart intervals the open scan needs, markers seen */
+} jpeg_walk;
+
+static int check_jpeg_frame(const uint8_t *seg, size_t seg_len, uint8_t marker, jpeg_walk *walk, cf_error *err) {
     if (seg_len < 8) return cf_fail(err, "corrupt JPEG: frame header too short");
     if (marker != 0xC0 && marker != 0xC1 && marker != 0xC2)
         return cf_fail(err, "unsupported JPEG: %s coding (SOF%d) is not supported, only baseline and progressive",
@@ -134,14 +157,42 @@ static int check_jpeg_frame(const uint8_t *seg, size_t seg_len, uint8_t marker, 
     uint32_t height = read_be16(seg + 3), width = read_be16(seg + 5);
     if (height == 0)
         return cf_fail(err, "unsupported JPEG: the height is only given after the image data (DNL marker)");
-    *pixels = (uint64_t)width * height;
+    walk->progressive = marker == 0xC2;
+    walk->width = width;
+    walk->height = height;
+    walk->components = seg[7];
+    walk->h_max = walk->v_max = 1;
+    for (int c = 0; c < walk->components; c++) {
+        const uint8_t *p = seg + 8 + 3 * c;
+        jpeg_component *comp = &walk->comp[c];
+        comp->id = p[0];
+        comp->h = p[1] >> 4;
+        comp->v = p[1] & 15;
+        comp->tq = p[2];
+        /* A second component with the same id would never be named by a scan (stb_image takes the first). */
+        for (int k = 0; k < c; k++)
+            if (walk->comp[k].id == comp->id) return cf_fail(err, "corrupt JPEG: two components with id %d", comp->id);
+        if (comp->h < 1 || comp->h > 4 || comp->v < 1 || comp->v > 4)
+            return cf_fail(err, "corrupt JPEG: component %d has sampling factors %dx%d (1 to 4)", comp->id, comp->h,
+                           comp->v);
+        if (comp->tq > 3)
+            return cf_fail(err, "corrupt JPEG: component %d names quantisation table %d (0 to 3)", comp->id, comp->tq);
+        if (comp->h > walk->h_max) walk->h_max = comp->h;
+        if (comp->v > walk->v_max) walk->v_max = comp->v;
+    }
+    for (int c = 0; c < walk->components; c++)
+        if (walk->h_max % walk->comp[c].h || walk->v_max % walk->comp[c].v)
+            return cf_fail(err, "unsupported JPEG: component %d's sampling factors %dx%d do not divide %dx%d",
+                           walk->comp[c].id, walk->comp[c].h, walk->comp[c].v, walk->h_max, walk->v_max);
+    memset(walk->coef_al, -1, sizeof walk->coef_al);
+    walk->pixels = (uint64_t)width * height;
     return check_dimensions(width, height, FORMAT_JPEG, err);
 }
 
 /* A DHT segment: tables of (class/id byte, 16 code counts, the symbols). The bundled stb_image
  * (2.27) writes past its 257-entry size table when the counts add up to more than 256, so this is
  * checked here, before stb_image sees the data; a valid table never has more than 256 symbols. */
-static int check_jpeg_huffman_tables(const uint8_t *body, size_t len, cf_error *err) {
+static int check_jpeg_huffman_tables(const uint8_t *body, size_t len, jpeg_walk *walk, cf_error *err) {
     while (len > 0) {
         if (len < 17) return cf_fail(err, "corrupt JPEG: Huffman table header cut short");
         if ((body[0] >> 4) > 1 || (body[0] & 15) > 3)
@@ -150,6 +201,8 @@ static int check_jpeg_huffman_tables(const uint8_t *body, size_t len, cf_error *
         for (int i = 1; i <= 16; i++) symbols += body[i];
         if (symbols > 256) return cf_fail(err, "corrupt JPEG: Huffman table with %zu codes (at most 256)", symbols);
         if (symbols > len - 17) return cf_fail(err, "corrupt JPEG: Huffman table longer than its segment");
+        if (body[0] >> 4) walk->ac_tables |= 1u << (body[0] & 15);
+        else walk->dc_tables |= 1u << (body[0] & 15);
         body += 17 + symbols;
         len -= 17 + symbols;
     }
@@ -157,23 +210,152 @@ static int check_jpeg_huffman_tables(const uint8_t *body, size_t len, cf_error *
 }
 
 /* A DQT segment: tables of (precision/id byte, 64 one- or two-byte entries) filling it exactly. */
-static int check_jpeg_quant_tables(const uint8_t *body, size_t len, cf_error *err) {
+static int check_jpeg_quant_tables(const uint8_t *body, size_t len, jpeg_walk *walk, cf_error *err) {
     while (len > 0) {
         if ((body[0] >> 4) > 1 || (body[0] & 15) > 3)
             return cf_fail(err, "corrupt JPEG: bad quantisation table id 0x%02X", body[0]);
         size_t table_len = 1 + 64 * (size_t)((body[0] >> 4) + 1);
         if (table_len > len) return cf_fail(err, "corrupt JPEG: quantisation table longer than its segment");
+        walk->quant_tables |= 1u << (body[0] & 15);
         body += table_len;
         len -= table_len;
     }
     return 0;
 }
 
-typedef struct {
-    int seen_frame, scans, in_scan;
-    uint64_t pixels;     /* width * height from the frame header */
-    uint64_t scan_bytes; /* bytes of entropy-coded data seen */
-} jpeg_walk;
+/* The MCUs a scan codes, as stb_image counts them: a scan of one component goes block by block over
+ * that component's own size, an interleaved scan by MCU over the whole image. */
+static uint64_t jpeg_scan_mcus(const jpeg_walk *walk, int ns, const jpeg_component *only) {
+    uint64_t w = walk->width, h = walk->height;
+    if (ns > 1) {
+        uint64_t mcu_w = 8u * (unsigned)walk->h_max, mcu_h = 8u * (unsigned)walk->v_max;
+        return ((w + mcu_w - 1) / mcu_w) * ((h + mcu_h - 1) / mcu_h);
+    }
+    uint64_t cw = (w * only->h + (unsigned)walk->h_max - 1) / (unsigned)walk->h_max;
+    uint64_t ch = (h * only->v + (unsigned)walk->v_max - 1) / (unsigned)walk->v_max;
+    return ((cw + 7) / 8) * ((ch + 7) / 8);
+}
+
+/* The scan parameters themselves: spectral selection Ss..Se and successive approximation Ah/Al. */
+static int check_jpeg_scan_params(const jpeg_walk *walk, int ns, int ss, int se, int ah, int al, cf_error *err) {
+    int n = walk->scans;
+    if (!walk->progressive) {
+        if (ss != 0 || ah != 0 || al != 0) /* stb_image sets Se to 63 itself, as libjpeg tolerates other values */
+            return cf_fail(err, "corrupt JPEG: scan %d of a baseline JPEG has progressive parameters (Ss %d, Ah %d, "
+                                "Al %d)", n, ss, ah, al);
+        return 0;
+    }
+    if (ss > se || se > 63 || (ss == 0 && se != 0))
+        return cf_fail(err, "corrupt JPEG: progressive scan %d codes coefficients %d to %d (DC alone, or a band "
+                            "of AC coefficients within 1 to 63)", n, ss, se);
+    if (ss > 0 && ns != 1)
+        return cf_fail(err, "corrupt JPEG: progressive scan %d codes AC coefficients of %d components at once "
+                            "(only one is allowed)", n, ns);
+    if (al > 13 || (ah != 0 && al != ah - 1))
+        return cf_fail(err, "corrupt JPEG: progressive scan %d has successive approximation bits Ah %d, Al %d", n,
+                       ah, al);
+    return 0;
+}
+
+/* Progressive order for one component of a scan, with libjpeg's rule: a band's first scan has
+ * Ah 0, every later one refines from the bit where the previous scan of those coefficients left
+ * them (Ah equal to their last Al). stb_image zeroes a block's coefficients only in the block's
+ * first DC scan, so nothing may touch a component before that scan. */
+static int check_jpeg_progression(jpeg_walk *walk, int c, int ss, int se, int ah, int al, cf_error *err) {
+    int8_t *bits = walk->coef_al[c];
+    int n = walk->scans, id = walk->comp[c].id;
+    if (ss > 0 && bits[0] < 0)
+        return cf_fail(err, "corrupt JPEG: progressive scan %d codes AC coefficients of component %d before its "
+                            "first DC scan", n, id);
+    for (int k = ss; k <= se; k++) {
+        int expected = bits[k] < 0 ? 0 : bits[k];
+        if (ah != expected) {
+            if (bits[k] < 0)
+                return cf_fail(err, "corrupt JPEG: progressive scan %d refines coefficient %d of component %d "
+                                    "before its first scan", n, k, id);
+            return cf_fail(err, "corrupt JPEG: progressive scan %d refines coefficient %d of component %d from bit "
+                                "%d, but the previous scan left it at bit %d", n, k, id, ah, bits[k]);
+        }
+        bits[k] = (int8_t)al;
+    }
+    return 0;
+}
+
+/* One component of a scan header: it must be in the frame, once, and every table the scan will
+ * decode it with must have been defined before. */
+static int check_jpeg_scan_component(jpeg_walk *walk, const uint8_t *sc, unsigned *in_scan, int ss, int ah,
+                                     int *index, cf_error *err) {
+    int n = walk->scans, c = 0;
+    while (c < walk->components && walk->comp[c].id != sc[0]) c++;
+    if (c == walk->components)
+        return cf_fail(err, "corrupt JPEG: scan %d names component %d, which the frame does not have", n, sc[0]);
+    if (*in_scan & (1u << c)) return cf_fail(err, "corrupt JPEG: scan %d names component %d twice", n, sc[0]);
+    *in_scan |= 1u << c;
+    *index = c;
+    int td = sc[1] >> 4, ta = sc[1] & 15;
+    if (td > 3 || ta > 3)
+        return cf_fail(err, "corrupt JPEG: scan %d names Huffman tables %d and %d (0 to 3)", n, td, ta);
+    /* Baseline decodes every block with both tables; a progressive DC scan uses the DC table only in
+     * its first pass (a refinement reads raw bits), an AC scan the AC table. */
+    int uses_dc = !walk->progressive || (ss == 0 && ah == 0), uses_ac = !walk->progressive || ss > 0;
+    if (uses_dc && !(walk->dc_tables & (1u << td)))
+        return cf_fail(err, "corrupt JPEG: scan %d uses DC Huffman table %d, which is not defined before that scan", n,
+                       td);
+    if (uses_ac && !(walk->ac_tables & (1u << ta)))
+        return cf_fail(err, "corrupt JPEG: scan %d uses AC Huffman table %d, which is not defined before that scan", n,
+                       ta);
+    int tq = walk->comp[c].tq;
+    if (!(walk->quant_tables & (1u << tq)))
+        return cf_fail(err, "corrupt JPEG: scan %d codes component %d with quantisation table %d, which is not "
+                            "defined before that scan", n, sc[0], tq);
+    walk->scanned |= 1u << c;
+    return 0;
+}
+
+/* A scan header (SOS): Ns, Ns x (component id, table ids), Ss, Se, Ah/Al. */
+static int check_jpeg_scan(const uint8_t *seg, size_t seg_len, jpeg_walk *walk, cf_error *err) {
+    if (seg_len < 3) return cf_fail(err, "corrupt JPEG: scan header too short");
+    int ns = seg[2], n = walk->scans;
+    if (ns < 1 || ns > walk->components)
+        return cf_fail(err, "corrupt JPEG: scan %d has %d components, the frame %d", n, ns, walk->components);
+    if (seg_len != 6 + 2 * (size_t)ns)
+        return cf_fail(err, "corrupt JPEG: scan header of %zu bytes for %d components", seg_len, ns);
+    const uint8_t *p = seg + 3 + 2 * ns;
+    int ss = p[0], se = p[1], ah = p[2] >> 4, al = p[2] & 15;
+    if (check_jpeg_scan_params(walk, ns, ss, se, ah, al, err)) return -1;
+    unsigned in_scan = 0;
+    int index = 0;
+    for (int i = 0; i < ns; i++) {
+        if (check_jpeg_scan_component(walk, seg + 3 + 2 * i, &in_scan, ss, ah, &index, err)) return -1;
+        if (walk->progressive && check_jpeg_progression(walk, index, ss, se, ah, al, err)) return -1;
+    }
+    /* With a restart interval, stb_image stops a scan at the first interval not followed by a restart
+     * marker and leaves the blocks after it undecoded: the data must have a marker between intervals. */
+    uint64_t mcus = jpeg_scan_mcus(walk, ns, &walk->comp[index]);
+    walk->scan_intervals = walk->restart_interval ? (mcus + walk->restart_interval - 1) / walk->restart_interval : 1;
+    walk->scan_restarts = 0;
+    walk->scan_open = 1;
+    return 0;
+}
+
+/* At the marker after a scan's entropy-coded data. */
+static int close_jpeg_scan(jpeg_walk *walk, cf_error *err) {
+    if (!walk->scan_open) return 0;
+    walk->scan_open = 0;
+    if (walk->scan_restarts + 1 >= walk->scan_intervals) return 0;
+    return cf_fail(err, "corrupt JPEG: scan %d has %llu restart markers, its %llu restart intervals need %llu",
+                   walk->scans, (unsigned long long)walk->scan_restarts, (unsigned long long)walk->scan_intervals,
+                   (unsigned long long)(walk->scan_intervals - 1));
+}
+
+/* At the end of the image: every component's samples (baseline) or coefficients (progressive, where
+ * check_jpeg_progression makes a component's first scan its first DC scan) were decoded by a scan. */
+static int check_jpeg_components_decoded(const jpeg_walk *walk, cf_error *err) {
+    for (int c = 0; c < walk->components; c++)
+        if (!(walk->scanned & (1u << c)))
+            return cf_fail(err, "corrupt JPEG: component %d has no image data (no scan codes it)", walk->comp[c].id);
+    return 0;
+}
 
 /* Every 8x8 block of a component needs at least one bit of entropy-coded data (its DC code), and
  * even with 4x4 chroma subsampling the blocks of all components together number at least
@@ -194,12 +376,15 @@ static int check_jpeg_segment(uint8_t marker, const uint8_t *seg, size_t seg_len
     if (is_jpeg_frame_marker(marker)) {
         if (walk->seen_frame) return cf_fail(err, "corrupt JPEG: more than one frame header");
         walk->seen_frame = 1;
-        return check_jpeg_frame(seg, seg_len, marker, &walk->pixels, err);
+        return check_jpeg_frame(seg, seg_len, marker, walk, err);
     }
     switch (marker) {
-    case 0xC4: return check_jpeg_huffman_tables(seg + 2, seg_len - 2, err);
-    case 0xDB: return check_jpeg_quant_tables(seg + 2, seg_len - 2, err);
-    case 0xDD: return seg_len == 4 ? 0 : cf_fail(err, "corrupt JPEG: restart interval segment of %zu bytes", seg_len);
+    case 0xC4: return check_jpeg_huffman_tables(seg + 2, seg_len - 2, walk, err);
+    case 0xDB: return check_jpeg_quant_tables(seg + 2, seg_len - 2, walk, err);
+    case 0xDD:
+        if (seg_len != 4) return cf_fail(err, "corrupt JPEG: restart interval segment of %zu bytes", seg_len);
+        walk->restart_interval = read_be16(seg + 2);
+        return 0;
     case 0xDA:
         if (!walk->seen_frame) return cf_fail(err, "corrupt JPEG: image data before the frame header");
         /* stb_image decodes every scan over the whole image: a file of thousands of tiny scans would
@@ -207,7 +392,7 @@ static int check_jpeg_segment(uint8_t marker, const uint8_t *seg, size_t seg_len
         if (++walk->scans > CF_JPEG_MAX_SCANS)
             return cf_fail(err, "unsupported JPEG: more than %d scans, over the limit", CF_JPEG_MAX_SCANS);
         walk->in_scan = 1;
-        return 0;
+        return check_jpeg_scan(seg, seg_len, walk, err);
     case 0xDC: return 0; /* DNL: stb_image checks it itself */
     default:
         if ((marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE) return 0; /* APPn (EXIF, ICC...), comment */
@@ -220,7 +405,8 @@ static int check_jpeg_segment(uint8_t marker, const uint8_t *seg, size_t seg_len
  * but 0x00 (byte stuffing) or a restart marker, so the next real marker is found by scanning. Segments
  * are skipped by their length, which also steps over EXIF thumbnails with their own markers. */
 static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
-    jpeg_walk walk = {0, 0, 0, 0, 0};
+    jpeg_walk walk;
+    memset(&walk, 0, sizeof walk);
     size_t pos = 2; /* after SOI */
     while (pos < n) {
         if (bytes[pos] != 0xFF) { /* entropy-coded data, or padding that decoders tolerate */
@@ -235,14 +421,17 @@ static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
             continue;
         }
         pos += 2;
-        if (marker == 0xD9) {
-            if (!walk.scans) return cf_fail(err, "corrupt JPEG: no image data before the end of the image");
-            return check_jpeg_density(&walk, err);
-        }
         int stuffed_or_restart = marker == 0x00 || (marker >= 0xD0 && marker <= 0xD7);
         if (stuffed_or_restart && walk.in_scan) { /* part of the entropy-coded data */
             walk.scan_bytes += 2;
+            walk.scan_restarts += (uint64_t)(walk.scan_open && marker != 0x00);
             continue;
+        }
+        if (close_jpeg_scan(&walk, err)) return -1;
+        if (marker == 0xD9) {
+            if (!walk.scans) return cf_fail(err, "corrupt JPEG: no image data before the end of the image");
+            if (check_jpeg_components_decoded(&walk, err)) return -1;
+            return check_jpeg_density(&walk, err);
         }
         if (stuffed_or_restart || marker == 0x01 || marker == 0xD8)
             return cf_fail(err, "corrupt JPEG: unexpected marker 0x%02X outside the image data", marker);

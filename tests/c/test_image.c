@@ -580,13 +580,18 @@ TEST(image_jpeg_progressive_decodes_and_cmyk_is_refused) {
 
 TEST(image_jpeg_with_too_many_scans_is_refused_before_decoding) {
     /* The progressive file's last scan (header and 2 bytes of data) repeated until there are more
-     * scans than the limit: each would be decoded over the whole image, so the count is capped. */
+     * scans than the limit: each would be decoded over the whole image, so the count is capped. The
+     * copies have Ah/Al 0/0: the last scan left its coefficients at bit 0, so each copy is a valid
+     * new first pass over them (a repeated refinement from bit 1 would be refused earlier). */
     static const uint8_t last_scan[11] = {0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x01, 0x3F, 0x10, 0x1F};
     size_t body = sizeof PROGRESSIVE_JPEG_16X16 - 2; /* without the end marker */
     CHECK(memcmp(PROGRESSIVE_JPEG_16X16 + body - sizeof last_scan, last_scan, sizeof last_scan) == 0);
+    uint8_t again[sizeof last_scan];
+    memcpy(again, last_scan, sizeof again);
+    again[9] = 0x00;
     byte_buf many = {0};
     buf_put(&many, PROGRESSIVE_JPEG_16X16, body);
-    for (int i = 0; i < CF_JPEG_MAX_SCANS; i++) buf_put(&many, last_scan, sizeof last_scan);
+    for (int i = 0; i < CF_JPEG_MAX_SCANS; i++) buf_put(&many, again, sizeof again);
     buf_put(&many, "\xFF\xD9", 2);
     decode_fails_with(many.data, many.len, "more than 100 scans", failures);
     free(many.data);
