@@ -450,9 +450,35 @@ static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
 /* Walks the chunks (length, type, data, CRC) up to IEND, which stb_image needs too: each must lie
  * inside the file. An empty first IDAT is refused: stb_image 2.27 then does pointer arithmetic on
  * its not yet allocated data buffer (undefined behaviour that UBSan reports; found by fuzzing). */
-static int check_png_chunks(const uint8_t *bytes, size_t n, cf_error *err) {
+/* Where a palette PNG's palette is, when it has fewer than 256 entries: stb_image 2.27 keeps the
+ * palette in an uninitialised stack array and looks up every pixel's index in it unchecked, so a pixel
+ * indexing past the palette would take its colour from whatever an earlier call left on the stack.
+ * cf_image_decode then hands stb_image a copy whose palette is padded with black to 256 entries. */
+typedef struct {
+    size_t short_palette_at; /* offset of a palette PNG's PLTE chunk of fewer than 256 entries, else 0 */
+    uint32_t palette_entries;
+} png_palette;
+
+/* The PLTE and tRNS chunks of an indexed-colour PNG (bytes[25] is IHDR's colour type). */
+static int check_png_palette(const uint8_t *bytes, size_t pos, const char *type, uint32_t len, int *palettes,
+                             png_palette *palette, cf_error *err) {
+    if (bytes[25] != 3) return 0;
+    if (!strcmp(type, "PLTE")) {
+        if (++*palettes > 1) return cf_fail(err, "corrupt PNG: more than one palette (PLTE)");
+        if (len == 0 || len > 768 || len % 3) return cf_fail(err, "corrupt PNG: a palette (PLTE) of %u bytes", len);
+        palette->palette_entries = len / 3;
+        if (len < 768) palette->short_palette_at = pos;
+    } else if (!strcmp(type, "tRNS") && len > palette->palette_entries) {
+        /* stb_image checks this against the palette it sees, which may be the padded one */
+        return cf_fail(err, "corrupt PNG: transparency (tRNS) for %u palette entries, the palette (PLTE) has %u", len,
+                       palette->palette_entries);
+    }
+    return 0;
+}
+
+static int check_png_chunks(const uint8_t *bytes, size_t n, png_palette *palette, cf_error *err) {
     size_t pos = 8;
-    int seen_data = 0;
+    int seen_data = 0, palettes = 0;
     while (n - pos >= 12) {
         uint32_t len = read_be32(bytes + pos);
         char type[5] = {0};
@@ -466,19 +492,38 @@ static int check_png_chunks(const uint8_t *bytes, size_t n, cf_error *err) {
             if (len == 0 && !seen_data) return cf_fail(err, "corrupt PNG: the first image data chunk (IDAT) is empty");
             seen_data = 1;
         }
+        if (check_png_palette(bytes, pos, type, len, &palettes, palette, err)) return -1;
         if (!strcmp(type, "IEND")) return 0;
         pos += 12 + (size_t)len;
     }
     return cf_fail(err, "truncated PNG data: the file ends before the end chunk (IEND)");
 }
 
-static int check_png(const uint8_t *bytes, size_t n, cf_error *err) {
+static int check_png(const uint8_t *bytes, size_t n, png_palette *palette, cf_error *err) {
     /* signature (8), IHDR length (4), "IHDR" (4), width (4), height (4) */
     if (n < 24) return cf_fail(err, "truncated PNG data: the file ends inside the header");
     if (memcmp(bytes + 12, "IHDR", 4) != 0 || read_be32(bytes + 8) != 13)
         return cf_fail(err, "corrupt PNG: the first chunk is not a valid IHDR header");
     if (check_dimensions(read_be32(bytes + 16), read_be32(bytes + 20), FORMAT_PNG, err)) return -1;
-    return check_png_chunks(bytes, n, err);
+    return check_png_chunks(bytes, n, palette, err);
+}
+
+/* A copy of a palette PNG with its PLTE chunk (at palette->short_palette_at) padded with black to 256
+ * entries, the chunk's length and CRC updated; NULL if out of memory. */
+static uint8_t *png_with_full_palette(const uint8_t *bytes, size_t n, const png_palette *palette, size_t *out_n) {
+    size_t at = palette->short_palette_at, old_len = (size_t)palette->palette_entries * 3, added = 768 - old_len;
+    uint8_t *copy = malloc(n + added);
+    if (!copy) return NULL;
+    size_t data_end = at + 8 + old_len; /* after the chunk's entries, before its CRC */
+    memcpy(copy, bytes, data_end);
+    memset(copy + data_end, 0, added);
+    memcpy(copy + data_end + added + 4, bytes + data_end + 4, n - data_end - 4);
+    uint8_t *chunk = copy + at;
+    chunk[0] = 0, chunk[1] = 0, chunk[2] = 768 >> 8, chunk[3] = 768 & 255;
+    uint32_t crc = cf_crc32(0, chunk + 4, 4 + 768);
+    for (int i = 0; i < 4; i++) chunk[8 + 768 + i] = (uint8_t)(crc >> (24 - 8 * i));
+    *out_n = n + added;
+    return copy;
 }
 
 /* Skips a chain of GIF data sub-blocks (length byte + data, ended by a zero length).
@@ -551,7 +596,7 @@ static int check_bmp(const uint8_t *bytes, size_t n, cf_error *err) {
 }
 
 /* Everything that can be said about the input without stb_image: size, format, header, completeness. */
-static int check_input(const uint8_t *bytes, size_t n, image_format *format, cf_error *err) {
+static int check_input(const uint8_t *bytes, size_t n, image_format *format, png_palette *palette, cf_error *err) {
     if (n == 0) return cf_fail(err, "empty file (0 bytes)");
     if (!bytes) return cf_fail(err, "no image data (null buffer of %zu bytes)", n);
     if (n > CF_IMAGE_MAX_BYTES)
@@ -560,7 +605,7 @@ static int check_input(const uint8_t *bytes, size_t n, image_format *format, cf_
     *format = sniff_format(bytes, n);
     switch (*format) {
     case FORMAT_JPEG: return check_jpeg(bytes, n, err);
-    case FORMAT_PNG: return check_png(bytes, n, err);
+    case FORMAT_PNG: return check_png(bytes, n, palette, err);
     case FORMAT_GIF: return check_gif(bytes, n, err);
     case FORMAT_BMP: return check_bmp(bytes, n, err);
     default: return fail_unsupported(bytes, n, err);
@@ -568,8 +613,10 @@ static int check_input(const uint8_t *bytes, size_t n, image_format *format, cf_
 }
 
 /* Header check + stb_image's own header reading, which must agree that the image is usable. */
-static int probe(const uint8_t *bytes, size_t n, image_format *format, int *width, int *height, cf_error *err) {
-    if (check_input(bytes, n, format, err)) return -1;
+static int probe(const uint8_t *bytes, size_t n, image_format *format, png_palette *palette, int *width, int *height,
+                 cf_error *err) {
+    memset(palette, 0, sizeof *palette);
+    if (check_input(bytes, n, format, palette, err)) return -1;
     int w = 0, h = 0, channels = 0;
     /* n <= CF_IMAGE_MAX_BYTES, well below INT_MAX, so the int length stb takes is exact. */
     if (!stbi_info_from_memory(bytes, (int)n, &w, &h, &channels))
@@ -582,8 +629,9 @@ static int probe(const uint8_t *bytes, size_t n, image_format *format, int *widt
 
 int cf_image_probe(const uint8_t *bytes, size_t n, int *width, int *height, cf_error *err) {
     image_format format;
+    png_palette palette;
     int w, h;
-    if (probe(bytes, n, &format, &w, &h, err)) return -1;
+    if (probe(bytes, n, &format, &palette, &w, &h, err)) return -1;
     if (width) *width = w;
     if (height) *height = h;
     return 0;
@@ -652,13 +700,21 @@ int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err
     out->width = out->height = 0;
     out->rgb = NULL;
     image_format format;
+    png_palette palette;
     int width, height;
-    if (probe(bytes, n, &format, &width, &height, err)) return -1;
+    if (probe(bytes, n, &format, &palette, &width, &height, err)) return -1;
+    uint8_t *padded = NULL;
+    if (palette.short_palette_at) { /* n + 768 stays below INT_MAX */
+        padded = png_with_full_palette(bytes, n, &palette, &n);
+        if (!padded) return cf_fail(err, "out of memory decoding a %dx%d PNG image", width, height);
+        bytes = padded;
+    }
 
     int w = 0, h = 0, channels = 0;
     /* Desired channels 0: keep what the file has (stb adds alpha for PNG tRNS, which the header
      * alone does not reveal); 16-bit PNGs come back as 8-bit, a GIF as its first frame in RGBA. */
     uint8_t *pixels = stbi_load_from_memory(bytes, (int)n, &w, &h, &channels, 0);
+    free(padded);
     if (!pixels) return fail_from_stb_reason(format, width, height, stbi_failure_reason(), err);
     if (w != width || h != height || channels < 1 || channels > 4) {
         stbi_image_free(pixels);

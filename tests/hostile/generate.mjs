@@ -175,6 +175,11 @@ export function hostileCases() {
   const trns = pngChunk('tRNS', Buffer.from([255, 128, 255, 0]));
   const greyAlphaRows = Array.from({ length: 12 }, (_, y) => Buffer.from(Array.from({ length: 12 * 2 }, (_, i) => (i % 2 ? (y * 20) % 256 : (i * 10) % 256))));
   const rgbPng = png(16, 16, 8, 2, rgbRows(16, 16));
+  // indices 0..3 and 200..203 into a palette of 4 entries: the decoder pads the palette with black,
+  // so this must decode exactly as the same indices into a palette of 256 entries, the rest black
+  const pastRows = Array.from({ length: 12 }, (_, y) =>
+    Buffer.from(Array.from({ length: 12 }, (_, x) => (x + y) % 4 + (x >= 6 ? 200 : 0))));
+  const fullPalette = Buffer.concat([Buffer.from(palette), Buffer.alloc(768 - palette.length)]);
   const bmpFile = bmp(10, 10);
   const bmpHuge = Buffer.from(bmpFile);
   bmpHuge.writeInt32LE(100000, 18);
@@ -214,6 +219,8 @@ export function hostileCases() {
     'rgb.png': rgbPng,
     'empty-first-idat.png': png(16, 16, 8, 2, rgbRows(16, 16), [pngChunk('IDAT')]),
     'rgb.bmp': bmpFile,
+    'palette-index-past-palette.png': png(12, 12, 8, 3, pastRows, [plte]),
+    'palette-padded-with-black.png': png(12, 12, 8, 3, pastRows, [pngChunk('PLTE', fullPalette)]),
     ...jpegTableCases(),
   };
 }
