@@ -5,6 +5,7 @@
 const MAX_BYTES = 64 * 1024 * 1024; // the core's limit on encoded bytes (src/image.h)
 const IMAGE_NAME = /\.(jpe?g|jfif|pjpeg|pjp|png|bmp|dib|gif)$/i;
 const LAYER_CACHE = 16; // cards that keep their two image layers for instant opacity changes
+const WORKER_RESTARTS = 8; // a worker that dies after loading the model is replaced this often, per slot
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const el = {
@@ -27,30 +28,41 @@ const batch = { total: 0, done: 0 };
 
 // ---------------------------------------------------------------- worker pool
 
+// An image that makes the detector core trap gets an error like any bad file: the worker's detector
+// replaces the trapped WebAssembly instance with a fresh one. Should a worker itself die after it had
+// loaded the model, a new worker takes its slot; queued images wait for it, nothing is lost.
 class Pool {
   constructor(size) {
     this.slots = [];
     this.queue = [];
     this.nextId = 1;
     this.fatal = null;
-    const wasm = new URL('cifake.wasm', location.href).href;
-    const weights = new URL('cifake.bin', location.href).href;
+    this.wasm = new URL('cifake.wasm', location.href).href;
+    this.weights = new URL('cifake.bin', location.href).href;
     for (let i = 0; i < size; i++) {
-      const slot = { worker: null, ready: false, busy: false, dead: false, task: null };
-      try {
-        slot.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-      } catch (err) {
-        this.#dead(slot, `cannot start a worker: ${err.message}`);
-        continue;
-      }
-      slot.worker.onmessage = (e) => this.#onMessage(slot, e.data);
-      slot.worker.onerror = (e) => {
-        e.preventDefault();
-        this.#dead(slot, e.message || 'the worker stopped');
-      };
-      slot.worker.postMessage({ type: 'init', wasm, weights });
-      this.slots.push(slot);
+      const slot = { worker: null, ready: false, busy: false, dead: false, task: null, restarts: 0 };
+      if (this.#spawn(slot)) this.slots.push(slot);
     }
+  }
+
+  #spawn(slot) {
+    let worker;
+    try {
+      worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    } catch (err) {
+      this.#dead(slot, `cannot start a worker: ${err.message}`);
+      return false;
+    }
+    slot.worker = worker;
+    slot.ready = false;
+    // messages from a worker already replaced are ignored
+    worker.onmessage = (e) => { if (slot.worker === worker) this.#onMessage(slot, e.data); };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      if (slot.worker === worker) this.#dead(slot, e.message || 'the worker stopped');
+    };
+    worker.postMessage({ type: 'init', wasm: this.wasm, weights: this.weights });
+    return true;
   }
 
   // Resolves with the worker's result ({ error } on failure). Urgent tasks (user changes) go first;
@@ -112,8 +124,17 @@ class Pool {
 
   #dead(slot, message) {
     if (slot.dead) return;
-    slot.dead = true;
+    const wasReady = slot.ready;
+    slot.ready = false; // nothing more is sent to this worker
     if (slot.worker) slot.worker.terminate();
+    slot.worker = null;
+    if (wasReady && slot.restarts < WORKER_RESTARTS) {
+      slot.restarts++;
+      if (slot.task) this.#finish(slot, { error: `${message}; the detector was restarted for the next images` });
+      this.#spawn(slot); // if even that fails, it marks the slot dead itself
+      return;
+    }
+    slot.dead = true;
     if (slot.task) this.#finish(slot, { error: message });
     if (this.slots.every((s) => s.dead) || !this.slots.length) {
       this.fatal = `the model could not be loaded: ${message}`;

@@ -10,6 +10,11 @@
 //   d.info();      // weight file metadata, e.g. { spec, classes, threshold, temperature, ... }
 //   d.dispose();
 //
+// If the core traps (a WebAssembly runtime error, or abort() in a broken invariant: no known input
+// reaches one), the call that trapped throws, the instance and everything in its memory are thrown
+// away, and a fresh one is started from the same compiled module and weights: later calls work as
+// before, and no leftover of the failed call can reach them. d.restarts counts these restarts.
+//
 // wasm and weights are each a URL (string or URL: fetched in the browser; in Node a file path or a
 // file: URL is read from disk, http(s) is fetched) or the bytes themselves (ArrayBuffer, a typed
 // array or a DataView). Everything runs locally: images never leave the process.
@@ -95,38 +100,80 @@ export async function loadDetector({ wasm = 'cifake.wasm', weights = 'cifake.bin
       : 'this browser does not support WebAssembly SIMD, which the detector needs (any current Chrome, Edge, Firefox or Safari 16.4+ does)');
   }
   const instance = await WebAssembly.instantiate(module, makeImports(module));
-  const x = instance.exports;
-  if (typeof x._initialize === 'function') x._initialize();
-  return new Detector(x, weightBytes);
+  return new Detector(module, instance, weightBytes);
 }
 
 const decoder = new TextDecoder('utf-8');
 
 class Detector {
+  #module;
+  #weights;
   #x;
   #h = 0;
   #cam = 0; // 32*32 floats kept for explain/render
   #broken = null;
+  #disposed = false;
 
-  constructor(exports, weightBytes) {
-    this.#x = exports;
-    this.#cam = exports.cfw_alloc(CAM_FLOATS * 4);
+  constructor(module, instance, weightBytes) {
+    this.#module = module;
+    this.#weights = weightBytes.slice(); // kept for restarts: the caller may reuse its buffer
+    this.#start(instance);
+    /** Name of the vector instruction set the core was built for ("wasm-simd128"). */
+    this.simd = this.#string(this.#x.cfw_simd());
+    /** How many times a trap made the detector start a fresh instance of the core. */
+    this.restarts = 0;
+  }
+
+  // Opens the weights in an instance of the core (which must not have been used before).
+  #start(instance) {
+    const x = instance.exports;
+    if (typeof x._initialize === 'function') x._initialize();
+    this.#x = x;
+    this.#h = 0;
+    this.#cam = x.cfw_alloc(CAM_FLOATS * 4);
     if (!this.#cam) throw new Error('out of memory');
-    const p = this.#copyIn(weightBytes);
+    const p = this.#copyIn(this.#weights);
     try {
-      this.#h = exports.cfw_open(p, weightBytes.length);
+      this.#h = x.cfw_open(p, this.#weights.length);
     } finally {
-      exports.cfw_free(p);
+      x.cfw_free(p);
     }
     if (!this.#h) {
       const msg = this.#lastError();
-      exports.cfw_free(this.#cam);
+      x.cfw_free(this.#cam);
       this.#cam = 0;
       throw new Error(`weights: ${msg}`);
     }
-    /** Name of the vector instruction set the core was built for ("wasm-simd128"). */
-    this.simd = this.#string(exports.cfw_simd());
   }
+
+  // After a trap: a fresh instance from the compiled module (synchronous, so the next call finds it
+  // ready). If that fails, the detector refuses calls until restart() succeeds.
+  #restartNow(reason) {
+    this.#broken = `the detector core failed (${reason}) and could not be restarted; reload the page`;
+    this.#h = 0;
+    this.#cam = 0;
+    try {
+      this.#start(new WebAssembly.Instance(this.#module, makeImports(this.#module)));
+    } catch {
+      return false;
+    }
+    this.#broken = null;
+    this.restarts++;
+    return true;
+  }
+
+  /** Starts a fresh instance of the core (asynchronously), e.g. after a trap whose synchronous
+   *  restart failed (the property broken is then true). */
+  async restart() {
+    if (this.#disposed) throw new Error('the detector was disposed');
+    const instance = await WebAssembly.instantiate(this.#module, makeImports(this.#module));
+    this.#start(instance);
+    this.#broken = null;
+    this.restarts++;
+  }
+
+  /** True after a trap whose restart failed: calls throw until restart() succeeds. */
+  get broken() { return this.#broken !== null; }
 
   get #mem() { return this.#x.memory.buffer; }
 
@@ -147,17 +194,19 @@ class Detector {
     return p;
   }
 
-  // Runs fn against the core; a trap or abort inside it leaves the instance unusable, so it is then
-  // refused for good with a clear message rather than giving wrong answers.
+  // Runs fn against the core. A trap or abort inside it leaves that instance in an unknown state, so
+  // it is never used again: the call throws, and a fresh instance takes its place.
   #call(fn) {
     if (this.#broken) throw new Error(this.#broken);
-    if (!this.#h) throw new Error('the detector was disposed');
+    if (this.#disposed) throw new Error('the detector was disposed');
     try {
       return fn(this.#x);
     } catch (e) {
       if (e instanceof CoreAbort || e instanceof WebAssembly.RuntimeError) {
-        this.#broken = `the detector core failed (${e.message}); reload it`;
-        throw new Error(this.#broken);
+        const restarted = this.#restartNow(e.message);
+        throw new Error(restarted
+          ? `the detector core failed on this input (${e.message}); it was restarted, and other inputs are not affected`
+          : this.#broken, { cause: e });
       }
       throw e;
     }
@@ -263,6 +312,8 @@ class Detector {
 
   /** Releases the detector; later calls throw. */
   dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
     if (!this.#h) return;
     this.#x.cfw_close(this.#h);
     this.#x.cfw_free(this.#cam);

@@ -7,6 +7,9 @@
 //                 { type: 'result', id, error }
 // base is the image's centre square as the model saw it and heat the colour-mapped class activation
 // map, both side x side RGBA drawn by the C core; the page blends them (the opacity slider).
+// An image that makes the core trap gets an error result like any bad file: detector.js replaces the
+// trapped instance with a fresh one, so the next image is judged as usual (app.js starts a new worker
+// should the worker itself die).
 import { loadDetector } from './detector.js';
 
 let detector = null;
@@ -55,5 +58,15 @@ async function handle(msg) {
     }, [base.data.buffer, heat.data.buffer]);
   } catch (err) {
     self.postMessage({ type: 'result', id, error: err.message });
+    // a trap whose synchronous restart failed: start the fresh instance before the next message
+    if (detector.broken) {
+      try {
+        await detector.restart();
+      } catch (e) {
+        failure = `the detector core could not be restarted: ${e.message}`;
+        detector = null;
+        self.postMessage({ type: 'fatal', message: failure });
+      }
+    }
   }
 }
