@@ -450,24 +450,28 @@ static int check_jpeg(const uint8_t *bytes, size_t n, cf_error *err) {
 /* Walks the chunks (length, type, data, CRC) up to IEND, which stb_image needs too: each must lie
  * inside the file. An empty first IDAT is refused: stb_image 2.27 then does pointer arithmetic on
  * its not yet allocated data buffer (undefined behaviour that UBSan reports; found by fuzzing). */
-/* Where a palette PNG's palette is, when it has fewer than 256 entries: stb_image 2.27 keeps the
- * palette in an uninitialised stack array and looks up every pixel's index in it unchecked, so a pixel
- * indexing past the palette would take its colour from whatever an earlier call left on the stack.
- * cf_image_decode then hands stb_image a copy whose palette is padded with black to 256 entries. */
+/* A PNG or BMP palette of fewer than 256 entries. stb_image 2.27 keeps both in uninitialised stack
+ * arrays of 256 entries and looks every pixel's index up unchecked, so a pixel indexing past the
+ * palette would take its colour from whatever an earlier call left on the stack (found by
+ * fuzz-image-msan). cf_image_decode hands stb_image a copy with the palette padded with black to 256
+ * entries instead: such pixels are black. */
 typedef struct {
-    size_t short_palette_at; /* offset of a palette PNG's PLTE chunk of fewer than 256 entries, else 0 */
-    uint32_t palette_entries;
-} png_palette;
+    size_t insert_at, added;  /* zero bytes to insert into the copy there; added 0: no padding */
+    size_t png_chunk_at;      /* PNG: the PLTE chunk, whose length and CRC the copy updates */
+    uint32_t palette_entries; /* PNG: the entries of the file's own PLTE */
+} palette_padding;
 
 /* The PLTE and tRNS chunks of an indexed-colour PNG (bytes[25] is IHDR's colour type). */
 static int check_png_palette(const uint8_t *bytes, size_t pos, const char *type, uint32_t len, int *palettes,
-                             png_palette *palette, cf_error *err) {
+                             palette_padding *palette, cf_error *err) {
     if (bytes[25] != 3) return 0;
     if (!strcmp(type, "PLTE")) {
         if (++*palettes > 1) return cf_fail(err, "corrupt PNG: more than one palette (PLTE)");
         if (len == 0 || len > 768 || len % 3) return cf_fail(err, "corrupt PNG: a palette (PLTE) of %u bytes", len);
         palette->palette_entries = len / 3;
-        if (len < 768) palette->short_palette_at = pos;
+        palette->png_chunk_at = pos;
+        palette->insert_at = pos + 8 + len; /* after the entries, before the CRC */
+        palette->added = 768 - len;
     } else if (!strcmp(type, "tRNS") && len > palette->palette_entries) {
         /* stb_image checks this against the palette it sees, which may be the padded one */
         return cf_fail(err, "corrupt PNG: transparency (tRNS) for %u palette entries, the palette (PLTE) has %u", len,
@@ -476,7 +480,7 @@ static int check_png_palette(const uint8_t *bytes, size_t pos, const char *type,
     return 0;
 }
 
-static int check_png_chunks(const uint8_t *bytes, size_t n, png_palette *palette, cf_error *err) {
+static int check_png_chunks(const uint8_t *bytes, size_t n, palette_padding *palette, cf_error *err) {
     size_t pos = 8;
     int seen_data = 0, palettes = 0;
     while (n - pos >= 12) {
@@ -499,7 +503,7 @@ static int check_png_chunks(const uint8_t *bytes, size_t n, png_palette *palette
     return cf_fail(err, "truncated PNG data: the file ends before the end chunk (IEND)");
 }
 
-static int check_png(const uint8_t *bytes, size_t n, png_palette *palette, cf_error *err) {
+static int check_png(const uint8_t *bytes, size_t n, palette_padding *palette, cf_error *err) {
     /* signature (8), IHDR length (4), "IHDR" (4), width (4), height (4) */
     if (n < 24) return cf_fail(err, "truncated PNG data: the file ends inside the header");
     if (memcmp(bytes + 12, "IHDR", 4) != 0 || read_be32(bytes + 8) != 13)
@@ -508,20 +512,30 @@ static int check_png(const uint8_t *bytes, size_t n, png_palette *palette, cf_er
     return check_png_chunks(bytes, n, palette, err);
 }
 
-/* A copy of a palette PNG with its PLTE chunk (at palette->short_palette_at) padded with black to 256
- * entries, the chunk's length and CRC updated; NULL if out of memory. */
-static uint8_t *png_with_full_palette(const uint8_t *bytes, size_t n, const png_palette *palette, size_t *out_n) {
-    size_t at = palette->short_palette_at, old_len = (size_t)palette->palette_entries * 3, added = 768 - old_len;
+static void write_le32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A copy of a PNG or BMP with its palette padded with black to 256 entries: zeros inserted where
+ * the palette ends, and the PNG chunk's length and CRC, or the BMP's file size and pixel data offset,
+ * updated. NULL if out of memory. */
+static uint8_t *with_full_palette(const uint8_t *bytes, size_t n, image_format format,
+                                  const palette_padding *palette, size_t *out_n) {
+    size_t at = palette->insert_at, added = palette->added;
     uint8_t *copy = malloc(n + added);
     if (!copy) return NULL;
-    size_t data_end = at + 8 + old_len; /* after the chunk's entries, before its CRC */
-    memcpy(copy, bytes, data_end);
-    memset(copy + data_end, 0, added);
-    memcpy(copy + data_end + added + 4, bytes + data_end + 4, n - data_end - 4);
-    uint8_t *chunk = copy + at;
-    chunk[0] = 0, chunk[1] = 0, chunk[2] = 768 >> 8, chunk[3] = 768 & 255;
-    uint32_t crc = cf_crc32(0, chunk + 4, 4 + 768);
-    for (int i = 0; i < 4; i++) chunk[8 + 768 + i] = (uint8_t)(crc >> (24 - 8 * i));
+    memcpy(copy, bytes, at);
+    memset(copy + at, 0, added);
+    memcpy(copy + at + added, bytes + at, n - at);
+    if (format == FORMAT_PNG) {
+        uint8_t *chunk = copy + palette->png_chunk_at;
+        chunk[0] = 0, chunk[1] = 0, chunk[2] = 768 >> 8, chunk[3] = 768 & 255;
+        uint32_t crc = cf_crc32(0, chunk + 4, 4 + 768);
+        for (int i = 0; i < 4; i++) chunk[8 + 768 + i] = (uint8_t)(crc >> (24 - 8 * i));
+    } else {
+        write_le32(copy + 2, read_le32(copy + 2) + (uint32_t)added);
+        write_le32(copy + 10, read_le32(copy + 10) + (uint32_t)added);
+    }
     *out_n = n + added;
     return copy;
 }
@@ -574,12 +588,32 @@ static int check_bmp_pixel_array(const uint8_t *bytes, size_t n, uint64_t width,
     return 0;
 }
 
-static int check_bmp(const uint8_t *bytes, size_t n, cf_error *err) {
+/* The palette of a 1-, 4- or 8-bit BMP: the 4-byte entries between the header and the pixel data, as
+ * stb_image 2.27 counts them. It counts 4 entries fewer than an OS/2 (12-byte header) palette has, so
+ * it would take the last colours from its uninitialised palette: such files are refused. */
+static int check_bmp_palette(const uint8_t *bytes, size_t n, uint32_t bpp, uint32_t header_size,
+                             palette_padding *palette, cf_error *err) {
+    if (bpp >= 16) return 0;
+    if (header_size == 12) return cf_fail(err, "unsupported BMP: an OS/2 bitmap with a palette (%u-bit)", bpp);
+    int64_t offset = read_le32(bytes + 10), entries = (offset - 14 - (int64_t)header_size) / 4;
+    if (entries < 1) /* stb_image would read every colour from its uninitialised palette */
+        return cf_fail(err, "corrupt BMP: %u-bit pixels without a palette (pixel data at byte %lld)", bpp,
+                       (long long)offset);
+    size_t end = 14 + header_size + (size_t)entries * 4;
+    if (entries < 256 && end <= n) {
+        palette->insert_at = end;
+        palette->added = (size_t)(256 - entries) * 4;
+    }
+    return 0;
+}
+
+static int check_bmp(const uint8_t *bytes, size_t n, palette_padding *palette, cf_error *err) {
     if (n < 26) return cf_fail(err, "truncated BMP data: the file ends inside the header");
     uint32_t header_size = read_le32(bytes + 14);
     if (header_size == 12) { /* OS/2 core header: 16-bit unsigned sizes, always uncompressed */
         uint64_t width = read_le16(bytes + 18), height = read_le16(bytes + 20);
         if (check_dimensions(width, height, FORMAT_BMP, err)) return -1;
+        if (check_bmp_palette(bytes, n, read_le16(bytes + 24), header_size, palette, err)) return -1;
         return check_bmp_pixel_array(bytes, n, width, height, read_le16(bytes + 24), header_size, err);
     }
     if (header_size < 40) return 0; /* not a layout we know; stb_image reports it */
@@ -591,12 +625,14 @@ static int check_bmp(const uint8_t *bytes, size_t n, cf_error *err) {
     uint32_t compression = read_le32(bytes + 30);
     int uncompressed = compression == 0 || compression == 3 || compression == 6; /* RGB, (ALPHA)BITFIELDS */
     if (!uncompressed) return 0;
+    if (check_bmp_palette(bytes, n, read_le16(bytes + 28), header_size, palette, err)) return -1;
     return check_bmp_pixel_array(bytes, n, (uint64_t)width, (uint64_t)height, read_le16(bytes + 28), header_size,
                                  err);
 }
 
 /* Everything that can be said about the input without stb_image: size, format, header, completeness. */
-static int check_input(const uint8_t *bytes, size_t n, image_format *format, png_palette *palette, cf_error *err) {
+static int check_input(const uint8_t *bytes, size_t n, image_format *format, palette_padding *palette,
+                       cf_error *err) {
     if (n == 0) return cf_fail(err, "empty file (0 bytes)");
     if (!bytes) return cf_fail(err, "no image data (null buffer of %zu bytes)", n);
     if (n > CF_IMAGE_MAX_BYTES)
@@ -607,14 +643,14 @@ static int check_input(const uint8_t *bytes, size_t n, image_format *format, png
     case FORMAT_JPEG: return check_jpeg(bytes, n, err);
     case FORMAT_PNG: return check_png(bytes, n, palette, err);
     case FORMAT_GIF: return check_gif(bytes, n, err);
-    case FORMAT_BMP: return check_bmp(bytes, n, err);
+    case FORMAT_BMP: return check_bmp(bytes, n, palette, err);
     default: return fail_unsupported(bytes, n, err);
     }
 }
 
 /* Header check + stb_image's own header reading, which must agree that the image is usable. */
-static int probe(const uint8_t *bytes, size_t n, image_format *format, png_palette *palette, int *width, int *height,
-                 cf_error *err) {
+static int probe(const uint8_t *bytes, size_t n, image_format *format, palette_padding *palette, int *width,
+                 int *height, cf_error *err) {
     memset(palette, 0, sizeof *palette);
     if (check_input(bytes, n, format, palette, err)) return -1;
     int w = 0, h = 0, channels = 0;
@@ -629,7 +665,7 @@ static int probe(const uint8_t *bytes, size_t n, image_format *format, png_palet
 
 int cf_image_probe(const uint8_t *bytes, size_t n, int *width, int *height, cf_error *err) {
     image_format format;
-    png_palette palette;
+    palette_padding palette;
     int w, h;
     if (probe(bytes, n, &format, &palette, &w, &h, err)) return -1;
     if (width) *width = w;
@@ -700,13 +736,13 @@ int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err
     out->width = out->height = 0;
     out->rgb = NULL;
     image_format format;
-    png_palette palette;
+    palette_padding palette;
     int width, height;
     if (probe(bytes, n, &format, &palette, &width, &height, err)) return -1;
     uint8_t *padded = NULL;
-    if (palette.short_palette_at) { /* n + 768 stays below INT_MAX */
-        padded = png_with_full_palette(bytes, n, &palette, &n);
-        if (!padded) return cf_fail(err, "out of memory decoding a %dx%d PNG image", width, height);
+    if (palette.added) { /* n + 1024 stays below INT_MAX */
+        padded = with_full_palette(bytes, n, format, &palette, &n);
+        if (!padded) return cf_fail(err, "out of memory decoding a %dx%d %s image", width, height, format_name(format));
         bytes = padded;
     }
 

@@ -62,6 +62,17 @@ function gif(w, h, palette, frames) {
   return Buffer.concat(parts);
 }
 
+// 8-bit bottom-up BMP with the given palette (4-byte entries, BGR0) and one index per pixel.
+function bmp8(w, h, palette, index) {
+  const stride = Math.ceil(w / 4) * 4, offset = 14 + 40 + palette.length;
+  const pixels = Buffer.alloc(stride * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) pixels[y * stride + x] = index(x, y);
+  const info = Buffer.concat([u32le(40), u32le(w), u32le(h), u16le(1), u16le(8), u32le(0), u32le(pixels.length),
+    u32le(2835), u32le(2835), u32le(palette.length / 4), u32le(0)]);
+  return Buffer.concat([Buffer.from('BM', 'latin1'), u32le(offset + pixels.length), u32le(0), u32le(offset), info,
+    palette, pixels]);
+}
+
 // 24-bit bottom-up BMP.
 function bmp(w, h) {
   const stride = Math.ceil((w * 3) / 4) * 4;
@@ -180,6 +191,9 @@ export function hostileCases() {
   const pastRows = Array.from({ length: 12 }, (_, y) =>
     Buffer.from(Array.from({ length: 12 }, (_, x) => (x + y) % 4 + (x >= 6 ? 200 : 0))));
   const fullPalette = Buffer.concat([Buffer.from(palette), Buffer.alloc(768 - palette.length)]);
+  const bmpPalette = Buffer.from([30, 40, 230, 0, 220, 90, 20, 0, 250, 250, 250, 0, 0, 0, 0, 0]);
+  const bmpPast = (x, y) => (x + y) % 4 + (x >= 5 ? 100 : 0);
+  const bmpWithoutPalette = bmp8(10, 10, Buffer.alloc(0), bmpPast);
   const bmpFile = bmp(10, 10);
   const bmpHuge = Buffer.from(bmpFile);
   bmpHuge.writeInt32LE(100000, 18);
@@ -221,6 +235,9 @@ export function hostileCases() {
     'rgb.bmp': bmpFile,
     'palette-index-past-palette.png': png(12, 12, 8, 3, pastRows, [plte]),
     'palette-padded-with-black.png': png(12, 12, 8, 3, pastRows, [pngChunk('PLTE', fullPalette)]),
+    'bmp-index-past-palette.bmp': bmp8(10, 10, bmpPalette, bmpPast),
+    'bmp-palette-padded-with-black.bmp': bmp8(10, 10, Buffer.concat([bmpPalette, Buffer.alloc(1024 - 16)]), bmpPast),
+    'bmp-without-palette.bmp': bmpWithoutPalette,
     ...jpegTableCases(),
   };
 }
