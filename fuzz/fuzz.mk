@@ -84,7 +84,7 @@ fuzz-msan: fuzz-build-msan fuzz-seeds
 	$(call run_fuzzer,weights-msan,$(FUZZ_SECONDS),weights)
 
 # The smoke run starts from the seeds alone (a corpus grown by long runs would take longer than the
-# run itself to replay) with a fixed seed; it exists to show that both targets build and run.
+# run itself to replay) with a fixed seed; it exists to show that every target builds and runs.
 fuzz-smoke: fuzz-build fuzz-build-msan fuzz-seeds
 	@set -e; for t in image weights image-msan jpeg-msan weights-msan; do \
 		seeds=$(FUZZ_DIR)/seeds-$${t%-msan}; [ $$t != jpeg-msan ] || seeds=$(FUZZ_DIR)/seeds-image; \
