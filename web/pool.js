@@ -7,6 +7,12 @@
 //   pool.on('start', (key) => ...);             a worker took the task for key
 //   const r = await pool.run(key, { type: 'classify', ... }, { urgent });   // r.error on failure,
 //                                               // r.superseded / r.cancelled when it was not run
+//
+// A worker that dies after it had loaded the model (a crash, not a 'fatal' message) is replaced by a
+// new one, at most RESPAWNS times a slot: the task it was running fails, queued tasks wait for the
+// new worker, nothing else is lost. A worker that never got ready is not replaced.
+
+const RESPAWNS = 8;
 
 export class Pool {
   #slots = [];
@@ -15,23 +21,48 @@ export class Pool {
   #listeners = { ready: new Set(), fatal: new Set(), start: new Set() };
   fatal = null;
 
+  #createWorker;
+  #init;
+
   constructor({ size, createWorker, init }) {
+    this.#createWorker = createWorker;
+    this.#init = init;
     for (let i = 0; i < size; i++) {
-      const slot = { worker: null, ready: false, task: null, dead: false };
+      const slot = { worker: null, ready: false, task: null, dead: false, wasReady: false, respawns: 0 };
       this.#slots.push(slot);
-      try {
-        slot.worker = createWorker();
-      } catch (err) {
-        this.#dead(slot, `cannot start a worker: ${err.message}`);
-        continue;
-      }
-      slot.worker.onmessage = (e) => this.#onMessage(slot, e.data);
-      slot.worker.onerror = (e) => {
-        if (e && typeof e.preventDefault === 'function') e.preventDefault();
-        this.#dead(slot, (e && e.message) || 'the worker stopped');
-      };
-      slot.worker.postMessage(init);
+      this.#spawn(slot);
     }
+  }
+
+  #spawn(slot) {
+    let worker;
+    try {
+      worker = this.#createWorker();
+    } catch (err) {
+      this.#dead(slot, `cannot start a worker: ${err.message}`);
+      return;
+    }
+    slot.worker = worker;
+    slot.ready = false;
+    // messages and errors from a worker already replaced are ignored
+    worker.onmessage = (e) => { if (slot.worker === worker) this.#onMessage(slot, e.data); };
+    worker.onerror = (e) => {
+      if (e && typeof e.preventDefault === 'function') e.preventDefault();
+      if (slot.worker === worker) this.#crashed(slot, (e && e.message) || 'the worker stopped');
+    };
+    worker.postMessage(this.#init);
+  }
+
+  #crashed(slot, message) {
+    if (!slot.wasReady || slot.respawns >= RESPAWNS) return this.#dead(slot, message);
+    slot.respawns++;
+    slot.worker.terminate();
+    if (slot.task) {
+      const task = slot.task;
+      slot.task = null;
+      task.resolve({ error: `the detector stopped while judging this file (${message}); it was restarted` });
+    }
+    this.#spawn(slot);
   }
 
   on(type, fn) {
@@ -99,7 +130,7 @@ export class Pool {
   #onMessage(slot, msg) {
     if (!msg || slot.dead) return;
     if (msg.type === 'ready') {
-      slot.ready = true;
+      slot.ready = slot.wasReady = true;
       this.#emit('ready', msg);
       this.#pump();
     } else if (msg.type === 'fatal') {

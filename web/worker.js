@@ -13,6 +13,10 @@
 //
 // Files the core decodes (JPEG, PNG, BMP, GIF) go to it as bytes; others (WebP, AVIF, HEIC where this
 // browser decodes them) are decoded here with createImageBitmap and handed over as pixels.
+//
+// An image that makes the core trap gets an error result like any bad file: detector.js replaces the
+// trapped instance with a fresh one, so the next image is judged as usual (the page starts a new
+// worker should the worker itself die).
 import { loadDetector } from './detector.js';
 import { bmpHeader, coreFormat, formatName, inputToRgba, rgbaToBmp, sha256Hex } from './pixels.js';
 import { centreSquare } from './result.js';
@@ -72,6 +76,16 @@ async function handle(msg) {
     self.postMessage({ type: 'result', id, ...out }, transfer);
   } catch (err) {
     self.postMessage({ type: 'result', id, error: err.message });
+    // a trap whose synchronous restart failed: start the fresh instance before the next message
+    if (detector.broken) {
+      try {
+        await detector.restart();
+      } catch (e) {
+        failure = `the detector core could not be restarted: ${e.message}`;
+        detector = null;
+        self.postMessage({ type: 'fatal', message: failure });
+      }
+    }
   }
 }
 

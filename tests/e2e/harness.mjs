@@ -22,7 +22,8 @@ function need(file, hint) {
 }
 
 // Serves web/. server.offline = true makes it drop every connection (the network is gone);
-// server.rewrite(pathname, fn) changes what a file is served as (a new version of the page).
+// server.rewrite(pathname, fn) changes what a file is served as (a new version of the page; fn null
+// serves the file as it is again).
 export function startServer({ weights = WEIGHTS } = {}) {
   const rewrites = new Map();
   const served = [];
@@ -53,7 +54,7 @@ export function startServer({ weights = WEIGHTS } = {}) {
     });
     s.offline = false;
     s.served = served;
-    s.rewrite = (pathname, fn) => rewrites.set(pathname, fn);
+    s.rewrite = (pathname, fn) => (fn ? rewrites.set(pathname, fn) : rewrites.delete(pathname));
     s.listen(0, '127.0.0.1', () => resolve(s));
   });
 }

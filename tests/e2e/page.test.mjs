@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { sampleImages } from '../node/helpers.mjs';
+import { TRAP_MAGIC, sampleImages, trappingDetectorSource } from '../node/helpers.mjs';
 import { ARTIFACTS, WEB, WEIGHTS, checkAgainstNative, makeBmp, nativeVerdicts, openPage, readCards as read,
   waitForCards as wait } from './harness.mjs';
 
@@ -166,6 +166,45 @@ test('the table sorts, exports CSV and JSON, and the model note reads the weight
   assert.equal(await page.textContent('#n-accuracy'), acc);
   assert.equal(await page.textContent('#n-auroc'), auroc);
   assert.match(await page.textContent('.about'), /CIFAKE[\s\S]*32 × 32[\s\S]*not proof/);
+});
+
+test('an image that makes the detector core trap gets an error; the images after it are still judged', async () => {
+  // a second page whose workers load detector.js with a trap (tests/node/helpers.mjs): the image that
+  // starts with TRAP_MAGIC makes the core read far outside its memory, a real WebAssembly trap
+  const samples = sampleImages().slice(0, 5);
+  const native = nativeVerdicts(samples.map((s) => s.path));
+  h.server.rewrite('/detector.js', () => Buffer.from(trappingDetectorSource()));
+  const p = await h.context.newPage();
+  try {
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(`${origin}/`);
+    await p.waitForFunction(() => document.documentElement.dataset.model === 'ready', null, { timeout: 60000 });
+    const files = samples.map((s) => ({ name: path.basename(s.path), mimeType: 'image/jpeg', buffer: fs.readFileSync(s.path) }));
+    const trap = { name: 'trap.jpg', mimeType: 'image/jpeg', buffer: Buffer.concat([TRAP_MAGIC, files[0].buffer]) };
+    files.splice(1, 0, trap, { ...trap, name: 'trap-again.jpg' });
+    await p.setInputFiles('#file-input', files);
+    await p.waitForFunction((count) => {
+      const cards = [...document.querySelectorAll('.card')];
+      return cards.length === count && cards.every((c) => c.dataset.state === 'done' || c.dataset.state === 'error');
+    }, files.length, { timeout: 120000 });
+    const cards = await p.$$eval('.card', (all) => all.map((c) => ({
+      name: c.dataset.name, state: c.dataset.state, label: c.dataset.label || null,
+      pFake: c.dataset.pFake ? Number(c.dataset.pFake) : null,
+      error: c.querySelector('.error').hidden ? null : c.querySelector('.error').textContent,
+    })));
+    const byName = new Map(cards.map((c) => [c.name, c]));
+    for (const name of ['trap.jpg', 'trap-again.jpg']) {
+      assert.equal(byName.get(name).state, 'error', name);
+      assert.match(byName.get(name).error, /the detector core failed on this input \(.*\); it was restarted/, name);
+    }
+    for (const s of samples) checkAgainstNative(byName.get(path.basename(s.path)), native.get(s.path));
+    assert.equal(await p.evaluate(() => document.documentElement.dataset.model), 'ready');
+    assert.deepEqual(errors, []);
+  } finally {
+    h.server.rewrite('/detector.js', null);
+    await p.close();
+  }
 });
 
 test('keyboard reaches the controls, nothing left the machine, no errors; screenshots saved', async () => {

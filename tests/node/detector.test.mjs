@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, test } from 'node:test';
-import { build, crc32, hostileTable, metadata, root, run, sampleImages, shippedWeights, tempDir } from './helpers.mjs';
+import { TRAP_MAGIC, build, crc32, hostileTable, metadata, root, run, sampleImages, shippedWeights, tempDir,
+  trappingDetectorSource } from './helpers.mjs';
 
 const WASM = path.join(root, 'web/cifake.wasm');
 const WEIGHTS = process.env.CIFAKE_WEIGHTS || shippedWeights;
@@ -195,3 +196,30 @@ test('Grad-CAM and Grad-CAM++ maps are 32x32 in [0, 1] and informative; render d
     assert.ok(rgb.some((v) => v !== rgb[0]), 'the image is not blank');
     d.dispose();
   });
+
+test('a trap in the core fails that call only: a fresh instance judges the next images as before', async () => {
+  const file = path.join(tempDir(), 'trapping-detector.mjs');
+  fs.writeFileSync(file, trappingDetectorSource());
+  const { loadDetector: loadTrapping } = await import(pathToFileURL(file).href);
+  const d = await loadTrapping({ wasm: WASM, weights: WEIGHTS });
+  const refs = images.slice(0, 4).map((i) => d.classify(i.bytes, { cam: 'gradcampp', input: true }));
+  const info = d.info();
+  const trap = Buffer.concat([TRAP_MAGIC, images[0].bytes]);
+  for (let round = 1; round <= 3; round++) {
+    assert.throws(() => d.classify(trap, { cam: 'gradcam' }),
+      /^Error: the detector core failed on this input \(.*out of bounds.*\); it was restarted/);
+    assert.equal(d.restarts, round);
+    assert.equal(d.broken, false);
+    // the same answers, bit for bit, from the fresh instance; the weights and their metadata are back
+    images.slice(0, 4).forEach((img, k) =>
+      assert.deepEqual(d.classify(img.bytes, { cam: 'gradcampp', input: true }), refs[k], `${img.path}, round ${round}`));
+    assert.deepEqual(d.info(), info);
+    const r = d.classify(images[1].bytes, { cam: 'gradcam' });
+    assert.equal(d.render(r.cam, { side: 64 }).data.length, 64 * 64 * 4);
+  }
+  // bad input after a restart is still refused with the core's message, not taken for a trap
+  assert.throws(() => d.classify(Buffer.from('not an image')), /not a supported image/);
+  assert.equal(d.restarts, 3);
+  d.dispose();
+  assert.throws(() => d.classify(images[0].bytes), /disposed/);
+});

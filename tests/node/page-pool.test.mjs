@@ -89,7 +89,7 @@ test('a dead worker fails its task only; when all are dead every task gets the r
   const a = pool.run('a', { type: 'classify' });
   const b = pool.run('b', { type: 'classify' });
   const c = pool.run('c', { type: 'classify' });
-  workers[0].crash('out of memory');
+  workers[0].send({ type: 'fatal', message: 'out of memory' }); // the worker's detector cannot go on
   assert.deepEqual(await a, { error: 'out of memory' });
   assert.equal(workers[0].terminated, true);
   assert.equal(lastTask(workers[1]).id, 2, 'b is on the live worker');
@@ -146,4 +146,26 @@ test('sorting the same column again reverses it; the default is newest first', (
   assert.deepEqual(store.sort, { key: 'name', dir: -1 });
   store.sortBy('pFake');
   assert.deepEqual(store.sort, { key: 'pFake', dir: -1 });
+});
+
+test('a worker that crashes after loading the model is replaced; the file it was judging fails, the queue goes on', async () => {
+  const { pool, workers } = makePool(1);
+  workers[0].send({ type: 'ready', info: {} });
+  const a = pool.run('a', { type: 'classify', n: 1 });
+  const b = pool.run('b', { type: 'classify', n: 2 });
+  workers[0].crash('out of memory');
+  assert.match((await a).error, /stopped while judging this file \(out of memory\)/);
+  assert.equal(workers.length, 2, 'a new worker takes the slot');
+  assert.ok(workers[0].terminated);
+  assert.deepEqual(workers[1].got, [{ type: 'init' }]);
+  workers[0].send({ type: 'result', id: 1, label: 'STALE' }); // the old worker is not listened to
+  workers[1].send({ type: 'ready', info: {} });
+  workers[1].send({ type: 'result', id: lastTask(workers[1]).id, label: 'REAL' });
+  assert.equal((await b).label, 'REAL');
+  assert.equal(pool.fatal, null);
+  // a worker that never got ready is not replaced: the model cannot load there
+  const c = makePool(1);
+  c.workers[0].crash('no SIMD');
+  assert.equal(c.workers.length, 1);
+  assert.match(c.pool.fatal, /no SIMD/);
 });
