@@ -2,48 +2,100 @@
 # Main job: `make serve`.  All tests: `make test`.  Benchmarks: `make bench`.  The CIFAKE paper's sweep: `make sweep`.
 
 CC       ?= gcc
+AR       ?= ar
 CSTD     := -std=c11 -Wall -Wextra -Werror
 OPT      ?= -O3 -march=native
 STB_INC  := -I/usr/include/stb
 # The source version is recorded in every weight file the trainer writes (provenance).
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer $(STB_INC) -DCIFAKE_VERSION='"$(VERSION)"'
+CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer -Itests/c $(STB_INC) -DCIFAKE_VERSION='"$(VERSION)"'
 
 LDLIBS   := -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-CORE_SRC := src/common.c src/gemm.c src/layers.c src/model.c src/weights.c src/image.c src/stb_impl.c src/api.c src/gradcam.c src/winograd.c src/patches.c
-TOOL_SRC := trainer/fileio.c trainer/dataset.c trainer/metrics.c trainer/optim.c trainer/progress.c trainer/infer.c trainer/png.c \
-            trainer/protobuf.c trainer/onnx.c trainer/perturb.c trainer/cutmix.c
-HEADERS  := $(wildcard src/*.h trainer/*.h)
+# The one list of sources, for every build (native, sanitizers, SIMD paths, WebAssembly, fuzzing): a
+# file added to src/ is part of the library everywhere, a file added to trainer/ (other than a
+# program's main file) part of the tools' library.
+CORE_SRC := $(wildcard src/*.c)
+PROGRAM_NAMES := train eval detect camstats export
+TOOL_SRC := $(filter-out $(PROGRAM_NAMES:%=trainer/%.c),$(wildcard trainer/*.c))
 TEST_SRC := $(wildcard tests/c/*.c)
 
 BUILD    := build
-PROGRAMS := $(BUILD)/cifake-train $(BUILD)/cifake-eval $(BUILD)/cifake-detect $(BUILD)/cifake-camstats \
-            $(BUILD)/cifake-export
+PROGRAMS := $(PROGRAM_NAMES:%=$(BUILD)/cifake-%)
 
 CIFAKE_DIR ?= $(abspath data/cifake)
 export CIFAKE_DIR
 
-.PHONY: all test test-c test-asan test-reference deps data bench sweep clean
+.PHONY: all test test-c test-simd test-asan test-reference deps data bench sweep clean
 
 all: $(PROGRAMS)
 
-$(BUILD)/cifake-%: trainer/%.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
-	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+# $(call flavour,NAME,COMPILER,ARCHIVER,FLAGS): every source compiled once with FLAGS into
+# $(BUILD)/NAME/ (the same tree as the sources; header dependencies kept by -MMD), src/ archived into
+# $(BUILD)/NAME/libcifake.a and the trainer's helpers into $(BUILD)/NAME/libcifake-tools.a. Programs
+# and test runners link their own objects against those two. OBJ_FLAGS, set on one object, adds flags
+# to it alone.
+define flavour
+$(1)_CORE := $(BUILD)/$(1)/libcifake.a
+$(1)_TOOLS := $(BUILD)/$(1)/libcifake-tools.a
+$(1)_TESTS := $(TEST_SRC:%.c=$(BUILD)/$(1)/%.o)
+$(BUILD)/$(1)/%.o: %.c
+	@mkdir -p $$(@D)
+	$(2) $(4) $$(OBJ_FLAGS) -MMD -MP -c $$< -o $$@
+$(BUILD)/$(1)/libcifake.a: $(CORE_SRC:%.c=$(BUILD)/$(1)/%.o)
+	rm -f $$@ && $(3) rcs $$@ $$^
+$(BUILD)/$(1)/libcifake-tools.a: $(TOOL_SRC:%.c=$(BUILD)/$(1)/%.o)
+	rm -f $$@ && $(3) rcs $$@ $$^
+-include $(wildcard $(BUILD)/$(1)/*/*.d $(BUILD)/$(1)/*/*/*.d)
+endef
 
-$(BUILD)/tests: $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
-	$(CC) $(CFLAGS) -Itests/c $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+$(eval $(call flavour,native,$(CC),$(AR),$(CFLAGS)))
+NATIVE_LIBS := $(native_TOOLS) $(native_CORE)
 
-$(BUILD)/tests-asan: $(TEST_SRC) $(CORE_SRC) $(TOOL_SRC) $(HEADERS) $(BUILD)/stb_impl-asan.o | $(BUILD)
-	$(CC) $(CSTD) $(SAN) -Isrc -Itrainer -Itests/c $(STB_INC) $(TEST_SRC) $(filter-out src/stb_impl.c,$(CORE_SRC)) \
-		$(TOOL_SRC) $(BUILD)/stb_impl-asan.o -lm -o $@
+# Only cifake-train and cifake-export print the version: recompiled when it changes.
+$(BUILD)/version: FORCE | $(BUILD)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/native/trainer/train.o $(BUILD)/native/trainer/export.o: $(BUILD)/version
+.PHONY: FORCE
+FORCE:
+# Objects are kept (make would delete those it made only on the way to a program).
+.SECONDARY:
 
+$(BUILD)/cifake-%: $(BUILD)/native/trainer/%.o $(NATIVE_LIBS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests: $(native_TESTS) $(NATIVE_LIBS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# AddressSanitizer + UBSan, without OpenMP.
+$(eval $(call flavour,asan,$(CC),$(AR),$(CSTD) $(SAN) -Isrc -Itrainer -Itests/c $(STB_INC)))
 # stb_image_write's JPEG bit writer shifts a signed int past bit 31 (nothings/stb issue 1433, still open),
 # which GCC defines as wrapping ("Integers implementation" in its manual) but UBSan reports. Only in the
 # third-party translation unit is that one check off; everything else keeps it.
-$(BUILD)/stb_impl-asan.o: src/stb_impl.c src/image.h | $(BUILD)
-	$(CC) $(CSTD) $(SAN) -fno-sanitize=shift-base -Isrc $(STB_INC) -c $< -o $@
+$(BUILD)/asan/src/stb_impl.o: OBJ_FLAGS := -fno-sanitize=shift-base
+
+$(BUILD)/tests-asan: $(asan_TESTS) $(asan_TOOLS) $(asan_CORE)
+	$(CC) $(CSTD) $(SAN) $^ -lm -o $@
+
+# The C runner on each vector path of src/simd.h besides the native build's widest one (and the
+# WebAssembly one, test-wasm-c): plain C, SSE2 and AVX2+FMA, each checked to be the path it was built
+# for (tests/c/test_simd_path.c). -O2 without OpenMP: lighter to build, and threading is the native
+# runner's business. SSE2 and AVX2 exist on x86-64 only; AVX2 runs where the processor has it.
+SIMD_FLAGS := $(CSTD) -O2 -Isrc -Itrainer -Itests/c $(STB_INC)
+SIMD_PATHS := scalar
+ifeq ($(shell uname -m),x86_64)
+SIMD_PATHS += sse2 avx2
+endif
+$(eval $(call flavour,scalar,$(CC),$(AR),$(SIMD_FLAGS) -DCF_SIMD_SCALAR -DCF_TEST_SIMD='"scalar"'))
+$(eval $(call flavour,sse2,$(CC),$(AR),$(SIMD_FLAGS) -march=x86-64 -mtune=generic -DCF_TEST_SIMD='"sse2"'))
+$(eval $(call flavour,avx2,$(CC),$(AR),$(SIMD_FLAGS) -march=haswell -mtune=generic -DCF_TEST_SIMD='"avx2-fma"'))
+
+define simd_runner
+$(BUILD)/tests-$(1): $$($(1)_TESTS) $$($(1)_TOOLS) $$($(1)_CORE)
+	$$(CC) $$^ -lm -o $$@
+endef
+$(foreach p,scalar sse2 avx2,$(eval $(call simd_runner,$(p))))
 
 $(BUILD):
 	mkdir -p $@
@@ -62,11 +114,17 @@ test-c: $(BUILD)/tests
 test-asan: $(BUILD)/tests-asan
 	ASAN_OPTIONS=detect_leaks=1 $(BUILD)/tests-asan
 
+# The whole C runner on each extra vector path (the native one is test-c, WebAssembly test-wasm-c).
+test-simd: $(SIMD_PATHS:%=$(BUILD)/tests-%)
+	@set -e; for p in $(SIMD_PATHS); do \
+		if [ $$p = avx2 ] && ! grep -qw avx2 /proc/cpuinfo; then echo "test-simd: avx2 skipped, this processor has no AVX2"; continue; fi; \
+		echo "test-simd: $$p"; $(BUILD)/tests-$$p; done
+
 # PyTorch from Debian (python3-torch) lives in the system interpreter, not in a pyenv one.
 PYTHON_TORCH ?= /usr/bin/python3
 
-$(BUILD)/refdump: tests/reference/refdump.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
-	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+$(BUILD)/refdump: $(BUILD)/native/tests/reference/refdump.o $(NATIVE_LIBS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 test-reference: $(BUILD)/refdump
 	$(PYTHON_TORCH) tests/reference/check_torch.py $(BUILD)
@@ -75,12 +133,13 @@ test: deps data
 	$(MAKE) all
 	$(MAKE) test-c
 	$(MAKE) test-asan
+	$(MAKE) test-simd
 	$(MAKE) fuzz-smoke
 	$(MAKE) test-reference
 	$(MAKE) test-web
 
-$(BUILD)/train_bench: tests/bench/train_bench.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
-	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+$(BUILD)/train_bench: $(BUILD)/native/tests/bench/train_bench.o $(NATIVE_LIBS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # The measured multiply-add peak: native in the widest vectors -march=native gives (contracted to
 # FMA), and WebAssembly SIMD128 (f32x4 mul + add, timed in Node by tests/bench/js_bench.mjs).

@@ -17,7 +17,10 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_FLAGS   := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
+FUZZ_SAN     := address,undefined
+# Objects (the Makefile's source lists, compiled once into $(BUILD)/fuzz/) are instrumented for
+# coverage; libFuzzer's main is linked into the targets only.
+FUZZ_FLAGS   := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN) \
                 -fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc $(STB_INC)
 # -timeout: an input that takes longer counts as a hang; -rss_limit_mb: more memory than the
 # limits allow (a 40-megapixel image needs well under 1 GB) counts as a failure too.
@@ -27,13 +30,13 @@ FUZZ_TARGETS := $(FUZZ_DIR)/fuzz-image $(FUZZ_DIR)/fuzz-weights
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-seeds
 
-$(FUZZ_DIR)/fuzz-%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(CORE_SRC) $(HEADERS) fuzz/fuzz.mk | $(BUILD)
-	mkdir -p $(FUZZ_DIR)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(CORE_SRC) -lm -o $@
+$(eval $(call flavour,fuzz,$(FUZZ_CC),$(AR),$(FUZZ_FLAGS)))
 
-$(FUZZ_DIR)/make_weight_seeds: fuzz/make_weight_seeds.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
-	mkdir -p $(FUZZ_DIR)
-	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+$(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/fuzz/fuzz_%.o $(fuzz_CORE)
+	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $^ -lm -o $@
+
+$(FUZZ_DIR)/make_weight_seeds: $(BUILD)/native/fuzz/make_weight_seeds.o $(NATIVE_LIBS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # Seed folders are rebuilt every run (cheap), so new regression files are always included.
 fuzz-seeds: $(FUZZ_DIR)/make_weight_seeds
