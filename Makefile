@@ -5,12 +5,16 @@ CC       ?= gcc
 AR       ?= ar
 CSTD     := -std=c11 -Wall -Wextra -Werror
 OPT      ?= -O3 -march=native
-STB_INC  := -I/usr/include/stb
+STB_DIR  := /usr/include/stb
+STB_INC  := -I$(STB_DIR)
 # The source version is recorded in every weight file the trainer writes (provenance).
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer -Itests/c $(STB_INC) -DCIFAKE_VERSION='"$(VERSION)"'
+# Native builds decode WebP too, with Debian's libwebp (src/image.c); the WebAssembly module does not.
+WEBP     := -DCF_WITH_WEBP
+WEBP_LIB := -lwebp
+CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer -Itests/c $(STB_INC) $(WEBP) -DCIFAKE_VERSION='"$(VERSION)"'
 
-LDLIBS   := -lm -fopenmp
+LDLIBS   := $(WEBP_LIB) -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # The one list of sources, for every build (native, sanitizers, SIMD paths, WebAssembly, fuzzing): a
@@ -27,22 +31,41 @@ PROGRAMS := $(PROGRAM_NAMES:%=$(BUILD)/cifake-%)
 CIFAKE_DIR ?= $(abspath data/cifake)
 export CIFAKE_DIR
 
-.PHONY: all test test-c test-simd test-asan test-reference deps data bench sweep clean
+.PHONY: all test test-c test-simd test-asan test-reference deps build-deps stb-check data bench sweep clean
 
 all: $(PROGRAMS)
 
-# $(call flavour,NAME,COMPILER,ARCHIVER,FLAGS): every source compiled once with FLAGS into
-# $(BUILD)/NAME/ (the same tree as the sources; header dependencies kept by -MMD), src/ archived into
-# $(BUILD)/NAME/libcifake.a and the trainer's helpers into $(BUILD)/NAME/libcifake-tools.a. Programs
-# and test runners link their own objects against those two. OBJ_FLAGS, set on one object, adds flags
-# to it alone.
+# Before anything is compiled: the Debian packages plain `make` needs are installed when missing (gcc,
+# libstb-dev, libwebp-dev; `make deps` installs what the tests need too), and stb_image is checked to
+# be the release src/image.c was written against. image.c guards against that release's bugs (in its
+# comments); another release may have fixed or moved them, or have others. The version is only in the
+# header's first comment (STBI_VERSION is 1 in every release), which the preprocessor cannot read, so
+# the Makefile reads it, for every build that compiles stb (native, WebAssembly, fuzzing).
+STB_RELEASE := v2.27
+build-deps:
+	@./scripts/install-deps.sh build
+stb-check: | build-deps
+	@test -f $(STB_DIR)/stb_image.h || { echo "cifake: $(STB_DIR)/stb_image.h not found: install libstb-dev" >&2; exit 1; }
+	@line=$$(head -n 1 $(STB_DIR)/stb_image.h); case "$$line" in \
+	  "/* stb_image - $(STB_RELEASE) "*) ;; \
+	  *) echo "cifake: $(STB_DIR)/stb_image.h is not stb_image $(STB_RELEASE); its first line: $$line" >&2; \
+	     echo "  src/image.c guards against the bugs of stb_image $(STB_RELEASE) (Debian 12's libstb-dev 0.0~git20220908)." >&2; \
+	     echo "  Install that package, or check image.c's guards against this release and set STB_RELEASE in the Makefile." >&2; \
+	     exit 1 ;; esac
+
+# $(call flavour,NAME,COMPILER,ARCHIVER,FLAGS[,BEFORE[,MAKEFILE]]): every source compiled once with
+# FLAGS into $(BUILD)/NAME/ (the same tree as the sources; header dependencies kept by -MMD, and the
+# makefiles that set the flags), src/ archived into $(BUILD)/NAME/libcifake.a and the trainer's helpers
+# into $(BUILD)/NAME/libcifake-tools.a. Programs and test runners link their own objects against those
+# two. BEFORE: targets to make before any object. OBJ_FLAGS, set on one object, adds flags to it alone.
 define flavour
 $(1)_CORE := $(BUILD)/$(1)/libcifake.a
 $(1)_TOOLS := $(BUILD)/$(1)/libcifake-tools.a
 $(1)_TESTS := $(TEST_SRC:%.c=$(BUILD)/$(1)/%.o)
-$(BUILD)/$(1)/%.o: %.c
+$(BUILD)/$(1)/%.o: %.c Makefile $(6) | $(5)
 	@mkdir -p $$(@D)
 	$(2) $(4) $$(OBJ_FLAGS) -MMD -MP -c $$< -o $$@
+$(BUILD)/$(1)/src/stb_impl.o: | stb-check
 $(BUILD)/$(1)/libcifake.a: $(CORE_SRC:%.c=$(BUILD)/$(1)/%.o)
 	rm -f $$@ && $(3) rcs $$@ $$^
 $(BUILD)/$(1)/libcifake-tools.a: $(TOOL_SRC:%.c=$(BUILD)/$(1)/%.o)
@@ -50,7 +73,7 @@ $(BUILD)/$(1)/libcifake-tools.a: $(TOOL_SRC:%.c=$(BUILD)/$(1)/%.o)
 -include $(wildcard $(BUILD)/$(1)/*/*.d $(BUILD)/$(1)/*/*/*.d)
 endef
 
-$(eval $(call flavour,native,$(CC),$(AR),$(CFLAGS)))
+$(eval $(call flavour,native,$(CC),$(AR),$(CFLAGS),build-deps))
 NATIVE_LIBS := $(native_TOOLS) $(native_CORE)
 
 # Only cifake-train and cifake-export print the version: recompiled when it changes.
@@ -69,31 +92,31 @@ $(BUILD)/tests: $(native_TESTS) $(NATIVE_LIBS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # AddressSanitizer + UBSan, without OpenMP.
-$(eval $(call flavour,asan,$(CC),$(AR),$(CSTD) $(SAN) -Isrc -Itrainer -Itests/c $(STB_INC)))
+$(eval $(call flavour,asan,$(CC),$(AR),$(CSTD) $(SAN) -Isrc -Itrainer -Itests/c $(STB_INC) $(WEBP),build-deps))
 # stb_image_write's JPEG bit writer shifts a signed int past bit 31 (nothings/stb issue 1433, still open),
 # which GCC defines as wrapping ("Integers implementation" in its manual) but UBSan reports. Only in the
 # third-party translation unit is that one check off; everything else keeps it.
 $(BUILD)/asan/src/stb_impl.o: OBJ_FLAGS := -fno-sanitize=shift-base
 
 $(BUILD)/tests-asan: $(asan_TESTS) $(asan_TOOLS) $(asan_CORE)
-	$(CC) $(CSTD) $(SAN) $^ -lm -o $@
+	$(CC) $(CSTD) $(SAN) $^ $(WEBP_LIB) -lm -o $@
 
 # The C runner on each vector path of src/simd.h besides the native build's widest one (and the
 # WebAssembly one, test-wasm-c): plain C, SSE2 and AVX2+FMA, each checked to be the path it was built
 # for (tests/c/test_simd_path.c). -O2 without OpenMP: lighter to build, and threading is the native
 # runner's business. SSE2 and AVX2 exist on x86-64 only; AVX2 runs where the processor has it.
-SIMD_FLAGS := $(CSTD) -O2 -Isrc -Itrainer -Itests/c $(STB_INC)
+SIMD_FLAGS := $(CSTD) -O2 -Isrc -Itrainer -Itests/c $(STB_INC) $(WEBP)
 SIMD_PATHS := scalar
 ifeq ($(shell uname -m),x86_64)
 SIMD_PATHS += sse2 avx2
 endif
-$(eval $(call flavour,scalar,$(CC),$(AR),$(SIMD_FLAGS) -DCF_SIMD_SCALAR -DCF_TEST_SIMD='"scalar"'))
-$(eval $(call flavour,sse2,$(CC),$(AR),$(SIMD_FLAGS) -march=x86-64 -mtune=generic -DCF_TEST_SIMD='"sse2"'))
-$(eval $(call flavour,avx2,$(CC),$(AR),$(SIMD_FLAGS) -march=haswell -mtune=generic -DCF_TEST_SIMD='"avx2-fma"'))
+$(eval $(call flavour,scalar,$(CC),$(AR),$(SIMD_FLAGS) -DCF_SIMD_SCALAR -DCF_TEST_SIMD='"scalar"',build-deps))
+$(eval $(call flavour,sse2,$(CC),$(AR),$(SIMD_FLAGS) -march=x86-64 -mtune=generic -DCF_TEST_SIMD='"sse2"',build-deps))
+$(eval $(call flavour,avx2,$(CC),$(AR),$(SIMD_FLAGS) -march=haswell -mtune=generic -DCF_TEST_SIMD='"avx2-fma"',build-deps))
 
 define simd_runner
 $(BUILD)/tests-$(1): $$($(1)_TESTS) $$($(1)_TOOLS) $$($(1)_CORE)
-	$$(CC) $$^ -lm -o $$@
+	$$(CC) $$^ $$(WEBP_LIB) -lm -o $$@
 endef
 $(foreach p,scalar sse2 avx2,$(eval $(call simd_runner,$(p))))
 

@@ -32,7 +32,7 @@ WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL
 
 # The Makefile's source lists compiled once with emcc into $(BUILD)/wasm/ (libcifake.a, libcifake-tools.a):
 # the module links the core, the C test runner the core and the tools.
-$(eval $(call flavour,wasm,$(EM_ENV) $(EMCC),$(EM_ENV) $(EMAR),$(WASM_CFLAGS)))
+$(eval $(call flavour,wasm,$(EM_ENV) $(EMCC),$(EM_ENV) $(EMAR),$(WASM_CFLAGS),,emscripten/wasm.mk))
 
 WASM_TEST_DIR := $(BUILD)/wasm
 WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs

@@ -7,6 +7,7 @@
 #                              the targets build and run)
 #
 #   fuzz-image     bytes -> cifake_classify (decode, limits, resize, model) -> explain -> render
+#                  (WebP too: the targets are native builds, with libwebp)
 #   fuzz-weights   bytes -> cifake_open (the weight loader), also with the checksum fixed so the
 #                  checks behind it are reached; an accepted file must classify and explain
 #
@@ -21,7 +22,7 @@ FUZZ_SAN     := address,undefined
 # Objects (the Makefile's source lists, compiled once into $(BUILD)/fuzz/) are instrumented for
 # coverage; libFuzzer's main is linked into the targets only.
 FUZZ_FLAGS   := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN) \
-                -fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc $(STB_INC)
+                -fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc $(STB_INC) $(WEBP)
 # -timeout: an input that takes longer counts as a hang; -rss_limit_mb: more memory than the
 # limits allow (a 40-megapixel image needs well under 1 GB) counts as a failure too.
 FUZZ_RUN     := -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1
@@ -30,10 +31,10 @@ FUZZ_TARGETS := $(FUZZ_DIR)/fuzz-image $(FUZZ_DIR)/fuzz-weights
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-seeds
 
-$(eval $(call flavour,fuzz,$(FUZZ_CC),$(AR),$(FUZZ_FLAGS)))
+$(eval $(call flavour,fuzz,$(FUZZ_CC),$(AR),$(FUZZ_FLAGS),build-deps,fuzz/fuzz.mk))
 
 $(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/fuzz/fuzz_%.o $(fuzz_CORE)
-	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $^ -lm -o $@
+	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $^ $(WEBP_LIB) -lm -o $@
 
 $(FUZZ_DIR)/make_weight_seeds: $(BUILD)/native/fuzz/make_weight_seeds.o $(NATIVE_LIBS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
