@@ -20,7 +20,7 @@
 
 static void usage(FILE *f) {
     fprintf(f, "usage: cifake-detect [--weights FILE] [--json] IMAGE...\n"
-               "  Classifies each IMAGE (JPEG, PNG, BMP, GIF) as REAL or FAKE; prints PATH<TAB>LABEL<TAB>p_fake.\n"
+               "  Classifies each IMAGE (JPEG, PNG, BMP, GIF, WebP) as REAL or FAKE; prints PATH<TAB>LABEL<TAB>p_fake.\n"
                "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build)\n"
                "  --json          one JSON array instead of lines\n"
                "  --cam DIR       also write DIR/<image name>.cam.png, the heatmap of the evidence for the verdict\n"
