@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "dataset.h"
 #include "fileio.h"
 #include "infer.h"
