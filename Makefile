@@ -123,6 +123,25 @@ $(foreach p,scalar sse2 avx2,$(eval $(call simd_runner,$(p))))
 $(BUILD):
 	mkdir -p $@
 
+# The C library for C programs: `make install PREFIX=DIR` (default /usr/local; DESTDIR is honoured)
+# puts the static library in DIR/lib, the public header cifake.h (standard headers only) in DIR/include
+# and cifake.pc in DIR/lib/pkgconfig, so `cc prog.c $(pkg-config --cflags --libs cifake)` builds against
+# it (examples/classify.c; tests/node/install.test.mjs does exactly that). The library is the native
+# build's: OPT's -march=native by default, so it is for this machine's processor (OPT=-O3 for any x86-64),
+# and it decodes WebP with libwebp. `make uninstall PREFIX=DIR` removes the three files.
+PREFIX      ?= /usr/local
+PKG_VERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' package.json)
+.PHONY: install uninstall
+install: $(native_CORE) src/cifake.h cifake.pc.in
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 644 $(native_CORE) $(DESTDIR)$(PREFIX)/lib/libcifake.a
+	install -m 644 src/cifake.h $(DESTDIR)$(PREFIX)/include/cifake.h
+	sed -e 's|@PREFIX@|$(abspath $(PREFIX))|' -e 's|@VERSION@|$(PKG_VERSION)|' -e 's|@LIBS@|$(WEBP_LIB) -lgomp -lm|' \
+		cifake.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cifake.pc
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libcifake.a $(DESTDIR)$(PREFIX)/include/cifake.h \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/cifake.pc
+
 # Installs what the build and tests need on a fresh Debian machine (skips what is present).
 deps:
 	@./scripts/install-deps.sh
