@@ -9,8 +9,6 @@ import { build, crc32, hostileTable, metadata, root, run, sampleImages, shippedW
 
 const WASM = path.join(root, 'web/cifake.wasm');
 const WEIGHTS = process.env.CIFAKE_WEIGHTS || shippedWeights;
-const HAS_EXPLAIN = fs.existsSync(path.join(root, 'src/api.c')) &&
-  fs.readFileSync(path.join(root, 'src/api.c'), 'utf8').includes('cifake_explain');
 
 let loadDetector;
 let images; // [{ path, label, bytes, native: { label, p_fake, width, height } }]
@@ -94,11 +92,11 @@ test('loadDetector takes paths, file: URLs and bytes, and refuses bad weight fil
 
 test('bad inputs throw the core message and the same detector keeps working after them', async () => {
   const d = await detector();
-  const ref = d.classify(images[0].bytes, { cam: HAS_EXPLAIN && 'gradcam' });
+  const ref = d.classify(images[0].bytes, { cam: 'gradcam' });
   for (const bad of badInputs()) {
     assert.throws(() => d.classify(bad.bytes), (e) => e instanceof Error && bad.message.test(e.message),
       `${bad.name}: wrong or missing error`);
-    assert.deepEqual(d.classify(images[0].bytes, { cam: HAS_EXPLAIN && 'gradcam' }), ref, `after ${bad.name}`);
+    assert.deepEqual(d.classify(images[0].bytes, { cam: 'gradcam' }), ref, `after ${bad.name}`);
   }
   // over the 64 MiB limit on encoded bytes: refused before any decoding
   assert.throws(() => d.classify(new Uint8Array((64 << 20) + 1)), /64|limit|too large/i);
@@ -107,13 +105,13 @@ test('bad inputs throw the core message and the same detector keeps working afte
   assert.throws(() => d.render(new Float32Array(1024), { colormap: 'rainbow' }), /unknown colour map/);
   assert.throws(() => d.render(new Float32Array(1024), { side: 0 }), /outside 1\.\.2048/);
   assert.throws(() => d.render(new Float32Array(10)), /1024 values/);
-  assert.deepEqual(d.classify(images[0].bytes, { cam: HAS_EXPLAIN && 'gradcam' }), ref);
+  assert.deepEqual(d.classify(images[0].bytes, { cam: 'gradcam' }), ref);
   d.dispose();
   assert.throws(() => d.classify(images[0].bytes), /disposed/);
   d.dispose(); // twice is harmless
 });
 
-test('after a failed classify there is nothing to explain or draw', { skip: !HAS_EXPLAIN && 'cifake_explain not in src/api.c yet' }, async () => {
+test('after a failed classify there is nothing to explain or draw', async () => {
   const d = await detector();
   d.classify(images[0].bytes);
   assert.throws(() => d.classify(Buffer.from('nope')), /not a supported image/);
@@ -128,7 +126,7 @@ test('module memory stays flat over 10,000 bad and 2000 good calls after warm-up
     ...badInputs().map((b) => ({ name: b.name, bytes: b.bytes, ok: (e) => b.message.test(e.message) })),
     ...hostileTable().filter((c) => c.kind === 'error').map((c) => ({ name: c.file, bytes: c.bytes, ok: (e) => e.message.includes(c.arg) })),
   ];
-  const cam = HAS_EXPLAIN ? 'gradcam' : false;
+  const cam = 'gradcam';
   const once = (k) => {
     const img = images[k % images.length];
     const r = d.classify(img.bytes, { cam: k % 3 === 0 && cam });
@@ -162,7 +160,7 @@ test('info() returns the weight file metadata', async () => {
 });
 
 test('Grad-CAM and Grad-CAM++ maps are 32x32 in [0, 1] and informative; render draws side x side RGBA',
-  { skip: !HAS_EXPLAIN && 'cifake_explain not in src/api.c yet' }, async () => {
+  async () => {
     const d = await detector();
     for (const method of ['gradcam', 'gradcampp']) {
       let varied = 0;
