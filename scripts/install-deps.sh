@@ -19,8 +19,11 @@ install_wanted() {
   [ ${#want[@]} -gt 0 ] || return 0
   echo "installing Debian packages: ${want[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+      --no-install-recommends "${want[@]}" >/dev/null; }; then
+    echo "cifake: could not install ${want[*]}; install them with: sudo apt-get install ${want[*]}" >&2
+    exit 1
+  fi
 }
 need gcc command -v gcc
 need make command -v make
