@@ -12,7 +12,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 # Native builds decode WebP too, with Debian's libwebp (src/image.c); the WebAssembly module does not.
 WEBP     := -DCF_WITH_WEBP
 WEBP_LIB := -lwebp
-CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer -Itests/c $(STB_INC) $(WEBP) -DCIFAKE_VERSION='"$(VERSION)"'
+CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer -Itests/c $(STB_INC) $(WEBP)
 
 LDLIBS   := $(WEBP_LIB) -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -53,16 +53,23 @@ stb-check: | build-deps
 	     echo "  Install that package, or check image.c's guards against this release and set STB_RELEASE in the Makefile." >&2; \
 	     exit 1 ;; esac
 
-# $(call flavour,NAME,COMPILER,ARCHIVER,FLAGS[,BEFORE[,MAKEFILE]]): every source compiled once with
-# FLAGS into $(BUILD)/NAME/ (the same tree as the sources; header dependencies kept by -MMD, and the
-# makefiles that set the flags), src/ archived into $(BUILD)/NAME/libcifake.a and the trainer's helpers
-# into $(BUILD)/NAME/libcifake-tools.a. Programs and test runners link their own objects against those
-# two. BEFORE: targets to make before any object. OBJ_FLAGS, set on one object, adds flags to it alone.
+# $(call flavour,NAME,COMPILER,ARCHIVER,FLAGS[,BEFORE]): every source compiled once with FLAGS into
+# $(BUILD)/NAME/ (the same tree as the sources), src/ archived into $(BUILD)/NAME/libcifake.a and the
+# trainer's helpers into $(BUILD)/NAME/libcifake-tools.a. Programs and test runners link their own
+# objects against those two. An object is recompiled when its source, a header it includes (-MMD) or
+# the compiler and flags (kept in $(BUILD)/NAME/flags, e.g. after `make OPT=...`) change. BEFORE:
+# targets to make before any object. OBJ_FLAGS, set on one object, adds flags to it alone.
 define flavour
 $(1)_CORE := $(BUILD)/$(1)/libcifake.a
 $(1)_TOOLS := $(BUILD)/$(1)/libcifake-tools.a
 $(1)_TESTS := $(TEST_SRC:%.c=$(BUILD)/$(1)/%.o)
-$(BUILD)/$(1)/%.o: %.c Makefile $(6) | $(5)
+$(1)_FLAGS := $(2) $(4)
+ifneq ($$(file <$(BUILD)/$(1)/flags),$$($(1)_FLAGS))
+$$(shell mkdir -p $(BUILD)/$(1))
+$$(file >$(BUILD)/$(1)/flags,$$($(1)_FLAGS))
+endif
+$(BUILD)/$(1)/flags: ;
+$(BUILD)/$(1)/%.o: %.c $(BUILD)/$(1)/flags | $(5)
 	@mkdir -p $$(@D)
 	$(2) $(4) $$(OBJ_FLAGS) -MMD -MP -c $$< -o $$@
 $(BUILD)/$(1)/src/stb_impl.o: | stb-check
@@ -76,10 +83,11 @@ endef
 $(eval $(call flavour,native,$(CC),$(AR),$(CFLAGS),build-deps))
 NATIVE_LIBS := $(native_TOOLS) $(native_CORE)
 
-# Only cifake-train and cifake-export print the version: recompiled when it changes.
+# Only cifake-train and cifake-export record the version: they alone are recompiled when it changes.
 $(BUILD)/version: FORCE | $(BUILD)
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
 $(BUILD)/native/trainer/train.o $(BUILD)/native/trainer/export.o: $(BUILD)/version
+$(BUILD)/native/trainer/train.o $(BUILD)/native/trainer/export.o: OBJ_FLAGS := -DCIFAKE_VERSION='"$(VERSION)"'
 .PHONY: FORCE
 FORCE:
 # Objects are kept (make would delete those it made only on the way to a program).

@@ -32,7 +32,7 @@ WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL
 
 # The Makefile's source lists compiled once with emcc into $(BUILD)/wasm/ (libcifake.a, libcifake-tools.a):
 # the module links the core, the C test runner the core and the tools.
-$(eval $(call flavour,wasm,$(EM_ENV) $(EMCC),$(EM_ENV) $(EMAR),$(WASM_CFLAGS),,emscripten/wasm.mk))
+$(eval $(call flavour,wasm,$(EM_ENV) $(EMCC),$(EM_ENV) $(EMAR),$(WASM_CFLAGS)))
 
 WASM_TEST_DIR := $(BUILD)/wasm
 WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
@@ -44,8 +44,8 @@ WEB_TESTS := test-wasm-c test-node test-e2e
 
 wasm: web/cifake.wasm
 
-web/cifake.wasm: $(BUILD)/wasm/emscripten/exports.o $(wasm_CORE)
-	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $^ $(WASM_LDFLAGS) -o $@
+web/cifake.wasm: $(BUILD)/wasm/emscripten/exports.o $(wasm_CORE) emscripten/wasm.mk
+	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $(filter-out %.mk,$^) $(WASM_LDFLAGS) -o $@
 
 serve: deps web/cifake.wasm
 	@test -f $(WEB_WEIGHTS) || { echo "$(WEB_WEIGHTS) is missing: train the model first (see build/cifake-train --help), or WEB_WEIGHTS=file.bin make serve" >&2; exit 1; }
@@ -57,8 +57,8 @@ serve: deps web/cifake.wasm
 # found from the repository root); SINGLE_FILE embeds the .wasm in the JS, which Node 20 then loads
 # without fetch(). The glue is CommonJS, hence .cjs (package.json says "type": "module"). The runner's
 # exit status is the process's.
-$(WASM_TEST_JS): $(wasm_TESTS) $(wasm_TOOLS) $(wasm_CORE)
-	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $^ -sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 \
+$(WASM_TEST_JS): $(wasm_TESTS) $(wasm_TOOLS) $(wasm_CORE) emscripten/wasm.mk
+	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $(filter-out %.mk,$^) -sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 \
 		-sMAXIMUM_MEMORY=2GB -sEXIT_RUNTIME=1 -sSINGLE_FILE=1 -o $(WASM_TEST_DIR)/tests.js
 	mv $(WASM_TEST_DIR)/tests.js $@
 

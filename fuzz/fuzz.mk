@@ -31,7 +31,7 @@ FUZZ_TARGETS := $(FUZZ_DIR)/fuzz-image $(FUZZ_DIR)/fuzz-weights
 
 .PHONY: fuzz fuzz-build fuzz-smoke fuzz-seeds
 
-$(eval $(call flavour,fuzz,$(FUZZ_CC),$(AR),$(FUZZ_FLAGS),build-deps,fuzz/fuzz.mk))
+$(eval $(call flavour,fuzz,$(FUZZ_CC),$(AR),$(FUZZ_FLAGS),build-deps))
 
 $(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/fuzz/fuzz_%.o $(fuzz_CORE)
 	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $^ $(WEBP_LIB) -lm -o $@
