@@ -374,6 +374,9 @@ class Detector {
     return meta;
   }
 
+  /** The largest encoded image classify takes, in bytes (the core's limit). */
+  get maxImageBytes() { return this.#call((x) => Number(x.cfw_max_image_bytes())); }
+
   /** Bytes of the module's linear memory (it only ever grows; for leak checks). */
   get memoryBytes() { return this.#x.memory.buffer.byteLength; }
 
