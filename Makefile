@@ -1,5 +1,11 @@
-# cifake - build, test and serve. `make` builds the native tools into build/.
-# Main job: `make serve`.  All tests: `make test`.  Benchmarks: `make bench`.  The CIFAKE paper's sweep: `make sweep`.
+# cifake - build, test and serve. `make` builds the native tools into build/ (installing the Debian
+# packages the build needs first). Main job: `make serve`.  All tests: `make test`.  Benchmarks:
+# `make bench`.  The CIFAKE paper's sweep: `make sweep`.  The C library: `make install PREFIX=DIR`.
+#
+#   make test-c       the C runner, native (-march=native: the widest vectors this machine has)
+#   make test-asan    the C runner under AddressSanitizer + UBSan
+#   make test-simd    the C runner on the scalar, SSE2 and AVX2 paths of src/simd.h
+#   (WebAssembly, Node and browser tests: emscripten/wasm.mk; fuzzing: fuzz/fuzz.mk)
 
 CC       ?= gcc
 AR       ?= ar

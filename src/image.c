@@ -553,6 +553,17 @@ static uint8_t *to_rgb(uint8_t *pixels, size_t count, int channels) {
     return rgb;
 }
 
+/* Hands a decoder's pixels (1 to 4 channels, owned; w * h <= CF_IMAGE_MAX_PIXELS, checked by probe)
+ * over to out as RGB. */
+static int take_pixels(cf_image *out, uint8_t *pixels, int w, int h, int channels, cf_error *err) {
+    uint8_t *rgb = to_rgb(pixels, (size_t)w * (size_t)h, channels);
+    if (!rgb) return cf_fail(err, "out of memory converting a %dx%d image to RGB", w, h);
+    out->width = w;
+    out->height = h;
+    out->rgb = rgb;
+    return 0;
+}
+
 #ifdef CF_WITH_WEBP
 static int fail_from_webp_status(VP8StatusCode status, int width, int height, cf_error *err) {
     switch (status) {
@@ -592,12 +603,7 @@ static int decode_webp(const uint8_t *bytes, size_t n, int width, int height, cf
         return cf_fail(err, "corrupt WebP: decoded %dx%d pixels, the header says %dx%d", decoded_width, decoded_height,
                        width, height);
     }
-    uint8_t *rgb = to_rgb(pixels, count, channels);
-    if (!rgb) return cf_fail(err, "out of memory converting a %dx%d image to RGB", width, height);
-    out->width = width;
-    out->height = height;
-    out->rgb = rgb;
-    return 0;
+    return take_pixels(out, pixels, width, height, channels, err);
 }
 #endif
 
@@ -622,13 +628,7 @@ int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err
         return cf_fail(err, "corrupt %s: decoded %dx%d pixels with %d channels, the header says %dx%d",
                        format_name(format), w, h, channels, width, height);
     }
-    size_t count = (size_t)w * (size_t)h; /* <= CF_IMAGE_MAX_PIXELS, checked by probe */
-    uint8_t *rgb = to_rgb(pixels, count, channels);
-    if (!rgb) return cf_fail(err, "out of memory converting a %dx%d image to RGB", w, h);
-    out->width = w;
-    out->height = h;
-    out->rgb = rgb;
-    return 0;
+    return take_pixels(out, pixels, w, h, channels, err);
 }
 
 int cf_image_from_pixels(const uint8_t *pixels, int width, int height, int channels, cf_image *out, cf_error *err) {
