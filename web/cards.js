@@ -9,6 +9,10 @@ const LAYER_CACHE = 16; // cards that keep their image layers for instant opacit
 const $ = (sel, root) => root.querySelector(sel);
 const METHOD_NAMES = { gradcam: 'Grad-CAM', gradcampp: 'Grad-CAM++' };
 
+// A model looked at the image within its scope (a verdict, or UNSURE on weak evidence): only then
+// does a heatmap show evidence for anything.
+const judged = (r) => r.scope === 'judged' || r.scope === 'weak-evidence';
+
 export class Cards {
   #cache = [];
   #cards = new Map(); // item -> element
@@ -92,6 +96,8 @@ export class Cards {
     } else if (item.status === 'done') {
       err.hidden = true;
       this.#showVerdict(item, card);
+      // an image no model judged has no evidence to map: its card shows the image and what was looked at
+      $('.card-controls', card).hidden = !judged(item.result);
     }
     this.draw(item);
   }
@@ -140,11 +146,15 @@ export class Cards {
       return `The whole ${w} × ${h} image, analysed at full resolution in ${formatCount(r.patches.count)} patches of ` +
         `${s} × ${s} pixels (${share} % of its area); each patch is coloured by its own P(fake).`;
     }
-    if (r.width <= side && r.height <= side) return `The whole ${w} × ${h} image, as the model saw it.`;
+    if (r.scope === 'too-small') return `The whole ${w} × ${h} image: too small for the model, so no verdict and no heatmap.`;
+    const verdict = judged(r);
+    if (verdict && r.width <= side && r.height <= side) return `The whole ${w} × ${h} image, as the model saw it.`;
     const g = r.region, rw = formatCount(g.width), rh = formatCount(g.height);
-    if (share >= 100) return `The whole ${w} × ${h} image, judged on a ${side} × ${side} thumbnail of it.`;
+    const verb = verdict ? 'judged' : 'looked at';
+    const rest = verdict ? '' : ` The model judges only ${side} × ${side} images, so no verdict and no heatmap.`;
+    if (share >= 100) return `The whole ${w} × ${h} image, ${verb} on a ${side} × ${side} thumbnail of it.${rest}`;
     return `The whole ${w} × ${h} image. Outlined: the ${rw} × ${rh} ${g.width === g.height ? 'square' : 'region'} ` +
-      `the model judged (${share} % of the image) on a ${side} × ${side} thumbnail; the shaded rest was not analysed.`;
+      `the model ${verb} (${share} % of the image) on a ${side} × ${side} thumbnail; the shaded rest was not analysed.${rest}`;
   }
 
   /** Keeps the worker's layers of a fresh result (and the settings they were made with). */
@@ -181,7 +191,7 @@ export class Cards {
     if (!card || !L || item.status !== 'done') return;
     const r = item.result;
     const canvas = $('.overlay', card);
-    const a = item.showHeat && (L.heat || r.patches) ? item.alpha : 0;
+    const a = item.showHeat && judged(r) && (L.heat || r.patches) ? item.alpha : 0;
     const ctx = canvas.getContext('2d');
     if (L.preview) {
       const { width: pw, height: ph } = L.preview;

@@ -99,7 +99,7 @@ test('the page classifies a batch like the native CLI, isolates a broken file an
   assert.equal(after.find((c) => c.name === path.basename(picked[1].path)).label, native.get(picked[1].path).label);
 });
 
-test('a real drop event and a paste add images too; a photo-sized image is judged on its centre square', async () => {
+test('a real drop event and a paste add images too; a photo-sized image is UNSURE, its centre square outlined', async () => {
   const samples = sampleImages();
   const a = samples.filter((s) => s.label === 'FAKE')[5];
   const b = samples.filter((s) => s.label === 'REAL')[5];
@@ -129,7 +129,7 @@ test('a real drop event and a paste add images too; a photo-sized image is judge
   checkAgainstNative(cards.find((c) => c.name === 'pasted-1.jpg'), native.get(b.path));
   checkAgainstNative(cards.find((c) => c.name === 'photo.bmp'), native.get(bmp));
   assert.match(await page.textContent('.card[data-name="photo.bmp"] .dims'), /640 × 400 px/);
-  assert.match(await page.textContent('.card[data-name="photo.bmp"] .viz-caption'), /the 400 × 400 square the model judged/);
+  assert.match(await page.textContent('.card[data-name="photo.bmp"] .viz-caption'), /the 400 × 400 square the model looked at/);
   assert.deepEqual(await page.$eval('.card[data-name="photo.bmp"] canvas.overlay', (c) => [c.width, c.height]), [640, 400]);
   fs.rmSync(dir, { recursive: true, force: true });
   assert.equal(await page.evaluate(() => document.querySelector('#dropzone').classList.contains('dragging')), false);
