@@ -22,7 +22,8 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SMOKE_SECONDS ?= 4
+FUZZ_SMOKE_SECONDS ?= 30
+FUZZ_SMOKE_RUNS ?= 20000
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_SAN     := address,undefined
 # Objects (the Makefile's source lists, compiled once into $(BUILD)/fuzz/) are instrumented for
@@ -88,11 +89,13 @@ fuzz-msan: fuzz-build-msan fuzz-seeds
 	$(call run_fuzzer,weights-msan,$(FUZZ_SECONDS),weights)
 
 # The smoke run starts from the seeds alone (a corpus grown by long runs would take longer than the
-# run itself to replay) with a fixed seed; it exists to show that every target builds and runs.
+# run itself to replay) with a fixed seed and a fixed number of inputs, so every machine tries the
+# same inputs (a slow one stops at the time cap, after a prefix of them); it exists to show that
+# every target builds and runs.
 fuzz-smoke: fuzz-build fuzz-build-msan fuzz-seeds
 	@set -e; for t in image weights image-msan jpeg-msan weights-msan; do \
 		seeds=$(FUZZ_DIR)/seeds-$${t%-msan}; [ $$t != jpeg-msan ] || seeds=$(FUZZ_DIR)/seeds-image; \
-		echo "$(FUZZ_DIR)/fuzz-$$t $$seeds -seed=1 -max_total_time=$(FUZZ_SMOKE_SECONDS)"; \
-		$(FUZZ_DIR)/fuzz-$$t $$seeds $(FUZZ_RUN) -seed=1 -max_total_time=$(FUZZ_SMOKE_SECONDS) \
+		echo "$(FUZZ_DIR)/fuzz-$$t $$seeds -seed=1 -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=$(FUZZ_SMOKE_SECONDS)"; \
+		$(FUZZ_DIR)/fuzz-$$t $$seeds $(FUZZ_RUN) -seed=1 -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=$(FUZZ_SMOKE_SECONDS) \
 			-artifact_prefix=$(FUZZ_DIR)/crash-$$t-; \
 	done

@@ -642,7 +642,11 @@ static int check_bmp(const uint8_t *bytes, size_t n, palette_padding *palette, c
     if (width < 0) return cf_fail(err, "corrupt BMP: negative width %lld", (long long)width);
     if (height < 0) height = -height; /* negative height: rows stored top-down */
     if (check_dimensions((uint64_t)width, (uint64_t)height, FORMAT_BMP, err)) return -1;
-    uint32_t compression = read_le32(bytes + 30);
+    /* stb_image 2.27 reads the compression as a signed int and decodes a negative one as uncompressed
+     * (its checks refuse 1, 2 and >= 4 only), skipping the palette checks below: refused here (found
+     * by fuzz-image-msan: a pixel past a 4-entry palette read stb's uninitialised palette). */
+    int32_t compression = (int32_t)read_le32(bytes + 30);
+    if (compression < 0) return cf_fail(err, "corrupt BMP: unknown compression type %ld", (long)compression);
     int uncompressed = compression == 0 || compression == 3 || compression == 6; /* RGB, (ALPHA)BITFIELDS */
     if (!uncompressed) return 0;
     if (check_bmp_palette(bytes, n, read_le16(bytes + 28), header_size, palette, err)) return -1;
