@@ -195,6 +195,7 @@ TEST(gradient_check_every_layer) {
         {"c2k5,drop0.3,d1", {1, 7, 7}},
         {"c4,bn,relu,mp,c6,bn,relu,gap,d5,bn,relu,d2", {3, 8, 8}},
         {"c3,mp,c5v,relu,flat,drop0.2,d4,relu,d1", {2, 9, 7}},
+        {"c3,npr,c4,relu,gap,d1", {2, 5, 7}}, /* the first conv's gradients pass back through npr */
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) CHECK(gradient_check(cases[c].spec, cases[c].in, failures) == 0);
 }
@@ -233,6 +234,75 @@ TEST(input_gradient_matches_finite_differences) {
         double numeric = (zp - zm) / (2 * h);
         CHECK_MSG(fabs(numeric - analytic[i]) < 2e-3 + 2e-2 * fabs(numeric), "i=%d %g vs %g", i, analytic[i], numeric);
     }
+    free(a);
+    free(analytic);
+    cf_workspace_free(&tws);
+    cf_workspace_free(&ws);
+    cf_model_free(&tail);
+    cf_model_free(&m);
+}
+
+TEST(npr_forward_is_x_minus_its_block_anchor) {
+    /* one 3x5 plane (odd sides: the last row and column are blocks of their own) and a second channel */
+    cf_model m;
+    CHECK(build(&m, "npr,gap,d1", (cf_shape){2, 3, 5}, 1) == 0);
+    CHECK(m.n_params == 3 && m.layers[0].out.c == 2 && m.layers[0].out.h == 3 && m.layers[0].out.w == 5);
+    float x[30];
+    for (int i = 0; i < 30; i++) x[i] = (float)(i * i % 17) - 4.0f;
+    cf_workspace ws;
+    cf_error err;
+    CHECK(cf_workspace_init(&ws, &m, 1, 1, &err) == 0);
+    cf_forward(&m, &ws, x, 1, 0, 0, NULL);
+    const float *y = ws.act[1];
+    int bad = 0;
+    for (int c = 0; c < 2; c++)
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 5; j++) {
+                float want = x[c * 15 + i * 5 + j] - x[c * 15 + (i / 2 * 2) * 5 + (j / 2 * 2)];
+                bad += y[c * 15 + i * 5 + j] != want;
+            }
+    CHECK(bad == 0);
+    CHECK(y[0] == 0.0f && y[15 + 2 * 5 + 4] == 0.0f); /* anchors, including the lone corner pixel */
+    CHECK(y[1] == x[1] - x[0] && y[5 + 3] == x[5 + 3] - x[2]);
+    cf_workspace_free(&ws);
+    cf_model_free(&m);
+}
+
+TEST(npr_backward_matches_central_differences) {
+    /* d(logit)/d(input of npr) from cf_backward against central differences of the whole net */
+    cf_model m;
+    CHECK(build(&m, "c2,npr,c3,relu,gap,d1", (cf_shape){2, 5, 6}, 13) == 0);
+    cf_workspace ws;
+    cf_error err;
+    CHECK(cf_workspace_init(&ws, &m, 1, 1, &err) == 0);
+    float x[60];
+    fill_random(x, 60, 6, 1.0f);
+    cf_forward(&m, &ws, x, 1, 0, 0, NULL);
+    cf_output_grad(&ws, &m)[0] = 1.0f;
+    const float *g = cf_backward(&m, &ws, 1, 0); /* gradient with respect to the npr layer's input */
+    int n = cf_shape_size(m.layers[1].in);
+    float *analytic = malloc(sizeof(float) * n);
+    memcpy(analytic, g, sizeof(float) * n);
+    cf_model tail;
+    CHECK(build(&tail, "npr,c3,relu,gap,d1", m.layers[1].in, 1) == 0);
+    memcpy(tail.params, m.layers[2].weight, sizeof(float) * tail.n_params);
+    cf_workspace tws;
+    CHECK(cf_workspace_init(&tws, &tail, 1, 1, &err) == 0);
+    float *a = malloc(sizeof(float) * n);
+    memcpy(a, ws.act[1], sizeof(float) * n);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        float saved = a[i], h = 1e-2f;
+        a[i] = saved + h;
+        double zp = cf_forward(&tail, &tws, a, 1, 0, 0, NULL)[0];
+        a[i] = saved - h;
+        double zm = cf_forward(&tail, &tws, a, 1, 0, 0, NULL)[0];
+        a[i] = saved;
+        double numeric = (zp - zm) / (2 * h);
+        if (!(fabs(numeric - analytic[i]) < 2e-3 + 2e-2 * fabs(numeric)) && bad++ < 3)
+            fprintf(stderr, "  npr input %d: analytic %g numeric %g\n", i, analytic[i], numeric);
+    }
+    CHECK(bad == 0);
     free(a);
     free(analytic);
     cf_workspace_free(&tws);
