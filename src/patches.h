@@ -1,0 +1,21 @@
+/* patches.h - the grid of native-resolution patches a patch model analyses, and how their scores
+ * become one score for the image. The trainer (validation on whole images) and the detector both
+ * use these functions, so an image is scored the same way in both.
+ *
+ * Along a side of n pixels, a patch side of p gives ceil(n / p) patches (none when n < p), spread
+ * evenly: the first starts at 0, the last ends at n, and neighbours overlap when n is not a multiple
+ * of p. The grid covers every pixel of the image; no pixel is resampled. */
+#ifndef CIFAKE_PATCHES_H
+#define CIFAKE_PATCHES_H
+
+/* Patches along a side of n pixels (0 when n < p or p < 1). */
+int cf_patch_count(int n, int p);
+
+/* Offset of patch i (0 <= i < count, count = cf_patch_count(n, p)) along that side. */
+int cf_patch_offset(int i, int count, int n, int p);
+
+/* The image's score from its patches' FAKE logits: their mean (every patch is an equal witness; a
+ * generated image is generated everywhere). */
+float cf_patch_aggregate(const float *logits, int n);
+
+#endif
