@@ -2,15 +2,22 @@
  * 32-bit integers, floats and pointers into the module's linear memory, for web/detector.js.
  *
  *   h = cfw_open(weights, n)              handle, or 0 (message: cfw_last_error())
+ *   cfw_add_model(h, weights, n)          0, or -1: another model, tried after the ones before
  *   cfw_classify(h, bytes, n)             0, or -1 (message: cfw_last_error()); then
- *     cfw_label(h) cfw_p_fake(h) cfw_score(h) cfw_width(h) cfw_height(h)
+ *     cfw_label(h) (0 REAL, 1 FAKE, 2 UNSURE) cfw_scope(h) cfw_p_fake(h) cfw_score(h) cfw_width(h)
+ *     cfw_height(h) cfw_model(h) cfw_view(h) cfw_reason(h) cfw_reliability(h)
+ *     cfw_geometry(h, out)                out: 7 ints (region x, y, width, height; patch side, cols, rows)
+ *     cfw_patches(h, x, y, p_fake, cap)   the patch scores (patch models)
+ *   cfw_classify_pixels(h, pixels, w, h, channels)   the same for decoded RGB or RGBA pixels
+ *   cfw_cam_side(h)                       side of the map cfw_explain writes
  *   cfw_input(h)                          the last classified image's normalised model input (3*32*32
  *                                         floats, CHW), or 0
  *   cfw_predict(h, input, n, p_fake, score)   n normalised images (n*3*32*32 floats) in one forward
  *                                         pass: n probabilities (and n scores unless score is 0)
- *   cfw_explain(h, method, target, cam)   cam: 32*32 floats in [0, 1]  (method 0 Grad-CAM, 1 Grad-CAM++)
+ *   cfw_explain(h, method, target, cam)   cam: side*side floats in [0, 1]  (method 0 Grad-CAM, 1 Grad-CAM++)
  *   cfw_render(h, cam, side, cmap, alpha, rgba)   rgba: side*side*4 bytes (cmap 0 turbo, 1 jet, 2 viridis)
- *   cfw_meta_count(h) cfw_meta_key(h, i) cfw_meta_value(h, i)   NUL-terminated UTF-8, owned by h
+ *   cfw_model_count(h) cfw_meta_count(h, m) cfw_meta_key(h, m, i) cfw_meta_value(h, m, i)
+ *                                         model m's metadata, NUL-terminated UTF-8, owned by h
  *   cfw_close(h)
  *   cfw_alloc(n) / cfw_free(p)            buffers for the caller to fill or read
  *   cfw_max_image_bytes()                 the encoded-size limit (image.h)
@@ -21,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "image.h"
 #include "simd.h"
 
@@ -78,6 +85,13 @@ CFW_EXPORT cfw_handle *cfw_open(const uint8_t *weights, int n) {
     return h;
 }
 
+CFW_EXPORT int cfw_add_model(cfw_handle *h, const uint8_t *weights, int n) {
+    last_error.msg[0] = 0;
+    if (!h) return fail("no detector");
+    if (!weights || n <= 0) return fail("empty weight file (0 bytes)");
+    return cifake_add_model(h->d, weights, (size_t)n, &last_error) ? -1 : 0;
+}
+
 CFW_EXPORT void cfw_close(cfw_handle *h) {
     if (!h) return;
     cifake_close(h->d);
@@ -96,8 +110,40 @@ CFW_EXPORT int cfw_classify(cfw_handle *h, const uint8_t *image, int n) {
     return 0;
 }
 
-/* Result of the last successful cfw_classify (zeros after a failed one). */
-CFW_EXPORT int cfw_label(const cfw_handle *h) { return h && h->has_result ? h->res.label : 0; }
+CFW_EXPORT int cfw_classify_pixels(cfw_handle *h, const uint8_t *pixels, int width, int height, int channels) {
+    last_error.msg[0] = 0;
+    if (!h) return fail("no detector");
+    h->has_result = 0;
+    if (!pixels) return fail("no pixels");
+    if (cifake_classify_pixels(h->d, pixels, width, height, channels, &h->res, &last_error)) return -1;
+    h->has_result = 1;
+    return 0;
+}
+
+/* Result of the last successful classification (zeros after a failed one). */
+CFW_EXPORT int cfw_label(const cfw_handle *h) { return h && h->has_result ? (int)h->res.label : 0; }
+CFW_EXPORT int cfw_scope(const cfw_handle *h) { return h && h->has_result ? (int)h->res.scope : 0; }
+CFW_EXPORT int cfw_model(const cfw_handle *h) { return h && h->has_result ? h->res.model : -1; }
+CFW_EXPORT int cfw_view(const cfw_handle *h) { return h && h->has_result ? (int)h->res.view : 0; }
+CFW_EXPORT const char *cfw_reason(const cfw_handle *h) { return h && h->has_result ? h->res.reason : ""; }
+CFW_EXPORT const char *cfw_reliability(const cfw_handle *h) {
+    return h && h->has_result && h->res.reliability ? h->res.reliability : "";
+}
+
+CFW_EXPORT int cfw_geometry(const cfw_handle *h, int *out) {
+    if (!h || !h->has_result || !out) return -1;
+    const cifake_result *r = &h->res;
+    int values[7] = {r->region_x, r->region_y, r->region_width, r->region_height, r->patch_side, r->patch_cols,
+                     r->patch_rows};
+    memcpy(out, values, sizeof values);
+    return 0;
+}
+
+CFW_EXPORT int cfw_patches(const cfw_handle *h, int *x, int *y, float *p_fake, int cap) {
+    return h && h->has_result ? cifake_patches(h->d, x, y, p_fake, cap) : 0;
+}
+
+CFW_EXPORT int cfw_cam_side(const cfw_handle *h) { return h ? cifake_cam_side(h->d) : 0; }
 CFW_EXPORT float cfw_p_fake(const cfw_handle *h) { return h && h->has_result ? h->res.p_fake : 0.0f; }
 CFW_EXPORT float cfw_score(const cfw_handle *h) { return h && h->has_result ? h->res.score : 0.0f; }
 CFW_EXPORT int cfw_width(const cfw_handle *h) { return h && h->has_result ? h->res.width : 0; }
@@ -114,34 +160,33 @@ CFW_EXPORT int cfw_predict(cfw_handle *h, const float *input, int n, float *p_fa
 }
 
 /* target: 0 REAL, 1 FAKE, -1 the predicted class; the last convolution's feature map. */
-CFW_EXPORT int cfw_explain(cfw_handle *h, int method, int target, float *cam32) {
+CFW_EXPORT int cfw_explain(cfw_handle *h, int method, int target, float *cam) {
     last_error.msg[0] = 0;
     if (!h) return fail("no detector");
-    if (!cam32) return fail("no output buffer for the map");
+    if (!cam) return fail("no output buffer for the map");
     if (method != CF_CAM_GRADCAM && method != CF_CAM_GRADCAMPP) return fail("unknown CAM method (0 Grad-CAM, 1 Grad-CAM++)");
     if (target < -1 || target > 1) return fail("target class must be 0 (REAL), 1 (FAKE) or -1 (predicted)");
     if (!h->has_result) return fail("no classified image to explain (classify one first)");
-    return cifake_explain(h->d, (cf_cam_method)method, target, -1, cam32, &last_error) ? -1 : 0;
+    return cifake_explain(h->d, (cf_cam_method)method, target, -1, cam, &last_error) ? -1 : 0;
 }
 
-CFW_EXPORT int cfw_render(cfw_handle *h, const float *cam32, int side, int cmap, float alpha, uint8_t *rgba) {
+CFW_EXPORT int cfw_render(cfw_handle *h, const float *cam, int side, int cmap, float alpha, uint8_t *rgba) {
     last_error.msg[0] = 0;
     if (!h) return fail("no detector");
-    if (!cam32 || !rgba) return fail("no map or output buffer");
+    if (!cam || !rgba) return fail("no map or output buffer");
     if (cmap < CF_COLORMAP_TURBO || cmap > CF_COLORMAP_VIRIDIS) return fail("unknown colour map (0 turbo, 1 jet, 2 viridis)");
     if (!(alpha >= 0.0f && alpha <= 1.0f)) return fail("alpha must be in [0, 1]");
     if (!h->has_result) return fail("no classified image to draw on (classify one first)");
-    return cifake_render(h->d, cam32, side, (cf_colormap)cmap, alpha, rgba, &last_error) ? -1 : 0;
+    return cifake_render(h->d, cam, side, (cf_colormap)cmap, alpha, rgba, &last_error) ? -1 : 0;
 }
 
-CFW_EXPORT int cfw_meta_count(const cfw_handle *h) { return h ? cifake_meta(h->d)->n : 0; }
+CFW_EXPORT int cfw_model_count(const cfw_handle *h) { return h ? cifake_model_count(h->d) : 0; }
+CFW_EXPORT int cfw_meta_count(const cfw_handle *h, int model) { return h ? cifake_meta_count(h->d, model) : 0; }
 
-CFW_EXPORT const char *cfw_meta_key(const cfw_handle *h, int i) {
-    if (!h || i < 0 || i >= cifake_meta(h->d)->n) return NULL;
-    return cifake_meta(h->d)->key[i];
+CFW_EXPORT const char *cfw_meta_key(const cfw_handle *h, int model, int i) {
+    return h ? cifake_meta_key(h->d, model, i) : NULL;
 }
 
-CFW_EXPORT const char *cfw_meta_value(const cfw_handle *h, int i) {
-    if (!h || i < 0 || i >= cifake_meta(h->d)->n) return NULL;
-    return cifake_meta(h->d)->value[i];
+CFW_EXPORT const char *cfw_meta_value(const cfw_handle *h, int model, int i) {
+    return h ? cifake_meta_value(h->d, model, i) : NULL;
 }

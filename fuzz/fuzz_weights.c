@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "fuzz_common.h"
 
 static void use_detector(cifake_detector *d) {

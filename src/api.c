@@ -1,31 +1,55 @@
+/* api.c - the public detector (cifake.h) over the engine: models in order of preference, each with
+ * the scope its weight file states, routing, the UNSURE rules, and per-image state for explanations. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "image.h"
+#include "patches.h"
 
-struct cifake_detector {
+#define CF_PREDICT_MAX_BATCH 1024
+/* Patches run through a patch model this many at a time: large enough to keep the kernels busy,
+ * small enough that the workspace stays a few MB whatever the image size. */
+#define CF_PATCH_BATCH 32
+
+/* Rendering needs the image the user sees, not what the model sees; keeping the analysed square at
+ * a bounded size keeps memory flat whatever the input size. */
+#define CF_KEEP_SIDE 1024
+#define CF_RENDER_MAX_SIDE 2048
+
+typedef struct {
     cf_model model; /* batch norm folded */
     cf_meta meta;
     cf_infer_params params;
-    cf_workspace ws; /* batch 1, one thread */
-    float input[3 * CF_MODEL_SIDE * CF_MODEL_SIDE];
-    uint8_t rgb[3 * CF_MODEL_SIDE * CF_MODEL_SIDE];
-    int has_forward;  /* ws holds the forward pass of the last classified image */
-    int last_label;   /* its predicted class */
-    cf_image shown;   /* the last image's centre square, at most CF_KEEP_SIDE pixels wide, for rendering */
-    int has_input;    /* input holds the last classified image */
-    cf_workspace batch_ws; /* for cifake_predict, kept apart from ws so Grad-CAM state survives */
-    int batch_cap;         /* images batch_ws holds; 0 before the first cifake_predict */
+    cifake_view view;
+    int side;                   /* input side: the thumbnail, or the patch */
+    int max_side;               /* longest image side the model judges; 0: no limit */
+    float unsure_lo, unsure_hi; /* UNSURE when unsure_lo <= p_fake < unsure_hi */
+    const char *reliability, *reliability_out_of_scope; /* from meta; "" when absent */
+    cf_workspace ws;            /* batch 1 (thumbnail) or CF_PATCH_BATCH (patches), one thread */
+    float *input;               /* normalised input of one batch */
+    uint8_t *pixels;            /* one image or patch of side x side RGB */
+} model_slot;
+
+struct cifake_detector {
+    model_slot slot[CIFAKE_MAX_MODELS];
+    int n_models;
+    /* The last image a thumbnail model looked at: Grad-CAM and rendering work on it. */
+    int cam_model;   /* its slot, -1 none */
+    int cam_label;   /* its predicted class (p_fake >= threshold), the default CAM target */
+    int has_input;   /* slot 0's input holds the last image it classified */
+    cf_image shown;  /* the analysed square, at most CF_KEEP_SIDE pixels wide */
+    /* The last image a patch model looked at. */
+    int n_patches, patch_cap;
+    int *patch_x, *patch_y;
+    float *patch_p;
+    cf_workspace batch_ws; /* for cifake_predict, apart from the slots' so Grad-CAM state survives */
+    int batch_cap;
 };
 
-#define CF_PREDICT_MAX_BATCH 1024
-
-/* Rendering needs the image the user sees, not the 32x32 the model sees; keeping its centre square
- * at a bounded size keeps memory flat whatever the input size. */
-#define CF_KEEP_SIDE 1024
-#define CF_RENDER_MAX_SIDE 2048
+/* ---- opening: the model, its view and its scope, from the weight file ---- */
 
 /* Folding batch norm divides by sqrt(running variance): a negative or huge variance in a (finite)
  * file would give NaN or infinite parameters, so the folded model is checked as a whole. */
@@ -37,104 +61,145 @@ static int check_finite_params(const cf_model *m, cf_error *err) {
     return 0;
 }
 
+static const char *meta_text(const cf_meta *meta, const char *key) {
+    const char *v = cf_meta_get(meta, key);
+    return v ? v : "";
+}
+
+/* view, scope_max_side and unsure_band: how the model looks at an image and which images it judges.
+ * A thumbnail model judges by default only images of its own input size: it has been measured on
+ * nothing else. A patch model judges any image at least one patch large. */
+static int parse_scope(model_slot *s, cf_error *err) {
+    const char *view = cf_meta_get(&s->meta, "view");
+    if (!view || !strcmp(view, "thumbnail")) s->view = CIFAKE_VIEW_THUMBNAIL;
+    else if (!strcmp(view, "patches")) s->view = CIFAKE_VIEW_PATCHES;
+    else return cf_fail(err, "weight file: unknown view \"%s\" (thumbnail or patches)", view);
+    cf_shape in = s->model.input;
+    if (in.c != 3 || in.h != in.w || in.h < 1)
+        return cf_fail(err, "weight file input is %dx%dx%d; the detector feeds square RGB inputs", in.c, in.h, in.w);
+    s->side = in.h;
+    s->max_side = s->view == CIFAKE_VIEW_THUMBNAIL ? s->side : 0;
+    const char *max_side = cf_meta_get(&s->meta, "scope_max_side");
+    if (max_side) {
+        char *end;
+        long v = strtol(max_side, &end, 10);
+        if (*end || end == max_side || v < 0 || v > CF_IMAGE_MAX_SIDE)
+            return cf_fail(err, "weight file: scope_max_side \"%s\" is not a side in 0..%d", max_side, CF_IMAGE_MAX_SIDE);
+        s->max_side = (int)v;
+    }
+    s->unsure_lo = s->unsure_hi = 0.0f;
+    const char *band = cf_meta_get(&s->meta, "unsure_band");
+    if (band) {
+        char *mid, *end;
+        float lo = strtof(band, &mid), hi = *mid == ',' ? strtof(mid + 1, &end) : -1.0f;
+        if (*mid != ',' || *end || !(lo >= 0.0f && lo <= hi && hi <= 1.0f))
+            return cf_fail(err, "weight file: unsure_band \"%s\" is not LO,HI with 0 <= LO <= HI <= 1", band);
+        s->unsure_lo = lo;
+        s->unsure_hi = hi;
+    }
+    s->reliability = meta_text(&s->meta, "reliability");
+    s->reliability_out_of_scope = meta_text(&s->meta, "reliability_out_of_scope");
+    return 0;
+}
+
+static void slot_free(model_slot *s) {
+    if (s->ws.max_batch) cf_workspace_free(&s->ws);
+    cf_model_free(&s->model);
+    cf_meta_free(&s->meta);
+    free(s->pixels);
+    free(s->input);
+    memset(s, 0, sizeof *s);
+}
+
+static int slot_open(model_slot *s, const uint8_t *weights, size_t n, cf_error *err) {
+    memset(s, 0, sizeof *s);
+    cf_model raw;
+    if (cf_weights_read(weights, n, &raw, &s->meta, NULL, err)) return -1;
+    int rc = cf_model_fold_bn(&raw, &s->model, err);
+    cf_model_free(&raw);
+    if (rc) {
+        cf_meta_free(&s->meta);
+        return -1;
+    }
+    rc = check_finite_params(&s->model, err);
+    if (!rc) rc = cf_infer_params_parse(&s->meta, &s->model, &s->params, err);
+    if (!rc) rc = parse_scope(s, err);
+    int batch = s->view == CIFAKE_VIEW_PATCHES ? CF_PATCH_BATCH : 1;
+    if (!rc) rc = cf_workspace_init(&s->ws, &s->model, batch, 1, err);
+    if (!rc) rc = cf_workspace_freeze_weights(&s->ws, &s->model, err);
+    if (!rc) {
+        s->input = malloc(sizeof(float) * batch * 3 * s->side * s->side);
+        s->pixels = malloc((size_t)s->side * s->side * 3);
+        if (!s->input || !s->pixels) rc = cf_fail(err, "out of memory");
+    }
+    if (rc) slot_free(s);
+    return rc;
+}
+
 int cifake_open(const uint8_t *weights, size_t n, cifake_detector **out, cf_error *err) {
     *out = NULL;
     cifake_detector *d = calloc(1, sizeof *d);
     if (!d) return cf_fail(err, "out of memory");
-    cf_model raw;
-    if (cf_weights_read(weights, n, &raw, &d->meta, NULL, err)) {
+    d->cam_model = -1;
+    if (cifake_add_model(d, weights, n, err)) {
         free(d);
-        return -1;
-    }
-    int rc = cf_model_fold_bn(&raw, &d->model, err);
-    cf_model_free(&raw);
-    if (!rc) rc = check_finite_params(&d->model, err);
-    if (!rc && (d->model.input.h != CF_MODEL_SIDE || d->model.input.w != CF_MODEL_SIDE))
-        rc = cf_fail(err, "weight file input is %dx%d; this detector feeds %dx%d images", d->model.input.h,
-                     d->model.input.w, CF_MODEL_SIDE, CF_MODEL_SIDE);
-    if (!rc) rc = cf_infer_params_parse(&d->meta, &d->model, &d->params, err);
-    if (!rc) rc = cf_workspace_init(&d->ws, &d->model, 1, 1, err);
-    if (!rc) rc = cf_workspace_freeze_weights(&d->ws, &d->model, err);
-    if (rc) {
-        cifake_close(d);
         return -1;
     }
     *out = d;
     return 0;
 }
 
+int cifake_add_model(cifake_detector *d, const uint8_t *weights, size_t n, cf_error *err) {
+    if (d->n_models == CIFAKE_MAX_MODELS) return cf_fail(err, "a detector holds at most %d models", CIFAKE_MAX_MODELS);
+    if (slot_open(&d->slot[d->n_models], weights, n, err)) return -1;
+    d->n_models++;
+    return 0;
+}
+
 void cifake_close(cifake_detector *d) {
     if (!d) return;
+    for (int k = 0; k < d->n_models; k++) slot_free(&d->slot[k]);
     cf_image_free(&d->shown);
     if (d->batch_cap) cf_workspace_free(&d->batch_ws);
-    cf_workspace_free(&d->ws);
-    cf_model_free(&d->model);
-    cf_meta_free(&d->meta);
+    free(d->patch_x);
+    free(d->patch_y);
+    free(d->patch_p);
     free(d);
 }
 
-void cifake_normalise(const float mean[3], const float std[3], const uint8_t *rgb, float *chw) {
-    int n = CF_MODEL_SIDE * CF_MODEL_SIDE;
+/* ---- running one model ---- */
+
+void cifake_normalise(const float mean[3], const float std[3], const uint8_t *rgb, int n_pixels, float *chw) {
     for (int c = 0; c < 3; c++) {
         float scale = 1.0f / (255.0f * std[c]), shift = mean[c] / std[c];
-        for (int i = 0; i < n; i++) chw[c * n + i] = rgb[i * 3 + c] * scale - shift;
+        for (int i = 0; i < n_pixels; i++) chw[c * n_pixels + i] = rgb[i * 3 + c] * scale - shift;
     }
 }
 
-/* Runs the model on d->rgb (already the 32x32 model input). Finite weights can still overflow to
- * infinity and NaN on the way (values near FLT_MAX), which would make a verdict of nothing. */
-static int classify_prepared(cifake_detector *d, cifake_result *res, cf_error *err) {
-    cifake_normalise(d->params.mean, d->params.std, d->rgb, d->input);
-    const float *logits = cf_forward(&d->model, &d->ws, d->input, 1, 0, 0, NULL);
-    float score = cf_fake_score(&d->model, logits);
+/* Finite weights can still overflow to infinity and NaN on the way (values near FLT_MAX), which
+ * would make a verdict of nothing. */
+static int check_score(float score, cf_error *err) {
     if (isnan(score))
         return cf_fail(err, "the model's output is not a number (the weight file's values are out of range)");
-    res->score = score;
-    res->p_fake = cf_sigmoid(score / d->params.temperature);
-    res->label = res->p_fake >= d->params.threshold;
-    d->has_forward = 1;
-    d->has_input = 1;
-    d->last_label = res->label;
     return 0;
 }
 
-const float *cifake_input(const cifake_detector *d) { return d->has_input ? d->input : NULL; }
+static float calibrated(const model_slot *s, float score) { return cf_sigmoid(score / s->params.temperature); }
 
-int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake, float *score, cf_error *err) {
-    if (n < 1 || n > CF_PREDICT_MAX_BATCH) return cf_fail(err, "batch of %d images outside 1..%d", n, CF_PREDICT_MAX_BATCH);
-    if (n > d->batch_cap) {
-        if (d->batch_cap) cf_workspace_free(&d->batch_ws);
-        d->batch_cap = 0;
-        if (cf_workspace_init(&d->batch_ws, &d->model, n, 1, err)) return -1;
-        if (cf_workspace_freeze_weights(&d->batch_ws, &d->model, err)) {
-            cf_workspace_free(&d->batch_ws);
-            return -1;
-        }
-        d->batch_cap = n;
-    }
-    const float *logits = cf_forward(&d->model, &d->batch_ws, input, n, 0, 0, NULL);
-    int outputs = cf_model_outputs(&d->model);
-    for (int i = 0; i < n; i++) {
-        float s = cf_fake_score(&d->model, logits + (size_t)i * outputs);
-        p_fake[i] = cf_sigmoid(s / d->params.temperature);
-        if (score) score[i] = s;
-    }
+/* Runs slot k on its prepared pixels (one side x side image): the FAKE logit. */
+static int run_thumbnail_pixels(cifake_detector *d, int k, float *score, cf_error *err) {
+    model_slot *s = &d->slot[k];
+    cifake_normalise(s->params.mean, s->params.std, s->pixels, s->side * s->side, s->input);
+    const float *logits = cf_forward(&s->model, &s->ws, s->input, 1, 0, 0, NULL);
+    *score = cf_fake_score(&s->model, logits);
+    if (check_score(*score, err)) return -1;
+    d->cam_model = k;
+    d->cam_label = calibrated(s, *score) >= s->params.threshold;
+    if (k == 0) d->has_input = 1;
     return 0;
 }
 
-static int keep_shown(cifake_detector *d, const cf_image *img, cf_error *err);
-
-int cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res, cf_error *err) {
-    memset(res, 0, sizeof *res);
-    d->has_forward = d->has_input = 0;
-    memcpy(d->rgb, rgb, sizeof d->rgb);
-    cf_image img = {CF_MODEL_SIDE, CF_MODEL_SIDE, d->rgb};
-    if (keep_shown(d, &img, err) || classify_prepared(d, res, err)) return -1;
-    res->width = res->height = CF_MODEL_SIDE;
-    return 0;
-}
-
-/* Keeps the centre square of img (resized to at most CF_KEEP_SIDE) for cifake_render. */
+/* Keeps the square the thumbnail model analysed (resized to at most CF_KEEP_SIDE) for cifake_render. */
 static int keep_shown(cifake_detector *d, const cf_image *img, cf_error *err) {
     int x0, y0, side;
     cf_image_center_square(img->width, img->height, &x0, &y0, &side);
@@ -147,40 +212,239 @@ static int keep_shown(cifake_detector *d, const cf_image *img, cf_error *err) {
     return 0;
 }
 
-int cifake_classify(cifake_detector *d, const uint8_t *image, size_t n, cifake_result *res, cf_error *err) {
+static int run_thumbnail(cifake_detector *d, int k, const cf_image *img, cifake_result *res, cf_error *err) {
+    model_slot *s = &d->slot[k];
+    cf_image_resize_square(img, s->side, s->pixels);
+    if (keep_shown(d, img, err) || run_thumbnail_pixels(d, k, &res->score, err)) return -1;
+    cf_image_center_square(img->width, img->height, &res->region_x, &res->region_y, &res->region_width);
+    res->region_height = res->region_width;
+    return 0;
+}
+
+static int reserve_patches(cifake_detector *d, int n, cf_error *err) {
+    if (n <= d->patch_cap) return 0;
+    int *x = realloc(d->patch_x, sizeof(int) * n), *y = x ? realloc(d->patch_y, sizeof(int) * n) : NULL;
+    if (x) d->patch_x = x;
+    if (y) d->patch_y = y;
+    float *p = y ? realloc(d->patch_p, sizeof(float) * n) : NULL;
+    if (!p) return cf_fail(err, "out of memory for %d patches", n);
+    d->patch_p = p;
+    d->patch_cap = n;
+    return 0;
+}
+
+/* Copies the side x side patch at (x, y) of img into rgb. */
+static void copy_patch(const cf_image *img, int x, int y, int side, uint8_t *rgb) {
+    for (int row = 0; row < side; row++)
+        memcpy(rgb + (size_t)row * side * 3, img->rgb + ((size_t)(y + row) * img->width + x) * 3, (size_t)side * 3);
+}
+
+/* Scores every patch of the grid over img with slot k, CF_PATCH_BATCH at a time; the image's score
+ * is their aggregate (patches.h). Patch logits are kept in d->patch_p, then made probabilities. */
+static int run_patches(cifake_detector *d, int k, const cf_image *img, cifake_result *res, cf_error *err) {
+    model_slot *s = &d->slot[k];
+    int cols = cf_patch_count(img->width, s->side), rows = cf_patch_count(img->height, s->side);
+    int n = cols * rows, per = s->side * s->side;
+    if (reserve_patches(d, n, err)) return -1;
+    for (int i = 0; i < n; i++) {
+        d->patch_x[i] = cf_patch_offset(i % cols, cols, img->width, s->side);
+        d->patch_y[i] = cf_patch_offset(i / cols, rows, img->height, s->side);
+    }
+    for (int first = 0; first < n; first += CF_PATCH_BATCH) {
+        int count = n - first < CF_PATCH_BATCH ? n - first : CF_PATCH_BATCH;
+        for (int b = 0; b < count; b++) {
+            copy_patch(img, d->patch_x[first + b], d->patch_y[first + b], s->side, s->pixels);
+            cifake_normalise(s->params.mean, s->params.std, s->pixels, per, s->input + (size_t)b * 3 * per);
+        }
+        const float *logits = cf_forward(&s->model, &s->ws, s->input, count, 0, 0, NULL);
+        int outputs = cf_model_outputs(&s->model);
+        for (int b = 0; b < count; b++) d->patch_p[first + b] = cf_fake_score(&s->model, logits + (size_t)b * outputs);
+    }
+    res->score = cf_patch_aggregate(d->patch_p, n);
+    if (check_score(res->score, err)) return -1;
+    for (int i = 0; i < n; i++) d->patch_p[i] = calibrated(s, d->patch_p[i]);
+    d->n_patches = n;
+    res->patch_side = s->side;
+    res->patch_cols = cols;
+    res->patch_rows = rows;
+    res->region_width = img->width;
+    res->region_height = img->height;
+    return 0;
+}
+
+/* Slot k looks at img: score, p_fake, the analysed region and the model's identity in res. */
+static int look(cifake_detector *d, int k, const cf_image *img, cifake_result *res, cf_error *err) {
+    model_slot *s = &d->slot[k];
+    res->model = k;
+    res->view = s->view;
+    int rc = s->view == CIFAKE_VIEW_PATCHES ? run_patches(d, k, img, res, err) : run_thumbnail(d, k, img, res, err);
+    if (rc) return -1;
+    res->p_fake = calibrated(s, res->score);
+    return 0;
+}
+
+/* ---- routing and the UNSURE rules ---- */
+
+static int too_small(const model_slot *s, const cf_image *img) {
+    return img->width < s->side || img->height < s->side;
+}
+
+static int out_of_scope(const model_slot *s, const cf_image *img) {
+    return s->max_side > 0 && (img->width > s->max_side || img->height > s->max_side);
+}
+
+static const char *model_name(const model_slot *s) {
+    const char *name = cf_meta_get(&s->meta, "name");
+    return name ? name : s->view == CIFAKE_VIEW_PATCHES ? "the patch model" : "the thumbnail model";
+}
+
+/* The verdict of slot k on an image in its scope: REAL or FAKE by the threshold, UNSURE inside the
+ * model's band. */
+static void decide(const model_slot *s, cifake_result *res) {
+    res->scope = CIFAKE_JUDGED;
+    res->reliability = s->reliability;
+    if (res->p_fake >= s->unsure_lo && res->p_fake < s->unsure_hi) {
+        res->label = CIFAKE_UNSURE;
+        res->scope = CIFAKE_WEAK_EVIDENCE;
+        snprintf(res->reason, sizeof res->reason,
+                 "weak evidence: P(fake) %.2f lies in %s's uncertain band [%.2f, %.2f)", res->p_fake, model_name(s),
+                 s->unsure_lo, s->unsure_hi);
+        return;
+    }
+    res->label = res->p_fake >= s->params.threshold ? CIFAKE_FAKE : CIFAKE_REAL;
+}
+
+static int smallest_side(const cifake_detector *d) {
+    int side = d->slot[0].side;
+    for (int k = 1; k < d->n_models; k++)
+        if (d->slot[k].side < side) side = d->slot[k].side;
+    return side;
+}
+
+/* The first model whose scope holds img judges it. When none does, the label is UNSURE, but the first
+ * model that can look at the image still does (a thumbnail model can look at any image), so its
+ * guess can be reported, explained and measured. */
+static int route(cifake_detector *d, const cf_image *img, cifake_result *res, cf_error *err) {
+    int out_of_scope_model = -1, thumbnail_model = -1;
+    for (int k = 0; k < d->n_models; k++) {
+        const model_slot *s = &d->slot[k];
+        if (thumbnail_model < 0 && s->view == CIFAKE_VIEW_THUMBNAIL) thumbnail_model = k;
+        if (too_small(s, img)) continue;
+        if (out_of_scope(s, img)) {
+            if (out_of_scope_model < 0) out_of_scope_model = k;
+            continue;
+        }
+        if (look(d, k, img, res, err)) return -1;
+        decide(s, res);
+        return 0;
+    }
+    int k = out_of_scope_model >= 0 ? out_of_scope_model : thumbnail_model;
+    if (k >= 0 && look(d, k, img, res, err)) return -1;
+    res->label = CIFAKE_UNSURE;
+    if (out_of_scope_model < 0) {
+        res->scope = CIFAKE_TOO_SMALL;
+        snprintf(res->reason, sizeof res->reason,
+                 "too small to judge: %dx%d pixels; the model needs at least %d on each side", img->width, img->height,
+                 smallest_side(d));
+        return 0;
+    }
+    const model_slot *s = &d->slot[k];
+    res->scope = CIFAKE_OUT_OF_SCOPE;
+    res->reliability = s->reliability_out_of_scope;
+    snprintf(res->reason, sizeof res->reason,
+             "out of scope: %s judges images of at most %dx%d pixels, this one is %dx%d", model_name(s), s->max_side,
+             s->max_side, img->width, img->height);
+    return 0;
+}
+
+static void reset_result(cifake_detector *d, cifake_result *res) {
     memset(res, 0, sizeof *res);
-    d->has_forward = d->has_input = 0;
+    res->label = CIFAKE_UNSURE;
+    res->p_fake = res->score = NAN;
+    res->model = -1;
+    res->reliability = "";
+    d->cam_model = -1;
+    d->has_input = 0;
+    d->n_patches = 0;
+}
+
+/* Classifies a decoded image (taking ownership of its pixels). */
+static int classify_image(cifake_detector *d, cf_image *img, cifake_result *res, cf_error *err) {
+    res->width = img->width;
+    res->height = img->height;
+    int rc = route(d, img, res, err);
+    cf_image_free(img);
+    if (rc) reset_result(d, res);
+    return rc;
+}
+
+int cifake_classify(cifake_detector *d, const uint8_t *image, size_t n, cifake_result *res, cf_error *err) {
+    reset_result(d, res);
     cf_image img;
     if (cf_image_decode(image, n, &img, err)) return -1;
-    cf_image_resize_square(&img, CF_MODEL_SIDE, d->rgb);
-    int rc = keep_shown(d, &img, err);
-    res->width = img.width;
-    res->height = img.height;
-    cf_image_free(&img);
-    if (rc || classify_prepared(d, res, err)) {
-        memset(res, 0, sizeof *res);
+    return classify_image(d, &img, res, err);
+}
+
+int cifake_classify_pixels(cifake_detector *d, const uint8_t *pixels, int width, int height, int channels,
+                           cifake_result *res, cf_error *err) {
+    reset_result(d, res);
+    cf_image img;
+    if (cf_image_from_pixels(pixels, width, height, channels, &img, err)) return -1;
+    return classify_image(d, &img, res, err);
+}
+
+int cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res, cf_error *err) {
+    reset_result(d, res);
+    model_slot *s = &d->slot[0];
+    if (s->view != CIFAKE_VIEW_THUMBNAIL) return cf_fail(err, "the first model looks at patches, not thumbnails");
+    memcpy(s->pixels, rgb, (size_t)s->side * s->side * 3);
+    cf_image img = {s->side, s->side, s->pixels};
+    if (keep_shown(d, &img, err) || run_thumbnail_pixels(d, 0, &res->score, err)) {
+        reset_result(d, res);
         return -1;
     }
+    res->width = res->height = res->region_width = res->region_height = s->side;
+    res->model = 0;
+    res->p_fake = calibrated(s, res->score);
+    decide(s, res);
     return 0;
 }
 
-int cifake_explain(cifake_detector *d, cf_cam_method method, int target, int conv_layer, float *cam32, cf_error *err) {
-    if (!d->has_forward) return cf_fail(err, "no classified image to explain (classify one first)");
-    int feature, fh, fw;
-    float map[CF_MODEL_SIDE * CF_MODEL_SIDE];
-    if (cf_cam_feature_layer(&d->model, conv_layer, &feature, err)) return -1;
-    if (d->model.layers[feature].out.h * d->model.layers[feature].out.w > CF_MODEL_SIDE * CF_MODEL_SIDE)
+/* ---- after classifying: patches, explanations, rendering ---- */
+
+int cifake_patches(const cifake_detector *d, int *x, int *y, float *p_fake, int cap) {
+    int n = d->n_patches < cap ? d->n_patches : cap;
+    for (int i = 0; i < n; i++) {
+        if (x) x[i] = d->patch_x[i];
+        if (y) y[i] = d->patch_y[i];
+        if (p_fake) p_fake[i] = d->patch_p[i];
+    }
+    return d->n_patches;
+}
+
+int cifake_cam_side(const cifake_detector *d) { return d->slot[d->cam_model >= 0 ? d->cam_model : 0].side; }
+
+int cifake_explain(cifake_detector *d, cf_cam_method method, int target, int conv_layer, float *cam, cf_error *err) {
+    if (d->cam_model < 0) return cf_fail(err, "no image a thumbnail model looked at to explain (classify one first)");
+    model_slot *s = &d->slot[d->cam_model];
+    int feature, fh, fw, side = s->side;
+    if (cf_cam_feature_layer(&s->model, conv_layer, &feature, err)) return -1;
+    if (s->model.layers[feature].out.h * s->model.layers[feature].out.w > side * side)
         return cf_fail(err, "CAM layer is larger than the input");
-    if (target < 0) target = d->last_label;
-    if (cf_gradcam(&d->model, &d->ws, feature, target, method, map, &fh, &fw, err)) return -1;
-    cf_resize_bilinear(map, fh, fw, cam32, CF_MODEL_SIDE, CF_MODEL_SIDE);
-    return 0;
+    float *map = malloc(sizeof(float) * side * side);
+    if (!map) return cf_fail(err, "out of memory");
+    if (target < 0) target = d->cam_label;
+    int rc = cf_gradcam(&s->model, &s->ws, feature, target, method, map, &fh, &fw, err);
+    if (!rc) cf_resize_bilinear(map, fh, fw, cam, side, side);
+    free(map);
+    return rc;
 }
 
-int cifake_render(cifake_detector *d, const float *cam32, int side, cf_colormap cmap, float alpha, uint8_t *rgba,
+int cifake_render(cifake_detector *d, const float *cam, int side, cf_colormap cmap, float alpha, uint8_t *rgba,
                   cf_error *err) {
-    if (!d->shown.rgb) return cf_fail(err, "no classified image to draw on (classify one first)");
+    if (d->cam_model < 0 || !d->shown.rgb) return cf_fail(err, "no classified image to draw on (classify one first)");
     if (side < 1 || side > CF_RENDER_MAX_SIDE) return cf_fail(err, "overlay size %d outside 1..%d", side, CF_RENDER_MAX_SIDE);
+    int cam_side = d->slot[d->cam_model].side;
     uint8_t *rgb = malloc((size_t)side * side * 3);
     float *map = malloc(sizeof(float) * side * side);
     if (!rgb || !map) {
@@ -189,13 +453,77 @@ int cifake_render(cifake_detector *d, const float *cam32, int side, cf_colormap 
         return cf_fail(err, "out of memory");
     }
     cf_image_resize_square(&d->shown, side, rgb);
-    cf_resize_bilinear(cam32, CF_MODEL_SIDE, CF_MODEL_SIDE, map, side, side);
+    cf_resize_bilinear(cam, cam_side, cam_side, map, side, side);
     cf_cam_blend(map, rgb, side, side, cmap, alpha, rgba);
     free(rgb);
     free(map);
     return 0;
 }
 
-const cf_meta *cifake_meta(const cifake_detector *d) { return &d->meta; }
-const cf_infer_params *cifake_params(const cifake_detector *d) { return &d->params; }
-cf_model *cifake_model(cifake_detector *d) { return &d->model; }
+/* ---- batch inference on prepared inputs (tools, benchmarks) ---- */
+
+const float *cifake_input(const cifake_detector *d) { return d->has_input ? d->slot[0].input : NULL; }
+
+int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake, float *score, cf_error *err) {
+    model_slot *s = &d->slot[0];
+    if (n < 1 || n > CF_PREDICT_MAX_BATCH) return cf_fail(err, "batch of %d images outside 1..%d", n, CF_PREDICT_MAX_BATCH);
+    if (n > d->batch_cap) {
+        if (d->batch_cap) cf_workspace_free(&d->batch_ws);
+        d->batch_cap = 0;
+        if (cf_workspace_init(&d->batch_ws, &s->model, n, 1, err)) return -1;
+        if (cf_workspace_freeze_weights(&d->batch_ws, &s->model, err)) {
+            cf_workspace_free(&d->batch_ws);
+            return -1;
+        }
+        d->batch_cap = n;
+    }
+    const float *logits = cf_forward(&s->model, &d->batch_ws, input, n, 0, 0, NULL);
+    int outputs = cf_model_outputs(&s->model);
+    for (int i = 0; i < n; i++) {
+        float sc = cf_fake_score(&s->model, logits + (size_t)i * outputs);
+        p_fake[i] = calibrated(s, sc);
+        if (score) score[i] = sc;
+    }
+    return 0;
+}
+
+/* ---- metadata ---- */
+
+cf_model *cifake_model(cifake_detector *d) { return &d->slot[0].model; }
+const cf_meta *cifake_meta(const cifake_detector *d) { return &d->slot[0].meta; }
+const cf_infer_params *cifake_params(const cifake_detector *d) { return &d->slot[0].params; }
+
+int cifake_model_count(const cifake_detector *d) { return d->n_models; }
+
+static const cf_meta *slot_meta(const cifake_detector *d, int model) {
+    return model >= 0 && model < d->n_models ? &d->slot[model].meta : NULL;
+}
+
+int cifake_meta_count(const cifake_detector *d, int model) {
+    const cf_meta *m = slot_meta(d, model);
+    return m ? m->n : 0;
+}
+
+const char *cifake_meta_key(const cifake_detector *d, int model, int i) {
+    const cf_meta *m = slot_meta(d, model);
+    return m && i >= 0 && i < m->n ? m->key[i] : NULL;
+}
+
+const char *cifake_meta_value(const cifake_detector *d, int model, int i) {
+    const cf_meta *m = slot_meta(d, model);
+    return m && i >= 0 && i < m->n ? m->value[i] : NULL;
+}
+
+const char *cifake_meta_get(const cifake_detector *d, int model, const char *key) {
+    const cf_meta *m = slot_meta(d, model);
+    return m ? cf_meta_get(m, key) : NULL;
+}
+
+const char *cifake_label_name(cifake_label label) {
+    return label == CIFAKE_REAL ? "REAL" : label == CIFAKE_FAKE ? "FAKE" : "UNSURE";
+}
+
+const char *cifake_scope_name(cifake_scope scope) {
+    static const char *const names[] = {"judged", "too-small", "out-of-scope", "weak-evidence"};
+    return scope >= CIFAKE_JUDGED && scope <= CIFAKE_WEAK_EVIDENCE ? names[scope] : "unknown";
+}

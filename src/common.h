@@ -9,9 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct {
-    char msg[512];
-} cf_error;
+#include "cifake.h"
+
+/* The public error type under the internal prefix. */
+typedef cifake_error cf_error;
 
 /* Formats a message into err (if not NULL) and returns -1, so callers can write
  * `return cf_fail(err, "...", ...);`. */

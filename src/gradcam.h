@@ -20,8 +20,14 @@
 #include "common.h"
 #include "model.h"
 
-typedef enum { CF_CAM_GRADCAM = 0, CF_CAM_GRADCAMPP = 1 } cf_cam_method;
-typedef enum { CF_COLORMAP_TURBO = 0, CF_COLORMAP_JET = 1, CF_COLORMAP_VIRIDIS = 2 } cf_colormap;
+/* The public enums (cifake.h) under the internal prefix. */
+typedef cifake_cam_method cf_cam_method;
+typedef cifake_colormap cf_colormap;
+#define CF_CAM_GRADCAM CIFAKE_CAM_GRADCAM
+#define CF_CAM_GRADCAMPP CIFAKE_CAM_GRADCAMPP
+#define CF_COLORMAP_TURBO CIFAKE_COLORMAP_TURBO
+#define CF_COLORMAP_JET CIFAKE_COLORMAP_JET
+#define CF_COLORMAP_VIRIDIS CIFAKE_COLORMAP_VIRIDIS
 
 /* Index of the layer whose output is the CAM feature map for conv layer `conv_layer` (-1: the last
  * conv): the conv itself, or the BN/ReLU right after it. Fails for a non-conv layer. */

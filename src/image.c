@@ -13,7 +13,8 @@
 
 #include "stb_image.h"
 
-typedef enum { FORMAT_UNKNOWN, FORMAT_JPEG, FORMAT_PNG, FORMAT_GIF, FORMAT_BMP } image_format;
+/* FORMAT_PIXELS: pixels decoded elsewhere (cf_image_from_pixels). */
+typedef enum { FORMAT_UNKNOWN, FORMAT_JPEG, FORMAT_PNG, FORMAT_GIF, FORMAT_BMP, FORMAT_PIXELS } image_format;
 
 static const char *format_name(image_format format) {
     switch (format) {
@@ -481,6 +482,24 @@ int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err
     if (!rgb) return cf_fail(err, "out of memory converting a %dx%d image to RGB", w, h);
     out->width = w;
     out->height = h;
+    out->rgb = rgb;
+    return 0;
+}
+
+int cf_image_from_pixels(const uint8_t *pixels, int width, int height, int channels, cf_image *out, cf_error *err) {
+    out->width = out->height = 0;
+    out->rgb = NULL;
+    if (channels != 3 && channels != 4) return cf_fail(err, "pixels must have 3 (RGB) or 4 (RGBA) channels, not %d", channels);
+    if (width < 0 || height < 0) return cf_fail(err, "negative image size %dx%d", width, height);
+    if (check_dimensions((uint64_t)width, (uint64_t)height, FORMAT_PIXELS, err)) return -1;
+    size_t count = (size_t)width * (size_t)height;
+    uint8_t *rgb = malloc(count * 3);
+    if (!rgb) return cf_fail(err, "out of memory copying a %dx%d image", width, height);
+    if (channels == 3) memcpy(rgb, pixels, count * 3);
+    for (size_t i = 0; channels == 4 && i < count; i++)
+        for (int c = 0; c < 3; c++) rgb[3 * i + c] = over_white(pixels[4 * i + c], pixels[4 * i + 3]);
+    out->width = width;
+    out->height = height;
     out->rgb = rgb;
     return 0;
 }

@@ -45,6 +45,10 @@ typedef struct {
 int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err);
 void cf_image_free(cf_image *img);
 
+/* Copies pixels decoded elsewhere (channels 3: RGB, 4: RGBA, alpha composited over white) into an
+ * RGB image, after the same size limits as cf_image_decode. */
+int cf_image_from_pixels(const uint8_t *pixels, int width, int height, int channels, cf_image *out, cf_error *err);
+
 /* Reads width and height from the header only (no pixel decoding); fails like cf_image_decode on
  * unsupported or oversized input. */
 int cf_image_probe(const uint8_t *bytes, size_t n, int *width, int *height, cf_error *err);

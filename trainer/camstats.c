@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "dataset.h"
 #include "fileio.h"
 #include "image.h"
@@ -118,7 +118,7 @@ static int write_grid(cifake_detector *d, const dataset *ds, cf_cam_method metho
             rc = draw_pair(d, ds, pick, method, tile, g->tile, img, width, GRID_STRIP + c * cell_w, y0, &r, err);
             if (!rc)
                 fprintf(stderr, "grid row %d col %d: %s (%s, p_fake %.4f)\n", row + 1, c + 1, ds->paths[pick],
-                        r.label ? "FAKE" : "REAL", r.p_fake);
+                        cifake_label_name(r.label), r.p_fake);
         }
     }
     if (!rc) rc = make_parent_dirs(g->path, err) || png_write_rgba(g->path, img, width, height, err);
@@ -181,15 +181,17 @@ int main(int argc, char **argv) {
             fprintf(stderr, "cifake-camstats: %s: %s\n", ds.paths[i], err.msg);
             return 1;
         }
-        int correct = r.label == ds.labels[i], row = grid_row(ds.labels[i], correct);
+        /* the class the map explains: by the threshold, whether or not the band makes it UNSURE */
+        int predicted = r.p_fake >= cifake_params(d)->threshold;
+        int correct = predicted == ds.labels[i], row = grid_row(ds.labels[i], correct);
         if (g.path) g.idx[row][g.n[row]++] = i;
         if (map_shares(map, shares)) {
-            by_pred[r.label].zero_maps++;
-            by_right[r.label][correct].zero_maps++;
+            by_pred[predicted].zero_maps++;
+            by_right[predicted][correct].zero_maps++;
             continue;
         }
-        add(&by_pred[r.label], shares);
-        add(&by_right[r.label][correct], shares);
+        add(&by_pred[predicted], shares);
+        add(&by_right[predicted][correct], shares);
     }
     printf("Grad-CAM%s of the predicted class, %s split, %d images (%s)\n\n", method == CF_CAM_GRADCAMPP ? "++" : "",
            split, ds.n, weights);

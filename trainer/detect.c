@@ -1,6 +1,7 @@
-/* cifake-detect - classifies image files as REAL or FAKE with a weight file.
+/* cifake-detect - classifies image files as REAL, FAKE or UNSURE with one or more weight files.
  *
- * Prints PATH<TAB>REAL|FAKE<TAB>p_fake per image (or a JSON array with --json). A file that cannot be
+ * Prints PATH<TAB>REAL|FAKE|UNSURE<TAB>p_fake per image (or a JSON array with --json, which adds the
+ * reason for UNSURE, the model that looked and its measured reliability on that kind of image). A file that cannot be
  * read or decoded gets an error naming it on stderr (and an "error" entry in JSON); the others are
  * still processed. With --cam DIR it also writes, per image, DIR/<name>.cam.png: the Grad-CAM heatmap
  * of the predicted class blended over the part of the image the model saw. Exit status: 0 all
@@ -12,17 +13,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "fileio.h"
 #include "image.h"
 #include "json.h"
 #include "png.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: cifake-detect [--weights FILE] [--json] IMAGE...\n"
-               "  Classifies each IMAGE (JPEG, PNG, BMP, GIF) as REAL or FAKE; prints PATH<TAB>LABEL<TAB>p_fake.\n"
-               "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build)\n"
-               "  --json          one JSON array instead of lines\n"
+    fprintf(f, "usage: cifake-detect [--weights FILE]... [--json] IMAGE...\n"
+               "  Classifies each IMAGE (JPEG, PNG, BMP, GIF) as REAL, FAKE or UNSURE; prints\n"
+               "  PATH<TAB>LABEL<TAB>p_fake. UNSURE is a verdict, not an error: the image is too small, out of\n"
+               "  every model's measured scope (p_fake is then the first model's guess, for information only), or\n"
+               "  its evidence is weak (p_fake in the model's uncertain band).\n"
+               "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build);\n"
+               "                  given several times, the models are tried in that order and the first whose\n"
+               "                  scope holds the image judges it\n"
+               "  --json          one JSON array instead of lines: path, label, p_fake, scope, reason (UNSURE),\n"
+               "                  model (its weight file), reliability, width, height\n"
                "  --cam DIR       also write DIR/<image name>.cam.png, the heatmap of the evidence for the verdict\n"
                "  --cam-method M  gradcam (default) or gradcampp\n"
                "  --cam-class C   the class whose evidence to show: predicted (default), REAL or FAKE\n"
@@ -33,10 +40,10 @@ static void usage(FILE *f) {
                "  --cam-size N    side of the PNG in pixels (default 256)\n"
                "  Inputs over 64 MiB, 16384 pixels a side or 40 megapixels are refused before decoding, as are\n"
                "  truncated files and CMYK JPEGs; each failure is reported on stderr as \"cifake-detect: FILE: why\".\n"
-               "  Exit status: 0 all images classified, 1 some file failed (the others are still classified),\n"
-               "  2 usage error.\n"
-               "  The verdict is a probability from a small model trained on CIFAKE (Stable Diffusion 1.4 fakes\n"
-               "  versus CIFAR-10 photos, judged at 32x32 pixels): evidence, not proof.\n");
+               "  Exit status: 0 all images classified (UNSURE included), 1 some file failed (the others are still\n"
+               "  classified), 2 usage error.\n"
+               "  A verdict is a probability from a small model trained on CIFAKE (Stable Diffusion 1.4 fakes\n"
+               "  versus CIFAR-10 photos, 32x32 pixels), which judges only 32x32 images: evidence, not proof.\n");
 }
 
 typedef struct {
@@ -102,8 +109,53 @@ static int parse_cam_option(const char *a, const char *v, cam_options *cam) {
     return 0;
 }
 
+#define MAX_WEIGHTS 4
+
+/* Opens the detector on the weight files in order. */
+static int open_detector(const char **weights, int n, cifake_detector **d, cf_error *err) {
+    *d = NULL;
+    for (int k = 0; k < n; k++) {
+        uint8_t *bytes;
+        size_t size;
+        if (read_file(weights[k], (size_t)256 << 20, &bytes, &size, err)) break;
+        int rc = k ? cifake_add_model(*d, bytes, size, err) : cifake_open(bytes, size, d, err);
+        free(bytes);
+        if (rc) {
+            cf_error_prefix(err, "%s", weights[k]);
+            break;
+        }
+        if (k == n - 1) return 0;
+    }
+    cifake_close(*d);
+    *d = NULL;
+    return -1;
+}
+
+static void print_json_result(const char *path, const cifake_result *r, const char **weights, const char *cam_file) {
+    printf(", \"label\": \"%s\", \"p_fake\": ", cifake_label_name(r->label));
+    if (r->p_fake == r->p_fake) printf("%.4f", r->p_fake);
+    else printf("null");
+    printf(", \"scope\": \"%s\"", cifake_scope_name(r->scope));
+    if (r->label == CIFAKE_UNSURE) {
+        printf(", \"reason\": ");
+        json_write_string(stdout, r->reason);
+    }
+    printf(", \"model\": ");
+    if (r->model >= 0) json_write_string(stdout, weights[r->model]);
+    else printf("null");
+    printf(", \"reliability\": ");
+    json_write_string(stdout, r->reliability);
+    printf(", \"width\": %d, \"height\": %d", r->width, r->height);
+    if (cam_file && *cam_file) {
+        printf(", \"cam\": ");
+        json_write_string(stdout, cam_file);
+    }
+    (void)path;
+}
+
 int main(int argc, char **argv) {
-    const char *weights = NULL;
+    const char *weights[MAX_WEIGHTS] = {NULL};
+    int n_weights = 0;
     int json = 0, first = 0;
     char buf[PATH_MAX + 64];
     cam_options cam = {NULL, -1, -1, CF_CAM_GRADCAM, CF_COLORMAP_TURBO, 0.5f, 256};
@@ -115,7 +167,13 @@ int main(int argc, char **argv) {
         }
         if (cam_rc == 0) i++;
         else if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!strcmp(argv[i], "--weights") && i + 1 < argc) weights = argv[++i];
+        else if (!strcmp(argv[i], "--weights") && i + 1 < argc) {
+            if (n_weights == MAX_WEIGHTS) {
+                fprintf(stderr, "cifake-detect: at most %d weight files\n", MAX_WEIGHTS);
+                return usage(stderr), 2;
+            }
+            weights[n_weights++] = argv[++i];
+        }
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
         else if (!strcmp(argv[i], "--")) first = i + 1;
         else if (argv[i][0] == '-' && argv[i][1]) {
@@ -127,23 +185,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cifake-detect: no images given\n");
         return usage(stderr), 2;
     }
-    if (!weights) weights = default_weights_path(buf, sizeof buf);
+    if (!n_weights) weights[n_weights++] = default_weights_path(buf, sizeof buf);
     cf_error err;
     if (cam.dir && make_dirs(cam.dir, &err)) {
         fprintf(stderr, "cifake-detect: %s\n", err.msg);
         return 1;
     }
-    uint8_t *wbytes;
-    size_t wn;
-    cifake_detector *d = NULL;
-    if (read_file(weights, (size_t)256 << 20, &wbytes, &wn, &err)) {
+    cifake_detector *d;
+    if (open_detector(weights, n_weights, &d, &err)) {
         fprintf(stderr, "cifake-detect: %s\n", err.msg);
-        return 1;
-    }
-    int rc = cifake_open(wbytes, wn, &d, &err);
-    free(wbytes);
-    if (rc) {
-        fprintf(stderr, "cifake-detect: %s: %s\n", weights, err.msg);
         return 1;
     }
     int failed = 0;
@@ -159,23 +209,16 @@ int main(int argc, char **argv) {
         if (json) {
             printf("%s\n  {\"path\": ", i > first ? "," : "");
             json_write_string(stdout, argv[i]);
-            if (ok)
-            {
-                printf(", \"label\": \"%s\", \"p_fake\": %.4f, \"width\": %d, \"height\": %d", r.label ? "FAKE" : "REAL",
-                       r.p_fake, r.width, r.height);
-                if (cam.dir) {
-                    printf(", \"cam\": ");
-                    json_write_string(stdout, cam_file);
-                }
-                printf("}");
-            }
+            if (ok) print_json_result(argv[i], &r, weights, cam.dir ? cam_file : NULL);
             else {
                 printf(", \"error\": ");
                 json_write_string(stdout, err.msg);
-                printf("}");
             }
+            printf("}");
         } else if (ok) {
-            printf("%s\t%s\t%.4f\n", argv[i], r.label ? "FAKE" : "REAL", r.p_fake);
+            printf("%s\t%s\t", argv[i], cifake_label_name(r.label));
+            if (r.p_fake == r.p_fake) printf("%.4f\n", r.p_fake);
+            else printf("-\n");
         }
     }
     if (json) printf("\n]\n");

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "dataset.h"
 #include "fileio.h"
 #include "folders.h"

@@ -3,7 +3,10 @@
 //
 //   import { loadDetector } from './detector.js';
 //   const d = await loadDetector({ wasm: 'cifake.wasm', weights: 'cifake.bin' });
-//   const r = d.classify(bytes, { cam: 'gradcam' });   // { label, pFake, width, height, cam }
+//   const r = d.classify(bytes, { cam: 'gradcam' });
+//     // { label: 'REAL'|'FAKE'|'UNSURE', pFake, scope, reason, reliability, model, region, patches,
+//     //   width, height, cam }
+//   d.classifyPixels(rgba, width, height)               // pixels the browser decoded (e.g. WebP)
 //   d.classify(bytes, { input: true }).input           // also the normalised 3x32x32 model input
 //   d.predict(float32Inputs, n)     // n normalised inputs in one batch: { pFake, score } (Float32Arrays)
 //   const img = d.render(r.cam, { side: 256, colormap: 'turbo', alpha: 0.5 });   // ImageData-like
@@ -12,13 +15,19 @@
 //
 // wasm and weights are each a URL (string or URL: fetched in the browser; in Node a file path or a
 // file: URL is read from disk, http(s) is fetched) or the bytes themselves (ArrayBuffer, a typed
-// array or a DataView). Everything runs locally: images never leave the process.
+// array or a DataView); weights may be an array of them: the models are tried in that order and the
+// first whose scope holds an image judges it. Everything runs locally: images never leave the process.
+//
+// A verdict is REAL, FAKE or UNSURE (a result, not an error): scope says why ('judged',
+// 'too-small', 'out-of-scope', 'weak-evidence'), reason says it in words, reliability is the weight
+// file's measured sentence about that model on this kind of image. pFake of an UNSURE image out of
+// scope is the first model's guess, for information only.
 
 const CAM_METHODS = { gradcam: 0, gradcampp: 1 };
 const COLORMAPS = { turbo: 0, jet: 1, viridis: 2 };
-const CAM_SIDE = 32;
-const CAM_FLOATS = CAM_SIDE * CAM_SIDE;
-const INPUT_FLOATS = 3 * CAM_SIDE * CAM_SIDE; // the model's normalised input, 3 x 32 x 32
+const LABELS = ['REAL', 'FAKE', 'UNSURE'];
+const SCOPES = ['judged', 'too-small', 'out-of-scope', 'weak-evidence'];
+const VIEWS = ['thumbnail', 'patches'];
 
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node) &&
   typeof window === 'undefined' && typeof importScripts === 'undefined';
@@ -83,7 +92,10 @@ function makeImports(module) {
 }
 
 export async function loadDetector({ wasm = 'cifake.wasm', weights = 'cifake.bin' } = {}) {
-  const [wasmBytes, weightBytes] = await Promise.all([loadBytes(wasm, 'cifake.wasm'), loadBytes(weights, 'weights')]);
+  const sources = Array.isArray(weights) ? weights : [weights];
+  if (!sources.length) throw new Error('weights: give at least one weight file');
+  const [wasmBytes, ...weightBytes] = await Promise.all([loadBytes(wasm, 'cifake.wasm'),
+    ...sources.map((w, i) => loadBytes(w, sources.length > 1 ? `weights[${i}]` : 'weights'))]);
   let module;
   try {
     module = await WebAssembly.compile(wasmBytes);
@@ -102,28 +114,37 @@ export async function loadDetector({ wasm = 'cifake.wasm', weights = 'cifake.bin
 
 const decoder = new TextDecoder('utf-8');
 
+function camMethod(cam) {
+  if (!cam) return -1;
+  if (!(cam in CAM_METHODS)) throw new Error(`unknown CAM method "${cam}" (gradcam or gradcampp)`);
+  return CAM_METHODS[cam];
+}
+
 class Detector {
   #x;
   #h = 0;
-  #cam = 0; // 32*32 floats kept for explain/render
+  #cam = 0; // camFloats floats kept for explain/render
+  #camFloats = 0;
   #broken = null;
 
-  constructor(exports, weightBytes) {
+  constructor(exports, weightFiles) {
     this.#x = exports;
-    this.#cam = exports.cfw_alloc(CAM_FLOATS * 4);
-    if (!this.#cam) throw new Error('out of memory');
-    const p = this.#copyIn(weightBytes);
-    try {
-      this.#h = exports.cfw_open(p, weightBytes.length);
-    } finally {
-      exports.cfw_free(p);
-    }
-    if (!this.#h) {
-      const msg = this.#lastError();
-      exports.cfw_free(this.#cam);
-      this.#cam = 0;
-      throw new Error(`weights: ${msg}`);
-    }
+    weightFiles.forEach((bytes, i) => {
+      const p = this.#copyIn(bytes);
+      let rc;
+      try {
+        if (i === 0) rc = (this.#h = exports.cfw_open(p, bytes.length)) ? 0 : -1;
+        else rc = exports.cfw_add_model(this.#h, p, bytes.length);
+      } finally {
+        exports.cfw_free(p);
+      }
+      if (rc) {
+        const msg = this.#lastError();
+        if (this.#h) exports.cfw_close(this.#h);
+        this.#h = 0;
+        throw new Error(`${weightFiles.length > 1 ? `weights[${i}]` : 'weights'}: ${msg}`);
+      }
+    });
     /** Name of the vector instruction set the core was built for ("wasm-simd128"). */
     this.simd = this.#string(exports.cfw_simd());
   }
@@ -163,18 +184,29 @@ class Detector {
     }
   }
 
+  // Floats of one map (and of one normalised thumbnail channel plane) of the first model.
+  get #side() { return this.#x.cfw_cam_side(this.#h); }
+
+  #camBuffer(floats) {
+    if (floats > this.#camFloats) {
+      if (this.#cam) this.#x.cfw_free(this.#cam);
+      this.#cam = this.#x.cfw_alloc(floats * 4);
+      this.#camFloats = this.#cam ? floats : 0;
+      if (!this.#cam) throw new Error('out of memory');
+    }
+    return this.#cam;
+  }
+
   /** Classifies one encoded image (JPEG, PNG, BMP or GIF bytes). Throws an Error with the core's
-   *  message on bad input. options.cam: 'gradcam', 'gradcampp' or false (default). options.input:
-   *  also return result.input, the normalised 3x32x32 floats (CHW) the model saw, e.g. to feed
-   *  another engine the same tensor. */
-  classify(bytes, { cam = false, input = false } = {}) {
+   *  message on bad input; an image the detector cannot judge is a result with label 'UNSURE'.
+   *  options.cam: 'gradcam', 'gradcampp' or false (default): the map of the thumbnail model that
+   *  looked (null for patch models, whose result.patches is their map). options.input: also return
+   *  result.input, the normalised 3xSxS floats (CHW) the first model saw, e.g. to feed another
+   *  engine the same tensor. */
+  classify(bytes, options = {}) {
     const data = asBytes(bytes);
     if (!data) throw new TypeError('classify: expected the image bytes (ArrayBuffer or Uint8Array)');
-    let method = -1;
-    if (cam) {
-      if (!(cam in CAM_METHODS)) throw new Error(`unknown CAM method "${cam}" (gradcam or gradcampp)`);
-      method = CAM_METHODS[cam];
-    }
+    const method = camMethod(options.cam);
     return this.#call((x) => {
       // Same message as the core's own check, but before the copy: linear memory never shrinks.
       const limit = x.cfw_max_image_bytes();
@@ -188,27 +220,103 @@ class Detector {
         x.cfw_free(p);
       }
       if (rc) throw new Error(this.#lastError());
-      const label = x.cfw_label(this.#h) ? 'FAKE' : 'REAL';
-      const result = { label, pFake: x.cfw_p_fake(this.#h), width: x.cfw_width(this.#h), height: x.cfw_height(this.#h),
-        cam: null };
-      if (input) result.input = new Float32Array(this.#mem, x.cfw_input(this.#h), INPUT_FLOATS).slice();
-      if (method >= 0) {
-        if (x.cfw_explain(this.#h, method, -1, this.#cam)) throw new Error(this.#lastError());
-        result.cam = new Float32Array(this.#mem, this.#cam, CAM_FLOATS).slice();
-      }
-      return result;
+      return this.#result(x, method, options.input);
     });
   }
 
-  /** Classifies n images already normalised as the model expects (inputs: n*3*32*32 floats, CHW
-   *  each, e.g. from classify(..., { input: true })) in one batched forward pass, n in 1..1024:
-   *  { pFake: Float32Array(n), score: Float32Array(n) }. The last classified image and its
-   *  heatmap state are left as they were. */
-  predict(inputs, n = inputs.length / INPUT_FLOATS) {
-    if (!(inputs instanceof Float32Array)) throw new TypeError('predict: expected a Float32Array of normalised inputs');
-    if (!Number.isInteger(n) || n < 1 || inputs.length !== n * INPUT_FLOATS)
-      throw new Error(`predict: expected n * ${INPUT_FLOATS} floats for n images, got ${inputs.length}`);
+  /** Classifies pixels decoded elsewhere, e.g. by the browser for WebP or AVIF: rgba holds width *
+   *  height * 4 bytes (ImageData.data; alpha is composited over white) or width * height * 3 (RGB).
+   *  Same result and options as classify. */
+  classifyPixels(pixels, width, height, options = {}) {
+    const data = asBytes(pixels);
+    if (!data) throw new TypeError('classifyPixels: expected the pixels (Uint8ClampedArray or Uint8Array)');
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+      throw new Error(`classifyPixels: bad image size ${width}x${height}`);
+    const channels = data.length / (width * height);
+    if (channels !== 3 && channels !== 4)
+      throw new Error(`classifyPixels: ${data.length} bytes is not ${width}x${height} RGB or RGBA pixels`);
+    const method = camMethod(options.cam);
     return this.#call((x) => {
+      const p = this.#copyIn(data);
+      let rc;
+      try {
+        rc = x.cfw_classify_pixels(this.#h, p, width, height, channels);
+      } finally {
+        x.cfw_free(p);
+      }
+      if (rc) throw new Error(this.#lastError());
+      return this.#result(x, method, options.input);
+    });
+  }
+
+  // The last classification as the documented result object.
+  #result(x, method, input) {
+    const h = this.#h;
+    const model = x.cfw_model(h);
+    const geometry = this.#ints(7, (p) => x.cfw_geometry(h, p));
+    const [rx, ry, rw, rh, patchSide, cols, rows] = geometry;
+    const pFake = x.cfw_p_fake(h);
+    const result = {
+      label: LABELS[x.cfw_label(h)],
+      pFake: Number.isNaN(pFake) ? null : pFake,
+      scope: SCOPES[x.cfw_scope(h)],
+      reason: x.cfw_label(h) === 2 ? this.#string(x.cfw_reason(h)) : null,
+      reliability: this.#string(x.cfw_reliability(h)) || null,
+      model: model >= 0 ? { index: model, name: this.#meta(model).name || (model === 0 ? 'cifake' : `model ${model}`),
+        view: VIEWS[x.cfw_view(h)] } : null,
+      region: { x: rx, y: ry, width: rw, height: rh },
+      patches: null,
+      width: x.cfw_width(h), height: x.cfw_height(h),
+      cam: null,
+    };
+    if (patchSide) result.patches = this.#patchScores(x, patchSide, cols, rows);
+    if (input && model === 0 && !patchSide) {
+      const side = this.#side;
+      result.input = new Float32Array(this.#mem, x.cfw_input(h), 3 * side * side).slice();
+    }
+    if (method >= 0 && model >= 0 && !patchSide) {
+      const side = this.#side, cam = this.#camBuffer(side * side);
+      if (x.cfw_explain(h, method, -1, cam)) throw new Error(this.#lastError());
+      result.cam = new Float32Array(this.#mem, cam, side * side).slice();
+    }
+    return result;
+  }
+
+  #ints(n, fill) {
+    const p = this.#x.cfw_alloc(4 * n);
+    if (!p) throw new Error('out of memory');
+    try {
+      fill(p);
+      return Array.from(new Int32Array(this.#mem, p, n));
+    } finally {
+      this.#x.cfw_free(p);
+    }
+  }
+
+  #patchScores(x, side, cols, rows) {
+    const n = cols * rows;
+    const p = x.cfw_alloc(12 * n);
+    if (!p) throw new Error(`out of memory (${12 * n} bytes)`);
+    try {
+      x.cfw_patches(this.#h, p, p + 4 * n, p + 8 * n, n);
+      return { side, cols, rows, x: new Int32Array(this.#mem, p, n).slice(), y: new Int32Array(this.#mem, p + 4 * n, n).slice(),
+        pFake: new Float32Array(this.#mem, p + 8 * n, n).slice() };
+    } finally {
+      x.cfw_free(p);
+    }
+  }
+
+  /** Classifies n images already normalised as the first model expects (inputs: n*3*S*S floats,
+   *  CHW each, S its input side, e.g. from classify(..., { input: true })) in one batched forward
+   *  pass, n in 1..1024: { pFake: Float32Array(n), score: Float32Array(n) }. The last classified
+   *  image and its heatmap state are left as they were. */
+  predict(inputs, n) {
+    if (!(inputs instanceof Float32Array)) throw new TypeError('predict: expected a Float32Array of normalised inputs');
+    return this.#call((x) => {
+      const floats = 3 * this.#side * this.#side;
+      if (n === undefined) n = inputs.length / floats;
+      if (!Number.isInteger(n) || n < 1 || inputs.length !== n * floats)
+        throw new Error(`predict: expected n * ${floats} floats for n images, got ${inputs.length}`);
       const bytes = inputs.length * 4 + 8 * n;
       const p = x.cfw_alloc(bytes);
       if (!p) throw new Error(`out of memory (${bytes} bytes)`);
@@ -223,15 +331,17 @@ class Detector {
     });
   }
 
-  /** Draws cam (32*32 floats, from classify) over the last classified image's centre square:
-   *  { width: side, height: side, data: Uint8ClampedArray(side*side*4) }. cam null: the image alone. */
+  /** Draws cam (S*S floats, from classify) over the square the thumbnail model analysed:
+   *  { width: side, height: side, data: Uint8ClampedArray(side*side*4) }. cam null: the square alone. */
   render(cam, { side = 256, colormap = 'turbo', alpha = 0.5 } = {}) {
     if (!(colormap in COLORMAPS)) throw new Error(`unknown colour map "${colormap}" (turbo, jet or viridis)`);
     if (!Number.isInteger(side) || side < 1 || side > 2048) throw new Error(`overlay size ${side} outside 1..2048`);
     if (!(alpha >= 0 && alpha <= 1)) throw new Error('alpha must be in [0, 1]');
-    if (cam != null && cam.length !== CAM_FLOATS) throw new Error(`cam must hold ${CAM_FLOATS} values (32 x 32)`);
     return this.#call((x) => {
-      const camView = new Float32Array(this.#mem, this.#cam, CAM_FLOATS);
+      const camSide = this.#side, floats = camSide * camSide;
+      if (cam != null && cam.length !== floats) throw new Error(`cam must hold ${floats} values (${camSide} x ${camSide})`);
+      const camPtr = this.#camBuffer(floats);
+      const camView = new Float32Array(this.#mem, camPtr, floats);
       if (cam == null) {
         camView.fill(0);
         alpha = 0;
@@ -240,7 +350,7 @@ class Detector {
       const out = x.cfw_alloc(n);
       if (!out) throw new Error(`out of memory (${n} bytes)`);
       try {
-        if (x.cfw_render(this.#h, this.#cam, side, COLORMAPS[colormap], alpha, out)) throw new Error(this.#lastError());
+        if (x.cfw_render(this.#h, camPtr, side, COLORMAPS[colormap], alpha, out)) throw new Error(this.#lastError());
         return { width: side, height: side, data: new Uint8ClampedArray(this.#mem.slice(out, out + n)) };
       } finally {
         x.cfw_free(out);
@@ -248,14 +358,20 @@ class Detector {
     });
   }
 
-  /** The weight file's metadata as an object of strings (spec, classes, threshold, temperature, ...). */
-  info() {
-    return this.#call((x) => {
-      const meta = {};
-      const n = x.cfw_meta_count(this.#h);
-      for (let i = 0; i < n; i++) meta[this.#string(x.cfw_meta_key(this.#h, i))] = this.#string(x.cfw_meta_value(this.#h, i));
-      return meta;
-    });
+  /** A weight file's metadata as an object of strings (spec, classes, threshold, temperature, view,
+   *  scope and reliability, provenance...): model 0 (the first file) unless another index is given. */
+  info(model = 0) {
+    return this.#call(() => this.#meta(model));
+  }
+
+  /** Number of models, tried in order. */
+  get modelCount() { return this.#call((x) => x.cfw_model_count(this.#h)); }
+
+  #meta(model) {
+    const x = this.#x, meta = {};
+    const n = x.cfw_meta_count(this.#h, model);
+    for (let i = 0; i < n; i++) meta[this.#string(x.cfw_meta_key(this.#h, model, i))] = this.#string(x.cfw_meta_value(this.#h, model, i));
+    return meta;
   }
 
   /** Bytes of the module's linear memory (it only ever grows; for leak checks). */
@@ -265,8 +381,9 @@ class Detector {
   dispose() {
     if (!this.#h) return;
     this.#x.cfw_close(this.#h);
-    this.#x.cfw_free(this.#cam);
+    if (this.#cam) this.#x.cfw_free(this.#cam);
     this.#h = 0;
     this.#cam = 0;
+    this.#camFloats = 0;
   }
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "onnx.h"
 #include "protobuf.h"
 #include "test.h"

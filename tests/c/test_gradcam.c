@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "test.h"
 
 /* A random but valid weight file for a small net (BN, so folding runs too). */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "image.h"
 #include "test.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cifake.h"
+#include "detector.h"
 #include "test.h"
 #include "weights.h"
 
@@ -165,12 +165,12 @@ TEST(weights_hostile_metadata) {
     put_u32(&b, 0);
     open_fails_with(&b, "bad input shape", failures);
 
-    b = header("flat,d1", "3x64x64", NULL, 0);
+    b = header("flat,d1", "3x32x64", NULL, 0);
     put_u32(&b, 2);
-    uint32_t w[2] = {1, 3 * 64 * 64}, bias[1] = {1};
-    tensor(&b, "L1.weight", 2, w, 0.0f, 3 * 64 * 64);
+    uint32_t w[2] = {1, 3 * 32 * 64}, bias[1] = {1};
+    tensor(&b, "L1.weight", 2, w, 0.0f, 3 * 32 * 64);
     tensor(&b, "L1.bias", 1, bias, 0.0f, 1);
-    open_fails_with(&b, "weight file input is 64x64", failures);
+    open_fails_with(&b, "the detector feeds square RGB inputs", failures);
 }
 
 TEST(weights_hostile_specs_cannot_ask_for_huge_allocations) {

@@ -1,0 +1,34 @@
+/* detector.h - the detector's internals for the project's own tools and tests (not installed): the
+ * first model's network, metadata and inference settings, and batch inference on prepared inputs.
+ * Programs that only classify images need cifake.h alone. */
+#ifndef CIFAKE_DETECTOR_H
+#define CIFAKE_DETECTOR_H
+
+#include "cifake.h"
+#include "gradcam.h"
+#include "model.h"
+#include "weights.h"
+
+/* The first model (the weight file given to cifake_open). */
+cf_model *cifake_model(cifake_detector *d);
+const cf_meta *cifake_meta(const cifake_detector *d);
+const cf_infer_params *cifake_params(const cifake_detector *d);
+
+/* Classifies an already-prepared RGB image of the first model's input size (HWC bytes) with the
+ * first model, whatever its scope (the trainer's tools use it on dataset images). */
+int cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res, cf_error *err);
+
+/* The normalised input of the last image the first model classified as a thumbnail (3 x side x side
+ * floats, CHW); NULL before the first. Lets another engine be fed exactly what this one saw. */
+const float *cifake_input(const cifake_detector *d);
+
+/* Classifies n images already normalised for the first model (n x 3 x side x side floats, CHW each)
+ * in one forward pass: p_fake[i] (and score[i] when score is not NULL). n in [1, 1024]; the last
+ * classified image and its Grad-CAM state stay as they were. */
+int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake, float *score, cf_error *err);
+
+/* Writes the normalised CHW floats for n_pixels RGB HWC pixels: (pixel / 255 - mean[c]) / std[c].
+ * The trainer and the detector both use this one function. */
+void cifake_normalise(const float mean[3], const float std[3], const uint8_t *rgb, int n_pixels, float *chw);
+
+#endif
