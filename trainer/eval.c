@@ -42,7 +42,7 @@ static void usage(FILE *f) {
                "caught at the file's threshold, and coverage and accuracy of the verdicts outside the UNSURE band:\n"
                "  cifake-eval --weights FILE --folders DIR [--groups LIST] [--band LO,HI] [--jpeg Q] [--scores TSV]\n"
                "  --groups LIST     only these groups (gen:PREFIX for generators); default all (see folders.h)\n"
-               "  --band LO,HI      UNSURE when LO <= p_fake < HI (default: the file's unsure_low, unsure_high)\n"
+               "  --band LO,HI      UNSURE when LO <= p_fake < HI (default: the file's unsure_band)\n"
                "  --jpeg Q          quality of the re-encoded condition (default 90)\n"
                "  --scores TSV      also write every image's scores: path, class, group, generator, logit, p_fake,\n"
                "                    logit and p_fake after re-encoding\n",
@@ -436,9 +436,8 @@ static int run_folders(const eval_config *c, cf_error *err) {
         rc = cf_fail(err, "%s is not a patch model (metadata %s=%s)", c->weights[0], CF_META_VIEW, view ? view : "absent");
     float lo = c->band_lo, hi = c->band_hi;
     if (!rc && lo != lo) {
-        const char *l = cf_meta_get(&meta, "unsure_low"), *h = cf_meta_get(&meta, "unsure_high");
-        lo = l ? strtof(l, NULL) : ip.threshold;
-        hi = h ? strtof(h, NULL) : ip.threshold;
+        const char *band = cf_meta_get(&meta, "unsure_band");
+        if (!band || sscanf(band, "%f,%f", &lo, &hi) != 2) lo = hi = ip.threshold;
     }
     if (!rc) rc = folders_selection_parse(&only, c->groups, err);
     if (!rc) rc = folders_load(&fs, c->folders, &only, NULL, p, c->threads, NULL, err);

@@ -758,7 +758,7 @@ static int write_patch_weights(const train_config *c, run_state *s, const patch_
              cf_meta_set(&meta, "classes", "REAL,FAKE", err) ||
              cf_meta_setf(&meta, "threshold", err, "%.9g", threshold) ||
              cf_meta_setf(&meta, "temperature", err, "%.9g", temperature) ||
-             cf_meta_setf(&meta, "unsure_low", err, "%.9g", lo) || cf_meta_setf(&meta, "unsure_high", err, "%.9g", hi) ||
+             cf_meta_setf(&meta, "unsure_band", err, "%.6f,%.6f", lo, hi) ||
              cf_meta_set(&meta, "aggregate", "mean of the patch logits over the patch grid (patches.h)", err) ||
              cf_meta_set(&meta, "train_spec", c->spec, err) ||
              cf_meta_setf(&meta, "data", err, "image folders %s: %d training images, %d validation images", c->folders,
