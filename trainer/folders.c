@@ -506,10 +506,28 @@ int folders_train_patch(const folder_set *fs, int i, int p, const patch_augment 
     /* the region: the patch plus up to JPEG_MARGIN pixels, so the JPEG grid lands at a random phase */
     int rw = jpeg ? (w < p + JPEG_MARGIN ? w : p + JPEG_MARGIN) : p;
     int rh = jpeg ? (h < p + JPEG_MARGIN ? h : p + JPEG_MARGIN) : p;
-    int rx = (int)cf_rng_below(rng, (uint32_t)(w - rw + 1)), ry = (int)cf_rng_below(rng, (uint32_t)(h - rh + 1));
     uint8_t region[(128 + JPEG_MARGIN) * (128 + JPEG_MARGIN) * 3];
     if (rw > 128 + JPEG_MARGIN || rh > 128 + JPEG_MARGIN) return cf_fail(err, "patch side %d is over 128", p);
-    for (int y = 0; y < rh; y++) memcpy(region + (size_t)y * rw * 3, fs->rgb[i] + ((size_t)(ry + y) * w + rx) * 3, (size_t)rw * 3);
+    /* the draw happens only when rescaling is on, so runs without it keep their random streams */
+    int rescale = aug->rescale_prob > 0 && cf_rng_uniform(rng) < aug->rescale_prob;
+    int side = rw > rh ? rw : rh, src = rescale ? (int)(side / (0.5f + 0.5f * cf_rng_uniform(rng))) : 0;
+    if (src > w) src = w;
+    if (src > h) src = h;
+    if (rescale && src > side) { /* a src x src square shrunk to side x side */
+        rw = rh = side;
+        int sx = (int)cf_rng_below(rng, (uint32_t)(w - src + 1)), sy = (int)cf_rng_below(rng, (uint32_t)(h - src + 1));
+        uint8_t *square = malloc((size_t)src * src * 3);
+        if (!square) return cf_fail(err, "out of memory");
+        for (int y = 0; y < src; y++)
+            memcpy(square + (size_t)y * src * 3, fs->rgb[i] + ((size_t)(sy + y) * w + sx) * 3, (size_t)src * 3);
+        cf_image img = {src, src, square};
+        cf_image_resize_square(&img, side, region);
+        free(square);
+    } else {
+        int rx = (int)cf_rng_below(rng, (uint32_t)(w - rw + 1)), ry = (int)cf_rng_below(rng, (uint32_t)(h - rh + 1));
+        for (int y = 0; y < rh; y++)
+            memcpy(region + (size_t)y * rw * 3, fs->rgb[i] + ((size_t)(ry + y) * w + rx) * 3, (size_t)rw * 3);
+    }
     int ox = 0, oy = 0; /* where the second encoding's grid starts: another phase than the first's */
     for (int pass = 0; pass < jpeg + twice; pass++) {
         int q = aug->jpeg_min + (int)cf_rng_below(rng, (uint32_t)(aug->jpeg_max - aug->jpeg_min + 1));

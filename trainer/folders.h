@@ -83,11 +83,15 @@ typedef struct {
     float jpeg_twice;          /* given one, probability of a second at another quality and grid phase */
     int jpeg_min, jpeg_max;    /* quality drawn uniformly in [min, max] */
     int flip;                  /* random horizontal flip */
+    float rescale_prob;        /* probability of a down-scaling first (area averaging, image.h), by a
+                                * factor drawn uniformly in [0.5, 1): both classes alike, so that having
+                                * been resized once is no evidence either way */
 } patch_augment;
 
-/* Writes a random p x p native-resolution patch of image i, normalised CHW, into out. With a JPEG
- * round trip, a region up to 16 pixels larger than the patch (a random JPEG grid phase) is encoded
- * and decoded first. All random choices come from rng. */
+/* Writes a random p x p native-resolution patch of image i, normalised CHW, into out. With a
+ * rescaling, a square region of up to twice the side is first shrunk to the size it needs. With a
+ * JPEG round trip, a region up to 16 pixels larger than the patch (a random JPEG grid phase) is
+ * encoded and decoded first. All random choices come from rng. */
 int folders_train_patch(const folder_set *fs, int i, int p, const patch_augment *aug, const float mean[3],
                         const float std[3], cf_rng *rng, float *out, cf_error *err);
 

@@ -98,7 +98,9 @@ static void usage(FILE *f) {
             "                     weighted by its image count to the power --balance-power A (default 0.5)\n"
             "  --jpeg-prob P      share of patches JPEG re-encoded (both classes alike; default 0.9), at a quality\n"
             "                     drawn from --jpeg-quality MIN,MAX (default 60,100), a second time at another grid\n"
-            "                     phase with probability --jpeg-twice P (default 0.3); random flips and offsets\n");
+            "                     phase with probability --jpeg-twice P (default 0.3); random flips and offsets\n"
+            "  --rescale-prob P   share of patches first shrunk by a factor in [0.5, 1) (area averaging), both classes\n"
+            "                     alike (default 0)\n");
 }
 
 /* The whole of v as a number, or NaN, which every range check refuses. */
@@ -125,7 +127,7 @@ static int parse_args(int argc, char **argv, train_config *c) {
     c->patch = 64;
     c->steps_per_epoch = 200;
     c->balance_power = 0.5f;
-    c->aug = (patch_augment){0.9f, 0.3f, 60, 100, 1};
+    c->aug = (patch_augment){0.9f, 0.3f, 60, 100, 1, 0.0f};
     int epochs_given = 0, out_given = 0;
     int split_seed_given = 0;
     for (int i = 1; i < argc; i++) {
@@ -147,6 +149,7 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!strcmp(a, "--balance-power")) c->balance_power = strict_float(v);
         else if (!strcmp(a, "--jpeg-prob")) c->aug.jpeg_prob = strict_float(v);
         else if (!strcmp(a, "--jpeg-twice")) c->aug.jpeg_twice = strict_float(v);
+        else if (!strcmp(a, "--rescale-prob")) c->aug.rescale_prob = strict_float(v);
         else if (!strcmp(a, "--jpeg-quality")) {
             if (sscanf(v, "%d,%d", &c->aug.jpeg_min, &c->aug.jpeg_max) != 2) c->aug.jpeg_min = -1;
         }
@@ -179,9 +182,10 @@ static int parse_args(int argc, char **argv, train_config *c) {
             return fprintf(stderr, "cifake-train: --folders needs --val-groups (whole groups held out for validation)\n"), 2;
         if (c->steps_per_epoch < 1 || !(c->balance_power >= 0 && c->balance_power <= 1) ||
             !(c->aug.jpeg_prob >= 0 && c->aug.jpeg_prob <= 1) || !(c->aug.jpeg_twice >= 0 && c->aug.jpeg_twice <= 1) ||
+            !(c->aug.rescale_prob >= 0 && c->aug.rescale_prob <= 1) ||
             c->aug.jpeg_min < 1 || c->aug.jpeg_max > 100 || c->aug.jpeg_min > c->aug.jpeg_max || c->batch % 2)
             return fprintf(stderr, "cifake-train: an option is out of range (steps-per-epoch >= 1, 0 <= balance-power <= 1, "
-                                   "0 <= jpeg-prob, jpeg-twice <= 1, 1 <= jpeg-quality MIN <= MAX <= 100, even batch)\n"), 2;
+                                   "0 <= jpeg-prob, jpeg-twice, rescale-prob <= 1, 1 <= jpeg-quality MIN <= MAX <= 100, even batch)\n"), 2;
         if (!epochs_given) c->epochs = 20;
         if (!out_given) c->out = "build/wild/wild.bin";
     } else if (!c->data) return fprintf(stderr, "cifake-train: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
@@ -772,8 +776,8 @@ static int write_patch_weights(const train_config *c, run_state *s, const patch_
              cf_meta_setf(&meta, "epochs", err, "%d", c->epochs) ||
              cf_meta_setf(&meta, "steps_per_epoch", err, "%d", c->steps_per_epoch) ||
              cf_meta_setf(&meta, "batch", err, "%d", c->batch) ||
-             cf_meta_setf(&meta, "augment", err, "jpeg_prob %g, jpeg_twice %g, jpeg_quality %d..%d, flips", c->aug.jpeg_prob,
-                          c->aug.jpeg_twice, c->aug.jpeg_min, c->aug.jpeg_max) ||
+             cf_meta_setf(&meta, "augment", err, "jpeg_prob %g, jpeg_twice %g, jpeg_quality %d..%d, rescale_prob %g, flips",
+                          c->aug.jpeg_prob, c->aug.jpeg_twice, c->aug.jpeg_min, c->aug.jpeg_max, c->aug.rescale_prob) ||
              cf_meta_setf(&meta, "balance", err, "%s^%g", c->balance_generator ? "generator" : "group", c->balance_power) ||
              cf_meta_setf(&meta, "ema", err, "%g", c->ema) ||
              cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
