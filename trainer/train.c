@@ -414,6 +414,17 @@ static int labels_of(const dataset *ds, const int *idx, int n, int **out) {
     return 0;
 }
 
+/* Serialises a finished model with its metadata and writes it atomically to path. */
+static int write_model_file(const char *path, const cf_model *m, const cf_meta *meta, cf_error *err) {
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    int rc = cf_weights_write(m, meta, NULL, &bytes, &n, err) || make_parent_dirs(path, err) ||
+             write_file_atomic(path, bytes, n, err);
+    if (!rc) fprintf(stderr, "wrote %s (%zu bytes, %zu parameters)\n", path, n, m->n_params);
+    free(bytes);
+    return rc;
+}
+
 /* Writes the final weight file: best epoch, BN folded, calibration and provenance in the metadata. */
 static int write_weights(const train_config *c, run_state *s, const train_data *d, const int *val_idx, int n_val,
                          const dataset *test, cf_error *err) {
@@ -482,12 +493,7 @@ static int write_weights(const train_config *c, run_state *s, const train_data *
         rc = cf_meta_setf(&meta, "test_accuracy", err, "%.4f", tst.accuracy) ||
              cf_meta_setf(&meta, "test_auroc", err, "%.5f", tst.auroc) ||
              cf_meta_setf(&meta, "test_f1", err, "%.4f", tst.f1) || cf_meta_setf(&meta, "test_n", err, "%d", tst.n);
-    uint8_t *bytes = NULL;
-    size_t n = 0;
-    if (!rc) rc = cf_weights_write(&folded, &meta, NULL, &bytes, &n, err);
-    if (!rc) rc = make_parent_dirs(c->out, err) || write_file_atomic(c->out, bytes, n, err);
-    if (!rc) fprintf(stderr, "wrote %s (%zu bytes, %zu parameters)\n", c->out, n, folded.n_params);
-    free(bytes);
+    if (!rc) rc = write_model_file(c->out, &folded, &meta, err);
     free(scores);
     free(val_labels);
     cf_meta_free(&meta);
@@ -514,6 +520,50 @@ static int validate(const train_config *c, run_state *s, const train_data *d, co
     free(scores);
     free(labels);
     return rc;
+}
+
+/* Builds the model (and its best copy, optimiser, workspace and --ema average) for input shape `in`,
+ * initialised from the seed, or continued from --resume. */
+static int start_run(const train_config *c, run_state *s, cf_workspace *ws, cf_shape in, cf_error *err) {
+    if (cf_model_build(&s->model, c->spec, in, err) || cf_model_build(&s->best, c->spec, in, err) ||
+        optim_init(&s->opt, &s->model, c->optim, c->weight_decay, err) ||
+        cf_workspace_init(ws, &s->model, c->batch, c->threads, err))
+        return -1;
+    cf_model_init_params(&s->model, c->seed);
+    if (c->ema > 0 && cf_model_clone(&s->model, &s->ema, err)) return -1; /* the average starts at the start */
+    s->best_val_loss = 1e300;
+    if (c->resume) {
+        if (load_checkpoint(c, s, err)) return -1;
+        fprintf(stderr, "resumed from %s after epoch %d\n", c->resume, s->epoch);
+    }
+    return 0;
+}
+
+/* The checkpoint file of a run (--checkpoint, else OUT.ckpt), its folder made. */
+static int checkpoint_path(const train_config *c, char *ckpt, size_t n, cf_error *err) {
+    snprintf(ckpt, n, "%s", c->checkpoint ? c->checkpoint : c->out);
+    if (!c->checkpoint) strncat(ckpt, ".ckpt", n - strlen(ckpt) - 1);
+    return make_parent_dirs(ckpt, err);
+}
+
+/* After epoch s->epoch was validated with loss (lower is better): keeps the validated weights when
+ * they are the best so far. */
+static void keep_if_best(const train_config *c, run_state *s, double loss) {
+    if (!(loss < s->best_val_loss)) return;
+    s->best_val_loss = loss;
+    s->best_epoch = s->epoch;
+    const cf_model *v = validated_model(c, s);
+    memcpy(s->best.params, v->params, sizeof(float) * v->n_params);
+    memcpy(s->best.buffers, v->buffers, sizeof(float) * v->n_buffers);
+}
+
+/* Saves the checkpoint of the epoch just finished; *stop is set when --stop-after asks to end here. */
+static int end_epoch(const train_config *c, run_state *s, const char *ckpt, const float mean[3], const float std[3],
+                     int *stop, cf_error *err) {
+    if (save_checkpoint(c, ckpt, s, mean, std, err)) return -1;
+    *stop = c->stop_after > 0 && s->epoch >= c->stop_after && s->epoch < c->epochs;
+    if (*stop) fprintf(stderr, "stopping after epoch %d as asked; continue with --resume %s\n", s->epoch, ckpt);
+    return 0;
 }
 
 static int run(train_config *c, cf_error *err) {
@@ -546,18 +596,7 @@ static int run(train_config *c, cf_error *err) {
     fprintf(stderr, "loaded in %.1f s: %d train, %d validation, %d test images\n", now_seconds() - t0, n_train, n_val, test.n);
     train_data d = {&train, train_idx, n_train, {0}, {0}};
     dataset_channel_stats(&train, train_idx, n_train, d.mean, d.std);
-    if (cf_model_build(&s.model, c->spec, (cf_shape){3, 32, 32}, err) ||
-        cf_model_build(&s.best, c->spec, (cf_shape){3, 32, 32}, err) ||
-        optim_init(&s.opt, &s.model, c->optim, c->weight_decay, err) ||
-        cf_workspace_init(&ws, &s.model, c->batch, c->threads, err))
-        goto done;
-    cf_model_init_params(&s.model, c->seed);
-    if (c->ema > 0 && cf_model_clone(&s.model, &s.ema, err)) goto done; /* the average starts at the start */
-    s.best_val_loss = 1e300;
-    if (c->resume) {
-        if (load_checkpoint(c, &s, err)) goto done;
-        fprintf(stderr, "resumed from %s after epoch %d\n", c->resume, s.epoch);
-    }
+    if (start_run(c, &s, &ws, (cf_shape){3, 32, 32}, err)) goto done;
     fprintf(stderr, "model %s: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec, s.model.n_params,
             c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov", c->lr, c->weight_decay);
     tb.input = malloc(sizeof(float) * DS_PIXELS * c->batch);
@@ -570,9 +609,7 @@ static int run(train_config *c, cf_error *err) {
         goto done;
     }
     char ckpt[4096];
-    snprintf(ckpt, sizeof ckpt, "%s", c->checkpoint ? c->checkpoint : c->out);
-    if (!c->checkpoint) strncat(ckpt, ".ckpt", sizeof ckpt - strlen(ckpt) - 1);
-    if (make_parent_dirs(ckpt, err)) goto done;
+    if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
     long long total_steps = (long long)c->epochs * (n_train / c->batch);
     while (s.epoch < c->epochs) {
         double e0 = now_seconds();
@@ -585,20 +622,14 @@ static int run(train_config *c, cf_error *err) {
         metrics val;
         if (validate(c, &s, &d, val_idx, n_val, &val_loss, &val, err)) goto done;
         s.epoch++;
-        if (val_loss < s.best_val_loss) {
-            s.best_val_loss = val_loss;
-            s.best_epoch = s.epoch;
-            const cf_model *v = validated_model(c, &s);
-            memcpy(s.best.params, v->params, sizeof(float) * v->n_params);
-            memcpy(s.best.buffers, v->buffers, sizeof(float) * v->n_buffers);
-        }
+        keep_if_best(c, &s, val_loss);
         s.train_seconds += now_seconds() - e0;
         fprintf(stderr, "epoch %d: train loss %.4f, val loss %.4f, val acc %.4f, val auroc %.5f%s (%.0f s total)\n",
                 s.epoch, train_loss, val_loss, val.accuracy, val.auroc, s.best_epoch == s.epoch ? " *best*" : "",
                 s.train_seconds);
-        if (save_checkpoint(c, ckpt, &s, d.mean, d.std, err)) goto done;
-        if (c->stop_after > 0 && s.epoch >= c->stop_after && s.epoch < c->epochs) {
-            fprintf(stderr, "stopping after epoch %d as asked; continue with --resume %s\n", s.epoch, ckpt);
+        int stop = 0;
+        if (end_epoch(c, &s, ckpt, d.mean, d.std, &stop, err)) goto done;
+        if (stop) {
             rc = 0;
             goto done;
         }
@@ -785,12 +816,7 @@ static int write_patch_weights(const train_config *c, run_state *s, const patch_
              cf_meta_setf(&meta, "params", err, "%zu", folded.n_params) ||
              cf_meta_setf(&meta, "val_auroc", err, "%.5f", plain.auroc) ||
              cf_meta_setf(&meta, "val_auroc_jpeg90", err, "%.5f", recoded.auroc);
-    uint8_t *bytes = NULL;
-    size_t n = 0;
-    if (!rc) rc = cf_weights_write(&folded, &meta, NULL, &bytes, &n, err);
-    if (!rc) rc = make_parent_dirs(c->out, err) || write_file_atomic(c->out, bytes, n, err);
-    if (!rc) fprintf(stderr, "wrote %s (%zu bytes, %zu parameters)\n", c->out, n, folded.n_params);
-    free(bytes);
+    if (!rc) rc = write_model_file(c->out, &folded, &meta, err);
     free(scores);
     free(p);
     cf_meta_free(&meta);
@@ -858,17 +884,8 @@ static int run_folders(train_config *c, cf_error *err) {
         goto done;
     folders_channel_stats(&d.fs, d.train_idx, d.n_train, d.mean, d.std);
     cf_shape in = {3, c->patch, c->patch};
-    if (cf_model_build(&s.model, c->spec, in, err) || cf_model_build(&s.best, c->spec, in, err) ||
-        optim_init(&s.opt, &s.model, c->optim, c->weight_decay, err) ||
-        cf_workspace_init(&ws, &s.model, c->batch, c->threads, err))
-        goto done;
-    cf_model_init_params(&s.model, c->seed);
-    if (c->ema > 0 && cf_model_clone(&s.model, &s.ema, err)) goto done;
-    s.best_val_loss = 1e300; /* here: minus the selection criterion, so lower is better as in the CIFAKE mode */
-    if (c->resume) {
-        if (load_checkpoint(c, &s, err)) goto done;
-        fprintf(stderr, "resumed from %s after epoch %d\n", c->resume, s.epoch);
-    }
+    /* best_val_loss holds minus the selection criterion here, so lower is better as in the CIFAKE mode */
+    if (start_run(c, &s, &ws, in, err)) goto done;
     fprintf(stderr, "model %s on %dx%d patches: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec,
             c->patch, c->patch, s.model.n_params, c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov",
             c->lr, c->weight_decay);
@@ -880,9 +897,7 @@ static int run_folders(train_config *c, cf_error *err) {
         goto done;
     }
     char ckpt[4096];
-    snprintf(ckpt, sizeof ckpt, "%s", c->checkpoint ? c->checkpoint : c->out);
-    if (!c->checkpoint) strncat(ckpt, ".ckpt", sizeof ckpt - strlen(ckpt) - 1);
-    if (make_parent_dirs(ckpt, err)) goto done;
+    if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
     long long total_steps = (long long)c->epochs * c->steps_per_epoch;
     while (s.epoch < c->epochs) {
         double e0 = now_seconds();
@@ -895,21 +910,15 @@ static int run_folders(train_config *c, cf_error *err) {
         metrics plain, recoded;
         if (patch_validate(c, &s, &d, &criterion, &plain, &recoded, err)) goto done;
         s.epoch++;
-        if (-criterion < s.best_val_loss) {
-            s.best_val_loss = -criterion;
-            s.best_epoch = s.epoch;
-            const cf_model *v = validated_model(c, &s);
-            memcpy(s.best.params, v->params, sizeof(float) * v->n_params);
-            memcpy(s.best.buffers, v->buffers, sizeof(float) * v->n_buffers);
-        }
+        keep_if_best(c, &s, -criterion);
         s.train_seconds += now_seconds() - e0;
         fprintf(stderr,
                 "epoch %d: train loss %.4f, val loss %.4f, val auroc %.5f, val auroc jpeg90 %.5f%s (%.0f s total)\n",
                 s.epoch, train_loss, plain.loss, plain.auroc, recoded.auroc, s.best_epoch == s.epoch ? " *best*" : "",
                 s.train_seconds);
-        if (save_checkpoint(c, ckpt, &s, d.mean, d.std, err)) goto done;
-        if (c->stop_after > 0 && s.epoch >= c->stop_after && s.epoch < c->epochs) {
-            fprintf(stderr, "stopping after epoch %d as asked; continue with --resume %s\n", s.epoch, ckpt);
+        int stop = 0;
+        if (end_epoch(c, &s, ckpt, d.mean, d.std, &stop, err)) goto done;
+        if (stop) {
             rc = 0;
             goto done;
         }

@@ -78,6 +78,22 @@ static int find(const folder_set *fs, const char *path) {
     return -1;
 }
 
+/* The test tree (with its manifest) loaded with 32-pixel patches in mind; -1 (the test is skipped)
+ * when no temporary folder can be written, -2 when loading fails. */
+static int load_tree(char *dir, size_t n, folder_set *fs) {
+    cf_error err;
+    if (make_tree(dir, n, 1)) {
+        test_skip("cannot write a temporary folder");
+        return -1;
+    }
+    if (folders_load(fs, dir, NULL, NULL, 32, 1, NULL, &err)) {
+        fprintf(stderr, "  loading the test tree: %s\n", err.msg);
+        remove_tree(dir);
+        return -2;
+    }
+    return 0;
+}
+
 TEST(folders_load_native_resolution_with_manifest_and_selections) {
     char dir[64];
     if (make_tree(dir, sizeof dir, 1)) {
@@ -157,13 +173,11 @@ TEST(folders_without_manifest_use_group_and_file) {
 
 TEST(folders_sampler_balances_classes_and_units) {
     char dir[64];
-    if (make_tree(dir, sizeof dir, 1)) {
-        test_skip("cannot write a temporary folder");
-        return;
-    }
     folder_set fs;
     cf_error err;
-    CHECK(folders_load(&fs, dir, NULL, NULL, 32, 1, NULL, &err) == 0);
+    int loaded = load_tree(dir, sizeof dir, &fs);
+    CHECK(loaded != -2);
+    if (loaded) return;
     int idx[8], n = fs.n, y = find(&fs, "fake/gen/b_0.png");
     for (int i = 0; i < n; i++) idx[i] = i;
     for (int power = 0; power <= 1; power++) {
@@ -209,13 +223,11 @@ static int is_window(const float *out, const uint8_t *rgb, int w, int h, int p, 
 
 TEST(folders_train_patch_is_a_native_window_and_jpeg_stays_close) {
     char dir[64];
-    if (make_tree(dir, sizeof dir, 1)) {
-        test_skip("cannot write a temporary folder");
-        return;
-    }
     folder_set fs;
     cf_error err;
-    CHECK(folders_load(&fs, dir, NULL, NULL, 32, 1, NULL, &err) == 0);
+    int loaded = load_tree(dir, sizeof dir, &fs);
+    CHECK(loaded != -2);
+    if (loaded) return;
     int b = find(&fs, "fake/gen/b_0.png");
     float mean[3] = {0, 0, 0}, std[3] = {1, 1, 1}, out[3 * 32 * 32];
     patch_augment none = {0, 0, 90, 90, 1, 0}, jpeg = {1, 1, 90, 95, 1, 0}, shrink = {0, 0, 90, 90, 0, 1};
@@ -240,14 +252,12 @@ TEST(patch_scores_average_the_grid_covering_the_image) {
      * written down from the grid: an 80x64 image with 32-pixel patches has columns at 0, 24, 48 (three:
      * ceil(80/32), the last ending at 80) and rows at 0, 32 */
     char dir[64];
-    if (make_tree(dir, sizeof dir, 1)) {
-        test_skip("cannot write a temporary folder");
-        return;
-    }
     folder_set fs;
     cf_error err;
     cf_model m;
-    CHECK(folders_load(&fs, dir, NULL, NULL, 32, 1, NULL, &err) == 0);
+    int loaded = load_tree(dir, sizeof dir, &fs);
+    CHECK(loaded != -2);
+    if (loaded) return;
     CHECK(cf_model_build(&m, "gap,d1", (cf_shape){3, 32, 32}, &err) == 0);
     m.params[0] = 0.5f, m.params[1] = -1.0f, m.params[2] = 2.0f, m.params[3] = 0.25f;
     int b = find(&fs, "fake/gen/b_0.png");
