@@ -3,8 +3,14 @@
 #   make fuzz FUZZ_SECONDS=N   builds both targets and runs each for N seconds (default 60), nice'd,
 #                              with AddressSanitizer and UBSan; new inputs go to build/fuzz/corpus-*,
 #                              crashes to build/fuzz/crash-* (keep each as a file under tests/regress/)
-#   make fuzz-smoke            the same for a few seconds per target (part of `make test`: shows that
-#                              the targets build and run)
+#   make fuzz-msan FUZZ_SECONDS=N   the same with MemorySanitizer instead (reads of uninitialised
+#                              memory), and a third target, fuzz-jpeg-msan: the image target for JPEG
+#                              input only, with stb_image's allocations left unzeroed (CF_STB_UNZEROED,
+#                              see src/stb_impl.c), so src/image.c's JPEG walk alone must keep the
+#                              decoder from reading memory the file never wrote (the zeroing would hide
+#                              it); same corpus folders, crashes to build/fuzz/crash-*-msan-*
+#   make fuzz-smoke            all five for a few seconds each (part of `make test`: shows that the
+#                              targets build and run)
 #
 #   fuzz-image     bytes -> cifake_classify (decode, limits, resize, model) -> explain -> render
 #   fuzz-weights   bytes -> cifake_open (the weight loader), also with the checksum fixed so the
@@ -23,9 +29,22 @@ FUZZ_FLAGS   := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,
 # limits allow (a 40-megapixel image needs well under 1 GB) counts as a failure too.
 FUZZ_RUN     := -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1
 SAMPLE_DIR   ?= ../shared/data/cifake-sample
+# MemorySanitizer needs every linked object instrumented: the core has no OpenMP in these builds,
+# and libc is handled by the sanitizer's interceptors.
+FUZZ_MSAN_FLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,memory -fsanitize-memory-track-origins \
+                   -fno-omit-frame-pointer -Isrc $(STB_INC)
 FUZZ_TARGETS := $(FUZZ_DIR)/fuzz-image $(FUZZ_DIR)/fuzz-weights
+FUZZ_MSAN_TARGETS := $(FUZZ_DIR)/fuzz-image-msan $(FUZZ_DIR)/fuzz-weights-msan $(FUZZ_DIR)/fuzz-jpeg-msan
 
-.PHONY: fuzz fuzz-build fuzz-smoke fuzz-seeds
+.PHONY: fuzz fuzz-msan fuzz-build fuzz-build-msan fuzz-smoke fuzz-seeds
+
+$(FUZZ_DIR)/fuzz-jpeg-msan: fuzz/fuzz_image.c fuzz/fuzz_common.h $(CORE_SRC) $(HEADERS) fuzz/fuzz.mk | $(BUILD)
+	mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_MSAN_FLAGS) -DFUZZ_JPEG_ONLY -DCF_STB_UNZEROED $< $(CORE_SRC) -lm -o $@
+
+$(FUZZ_DIR)/fuzz-%-msan: fuzz/fuzz_%.c fuzz/fuzz_common.h $(CORE_SRC) $(HEADERS) fuzz/fuzz.mk | $(BUILD)
+	mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_MSAN_FLAGS) $< $(CORE_SRC) -lm -o $@
 
 $(FUZZ_DIR)/fuzz-%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(CORE_SRC) $(HEADERS) fuzz/fuzz.mk | $(BUILD)
 	mkdir -p $(FUZZ_DIR)
@@ -46,22 +65,30 @@ fuzz-seeds: $(FUZZ_DIR)/make_weight_seeds
 	find tests/regress/weights -type f -size -64k -exec cp {} $(FUZZ_DIR)/seeds-weights/ \; 2>/dev/null || true
 
 fuzz-build: $(FUZZ_TARGETS)
+fuzz-build-msan: $(FUZZ_MSAN_TARGETS)
 
-# $(1): target name, $(2): seconds, $(3): extra options. New corpus entries go to the first folder,
-# crashes to crash-*.
+# $(1): target name, $(2): seconds, $(3): corpus and seeds (image or weights; the MSan builds share
+# them). New corpus entries go to the first folder, crashes to crash-*.
 define run_fuzzer
-	nice -n 10 $(FUZZ_DIR)/fuzz-$(1) $(FUZZ_DIR)/corpus-$(1) $(FUZZ_DIR)/seeds-$(1) $(FUZZ_RUN) \
-		-max_total_time=$(2) -artifact_prefix=$(FUZZ_DIR)/crash-$(1)- $(3)
+	nice -n 10 $(FUZZ_DIR)/fuzz-$(1) $(FUZZ_DIR)/corpus-$(3) $(FUZZ_DIR)/seeds-$(3) $(FUZZ_RUN) \
+		-max_total_time=$(2) -artifact_prefix=$(FUZZ_DIR)/crash-$(1)-
 endef
 
 fuzz: fuzz-build fuzz-seeds
-	$(call run_fuzzer,image,$(FUZZ_SECONDS))
-	$(call run_fuzzer,weights,$(FUZZ_SECONDS))
+	$(call run_fuzzer,image,$(FUZZ_SECONDS),image)
+	$(call run_fuzzer,weights,$(FUZZ_SECONDS),weights)
+
+fuzz-msan: fuzz-build-msan fuzz-seeds
+	$(call run_fuzzer,image-msan,$(FUZZ_SECONDS),image)
+	$(call run_fuzzer,jpeg-msan,$(FUZZ_SECONDS),image)
+	$(call run_fuzzer,weights-msan,$(FUZZ_SECONDS),weights)
 
 # The smoke run starts from the seeds alone (a corpus grown by long runs would take longer than the
-# run itself to replay) with a fixed seed; it exists to show that both targets build and run.
-fuzz-smoke: fuzz-build fuzz-seeds
-	$(FUZZ_DIR)/fuzz-image $(FUZZ_DIR)/seeds-image $(FUZZ_RUN) -seed=1 -max_total_time=$(FUZZ_SMOKE_SECONDS) \
-		-artifact_prefix=$(FUZZ_DIR)/crash-image-
-	$(FUZZ_DIR)/fuzz-weights $(FUZZ_DIR)/seeds-weights $(FUZZ_RUN) -seed=1 -max_total_time=$(FUZZ_SMOKE_SECONDS) \
-		-artifact_prefix=$(FUZZ_DIR)/crash-weights-
+# run itself to replay) with a fixed seed; it exists to show that every target builds and runs.
+fuzz-smoke: fuzz-build fuzz-build-msan fuzz-seeds
+	@set -e; for t in image weights image-msan jpeg-msan weights-msan; do \
+		seeds=$(FUZZ_DIR)/seeds-$${t%-msan}; [ $$t != jpeg-msan ] || seeds=$(FUZZ_DIR)/seeds-image; \
+		echo "$(FUZZ_DIR)/fuzz-$$t $$seeds -seed=1 -max_total_time=$(FUZZ_SMOKE_SECONDS)"; \
+		$(FUZZ_DIR)/fuzz-$$t $$seeds $(FUZZ_RUN) -seed=1 -max_total_time=$(FUZZ_SMOKE_SECONDS) \
+			-artifact_prefix=$(FUZZ_DIR)/crash-$$t-; \
+	done

@@ -118,7 +118,7 @@ static int write_grid(cifake_detector *d, const dataset *ds, cf_cam_method metho
             rc = draw_pair(d, ds, pick, method, tile, g->tile, img, width, GRID_STRIP + c * cell_w, y0, &r, err);
             if (!rc)
                 fprintf(stderr, "grid row %d col %d: %s (%s, p_fake %.4f)\n", row + 1, c + 1, ds->paths[pick],
-                        cifake_label_name(r.label), r.p_fake);
+                        r.p_fake >= cifake_params(d)->threshold ? "FAKE" : "REAL", r.p_fake);
         }
     }
     if (!rc) rc = make_parent_dirs(g->path, err) || png_write_rgba(g->path, img, width, height, err);

@@ -2,7 +2,9 @@
  * the positive class), AUROC, loss, confusion matrix, n. Images go through the same decoding and
  * normalisation as cifake-detect; the threshold and temperature are the weight file's own.
  * With --perturb, the same split clean and under each degradation of perturb.h, one row each.
- * Several --weights evaluate their ensemble: the mean of the files' calibrated logits (score / T). */
+ * Several --weights evaluate their ensemble: the mean of the files' calibrated logits (score / T).
+ * With --real DIR --fake DIR, any images through the detector's own path (folder_eval.h).
+ * With --folders DIR, a patch model on image folders with a manifest, per group and generator (folders.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "folders.h"
 #include "metrics.h"
 #include "weights.h"
+#include "folder_eval.h"
 #include "infer.h"
 #include "json.h"
 #include "parallel.h"
@@ -25,6 +28,14 @@
 static void usage(FILE *f) {
     fprintf(f, "usage: cifake-eval --weights FILE [--weights FILE...] [--data DIR] [--split test|val]\n"
                "                   [--exclude-leaked] [--json] [--threads N] [--perturb [--seed S]]\n"
+               "       cifake-eval [--weights FILE...] --real DIR --fake DIR [--json] [--threads N]\n"
+               "  --real DIR --fake DIR  any images (all sizes and formats the detector takes, in subfolders or\n"
+               "                    not) through exactly the detector's path, scope rules and UNSURE band\n"
+               "                    included; several --weights are its models in routing order, as in\n"
+               "                    cifake-detect. Per group (first-level subfolder) and overall: n, AUROC of\n"
+               "                    p_fake (a group against all images of the other class), the share called\n"
+               "                    FAKE (false alarms for real images, catches for fakes), coverage (share\n"
+               "                    given REAL or FAKE) and the accuracy of the decided images\n"
                "  --weights FILE    the weight file; given up to %d times, their ensemble: p_fake =\n"
                "                    sigmoid(mean of score / T over the files), FAKE when p_fake >= the mean of\n"
                "                    their thresholds (all must hold out the same validation split)\n"
@@ -36,6 +47,9 @@ static void usage(FILE *f) {
                "                    0.5/1), Gaussian noise (sigma 2/5/10 of 255) and rescaling (to 24 and 16 pixels\n"
                "                    and back): accuracy, AUROC and both error rates per perturbation\n"
                "  --seed S          seed of the noise (default 1; each image has its own stream)\n"
+               "  --bands           also the coverage and accuracy of the decided images for UNSURE bands\n"
+               "                    [threshold - h, threshold + h) of p_fake, h = 0.05 .. 0.40 (to choose a\n"
+               "                    weight file's unsure_band on --split val)\n"
                "Patch models (view=patches) on image folders (trainer/folders.h), one markdown table per\n"
                "condition (as they are; every image re-encoded as JPEG at --jpeg Q), a row per group and per\n"
                "generator: AUROC against all the REAL images evaluated, share of REAL called FAKE and of FAKE\n"
@@ -50,8 +64,8 @@ static void usage(FILE *f) {
 }
 
 typedef struct {
-    const char *weights[MAX_ENSEMBLE], *data, *split;
-    int n_weights, json, threads, exclude_leaked, perturb;
+    const char *weights[MAX_ENSEMBLE], *data, *split, *real, *fake;
+    int n_weights, json, threads, exclude_leaked, perturb, bands;
     uint64_t seed;
     const char *folders, *groups, *scores_out;
     float band_lo, band_hi; /* NaN: the file's */
@@ -71,6 +85,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         if (!strcmp(a, "--json")) c->json = 1;
         else if (!strcmp(a, "--exclude-leaked")) c->exclude_leaked = 1;
         else if (!strcmp(a, "--perturb")) c->perturb = 1;
+        else if (!strcmp(a, "--bands")) c->bands = 1;
         else if (v && !strcmp(a, "--seed")) c->seed = strtoull(v, NULL, 10), i++;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 1;
         else if (v && !strcmp(a, "--weights")) {
@@ -88,9 +103,19 @@ static int parse_args(int argc, char **argv, eval_config *c) {
                 return fprintf(stderr, "cifake-eval: --band needs LO,HI with LO <= HI\n"), 2;
             i++;
         }
+        else if (v && !strcmp(a, "--real")) c->real = v, i++;
+        else if (v && !strcmp(a, "--fake")) c->fake = v, i++;
         else if (v && !strcmp(a, "--split")) c->split = v, i++;
         else if (v && !strcmp(a, "--threads")) c->threads = atoi(v), i++;
         else return fprintf(stderr, "cifake-eval: unknown option or missing value: %s\n", a), usage(stderr), 2;
+    }
+    if (!c->real != !c->fake) return fprintf(stderr, "cifake-eval: --real and --fake go together\n"), 2;
+    if (c->real && c->folders) return fprintf(stderr, "cifake-eval: --folders or --real/--fake, not both\n"), 2;
+    if (c->real) {
+        if (c->perturb || c->exclude_leaked)
+            return fprintf(stderr, "cifake-eval: --perturb and --exclude-leaked apply to CIFAKE (--data)\n"), 2;
+        if (c->threads < 1) c->threads = 1;
+        return 0;
     }
     if (!c->n_weights) return fprintf(stderr, "cifake-eval: --weights FILE is required\n"), usage(stderr), 2;
     if (c->folders) {
@@ -232,6 +257,23 @@ static int evaluate_perturbed(const eval_config *c, cifake_detector *d, const da
     return rc;
 }
 
+/* Coverage and accuracy of the decided images when p_fake in [threshold - h, threshold + h) is UNSURE. */
+static void print_bands(const float *scores, const int *labels, int n, float temperature, float threshold) {
+    printf("UNSURE band                 coverage  accuracy of decided  errors decided\n");
+    for (int k = 0; k <= 8; k++) {
+        float h = 0.05f * k, lo = threshold - h, hi = threshold + h;
+        int decided = 0, right = 0;
+        for (int i = 0; i < n; i++) {
+            float p = cf_sigmoid(scores[i] / temperature);
+            if (p >= lo && p < hi) continue;
+            decided++;
+            right += (p >= threshold) == labels[i];
+        }
+        printf("[%.3f, %.3f)  h = %.2f %9.4f %20.4f %15d\n", lo, hi, h, (double)decided / n,
+               decided ? (double)right / decided : 0.0, decided - right);
+    }
+}
+
 /* Opens every weight file; on failure closes the ones already open. */
 static int open_detectors(const eval_config *c, cifake_detector **d, cf_error *err) {
     for (int k = 0; k < c->n_weights; k++) {
@@ -319,6 +361,7 @@ static int run(const eval_config *c, cf_error *err) {
         metrics m;
         score_metrics(scores, labels, n, temperature, threshold, &m);
         metrics_print(stdout, title, &m, c->json);
+        if (c->bands) print_bands(scores, labels, n, temperature, threshold);
     }
     free(scores);
     free(labels);
@@ -491,6 +534,16 @@ int main(int argc, char **argv) {
     int status = parse_args(argc, argv, &c);
     if (status) return status == 1 ? 0 : status;
     cf_error err;
+    if (c.real) {
+        char buf[4096];
+        if (!c.n_weights) c.weights[c.n_weights++] = default_weights_path(buf, sizeof buf);
+        folder_eval_config fc = {c.real, c.fake, c.weights, c.n_weights, c.threads, c.json};
+        if (folder_eval_run(&fc, &err)) {
+            fprintf(stderr, "cifake-eval: %s\n", err.msg);
+            return 1;
+        }
+        return 0;
+    }
     if (c.folders ? run_folders(&c, &err) : run(&c, &err)) {
         fprintf(stderr, "cifake-eval: %s\n", err.msg);
         return 1;

@@ -1,6 +1,8 @@
-/* cifake-export - writes a weight file's model in another format for other inference engines.
+/* cifake-export - writes a weight file's model in another format for other inference engines, or a
+ * copy of the weight file with metadata set (the scope and reliability measured after training).
  *
  *   cifake-export --onnx OUT.onnx [--weights FILE]
+ *   cifake-export --set KEY=VALUE [--set ...] --out OUT.bin [--weights FILE]
  * The ONNX graph (opset 13) takes the normalised input [N, 3, 32, 32] and outputs p_fake and the raw
  * FAKE logit; trainer/onnx.h says exactly what they are. Exit status 0 written, 1 failure, 2 usage. */
 #define _POSIX_C_SOURCE 200809L
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detector.h"
 #include "fileio.h"
 #include "onnx.h"
 #include "weights.h"
@@ -25,7 +28,11 @@ static void usage(FILE *f) {
                "  outputs 'p_fake' float32 [N,1]: sigmoid(logit / temperature), the calibrated probability of FAKE\n"
                "          'logit'  float32 [N,1]: the raw FAKE score\n"
                "  Batch norm is folded into the convolution before it, as the detector does.\n"
-               "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build)\n",
+               "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build)\n"
+               "usage: cifake-export --set KEY=VALUE [--set KEY=VALUE...] --out OUT.bin [--weights FILE]\n"
+               "  Writes a copy of the weight file with metadata keys set (the parameters are copied unchanged),\n"
+               "  e.g. the keys the detector reads for a model's scope: view, scope_max_side, unsure_band (LO,HI),\n"
+               "  reliability, reliability_out_of_scope, name. The copy is checked by opening it as the detector does.\n",
             ONNX_OPSET);
 }
 
@@ -52,25 +59,70 @@ static int export_onnx(const char *weights, const char *out, cf_error *err) {
     return rc;
 }
 
+#define MAX_SETS 16
+
+/* Reads the weight file, sets each KEY=VALUE in its metadata, checks that the detector opens the
+ * result, and writes it atomically. */
+static int set_meta(const char *weights, const char **sets, int n_sets, const char *out, cf_error *err) {
+    uint8_t *bytes, *written = NULL;
+    size_t n, written_n = 0;
+    if (read_file(weights, (size_t)256 << 20, &bytes, &n, err)) return -1;
+    cf_model m;
+    cf_meta meta = {0};
+    int rc = cf_weights_read(bytes, n, &m, &meta, NULL, err);
+    free(bytes);
+    if (rc) {
+        cf_error_prefix(err, "%s", weights);
+        return -1;
+    }
+    for (int i = 0; !rc && i < n_sets; i++) {
+        char key[256];
+        const char *eq = strchr(sets[i], '=');
+        if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof key)
+            rc = cf_fail(err, "--set %s: expected KEY=VALUE", sets[i]);
+        else {
+            memcpy(key, sets[i], (size_t)(eq - sets[i]));
+            key[eq - sets[i]] = 0;
+            rc = cf_meta_set(&meta, key, eq + 1, err);
+        }
+    }
+    if (!rc) rc = cf_weights_write(&m, &meta, NULL, &written, &written_n, err);
+    cifake_detector *d = NULL;
+    if (!rc && cifake_open(written, written_n, &d, err)) {
+        cf_error_prefix(err, "the result would not open");
+        rc = -1;
+    }
+    cifake_close(d);
+    if (!rc) rc = write_file_atomic(out, written, written_n, err);
+    if (!rc) printf("%s: %zu bytes, %d metadata keys\n", out, written_n, meta.n);
+    free(written);
+    cf_meta_free(&meta);
+    cf_model_free(&m);
+    return rc;
+}
+
 int main(int argc, char **argv) {
-    const char *weights = NULL, *onnx = NULL;
+    const char *weights = NULL, *onnx = NULL, *out = NULL, *sets[MAX_SETS];
+    int n_sets = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
         if (i + 1 < argc && !strcmp(argv[i], "--weights")) weights = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--onnx")) onnx = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--out")) out = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--set") && n_sets < MAX_SETS) sets[n_sets++] = argv[++i];
         else {
             fprintf(stderr, "cifake-export: unknown option or missing value: %s\n", argv[i]);
             return usage(stderr), 2;
         }
     }
-    if (!onnx) {
-        fprintf(stderr, "cifake-export: say where to write the model: --onnx OUT.onnx\n");
+    if (!onnx == !(n_sets && out)) {
+        fprintf(stderr, "cifake-export: say what to write: --onnx OUT.onnx, or --set KEY=VALUE with --out OUT.bin\n");
         return usage(stderr), 2;
     }
     char buf[PATH_MAX + 64];
     if (!weights) weights = default_weights_path(buf, sizeof buf);
     cf_error err;
-    if (export_onnx(weights, onnx, &err)) {
+    if (onnx ? export_onnx(weights, onnx, &err) : set_meta(weights, sets, n_sets, out, &err)) {
         fprintf(stderr, "cifake-export: %s\n", err.msg);
         return 1;
     }

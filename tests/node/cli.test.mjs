@@ -13,15 +13,18 @@ test('cifake-detect classifies the sample images with the shipped weights', () =
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, images.length);
-  let correct = 0;
+  let correct = 0, unsure = 0;
   lines.forEach((line, i) => {
     const [p, label, prob] = line.split('\t');
     assert.equal(p, images[i].path);
-    assert.match(label, /^(REAL|FAKE)$/);
+    assert.match(label, /^(REAL|FAKE|UNSURE)$/);
     assert.match(prob, /^[01]\.\d{4}$/);
     correct += label === images[i].label;
+    unsure += label === 'UNSURE';
   });
-  // The shipped model is far better than chance; 48 images at >= 98% accuracy rarely miss 5.
+  // The shipped model is far better than chance: on 48 images of its own 32x32 kind, at >= 98%
+  // accuracy and about 1% left UNSURE (its band), few are missed and few undecided.
+  assert.ok(unsure <= 3, `${unsure} of ${images.length} UNSURE`);
   assert.ok(correct >= images.length - 5, `only ${correct}/${images.length} correct`);
 });
 

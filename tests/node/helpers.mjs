@@ -119,3 +119,16 @@ export function crc32(buf) {
   }
   return ~c >>> 0;
 }
+
+// web/detector.js with one change, for the tests of what happens when the core traps: an image whose
+// bytes start with TRAP_MAGIC is handed to the core at an address far outside its memory, so the
+// core's first read of it is a genuine WebAssembly trap ("memory access out of bounds") in the middle
+// of cfw_classify. Every other input goes through unchanged.
+export const TRAP_MAGIC = Buffer.from('!TRAP');
+const CLASSIFY_CALL = 'rc = x.cfw_classify(this.#h, p, data.length);';
+export function trappingDetectorSource() {
+  const source = fs.readFileSync(path.join(root, 'web/detector.js'), 'utf8');
+  if (source.split(CLASSIFY_CALL).length !== 2) throw new Error(`web/detector.js no longer has "${CLASSIFY_CALL}" once`);
+  const magic = [...TRAP_MAGIC].map((b, i) => `data[${i}] === ${b}`).join(' && ');
+  return source.replace(CLASSIFY_CALL, `rc = x.cfw_classify(this.#h, ${magic} ? 0x7ffffff0 : p, data.length);`);
+}

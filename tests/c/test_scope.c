@@ -1,0 +1,216 @@
+/* test_scope.c - verdicts with an honest scope: which model judges which image, UNSURE when none
+ * may or the evidence is weak, the patch grid and its aggregation, and pixels decoded elsewhere. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detector.h"
+#include "image.h"
+#include "patches.h"
+#include "test.h"
+
+/* A small random model in a weight file: thumbnail or patch view, side x side input, extra metadata
+ * as "key=value" strings. */
+typedef struct {
+    uint8_t *bytes;
+    size_t n;
+} file_bytes;
+
+static file_bytes model_file(int side, const char *view, const char *const *extra) {
+    file_bytes f = {NULL, 0};
+    cf_model m;
+    cf_meta meta = {0};
+    cf_error err;
+    if (cf_model_build(&m, "c4,relu,mp,c8,relu,gap,d1", (cf_shape){3, side, side}, &err)) return f;
+    cf_model_init_params(&m, 11);
+    char input[32];
+    snprintf(input, sizeof input, "3x%dx%d", side, side);
+    cf_meta_set(&meta, "spec", "c4,relu,mp,c8,relu,gap,d1", &err);
+    cf_meta_set(&meta, "input", input, &err);
+    cf_meta_set(&meta, "mean", "0.5,0.5,0.5", &err);
+    cf_meta_set(&meta, "std", "0.25,0.25,0.25", &err);
+    cf_meta_set(&meta, "classes", "REAL,FAKE", &err);
+    cf_meta_set(&meta, "threshold", "0.5", &err);
+    cf_meta_set(&meta, "temperature", "1.5", &err);
+    if (view) cf_meta_set(&meta, "view", view, &err);
+    for (int i = 0; extra && extra[i]; i++) {
+        char key[64];
+        const char *eq = strchr(extra[i], '=');
+        snprintf(key, sizeof key, "%.*s", (int)(eq - extra[i]), extra[i]);
+        cf_meta_set(&meta, key, eq + 1, &err);
+    }
+    if (cf_weights_write(&m, &meta, NULL, &f.bytes, &f.n, &err)) f.bytes = NULL;
+    cf_meta_free(&meta);
+    cf_model_free(&m);
+    return f;
+}
+
+static const file_bytes no_model = {NULL, 0};
+
+static cifake_detector *open_models(file_bytes a, file_bytes b) {
+    cifake_detector *d = NULL;
+    cf_error err;
+    if (!a.bytes || cifake_open(a.bytes, a.n, &d, &err)) d = NULL;
+    if (d && b.bytes && cifake_add_model(d, b.bytes, b.n, &err)) {
+        cifake_close(d);
+        d = NULL;
+    }
+    free(a.bytes);
+    free(b.bytes);
+    return d;
+}
+
+/* A deterministic textured RGB image. */
+static uint8_t *texture(int w, int h, int seed) {
+    uint8_t *rgb = malloc((size_t)w * h * 3);
+    cf_rng rng = cf_rng_make((uint64_t)seed, 1, 2);
+    for (size_t i = 0; rgb && i < (size_t)w * h * 3; i++) rgb[i] = (uint8_t)cf_rng_below(&rng, 256);
+    return rgb;
+}
+
+static int classify_rgb(cifake_detector *d, int w, int h, cifake_result *r) {
+    uint8_t *rgb = texture(w, h, w * 7 + h);
+    cf_error err;
+    int rc = rgb ? cifake_classify_pixels(d, rgb, w, h, 3, r, &err) : -1;
+    free(rgb);
+    return rc;
+}
+
+TEST(thumbnail_model_judges_its_own_size_only) {
+    const char *extra[] = {"reliability=right here", "reliability_out_of_scope=at chance there", NULL};
+    cifake_detector *d = open_models(model_file(32, NULL, extra), no_model);
+    CHECK(d != NULL);
+    if (!d) return;
+    cifake_result r;
+    CHECK(classify_rgb(d, 32, 32, &r) == 0);
+    CHECK(r.scope == CIFAKE_JUDGED && r.label != CIFAKE_UNSURE && r.model == 0 && !strcmp(r.reliability, "right here"));
+    CHECK(r.label == (r.p_fake >= 0.5f ? CIFAKE_FAKE : CIFAKE_REAL) && r.reason[0] == 0);
+    CHECK(r.region_width == 32 && r.patch_cols == 0);
+
+    /* larger: out of scope, UNSURE, with the model's guess and its out-of-scope reliability */
+    CHECK(classify_rgb(d, 128, 96, &r) == 0);
+    CHECK(r.label == CIFAKE_UNSURE && r.scope == CIFAKE_OUT_OF_SCOPE && r.p_fake >= 0.0f && r.p_fake <= 1.0f);
+    CHECK(strstr(r.reason, "at most 32x32") && strstr(r.reason, "128x96") && !strcmp(r.reliability, "at chance there"));
+    CHECK(r.region_x == 16 && r.region_y == 0 && r.region_width == 96 && r.region_height == 96);
+
+    /* smaller than the input on either side: too small */
+    int sizes[][2] = {{1, 37}, {333, 17}, {31, 32}, {1, 1}};
+    for (int i = 0; i < 4; i++) {
+        CHECK(classify_rgb(d, sizes[i][0], sizes[i][1], &r) == 0);
+        CHECK_MSG(r.label == CIFAKE_UNSURE && r.scope == CIFAKE_TOO_SMALL && strstr(r.reason, "too small"), "%dx%d: %s",
+                  sizes[i][0], sizes[i][1], r.reason);
+    }
+    cifake_close(d);
+}
+
+TEST(scope_max_side_in_the_file_widens_the_scope_and_is_checked) {
+    const char *wide[] = {"scope_max_side=200", NULL};
+    cifake_detector *d = open_models(model_file(32, "thumbnail", wide), no_model);
+    cifake_result r;
+    CHECK(d && classify_rgb(d, 200, 150, &r) == 0 && r.scope == CIFAKE_JUDGED);
+    CHECK(d && classify_rgb(d, 201, 150, &r) == 0 && r.scope == CIFAKE_OUT_OF_SCOPE);
+    cifake_close(d);
+    const char *bad[][2] = {{"scope_max_side=-3", NULL}, {"unsure_band=0.7,0.3", NULL}, {"unsure_band=0.3", NULL},
+                            {"view=sideways", NULL}};
+    for (int i = 0; i < 4; i++) {
+        file_bytes f = model_file(32, NULL, bad[i]);
+        cf_error err = {{0}};
+        CHECK_MSG(f.bytes && cifake_open(f.bytes, f.n, &d, &err) == -1 && d == NULL, "%s accepted", bad[i][0]);
+        CHECK_MSG(strstr(err.msg, "weight file"), "%s: %s", bad[i][0], err.msg);
+        free(f.bytes);
+    }
+}
+
+TEST(unsure_band_makes_weak_evidence_unsure) {
+    const char *all[] = {"unsure_band=0,1", NULL}, *none[] = {"unsure_band=0.2,0.2", NULL};
+    cifake_detector *d = open_models(model_file(32, NULL, all), no_model);
+    cifake_result r;
+    CHECK(d && classify_rgb(d, 32, 32, &r) == 0);
+    CHECK(r.label == CIFAKE_UNSURE && r.scope == CIFAKE_WEAK_EVIDENCE && strstr(r.reason, "weak evidence"));
+    cifake_close(d);
+    d = open_models(model_file(32, NULL, none), no_model);
+    CHECK(d && classify_rgb(d, 32, 32, &r) == 0 && r.scope == CIFAKE_JUDGED); /* an empty band decides all */
+    cifake_close(d);
+}
+
+/* The patch model's score is the mean of its patch logits: invert each patch probability. */
+static float mean_logit(const float *p, int n, float temperature) {
+    float logits[64];
+    for (int i = 0; i < n; i++) logits[i] = temperature * logf(p[i] / (1.0f - p[i]));
+    return cf_patch_aggregate(logits, n);
+}
+
+TEST(full_size_images_route_to_the_patch_model_over_the_whole_grid) {
+    cifake_detector *d = open_models(model_file(32, NULL, NULL), model_file(32, "patches", NULL));
+    CHECK(d != NULL && cifake_model_count(d) == 2);
+    if (!d) return;
+    cifake_result r;
+    CHECK(classify_rgb(d, 32, 32, &r) == 0 && r.model == 0 && r.view == CIFAKE_VIEW_THUMBNAIL);
+    CHECK(cifake_patches(d, NULL, NULL, NULL, 0) == 0);
+
+    CHECK(classify_rgb(d, 100, 70, &r) == 0); /* not multiples of the patch: overlapping edges */
+    CHECK(r.model == 1 && r.view == CIFAKE_VIEW_PATCHES && r.scope == CIFAKE_JUDGED && r.label != CIFAKE_UNSURE);
+    CHECK(r.patch_side == 32 && r.patch_cols == 4 && r.patch_rows == 3);
+    CHECK(r.region_x == 0 && r.region_y == 0 && r.region_width == 100 && r.region_height == 70);
+    int x[12], y[12];
+    float p[12];
+    CHECK(cifake_patches(d, x, y, p, 12) == 12);
+    CHECK(x[0] == 0 && y[0] == 0 && x[3] == 68 && y[11] == 38 && x[11] == 68);
+    CHECK_NEAR(r.score, mean_logit(p, 12, 1.5f), 1e-3);
+    CHECK_NEAR(r.p_fake, 1.0f / (1.0f + expf(-r.score / 1.5f)), 1e-6);
+
+    cifake_close(d);
+
+    /* each patch scores as that patch alone would (through a detector with the patch model only) */
+    d = open_models(model_file(32, "patches", NULL), no_model);
+    uint8_t *rgb = texture(100, 70, 100 * 7 + 70), patch[32 * 32 * 3];
+    for (int row = 0; rgb && row < 32; row++) memcpy(patch + row * 96, rgb + ((size_t)(y[5] + row) * 100 + x[5]) * 3, 96);
+    cifake_result alone;
+    cf_error err;
+    CHECK(d && rgb && cifake_classify_pixels(d, patch, 32, 32, 3, &alone, &err) == 0);
+    CHECK(d && fabsf(alone.p_fake - p[5]) < 1e-6f);
+    free(rgb);
+    cifake_close(d);
+
+    /* a patch model alone: too small below one patch, no upper limit */
+    d = open_models(model_file(32, "patches", NULL), no_model);
+    CHECK(d && classify_rgb(d, 31, 400, &r) == 0 && r.scope == CIFAKE_TOO_SMALL && isnan(r.p_fake));
+    CHECK(d && classify_rgb(d, 2000, 40, &r) == 0 && r.scope == CIFAKE_JUDGED && r.patch_cols == 63 && r.patch_rows == 2);
+    cifake_close(d);
+}
+
+TEST(pixels_decoded_elsewhere_classify_like_the_encoded_file) {
+    const char *dir = test_sample_dir();
+    if (!dir) {
+        test_skip("shared samples not found");
+        return;
+    }
+    size_t n, wn;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/FAKE/0 (2).jpg", dir);
+    uint8_t *jpeg = test_read_file(path, &n), *weights = test_read_file("weights/cifake.bin", &wn);
+    cifake_detector *d = NULL;
+    cf_error err;
+    CHECK(jpeg && weights && cifake_open(weights, wn, &d, &err) == 0);
+    cf_image img;
+    cifake_result a, b, c;
+    CHECK(d && cf_image_decode(jpeg, n, &img, &err) == 0);
+    if (d && img.rgb) {
+        uint8_t *rgba = malloc((size_t)img.width * img.height * 4);
+        for (int i = 0; rgba && i < img.width * img.height; i++) {
+            memcpy(rgba + 4 * i, img.rgb + 3 * i, 3);
+            rgba[4 * i + 3] = 255;
+        }
+        CHECK(cifake_classify(d, jpeg, n, &a, &err) == 0);
+        CHECK(cifake_classify_pixels(d, img.rgb, img.width, img.height, 3, &b, &err) == 0);
+        CHECK(rgba && cifake_classify_pixels(d, rgba, img.width, img.height, 4, &c, &err) == 0);
+        CHECK(a.p_fake == b.p_fake && b.p_fake == c.p_fake && a.label == c.label);
+        CHECK(cifake_classify_pixels(d, rgba, img.width, img.height, 2, &c, &err) == -1 && strstr(err.msg, "channels"));
+        CHECK(cifake_classify_pixels(d, rgba, 20000, 20000, 4, &c, &err) == -1 && strstr(err.msg, "over the limit"));
+        free(rgba);
+        cf_image_free(&img);
+    }
+    free(jpeg);
+    free(weights);
+    cifake_close(d);
+}
