@@ -13,6 +13,7 @@
 #                              targets build and run)
 #
 #   fuzz-image     bytes -> cifake_classify (decode, limits, resize, model) -> explain -> render
+#                  (WebP too: the targets are native builds, with libwebp)
 #   fuzz-weights   bytes -> cifake_open (the weight loader), also with the checksum fixed so the
 #                  checks behind it are reached; an accepted file must classify and explain
 #
@@ -23,8 +24,11 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_FLAGS   := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc $(STB_INC)
+FUZZ_SAN     := address,undefined
+# Objects (the Makefile's source lists, compiled once into $(BUILD)/fuzz/) are instrumented for
+# coverage; libFuzzer's main is linked into the targets only.
+FUZZ_FLAGS   := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer-no-link,$(FUZZ_SAN) \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc $(STB_INC) $(WEBP)
 # -timeout: an input that takes longer counts as a hang; -rss_limit_mb: more memory than the
 # limits allow (a 40-megapixel image needs well under 1 GB) counts as a failure too.
 FUZZ_RUN     := -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1
@@ -38,21 +42,21 @@ FUZZ_MSAN_TARGETS := $(FUZZ_DIR)/fuzz-image-msan $(FUZZ_DIR)/fuzz-weights-msan $
 
 .PHONY: fuzz fuzz-msan fuzz-build fuzz-build-msan fuzz-smoke fuzz-seeds
 
-$(FUZZ_DIR)/fuzz-jpeg-msan: fuzz/fuzz_image.c fuzz/fuzz_common.h $(CORE_SRC) $(HEADERS) fuzz/fuzz.mk | $(BUILD)
+$(FUZZ_DIR)/fuzz-jpeg-msan: fuzz/fuzz_image.c fuzz/fuzz_common.h $(CORE_SRC) $(wildcard src/*.h) fuzz/fuzz.mk | $(BUILD) stb-check
 	mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_MSAN_FLAGS) -DFUZZ_JPEG_ONLY -DCF_STB_UNZEROED $< $(CORE_SRC) -lm -o $@
 
-$(FUZZ_DIR)/fuzz-%-msan: fuzz/fuzz_%.c fuzz/fuzz_common.h $(CORE_SRC) $(HEADERS) fuzz/fuzz.mk | $(BUILD)
+$(FUZZ_DIR)/fuzz-%-msan: fuzz/fuzz_%.c fuzz/fuzz_common.h $(CORE_SRC) $(wildcard src/*.h) fuzz/fuzz.mk | $(BUILD) stb-check
 	mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_MSAN_FLAGS) $< $(CORE_SRC) -lm -o $@
 
-$(FUZZ_DIR)/fuzz-%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(CORE_SRC) $(HEADERS) fuzz/fuzz.mk | $(BUILD)
-	mkdir -p $(FUZZ_DIR)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $< $(CORE_SRC) -lm -o $@
+$(eval $(call flavour,fuzz,$(FUZZ_CC),$(AR),$(FUZZ_FLAGS),build-deps))
 
-$(FUZZ_DIR)/make_weight_seeds: fuzz/make_weight_seeds.c $(CORE_SRC) $(TOOL_SRC) $(HEADERS) | $(BUILD)
-	mkdir -p $(FUZZ_DIR)
-	$(CC) $(CFLAGS) $< $(CORE_SRC) $(TOOL_SRC) $(LDLIBS) -o $@
+$(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/fuzz/fuzz_%.o $(fuzz_CORE)
+	$(FUZZ_CC) -fsanitize=fuzzer,$(FUZZ_SAN) $^ $(WEBP_LIB) -lm -o $@
+
+$(FUZZ_DIR)/make_weight_seeds: $(BUILD)/native/fuzz/make_weight_seeds.o $(NATIVE_LIBS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # Seed folders are rebuilt every run (cheap), so new regression files are always included.
 fuzz-seeds: $(FUZZ_DIR)/make_weight_seeds

@@ -12,9 +12,20 @@
 #include <string.h>
 
 #include "stb_image.h"
+#ifdef CF_WITH_WEBP
+#include <webp/decode.h>
+#endif
 
 /* FORMAT_PIXELS: pixels decoded elsewhere (cf_image_from_pixels). */
-typedef enum { FORMAT_UNKNOWN, FORMAT_JPEG, FORMAT_PNG, FORMAT_GIF, FORMAT_BMP, FORMAT_PIXELS } image_format;
+typedef enum { FORMAT_UNKNOWN, FORMAT_JPEG, FORMAT_PNG, FORMAT_GIF, FORMAT_BMP, FORMAT_WEBP, FORMAT_PIXELS } image_format;
+
+/* WebP is decoded by native builds, with libwebp (the Makefile defines CF_WITH_WEBP); the WebAssembly
+ * module names it as unsupported (the page decodes WebP with the browser). */
+#ifdef CF_WITH_WEBP
+#define SUPPORTED_FORMATS "JPEG, PNG, BMP, GIF, WebP"
+#else
+#define SUPPORTED_FORMATS "JPEG, PNG, BMP, GIF"
+#endif
 
 static const char *format_name(image_format format) {
     switch (format) {
@@ -22,6 +33,7 @@ static const char *format_name(image_format format) {
     case FORMAT_PNG: return "PNG";
     case FORMAT_GIF: return "GIF";
     case FORMAT_BMP: return "BMP";
+    case FORMAT_WEBP: return "WebP";
     default: return "image";
     }
 }
@@ -32,6 +44,9 @@ static uint32_t read_be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1];
 static uint32_t read_le16(const uint8_t *p) { return (uint32_t)p[1] << 8 | p[0]; }
 static uint32_t read_be32(const uint8_t *p) { return read_be16(p) << 16 | read_be16(p + 2); }
 static uint32_t read_le32(const uint8_t *p) { return read_le16(p + 2) << 16 | read_le16(p); }
+#ifdef CF_WITH_WEBP
+static uint32_t read_le24(const uint8_t *p) { return (uint32_t)p[2] << 16 | read_le16(p); }
+#endif
 
 static int starts_with(const uint8_t *bytes, size_t n, const char *magic, size_t magic_len) {
     return n >= magic_len && memcmp(bytes, magic, magic_len) == 0;
@@ -44,6 +59,9 @@ static image_format sniff_format(const uint8_t *bytes, size_t n) {
     if (starts_with(bytes, n, "\x89PNG\r\n\x1A\n", 8)) return FORMAT_PNG;
     if (starts_with(bytes, n, "GIF87a", 6) || starts_with(bytes, n, "GIF89a", 6)) return FORMAT_GIF;
     if (starts_with(bytes, n, "BM", 2)) return FORMAT_BMP;
+#ifdef CF_WITH_WEBP
+    if (n >= 12 && memcmp(bytes, "RIFF", 4) == 0 && memcmp(bytes + 8, "WEBP", 4) == 0) return FORMAT_WEBP;
+#endif
     return FORMAT_UNKNOWN;
 }
 
@@ -86,9 +104,9 @@ static const char *unsupported_format_name(const uint8_t *bytes, size_t n) {
 static int fail_unsupported(const uint8_t *bytes, size_t n, cf_error *err) {
     const char *what = unsupported_format_name(bytes, n);
     if (what && strcmp(what, "text") == 0)
-        return cf_fail(err, "not a supported image (JPEG, PNG, BMP, GIF): the file looks like text");
-    if (what) return cf_fail(err, "not a supported image (JPEG, PNG, BMP, GIF): %s is not supported", what);
-    return cf_fail(err, "not a supported image (JPEG, PNG, BMP, GIF)");
+        return cf_fail(err, "not a supported image (" SUPPORTED_FORMATS "): the file looks like text");
+    if (what) return cf_fail(err, "not a supported image (" SUPPORTED_FORMATS "): %s is not supported", what);
+    return cf_fail(err, "not a supported image (" SUPPORTED_FORMATS ")");
 }
 
 /* ---- limits ---- */
@@ -632,6 +650,62 @@ static int check_bmp(const uint8_t *bytes, size_t n, palette_padding *palette, c
                                  err);
 }
 
+#ifdef CF_WITH_WEBP
+/* WebP is a RIFF container: "RIFF", the size of what follows, "WEBP", then chunks (a FourCC, a 32-bit
+ * size, the data, a pad byte after an odd size). The first chunk gives the kind and the size: VP8 (lossy:
+ * 14-bit sides in the key frame header), VP8L (lossless: 14-bit sides minus one after its signature) or
+ * VP8X (extended: 24-bit canvas sides minus one, then optional chunks and the image's own). Every chunk
+ * must lie inside the file and the image data (VP8 or VP8L) must be there before libwebp is called;
+ * animations are refused (there is no one image to judge). */
+static int check_webp_first_chunk(const uint8_t *type, const uint8_t *data, uint32_t len, cf_error *err) {
+    uint32_t width, height;
+    if (!memcmp(type, "VP8 ", 4)) {
+        if (len < 10 || (data[0] & 1) || memcmp(data + 3, "\x9D\x01\x2A", 3) != 0)
+            return cf_fail(err, "corrupt WebP: the lossy (VP8) frame header is missing or damaged");
+        width = read_le16(data + 6) & 0x3FFF;
+        height = read_le16(data + 8) & 0x3FFF;
+    } else if (!memcmp(type, "VP8L", 4)) {
+        if (len < 5 || data[0] != 0x2F)
+            return cf_fail(err, "corrupt WebP: the lossless (VP8L) header is missing or damaged");
+        uint32_t bits = read_le32(data + 1);
+        width = (bits & 0x3FFF) + 1;
+        height = (bits >> 14 & 0x3FFF) + 1;
+    } else if (!memcmp(type, "VP8X", 4)) {
+        if (len < 10) return cf_fail(err, "corrupt WebP: the extended (VP8X) header is too short");
+        if (data[0] & 0x02) return cf_fail(err, "unsupported WebP: animated WebP is not supported, only still images");
+        width = read_le24(data + 4) + 1;
+        height = read_le24(data + 7) + 1;
+    } else {
+        return cf_fail(err, "corrupt WebP: the first chunk is '%.4s', not VP8, VP8L or VP8X", (const char *)type);
+    }
+    return check_dimensions(width, height, FORMAT_WEBP, err);
+}
+
+static int check_webp(const uint8_t *bytes, size_t n, cf_error *err) {
+    if (n < 20) return cf_fail(err, "truncated WebP data: the file ends inside the header");
+    uint64_t end = (uint64_t)read_le32(bytes + 4) + 8; /* bytes after the RIFF data are ignored */
+    if (end > n)
+        return cf_fail(err, "truncated WebP data: the header gives %llu bytes, the file has %zu",
+                       (unsigned long long)end, n);
+    int have_image = 0;
+    for (size_t pos = 12; pos < end; ) {
+        if (end - pos < 8) return cf_fail(err, "corrupt WebP: a chunk header cut short at byte %zu", pos);
+        const uint8_t *type = bytes + pos;
+        for (int i = 0; i < 4; i++)
+            if (type[i] < 0x20 || type[i] > 0x7E)
+                return cf_fail(err, "corrupt WebP: a chunk with an invalid type at byte %zu", pos);
+        uint32_t len = read_le32(bytes + pos + 4);
+        if (len > end - pos - 8)
+            return cf_fail(err, "corrupt WebP: the '%.4s' chunk at byte %zu runs past the end of the file",
+                           (const char *)type, pos);
+        if (pos == 12 && check_webp_first_chunk(type, bytes + pos + 8, len, err)) return -1;
+        if (!memcmp(type, "VP8 ", 4) || !memcmp(type, "VP8L", 4)) have_image = 1;
+        pos += 8 + (size_t)len + (len & 1);
+    }
+    return have_image ? 0 : cf_fail(err, "corrupt WebP: no image data (a VP8 or VP8L chunk)");
+}
+#endif
+
 /* Everything that can be said about the input without stb_image: size, format, header, completeness. */
 static int check_input(const uint8_t *bytes, size_t n, image_format *format, palette_padding *palette,
                        cf_error *err) {
@@ -646,18 +720,37 @@ static int check_input(const uint8_t *bytes, size_t n, image_format *format, pal
     case FORMAT_PNG: return check_png(bytes, n, palette, err);
     case FORMAT_GIF: return check_gif(bytes, n, err);
     case FORMAT_BMP: return check_bmp(bytes, n, palette, err);
+#ifdef CF_WITH_WEBP
+    case FORMAT_WEBP: return check_webp(bytes, n, err);
+#endif
     default: return fail_unsupported(bytes, n, err);
     }
 }
 
-/* Header check + stb_image's own header reading, which must agree that the image is usable. */
+/* The decoder's own reading of the header (stb_image, or libwebp for WebP): 0 if it refuses it. */
+static int decoder_header_size(const uint8_t *bytes, size_t n, image_format format, int *w, int *h) {
+#ifdef CF_WITH_WEBP
+    if (format == FORMAT_WEBP) {
+        WebPBitstreamFeatures features;
+        if (WebPGetFeatures(bytes, n, &features) != VP8_STATUS_OK || features.has_animation) return 0;
+        *w = features.width;
+        *h = features.height;
+        return 1;
+    }
+#endif
+    (void)format;
+    int channels = 0;
+    /* n <= CF_IMAGE_MAX_BYTES, well below INT_MAX, so the int length stb takes is exact. */
+    return stbi_info_from_memory(bytes, (int)n, w, h, &channels);
+}
+
+/* Header check + the decoder's own header reading, which must agree that the image is usable. */
 static int probe(const uint8_t *bytes, size_t n, image_format *format, palette_padding *palette, int *width,
                  int *height, cf_error *err) {
     memset(palette, 0, sizeof *palette);
     if (check_input(bytes, n, format, palette, err)) return -1;
-    int w = 0, h = 0, channels = 0;
-    /* n <= CF_IMAGE_MAX_BYTES, well below INT_MAX, so the int length stb takes is exact. */
-    if (!stbi_info_from_memory(bytes, (int)n, &w, &h, &channels))
+    int w = 0, h = 0;
+    if (!decoder_header_size(bytes, n, *format, &w, &h))
         return cf_fail(err, "corrupt or unsupported %s header", format_name(*format));
     if (check_dimensions((uint64_t)(w > 0 ? w : 0), (uint64_t)(h > 0 ? h : 0), *format, err)) return -1;
     *width = w;
@@ -733,6 +826,60 @@ static uint8_t *to_rgb(uint8_t *pixels, size_t count, int channels) {
     return rgb;
 }
 
+/* Hands a decoder's pixels (1 to 4 channels, owned; w * h <= CF_IMAGE_MAX_PIXELS, checked by probe)
+ * over to out as RGB. */
+static int take_pixels(cf_image *out, uint8_t *pixels, int w, int h, int channels, cf_error *err) {
+    uint8_t *rgb = to_rgb(pixels, (size_t)w * (size_t)h, channels);
+    if (!rgb) return cf_fail(err, "out of memory converting a %dx%d image to RGB", w, h);
+    out->width = w;
+    out->height = h;
+    out->rgb = rgb;
+    return 0;
+}
+
+#ifdef CF_WITH_WEBP
+static int fail_from_webp_status(VP8StatusCode status, int width, int height, cf_error *err) {
+    switch (status) {
+    case VP8_STATUS_OUT_OF_MEMORY: return cf_fail(err, "out of memory decoding a %dx%d WebP image", width, height);
+    case VP8_STATUS_NOT_ENOUGH_DATA:
+        return cf_fail(err, "truncated WebP data: the file ends before the image data is complete");
+    case VP8_STATUS_UNSUPPORTED_FEATURE: return cf_fail(err, "unsupported WebP: a feature libwebp does not decode");
+    case VP8_STATUS_BITSTREAM_ERROR: return cf_fail(err, "corrupt WebP data: the image data is damaged");
+    default: return cf_fail(err, "corrupt WebP data: the image data is damaged (libwebp status %d)", (int)status);
+    }
+}
+
+/* libwebp decodes into a buffer of ours: RGB, or RGBA when the image has alpha (then composited over
+ * white like the other formats). Its own working memory is bounded by the size limits, checked before. */
+static int decode_webp(const uint8_t *bytes, size_t n, int width, int height, cf_image *out, cf_error *err) {
+    WebPDecoderConfig config;
+    if (!WebPInitDecoderConfig(&config) || WebPGetFeatures(bytes, n, &config.input) != VP8_STATUS_OK)
+        return cf_fail(err, "corrupt or unsupported WebP header");
+    int channels = config.input.has_alpha ? 4 : 3;
+    size_t count = (size_t)width * (size_t)height; /* <= CF_IMAGE_MAX_PIXELS, checked by probe */
+    uint8_t *pixels = malloc(count * (size_t)channels);
+    if (!pixels) return cf_fail(err, "out of memory decoding a %dx%d WebP image", width, height);
+    config.output.colorspace = channels == 4 ? MODE_RGBA : MODE_RGB;
+    config.output.is_external_memory = 1;
+    config.output.u.RGBA.rgba = pixels;
+    config.output.u.RGBA.stride = width * channels;
+    config.output.u.RGBA.size = count * (size_t)channels;
+    VP8StatusCode status = WebPDecode(bytes, n, &config);
+    int decoded_width = config.output.width, decoded_height = config.output.height;
+    WebPFreeDecBuffer(&config.output);
+    if (status != VP8_STATUS_OK) {
+        free(pixels);
+        return fail_from_webp_status(status, width, height, err);
+    }
+    if (decoded_width != width || decoded_height != height) {
+        free(pixels);
+        return cf_fail(err, "corrupt WebP: decoded %dx%d pixels, the header says %dx%d", decoded_width, decoded_height,
+                       width, height);
+    }
+    return take_pixels(out, pixels, width, height, channels, err);
+}
+#endif
+
 int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err) {
     if (!out) return cf_fail(err, "internal error: no output image");
     out->width = out->height = 0;
@@ -741,6 +888,9 @@ int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err
     palette_padding palette;
     int width, height;
     if (probe(bytes, n, &format, &palette, &width, &height, err)) return -1;
+#ifdef CF_WITH_WEBP
+    if (format == FORMAT_WEBP) return decode_webp(bytes, n, width, height, out, err);
+#endif
     uint8_t *padded = NULL;
     if (palette.added) { /* n + 1024 stays below INT_MAX */
         padded = with_full_palette(bytes, n, format, &palette, &n);
@@ -759,13 +909,7 @@ int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err
         return cf_fail(err, "corrupt %s: decoded %dx%d pixels with %d channels, the header says %dx%d",
                        format_name(format), w, h, channels, width, height);
     }
-    size_t count = (size_t)w * (size_t)h; /* <= CF_IMAGE_MAX_PIXELS, checked by probe */
-    uint8_t *rgb = to_rgb(pixels, count, channels);
-    if (!rgb) return cf_fail(err, "out of memory converting a %dx%d image to RGB", w, h);
-    out->width = w;
-    out->height = h;
-    out->rgb = rgb;
-    return 0;
+    return take_pixels(out, pixels, w, h, channels, err);
 }
 
 int cf_image_from_pixels(const uint8_t *pixels, int width, int height, int channels, cf_image *out, cf_error *err) {

@@ -1,7 +1,8 @@
 /* image.h - decoding untrusted encoded images into the model's 32x32 RGB input.
  *
  * Formats: JPEG (baseline and progressive, greyscale or colour), PNG (8/16-bit, palette, grey, alpha), BMP, GIF (first
- * frame), through stb_image. Grey becomes RGB by replication; alpha is composited over white
+ * frame), through stb_image; in native builds (CF_WITH_WEBP) also WebP (lossy, lossless, extended; still
+ * images only), through libwebp. Grey becomes RGB by replication; alpha is composited over white
  * (a transparent pixel has no colour of its own, and white is what a viewer shows).
  *
  * Limits, checked from the header before any pixel is decoded:

@@ -1,6 +1,9 @@
 /* stb_impl.c - the one translation unit that compiles the stb single-header libraries.
  *
- * Everything else includes "stb_image.h" / "stb_image_write.h" for declarations only. */
+ * Everything else includes "stb_image.h" / "stb_image_write.h" for declarations only. The headers come
+ * from the system (Debian's libstb-dev); image.c guards against bugs of stb_image 2.27, so the Makefile
+ * refuses to build with any other release (`make stb-check`: the release is named only in the header's
+ * first comment, out of the preprocessor's reach). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -21,7 +21,7 @@
 
 static void usage(FILE *f) {
     fprintf(f, "usage: cifake-detect [--weights FILE]... [--json] IMAGE...\n"
-               "  Classifies each IMAGE (JPEG, PNG, BMP, GIF) as REAL, FAKE or UNSURE; prints\n"
+               "  Classifies each IMAGE (JPEG, PNG, BMP, GIF, WebP) as REAL, FAKE or UNSURE; prints\n"
                "  PATH<TAB>LABEL<TAB>p_fake. UNSURE is a verdict, not an error: the image is too small, out of\n"
                "  every model's measured scope (p_fake is then the first model's guess, for information only), or\n"
                "  its evidence is weak (p_fake in the model's uncertain band).\n"

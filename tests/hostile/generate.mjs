@@ -1,8 +1,8 @@
 // generate.mjs - writes the non-JPEG cases of the hostile-input table into tests/hostile/cases/,
-// deterministically (no randomness, no dates), and the cases derived from the JPEGs that
-// make_jpegs.c wrote there (by editing or dropping their marker segments). The outputs are checked
-// in; tests/node/hostile.test.mjs regenerates them into a temporary folder and checks they are
-// byte-identical, so the files and this script agree.
+// deterministically (no randomness, no dates), and the cases derived from the JPEGs and WebPs that
+// make_jpegs.c and make_webp.c wrote there (the JPEG ones by editing or dropping their marker
+// segments). The outputs are checked in; tests/node/hostile.test.mjs regenerates them into a temporary
+// folder and checks they are byte-identical, so the files and this script agree.
 //
 //   node tests/hostile/generate.mjs [OUT_DIR]     (default: tests/hostile/cases)
 import fs from 'node:fs';
@@ -82,6 +82,19 @@ function bmp(w, h) {
     u32le(2835), u32le(2835), u32le(0), u32le(0)]);
   return Buffer.concat([Buffer.from('BM', 'latin1'), u32le(14 + 40 + pixels.length), u32le(0), u32le(54), info, pixels]);
 }
+
+// WebP: a RIFF container of chunks (FourCC, 32-bit little-endian size, data, a pad byte after an odd size).
+const u24le = (v) => Buffer.from([v & 255, (v >> 8) & 255, (v >> 16) & 255]);
+const webpChunk = (type, data) => Buffer.concat([Buffer.from(type, 'latin1'), u32le(data.length), data,
+  Buffer.alloc(data.length & 1)]);
+function webp(chunks) {
+  const body = Buffer.concat([Buffer.from('WEBP', 'latin1'), ...chunks]);
+  return Buffer.concat([Buffer.from('RIFF', 'latin1'), u32le(body.length), body]);
+}
+// The extended header: flags (0x02 animation), canvas width x height.
+const vp8x = (flags, w, h) => webpChunk('VP8X', Buffer.concat([Buffer.from([flags, 0, 0, 0]), u24le(w - 1), u24le(h - 1)]));
+// The image chunk's data of a simple WebP (its first chunk, after the 12-byte RIFF header).
+const imageData = (file) => file.subarray(20, 20 + file.readUInt32LE(16));
 
 // The offset of a JPEG's frame header marker (FF C0 or FF C2).
 function sofOffset(jpeg) {
@@ -202,6 +215,22 @@ export function hostileCases() {
   gifHuge.writeUInt16LE(65535, 6);
   gifHuge.writeUInt16LE(65535, 8);
 
+  // rgba.png: the pixels of make_webp.c's rgba-lossless.webp
+  const rgbaRows = Array.from({ length: 12 }, (_, y) => Buffer.from(Array.from({ length: 12 * 4 },
+    (_, i) => ((i % 4) === 3 ? (Math.floor(i / 4) * 23 + y * 41) % 256 : (Math.floor(i / 4) * 13 + y * 7 + (i % 4) * 50) % 256))));
+
+  const lossyWebp = fs.readFileSync(path.join(jpegDir, 'lossy.webp'));
+  const losslessWebp = fs.readFileSync(path.join(jpegDir, 'rgb-lossless.webp'));
+  const vp8l = imageData(losslessWebp);
+  const hugeLossless = Buffer.from(losslessWebp); // VP8L header: 0x2F, then 14-bit width-1 and height-1
+  hugeLossless.writeUInt32LE((hugeLossless.readUInt32LE(21) & ~0x0fffffff) | 16383 | (16383 << 14), 21);
+  const hugeLossy = Buffer.from(lossyWebp); // VP8 key frame: 3-byte tag, 9D 01 2A, 14-bit width, height
+  hugeLossy.writeUInt16LE(16383, 26);
+  hugeLossy.writeUInt16LE(16383, 28);
+  const note = webpChunk('JUNK', Buffer.from('a chunk no decoder knows, to be skipped', 'latin1'));
+  const damagedLossless = Buffer.from(losslessWebp);
+  damagedLossless.fill(0xff, 25);
+
   let seed = 12345;
   const random = Buffer.from(Array.from({ length: 512 }, () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed >>> 16 & 255; }));
   random[0] = 0x42 ^ 0x01; // not 'B' (BMP), nor any other signature
@@ -239,6 +268,18 @@ export function hostileCases() {
     'bmp-palette-padded-with-black.bmp': bmp8(10, 10, Buffer.concat([bmpPalette, Buffer.alloc(1024 - 16)]), bmpPast),
     'bmp-without-palette.bmp': bmpWithoutPalette,
     ...jpegTableCases(),
+    'rgba.png': png(12, 12, 8, 6, rgbaRows),
+    'truncated.webp': lossyWebp.subarray(0, Math.floor(lossyWebp.length / 2)),
+    'huge-16384x16384.webp': hugeLossless,
+    'huge-16383x16383-lossy.webp': hugeLossy,
+    'huge-100000x100000.webp': webp([vp8x(0, 100000, 100000), webpChunk('VP8L', vp8l)]),
+    'extended.webp': webp([vp8x(0, 16, 16), note, webpChunk('VP8L', vp8l)]),
+    'garbage-chunk.webp': webp([vp8x(0, 16, 16), webpChunk('\x00\xff\x13\x07', Buffer.alloc(16, 0xab)), webpChunk('VP8L', vp8l)]),
+    'chunk-past-end.webp': webp([vp8x(0, 16, 16), Buffer.concat([Buffer.from('VP8L', 'latin1'), u32le(vp8l.length + 1000), vp8l])]),
+    'no-image.webp': webp([vp8x(0, 16, 16), note]),
+    'bad-first-chunk.webp': webp([note, webpChunk('VP8L', vp8l)]),
+    'animated.webp': webp([vp8x(0x02, 16, 16), webpChunk('ANIM', Buffer.alloc(6)), webpChunk('VP8L', vp8l)]),
+    'damaged-lossless.webp': damagedLossless,
   };
 }
 

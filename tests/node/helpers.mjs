@@ -93,13 +93,17 @@ export function decodePng(buf) {
 }
 
 // The hostile-input table (tests/hostile/cases.tsv): [{ file, path, kind, arg, bytes }], where kind
-// is error (arg: text the message contains), ok, same or differs (arg: the other file).
+// is error (arg: text the message contains), ok, same or differs (arg: the other file). WebP files are
+// decoded by the native builds only: for a decoder without WebP (the default, the WebAssembly module),
+// each .webp row becomes an error whose message names WebP as not supported; { webp: true } for the CLI.
 export const hostileDir = path.join(root, 'tests/hostile');
-export function hostileTable() {
+export const WEBP_UNSUPPORTED = 'WebP is not supported';
+export function hostileTable({ webp = false } = {}) {
   const rows = [];
   for (const line of fs.readFileSync(path.join(hostileDir, 'cases.tsv'), 'utf8').split('\n')) {
     if (!line || line.startsWith('#')) continue;
-    const [file, kind, arg = ''] = line.split('\t');
+    let [file, kind, arg = ''] = line.split('\t');
+    if (!webp && file.endsWith('.webp')) [kind, arg] = ['error', WEBP_UNSUPPORTED];
     const p = path.join(hostileDir, 'cases', file);
     rows.push({ file, path: p, kind, arg, bytes: fs.readFileSync(p) });
   }
