@@ -72,9 +72,9 @@ static const char *meta_text(const cf_meta *meta, const char *key) {
  * A thumbnail model judges by default only images of its own input size: it has been measured on
  * nothing else. A patch model judges any image at least one patch large. */
 static int parse_scope(model_slot *s, cf_error *err) {
-    const char *view = cf_meta_get(&s->meta, "view");
-    if (!view || !strcmp(view, "thumbnail")) s->view = CIFAKE_VIEW_THUMBNAIL;
-    else if (!strcmp(view, "patches")) s->view = CIFAKE_VIEW_PATCHES;
+    const char *view = cf_meta_get(&s->meta, CF_META_VIEW);
+    if (!view || !strcmp(view, CF_VIEW_THUMBNAIL)) s->view = CIFAKE_VIEW_THUMBNAIL;
+    else if (!strcmp(view, CF_VIEW_PATCHES)) s->view = CIFAKE_VIEW_PATCHES;
     else return cf_fail(err, "weight file: unknown view \"%s\" (thumbnail or patches)", view);
     cf_shape in = s->model.input;
     if (in.c != 3 || in.h != in.w || in.h < 1)
