@@ -230,7 +230,7 @@ class Results {
   }
 }
 
-const paperMean = (rows) => rows.reduce((s, r) => s + (PAPER.rows[r.id]?.accuracy ?? NaN), 0) / rows.length;
+const meanOf = (rows, f) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
 const pct = (x) => (x === undefined || x === null ? 'not found' : `${(100 * x).toFixed(2)}%`);
 const f4 = (x) => x.toFixed(4);
 
@@ -264,7 +264,7 @@ function paperTable(ext) {
 export function markdown(doc) {
   const ext = doc.rows.filter((r) => r.phase === 'extractor'), dense = doc.rows.filter((r) => r.phase === 'dense');
   const b = doc.budget, mean = ext.length ? ext.reduce((s, r) => s + r.test.accuracy, 0) / ext.length : NaN;
-  const best = bestExtractor(doc.rows);
+  const best = bestExtractor(doc.rows), paired = ext.filter((r) => PAPER.rows[r.id]?.accuracy !== undefined);
   return [
     '# CIFAKE topology sweep',
     '',
@@ -280,8 +280,9 @@ export function markdown(doc) {
     '',
     tableRows(ext, true),
     '',
-    `Mean test accuracy over ${ext.length} extractors: ${pct(mean)} (paper, all 12: ${pct(PAPER.extractorMeanAccuracy)}` +
-      (ext.length && ext.length < 12 ? `; paper, the same ${ext.length}: ${pct(paperMean(ext))}` : '') + ').' +
+    `Mean test accuracy over ${ext.length} extractors: ${pct(mean)} (paper: ${pct(PAPER.extractorMeanAccuracy)} over its 12` +
+      (paired.length && paired.length < 12 ? `; ours over the ${paired.length} of them run: ${pct(meanOf(paired, (r) => r.test.accuracy))}, ` +
+        `the paper's over the same: ${pct(meanOf(paired, (r) => PAPER.rows[r.id].accuracy))}` : '') + ').' +
       (best ? ` Best on validation: ${best.id}.` : ''),
     '',
     "### Beside the paper's figures (the paper, as summarised in the project brief)",
