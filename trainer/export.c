@@ -40,7 +40,7 @@ static void usage(FILE *f) {
 static int read_weights(const char *weights, cf_model *m, cf_meta *meta, cf_error *err) {
     uint8_t *bytes;
     size_t n;
-    if (read_file(weights, (size_t)256 << 20, &bytes, &n, err)) return -1;
+    if (read_file(weights, CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &n, err)) return -1;
     int rc = cf_weights_read(bytes, n, m, meta, NULL, err);
     free(bytes);
     if (rc) cf_error_prefix(err, "%s", weights);
