@@ -19,7 +19,7 @@
 #include "folders.h"
 #include "infer.h"
 #include "metrics.h"
-#include "model.h"
+#include "net.h"
 #include "optim.h"
 #include "parallel.h"
 #include "perturb.h"
@@ -390,11 +390,11 @@ static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws,
             cutmix_batch(input, tb->source, labels, ids, c->batch, c->cutmix, c->seed, tb->targets);
         }
         const float *logits = cf_forward(&s->model, ws, input, c->batch, 1, c->seed, ids);
-        float *dlogits = cf_output_grad(ws, &s->model);
+        float *dlogits = cf_output_grad(ws);
         float loss = c->cutmix > 0 ? cf_loss_soft(&s->model, logits, tb->targets, c->batch, dlogits)
                                    : cf_loss(&s->model, logits, labels, c->batch, dlogits);
         cf_model_zero_grads(&s->model);
-        cf_backward(&s->model, ws, 0, 1);
+        cf_backward(&s->model, ws, 0, s->model.n_layers - 1, CF_GRAD_PARAMS);
         lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
         optim_step(&s->opt, &s->model, lr);
         if (c->ema > 0) ema_update(&s->ema, &s->model, c->ema, s->opt.step);
@@ -696,9 +696,9 @@ static double patch_epoch(const train_config *c, run_state *s, cf_workspace *ws,
         }
         if (s->augment_failed) break;
         const float *logits = cf_forward(&s->model, ws, tb->input, c->batch, 1, c->seed, tb->ids);
-        float loss = cf_loss(&s->model, logits, tb->labels, c->batch, cf_output_grad(ws, &s->model));
+        float loss = cf_loss(&s->model, logits, tb->labels, c->batch, cf_output_grad(ws));
         cf_model_zero_grads(&s->model);
-        cf_backward(&s->model, ws, 0, 1);
+        cf_backward(&s->model, ws, 0, s->model.n_layers - 1, CF_GRAD_PARAMS);
         float lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
         optim_step(&s->opt, &s->model, lr);
         if (c->ema > 0) ema_update(&s->ema, &s->model, c->ema, s->opt.step);
