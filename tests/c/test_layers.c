@@ -139,7 +139,7 @@ static double net_loss(cf_model *m, cf_workspace *ws, const float *x, const int 
     return cf_loss(m, z, labels, batch, NULL);
 }
 
-/* Compares every parameter gradient (and the input gradient of layer 1) with central differences. */
+/* Compares every parameter gradient with central differences (input gradients: input_gradient_mismatches). */
 static int gradient_check(const char *spec, cf_shape in, int *failures) {
     cf_model m;
     if (build(&m, spec, in, 5)) return -1;
@@ -248,6 +248,51 @@ TEST(input_gradient_matches_finite_differences) {
     float x[50];
     fill_random(x, 50, 5, 1.0f);
     CHECK(input_gradient_mismatches("c4,bn,relu,c3,relu,gap,d1", (cf_shape){2, 5, 5}, 9, x, 3, "c3,relu,gap,d1") == 0);
+    /* and of layer 0: the gradient with respect to the net's own input (CF_GRAD_INPUT) */
+    CHECK(input_gradient_mismatches("c4,bn,relu,c3,relu,gap,d1", (cf_shape){2, 5, 5}, 9, x, 0,
+                                    "c4,bn,relu,c3,relu,gap,d1") == 0);
+}
+
+TEST(backward_in_pieces_equals_one_pass) {
+    /* In training (batch norm + ReLU fused), the backward pass split at every layer boundary, each
+     * piece continuing from the gradient the one before left in cf_output_grad, gives bit for bit the
+     * parameter and input gradients of one pass over the whole net, fused pairs split included. */
+    const char *spec = "c6,bn,relu,mp,c8,bn,relu,gap,drop0.2,d4,bn,relu,d1";
+    cf_shape in = {3, 8, 8};
+    int batch = 4, labels[4] = {1, 0, 0, 1}, n_in = cf_shape_size(in);
+    static const uint64_t ids[4] = {3, 1, 4, 1};
+    float x[4 * 192];
+    fill_random(x, (size_t)n_in * batch, 21, 1.0f);
+    cf_model m;
+    cf_workspace ws;
+    cf_error err;
+    CHECK(build(&m, spec, in, 8) == 0);
+    CHECK(cf_workspace_init(&ws, &m, batch, 2, &err) == 0);
+    float *grads = malloc(sizeof(float) * m.n_params), *dx = malloc(sizeof(float) * n_in * batch);
+    for (int split = 0; split < m.n_layers; split++) { /* split 0: one pass */
+        cf_model_zero_grads(&m);
+        const float *z = cf_forward(&m, &ws, x, batch, 1, 9, ids);
+        cf_loss(&m, z, labels, batch, cf_output_grad(&ws));
+        const float *g = cf_backward(&m, &ws, split, m.n_layers - 1, CF_GRAD_INPUT | CF_GRAD_PARAMS);
+        if (split > 0) {
+            CHECK(g == cf_output_grad(&ws));
+            g = cf_backward(&m, &ws, 0, split - 1, CF_GRAD_INPUT | CF_GRAD_PARAMS);
+        }
+        CHECK(g != NULL);
+        if (split == 0) {
+            memcpy(grads, m.grads, sizeof(float) * m.n_params);
+            memcpy(dx, g, sizeof(float) * n_in * batch);
+            CHECK(cf_backward(&m, &ws, 0, m.n_layers - 1, CF_GRAD_PARAMS) == NULL); /* no input gradient */
+            CHECK(cf_backward(&m, &ws, 1, 0, CF_GRAD_INPUT) == NULL && cf_backward(&m, &ws, 0, m.n_layers, 0) == NULL);
+            continue;
+        }
+        CHECK_MSG(memcmp(grads, m.grads, sizeof(float) * m.n_params) == 0, "parameter gradients, split at %d", split);
+        CHECK_MSG(memcmp(dx, g, sizeof(float) * n_in * batch) == 0, "input gradient, split at %d", split);
+    }
+    free(grads);
+    free(dx);
+    cf_workspace_free(&ws);
+    cf_model_free(&m);
 }
 
 TEST(npr_forward_is_x_minus_its_block_anchor) {
