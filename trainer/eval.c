@@ -3,7 +3,10 @@
  * normalisation as cifake-detect; the threshold and temperature are the weight file's own.
  * With --perturb, the same split clean and under each degradation of perturb.h, one row each.
  * Several --weights evaluate their ensemble: the mean of the files' calibrated logits (score / T).
- * With --real DIR --fake DIR, any images through the detector's own path (folder_eval.h). */
+ * With --real DIR --fake DIR, any images through the detector's own path (folder_eval.h).
+ * Calibration: the expected calibration error (metrics.h, ECE_BINS bins) at the file's temperature
+ * and at temperature 1; --calibration FILE.png also draws the reliability diagram of both. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 #include "json.h"
 #include "parallel.h"
 #include "perturb.h"
+#include "plot.h"
 #include "progress.h"
 
 #define MAX_ENSEMBLE 8
@@ -42,14 +46,18 @@ static void usage(FILE *f) {
                "                    0.5/1), Gaussian noise (sigma 2/5/10 of 255) and rescaling (to 24 and 16 pixels\n"
                "                    and back): accuracy, AUROC and both error rates per perturbation\n"
                "  --seed S          seed of the noise (default 1; each image has its own stream)\n"
+               "  --calibration FILE.png  also a reliability diagram: per confidence bin (%d equal-width bins\n"
+               "                    of max(p_fake, 1 - p_fake)), the accuracy of the prediction p_fake >= 0.5\n"
+               "                    against the bin's mean confidence, and the bin counts, at temperature 1 and\n"
+               "                    at the file's temperature; the per-bin table goes to stderr\n"
                "  --bands           also the coverage and accuracy of the decided images for UNSURE bands\n"
                "                    [threshold - h, threshold + h) of p_fake, h = 0.05 .. 0.40 (to choose a\n"
                "                    weight file's unsure_band on --split val)\n",
-            MAX_ENSEMBLE);
+            MAX_ENSEMBLE, ECE_BINS);
 }
 
 typedef struct {
-    const char *weights[MAX_ENSEMBLE], *data, *split, *real, *fake;
+    const char *weights[MAX_ENSEMBLE], *data, *split, *real, *fake, *calibration_png;
     int n_weights, json, threads, exclude_leaked, perturb, bands;
     uint64_t seed;
 } eval_config;
@@ -75,6 +83,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         }
         else if (v && !strcmp(a, "--data")) c->data = v, i++;
         else if (v && !strcmp(a, "--real")) c->real = v, i++;
+        else if (v && !strcmp(a, "--calibration")) c->calibration_png = v, i++;
         else if (v && !strcmp(a, "--fake")) c->fake = v, i++;
         else if (v && !strcmp(a, "--split")) c->split = v, i++;
         else if (v && !strcmp(a, "--threads")) c->threads = atoi(v), i++;
@@ -82,8 +91,8 @@ static int parse_args(int argc, char **argv, eval_config *c) {
     }
     if (!c->real != !c->fake) return fprintf(stderr, "cifake-eval: --real and --fake go together\n"), 2;
     if (c->real) {
-        if (c->perturb || c->exclude_leaked)
-            return fprintf(stderr, "cifake-eval: --perturb and --exclude-leaked apply to CIFAKE (--data)\n"), 2;
+        if (c->perturb || c->exclude_leaked || c->calibration_png)
+            return fprintf(stderr, "cifake-eval: --perturb, --exclude-leaked and --calibration apply to CIFAKE (--data)\n"), 2;
         if (c->threads < 1) c->threads = 1;
         return 0;
     }
@@ -95,6 +104,8 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         return fprintf(stderr, "cifake-eval: --exclude-leaked applies to the test split\n"), 2;
     if (c->perturb && c->n_weights > 1)
         return fprintf(stderr, "cifake-eval: --perturb takes one weight file\n"), 2;
+    if (c->perturb && c->calibration_png)
+        return fprintf(stderr, "cifake-eval: --calibration measures the clean images (without --perturb)\n"), 2;
     if (c->threads < 1) c->threads = 1;
     return 0;
 }
@@ -237,6 +248,111 @@ static void print_bands(const float *scores, const int *labels, int n, float tem
     }
 }
 
+/* ---- --calibration: the reliability diagram ---- */
+
+#define REL_LEFT 64 /* room for the y tick labels */
+#define REL_W 330
+#define REL_H 280
+#define REL_COUNT_H 90
+#define REL_GAP 46 /* below a panel: tick labels and the x label */
+#define REL_TOP 44
+
+static const uint8_t rel_bar[3] = {70, 120, 200}, rel_gap_fill[3] = {245, 170, 170}, rel_gap_edge[3] = {200, 40, 40},
+                     rel_count[3] = {150, 150, 150}, rel_black[3] = {0, 0, 0};
+
+/* One temperature: accuracy per bin against confidence over the bins a two-class model can fill
+ * (from the one holding 0.5), the diagonal, and the bin counts on a log scale below. */
+static void draw_reliability_panel(plot_canvas *cv, int x, const calibration *c, float temperature) {
+    int first = (int)ceil(0.5 * c->bins) - 1, max_count = 1;
+    double lo = (double)first / c->bins;
+    for (int b = 0; b < c->bins; b++) max_count = c->count[b] > max_count ? c->count[b] : max_count;
+    char title[96];
+    snprintf(title, sizeof title, "T = %.4f: ECE %.4f", temperature, c->ece);
+    plot_text(cv, x, REL_TOP - 8, 2, title, rel_black);
+    snprintf(title, sizeof title, "largest gap (MCE) %.4f", c->mce);
+    plot_text(cv, x + REL_W - plot_text_width(title, 1), REL_TOP + 12, 1, title, rel_black);
+    int y = REL_TOP + 30;
+    plot_panel rel = {x, y, REL_W, REL_H, lo, 1.0, 0.0, 1.0, 0};
+    double xt[6] = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0}, yt[6] = {0.0, 0.2, 0.4, 0.6, 0.8, 1.0};
+    plot_axes(cv, &rel, xt, 6, "%.1f", yt, 6, "%.1f", "confidence max(p_fake, 1 - p_fake)", "accuracy");
+    double top = pow(10.0, ceil(log10((double)max_count)));
+    plot_panel counts = {x, y + REL_H + REL_GAP, REL_W, REL_COUNT_H, lo, 1.0, 1.0, top, 1};
+    double ct[8];
+    int nct = 0;
+    for (double t = 1.0; t <= top && nct < 8; t *= 10) ct[nct++] = t;
+    plot_axes(cv, &counts, xt, 6, "%.1f", ct, nct, "%.0f", "confidence", "images per bin (log scale)");
+    for (int b = first; b < c->bins; b++) {
+        if (!c->count[b]) continue;
+        int x0 = (int)lround(plot_px(&rel, (double)b / c->bins)) + 2, x1 = (int)lround(plot_px(&rel, (b + 1.0) / c->bins)) - 2;
+        int base = (int)lround(plot_py(&rel, 0.0)), acc = (int)lround(plot_py(&rel, c->accuracy[b]));
+        int conf = (int)lround(plot_py(&rel, c->confidence[b]));
+        plot_rect(cv, x0, acc, x1 - x0 + 1, base - acc, rel_bar);
+        int g0 = acc < conf ? acc : conf, g1 = acc < conf ? conf : acc;
+        plot_rect(cv, x0, g0, x1 - x0 + 1, g1 - g0 + 1, rel_gap_fill);
+        plot_line(cv, x0, g0, x1, g0, 1, 0, rel_gap_edge);
+        plot_line(cv, x0, g1, x1, g1, 1, 0, rel_gap_edge);
+        plot_line(cv, x0, g0, x0, g1, 1, 0, rel_gap_edge);
+        plot_line(cv, x1, g0, x1, g1, 1, 0, rel_gap_edge);
+        int cb = (int)lround(plot_py(&counts, 1.0)), ctop = (int)lround(plot_py(&counts, c->count[b]));
+        plot_rect(cv, x0, ctop, x1 - x0 + 1, cb - ctop, rel_count);
+    }
+    plot_line(cv, plot_px(&rel, lo), plot_py(&rel, lo), plot_px(&rel, 1.0), plot_py(&rel, 1.0), 1, 4, rel_black);
+}
+
+static int draw_reliability(const char *path, const char *caption, const calibration cal[2], const float temps[2],
+                            cf_error *err) {
+    plot_canvas cv;
+    int width = 2 * (REL_LEFT + REL_W) + 40, height = REL_TOP + 30 + REL_H + REL_GAP + REL_COUNT_H + REL_GAP + 30;
+    if (plot_canvas_init(&cv, width, height, err)) return -1;
+    plot_text(&cv, 12, 10, 1, caption, rel_black);
+    for (int k = 0; k < 2; k++) draw_reliability_panel(&cv, REL_LEFT + k * (REL_LEFT + REL_W + 20), &cal[k], temps[k]);
+    int ly = height - 22, lx = REL_LEFT;
+    static const char *legend[3] = {"accuracy of the bin's predictions", "gap to the bin's mean confidence",
+                                    "perfect calibration"};
+    const uint8_t *colours[3] = {rel_bar, rel_gap_fill, NULL};
+    for (int i = 0; i < 3; i++) {
+        if (colours[i]) plot_rect(&cv, lx, ly, 10, 10, colours[i]);
+        else plot_line(&cv, lx - 4, ly + 5, lx + 13, ly + 5, 1, 4, rel_black);
+        plot_text(&cv, lx + 18, ly + 2, 1, legend[i], rel_black);
+        lx += 18 + plot_text_width(legend[i], 1) + 30;
+    }
+    int rc = make_parent_dirs(path, err) || plot_canvas_write_png(&cv, path, err);
+    plot_canvas_free(&cv);
+    return rc;
+}
+
+/* --calibration: the calibration of p_fake at temperature 1 and at the file's temperature, a table
+ * per bin on stderr and the diagram in path. */
+static int report_calibration(const char *path, const char *caption, const float *scores, const int *labels, int n,
+                              float temperature, cf_error *err) {
+    calibration cal[2];
+    const float temps[2] = {1.0f, temperature};
+    float *p = malloc(sizeof(float) * (n + 1));
+    if (!p) return cf_fail(err, "out of memory");
+    int rc = 0;
+    for (int k = 0; !rc && k < 2; k++) {
+        for (int i = 0; i < n; i++) p[i] = cf_sigmoid(scores[i] / temps[k]);
+        if (calibration_compute(p, labels, n, ECE_BINS, &cal[k])) rc = cf_fail(err, "cannot bin %d probabilities", n);
+    }
+    free(p);
+    if (rc) return rc;
+    fprintf(stderr, "\ncalibration, %d bins of confidence max(p_fake, 1 - p_fake)\n%-16s", ECE_BINS, "");
+    for (int k = 0; k < 2; k++) fprintf(stderr, " | T = %-25.4f", temps[k]);
+    fprintf(stderr, "\n%-16s", "bin");
+    for (int k = 0; k < 2; k++) fprintf(stderr, " | %6s  %10s  %8s", "n", "confidence", "accuracy");
+    fprintf(stderr, "\n");
+    for (int b = 0; b < ECE_BINS; b++) {
+        if (!cal[0].count[b] && !cal[1].count[b]) continue;
+        fprintf(stderr, "(%.4f, %.4f]", (double)b / ECE_BINS, (b + 1.0) / ECE_BINS);
+        for (int k = 0; k < 2; k++)
+            fprintf(stderr, " | %6d  %10.4f  %8.4f", cal[k].count[b], cal[k].confidence[b], cal[k].accuracy[b]);
+        fprintf(stderr, "\n");
+    }
+    fprintf(stderr, "ECE %.4f at T = 1, %.4f at T = %.4f; reliability diagram: %s\n", cal[0].ece, cal[1].ece,
+            temperature, path);
+    return draw_reliability(path, caption, cal, temps, err);
+}
+
 /* Opens every weight file; on failure closes the ones already open. */
 static int open_detectors(const eval_config *c, cifake_detector **d, cf_error *err) {
     for (int k = 0; k < c->n_weights; k++) {
@@ -325,6 +441,12 @@ static int run(const eval_config *c, cf_error *err) {
         score_metrics(scores, labels, n, temperature, threshold, &m);
         metrics_print(stdout, title, &m, c->json);
         if (c->bands) print_bands(scores, labels, n, temperature, threshold);
+        if (c->calibration_png) {
+            char caption[512];
+            snprintf(caption, sizeof caption, "Reliability of p_fake: %s%s, %s split, n = %d, %d equal-width bins",
+                     c->weights[0], c->n_weights > 1 ? " (ensemble)" : "", title, n, ECE_BINS);
+            rc = report_calibration(c->calibration_png, caption, scores, labels, n, temperature, err);
+        }
     }
     free(scores);
     free(labels);
