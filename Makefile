@@ -13,7 +13,7 @@ LDLIBS   := -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 CORE_SRC := src/common.c src/gemm.c src/layers.c src/model.c src/weights.c src/image.c src/stb_impl.c src/api.c src/gradcam.c src/winograd.c src/patches.c
-TOOL_SRC := trainer/fileio.c trainer/dataset.c trainer/metrics.c trainer/optim.c trainer/progress.c trainer/infer.c trainer/png.c trainer/plot.c \
+TOOL_SRC := trainer/fileio.c trainer/dataset.c trainer/metrics.c trainer/optim.c trainer/progress.c trainer/infer.c trainer/png.c trainer/plot.c trainer/faithfulness.c \
             trainer/protobuf.c trainer/onnx.c trainer/perturb.c trainer/cutmix.c trainer/folder_eval.c
 HEADERS  := $(wildcard src/*.h trainer/*.h)
 TEST_SRC := $(wildcard tests/c/*.c)

@@ -33,9 +33,10 @@ WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL
                 -sMAXIMUM_MEMORY=2GB -sFILESYSTEM=0
 
 WASM_TEST_DIR := $(BUILD)/wasm
-# Portable trainer sources the C tests exercise too (the ONNX writer, the perturbations, the metrics;
-# no OpenMP, no file I/O), besides the core.
-WASM_TEST_TOOLS := trainer/protobuf.c trainer/onnx.c trainer/perturb.c trainer/cutmix.c trainer/metrics.c
+# Portable trainer sources the C tests exercise too (the ONNX writer, the perturbations, the metrics,
+# the deletion and insertion curves; no OpenMP, no file I/O), besides the core.
+WASM_TEST_TOOLS := trainer/protobuf.c trainer/onnx.c trainer/perturb.c trainer/cutmix.c trainer/metrics.c \
+                   trainer/faithfulness.c
 WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
 
 # The web tests in the order `make test-web` runs them (for the main Makefile's `test` target).
@@ -59,7 +60,7 @@ serve: deps web/cifake.wasm
 # without fetch(). The glue is CommonJS, hence .cjs (package.json says "type": "module"). The runner's
 # exit status is the process's.
 $(WASM_TEST_JS): $(TEST_SRC) $(wildcard tests/c/*.h) $(WASM_CORE) $(WASM_HDR) $(WASM_TEST_TOOLS) trainer/onnx.h \
-		trainer/protobuf.h trainer/perturb.h trainer/metrics.h emscripten/wasm.mk | $(BUILD)
+		trainer/protobuf.h trainer/perturb.h trainer/metrics.h trainer/faithfulness.h emscripten/wasm.mk | $(BUILD)
 	mkdir -p $(WASM_TEST_DIR)
 	$(EM_ENV) $(EMCC) -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc -Itrainer -Itests/c $(STB_INC) \
 		$(TEST_SRC) $(WASM_CORE) $(WASM_TEST_TOOLS) -sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 \
