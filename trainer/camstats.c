@@ -164,6 +164,7 @@ typedef struct {
     long per_class[2];                                       /* by explained class: 0 REAL, 1 FAKE */
     double curve[2][FAITH_MAPS][2][FAITH_STEPS];             /* sums: [class][map][deletion, insertion][step] */
     double *auc;                                             /* per image: [map][deletion, insertion] */
+    int *explained;                                          /* per image: the explained class */
 } faith_stats;
 
 static int compare_int(const void *a, const void *b) {
@@ -226,22 +227,26 @@ static int faith_image(cifake_detector *d, faith_work *w, const dataset *ds, int
         auc[m * 2 + FAITH_DELETION] = faith_auc(del + m * FAITH_STEPS);
         auc[m * 2 + FAITH_INSERTION] = faith_auc(ins + m * FAITH_STEPS);
     }
+    st->explained[st->n] = target;
     st->per_class[target]++;
     st->n++;
     return 0;
 }
 
-/* Mean and standard error over the images of a[map * 2 + curve] - (other >= 0 ? a[other * 2 + curve] : 0). */
-static void faith_mean_se(const faith_stats *st, int map, int other, int curve, double *mean, double *se) {
+/* Mean and standard error over the images explained as cls (both classes: cls < 0) of
+ * a[map * 2 + curve] - (other >= 0 ? a[other * 2 + curve] : 0), a an image's areas. */
+static void faith_mean_se(const faith_stats *st, int cls, int map, int other, int curve, double *mean, double *se) {
     double sum = 0.0, sumsq = 0.0;
+    long n = 0;
     for (int j = 0; j < st->n; j++) {
+        if (cls >= 0 && st->explained[j] != cls) continue;
         const double *a = st->auc + (size_t)j * FAITH_MAPS * 2;
         double v = a[map * 2 + curve] - (other >= 0 ? a[other * 2 + curve] : 0.0);
-        sum += v, sumsq += v * v;
+        sum += v, sumsq += v * v, n++;
     }
-    *mean = st->n ? sum / st->n : 0.0;
-    double var = st->n > 1 ? (sumsq - st->n * *mean * *mean) / (st->n - 1) : 0.0;
-    *se = st->n ? sqrt(var > 0 ? var / st->n : 0.0) : 0.0;
+    *mean = n ? sum / n : 0.0;
+    double var = n > 1 ? (sumsq - n * *mean * *mean) / (n - 1) : 0.0;
+    *se = n ? sqrt(var > 0 ? var / n : 0.0) : 0.0;
 }
 
 /* The mean curve of a map over both classes (cls < 0) or one. */
@@ -258,8 +263,8 @@ static void faith_print(const faith_stats *st) {
     printf("|---|---:|---:|\n");
     for (int m = 0; m < FAITH_MAPS; m++) {
         double dm, dse, im, ise;
-        faith_mean_se(st, m, -1, FAITH_DELETION, &dm, &dse);
-        faith_mean_se(st, m, -1, FAITH_INSERTION, &im, &ise);
+        faith_mean_se(st, -1, m, -1, FAITH_DELETION, &dm, &dse);
+        faith_mean_se(st, -1, m, -1, FAITH_INSERTION, &im, &ise);
         printf("| %s | %.4f ± %.4f | %.4f ± %.4f |\n", faith_names[m], dm, dse, im, ise);
     }
     printf("\nPaired differences over the same images (mean ± standard error):\n\n");
@@ -267,21 +272,28 @@ static void faith_print(const faith_stats *st) {
     static const int pairs[3][2] = {{0, 1}, {0, 2}, {1, 2}};
     for (int k = 0; k < 3; k++) {
         double dm, dse, im, ise;
-        faith_mean_se(st, pairs[k][0], pairs[k][1], FAITH_DELETION, &dm, &dse);
-        faith_mean_se(st, pairs[k][0], pairs[k][1], FAITH_INSERTION, &im, &ise);
+        faith_mean_se(st, -1, pairs[k][0], pairs[k][1], FAITH_DELETION, &dm, &dse);
+        faith_mean_se(st, -1, pairs[k][0], pairs[k][1], FAITH_INSERTION, &im, &ise);
         printf("| %s - %s | %+.4f ± %.4f | %+.4f ± %.4f |\n", faith_names[pairs[k][0]], faith_names[pairs[k][1]], dm,
                dse, im, ise);
     }
-    printf("\nBy explained class (the predicted one), area under the mean curve:\n\n");
-    printf("| explained class | n | map | deletion AUC | insertion AUC | p, image | p, baseline |\n"
+    printf("\nBy explained class (the predicted one); p: the mean probability of that class on the image and on "
+           "its baseline:\n\n");
+    printf("| explained class | n | maps | deletion AUC | insertion AUC | p, image | p, baseline |\n"
            "|---|---:|---|---:|---:|---:|---:|\n");
     for (int cls = 1; cls >= 0; cls--)
-        for (int m = 0; m < FAITH_MAPS; m++) {
-            double del[FAITH_STEPS], ins[FAITH_STEPS];
-            faith_mean_curve(st, cls, m, FAITH_DELETION, del);
-            faith_mean_curve(st, cls, m, FAITH_INSERTION, ins);
-            printf("| %s | %ld | %s | %.4f | %.4f | %.4f | %.4f |\n", cls ? "FAKE" : "REAL", st->per_class[cls],
-                   faith_names[m], faith_auc(del), faith_auc(ins), del[0], del[FAITH_STEPS - 1]);
+        for (int k = 0; k < FAITH_MAPS + 1; k++) { /* each map, then Grad-CAM - Grad-CAM++ */
+            double del[FAITH_STEPS], dm, dse, im, ise;
+            int m = k < FAITH_MAPS ? k : 0, other = k < FAITH_MAPS ? -1 : 1;
+            faith_mean_curve(st, cls, 0, FAITH_DELETION, del);
+            faith_mean_se(st, cls, m, other, FAITH_DELETION, &dm, &dse);
+            faith_mean_se(st, cls, m, other, FAITH_INSERTION, &im, &ise);
+            char name[64];
+            snprintf(name, sizeof name, "%s%s%s", faith_names[m], other >= 0 ? " - " : "", other >= 0 ? faith_names[other] : "");
+            printf(other < 0 ? "| %s | %ld | %s | %.4f ± %.4f | %.4f ± %.4f |" : "| %s | %ld | %s | %+.4f ± %.4f | %+.4f ± %.4f |",
+                   cls ? "FAKE" : "REAL", st->per_class[cls], name, dm, dse, im, ise);
+            if (other < 0) printf(" %.4f | %.4f |\n", del[0], del[FAITH_STEPS - 1]);
+            else printf(" | |\n");
         }
     printf("\nMean probability of the explained class after deleting / inserting the top k%% of cells:\n\n| k |");
     for (int curve = 0; curve < 2; curve++)
@@ -300,35 +312,47 @@ static void faith_print(const faith_stats *st) {
     }
 }
 
+/* Mean curves in a grid: rows all images, explained FAKE, explained REAL; columns deletion, insertion;
+ * under each panel the areas of its curves. */
 static int faith_plot(const faith_stats *st, const char *path, const char *caption, cf_error *err) {
     static const uint8_t colours[FAITH_MAPS][3] = {{210, 50, 40}, {40, 90, 200}, {110, 110, 110}}, black[3] = {0};
-    static const char *const titles[2] = {"deletion", "insertion"};
-    const int left = 60, pw = 360, ph = 300, top = 70, gap = 70;
+    static const char *const curves[2] = {"deletion", "insertion"};
+    const int left = 60, pw = 370, ph = 200, gap = 70, row_h = 300, top = 34;
     plot_canvas cv;
-    if (plot_canvas_init(&cv, 2 * (left + pw) + 30, top + ph + 60 + 16 * FAITH_MAPS, err)) return -1;
+    if (plot_canvas_init(&cv, 2 * (left + pw) + 30, top + 3 * row_h, err)) return -1;
     plot_text(&cv, 12, 10, 1, caption, black);
     double xt[6] = {0, 0.2, 0.4, 0.6, 0.8, 1.0}, yt[6] = {0, 0.2, 0.4, 0.6, 0.8, 1.0};
-    for (int curve = 0; curve < 2; curve++) {
-        plot_panel p = {left + curve * (pw + gap), top, pw, ph, 0.0, 1.0, 0.0, 1.0, 0};
-        plot_text(&cv, p.x, top - 38, 2, titles[curve], black);
-        plot_axes(&cv, &p, xt, 6, "%.1f", yt, 6, "%.1f",
-                  curve ? "k: share of the cells revealed, top-ranked first" : "k: share of the cells replaced, top-ranked first",
-                  "probability of the explained class");
-        for (int m = FAITH_MAPS - 1; m >= 0; m--) {
-            double y[FAITH_STEPS];
-            faith_mean_curve(st, -1, m, curve, y);
-            for (int s = 0; s + 1 < FAITH_STEPS; s++)
-                plot_line(&cv, plot_px(&p, faith_k(s)), plot_py(&p, y[s]), plot_px(&p, faith_k(s + 1)),
-                          plot_py(&p, y[s + 1]), 2, m == 2 ? 5 : 0, colours[m]);
-        }
-        for (int m = 0; m < FAITH_MAPS; m++) {
-            double mean, se;
-            char label[96];
-            faith_mean_se(st, m, -1, curve, &mean, &se);
-            snprintf(label, sizeof label, "%s: area %.3f", faith_names[m], mean);
-            int ly = top + ph + 40 + 16 * m;
-            plot_rect(&cv, p.x, ly + 2, 14, 4, colours[m]);
-            plot_text(&cv, p.x + 20, ly, 1, label, black);
+    for (int row = 0; row < 3; row++) {
+        int cls = row == 0 ? -1 : row == 1 ? 1 : 0, y0 = top + row * row_h;
+        long n = cls < 0 ? st->n : st->per_class[cls];
+        for (int curve = 0; curve < 2; curve++) {
+            plot_panel p = {left + curve * (pw + gap), y0 + 44, pw, ph, 0.0, 1.0, 0.0, 1.0, 0};
+            char title[96];
+            snprintf(title, sizeof title, "%s (n = %ld)", cls < 0 ? "all images" : cls ? "explained FAKE" : "explained REAL", n);
+            plot_text(&cv, p.x, y0 + 12, 2, curves[curve], black);
+            plot_text(&cv, p.x + plot_text_width(curves[curve], 2) + 12, y0 + 19, 1, title, black);
+            plot_axes(&cv, &p, xt, 6, "%.1f", yt, 6, "%.1f",
+                      curve ? "k: share of the cells revealed, top-ranked first"
+                            : "k: share of the cells replaced, top-ranked first",
+                      "probability of the explained class");
+            int lx = p.x;
+            for (int m = FAITH_MAPS - 1; m >= 0; m--) {
+                double y[FAITH_STEPS];
+                faith_mean_curve(st, cls, m, curve, y);
+                for (int s = 0; s + 1 < FAITH_STEPS; s++)
+                    plot_line(&cv, plot_px(&p, faith_k(s)), plot_py(&p, y[s]), plot_px(&p, faith_k(s + 1)),
+                              plot_py(&p, y[s + 1]), 2, m == 2 ? 5 : 0, colours[m]);
+            }
+            for (int m = 0; m < FAITH_MAPS; m++) {
+                double y[FAITH_STEPS];
+                char label[64];
+                faith_mean_curve(st, cls, m, curve, y);
+                snprintf(label, sizeof label, "%s %.3f", faith_names[m], faith_auc(y));
+                int ly = p.y + ph + 34;
+                plot_line(&cv, lx, ly + 3, lx + 14, ly + 3, 2, m == 2 ? 5 : 0, colours[m]);
+                plot_text(&cv, lx + 18, ly, 1, label, black);
+                lx += 18 + plot_text_width(label, 1) + 22;
+            }
         }
     }
     int rc = make_parent_dirs(path, err) || plot_canvas_write_png(&cv, path, err);
@@ -355,8 +379,9 @@ static int run_faithfulness(cifake_detector *d, const dataset *ds, const char *s
     int *idx = faith_subset(ds->n, c->subset, c->seed, &n);
     faith_stats st = {0};
     st.auc = malloc(sizeof(double) * ((size_t)n * FAITH_MAPS * 2 + 1));
+    st.explained = malloc(sizeof(int) * ((size_t)n + 1));
     faith_work w = {0};
-    if (!idx || !st.auc) rc = cf_fail(err, "out of memory");
+    if (!idx || !st.auc || !st.explained) rc = cf_fail(err, "out of memory");
     if (!rc) rc = faith_work_init(&w, CF_MODEL_SIDE, c->cell, FAITH_MAPS, err);
     double t0 = now_seconds();
     for (int j = 0; !rc && j < n; j++) {
@@ -382,6 +407,7 @@ static int run_faithfulness(cifake_detector *d, const dataset *ds, const char *s
     faith_work_free(&w);
     free(idx);
     free(st.auc);
+    free(st.explained);
     return rc;
 }
 
