@@ -1,6 +1,6 @@
 # emscripten/wasm.mk - the WebAssembly module, the web page and their tests (included by the Makefile).
 #
-#   make wasm           web/cifake.wasm: src/*.c + emscripten/exports.c, SIMD128, standalone (no JS glue)
+#   make wasm           web/cifake.wasm: the core library + emscripten/exports.c, SIMD128, standalone (no JS glue)
 #   make serve          copies the weights into web/ and serves web/ on http://127.0.0.1:8000
 #                       (PORT=8080, HOST=0.0.0.0, WEB_WEIGHTS=other.bin to change)
 #   make test-wasm-c    the C unit tests compiled with emcc -msimd128 and run under Node: the WASM SIMD
@@ -20,23 +20,21 @@ PORT        ?= 8000
 HOST        ?= 127.0.0.1
 WEB_WEIGHTS ?= weights/cifake.bin
 
-WASM_CORE   := $(wildcard src/*.c)
-WASM_SRC    := $(WASM_CORE) emscripten/exports.c
-WASM_HDR    := $(wildcard src/*.h)
+EMAR        ?= emar
 # bulk-memory turns memcpy/memset into single instructions; every browser with SIMD128 has these too.
 # The module is single-threaded: stb_image's thread-local flags would need the atomics feature.
 WASM_ARCH   := -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -DSTBI_NO_THREAD_LOCALS
-WASM_CFLAGS := -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc $(STB_INC)
+WASM_CFLAGS := -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc -Itrainer -Itests/c $(STB_INC)
 # A standalone module without JS glue: web/detector.js instantiates it from bytes, the same way in the
 # browser and in Node. Memory grows on demand (a 40-megapixel image needs ~120 MB while decoded).
 WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB \
                 -sMAXIMUM_MEMORY=2GB -sFILESYSTEM=0
 
+# The Makefile's source lists compiled once with emcc into $(BUILD)/wasm/ (libcifake.a, libcifake-tools.a):
+# the module links the core, the C test runner the core and the tools.
+$(eval $(call flavour,wasm,$(EM_ENV) $(EMCC),$(EM_ENV) $(EMAR),$(WASM_CFLAGS)))
+
 WASM_TEST_DIR := $(BUILD)/wasm
-# Portable trainer sources the C tests exercise too (the ONNX writer, the perturbations, the metrics,
-# the deletion and insertion curves; no OpenMP, no file I/O), besides the core.
-WASM_TEST_TOOLS := trainer/protobuf.c trainer/onnx.c trainer/perturb.c trainer/cutmix.c trainer/metrics.c \
-                   trainer/faithfulness.c
 WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
 
 # The web tests in the order `make test-web` runs them (for the main Makefile's `test` target).
@@ -46,8 +44,8 @@ WEB_TESTS := test-wasm-c test-node test-e2e
 
 wasm: web/cifake.wasm
 
-web/cifake.wasm: $(WASM_SRC) $(WASM_HDR) emscripten/wasm.mk
-	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $(WASM_SRC) $(WASM_LDFLAGS) -o $@
+web/cifake.wasm: $(BUILD)/wasm/emscripten/exports.o $(wasm_CORE) emscripten/wasm.mk
+	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $(filter-out %.mk,$^) $(WASM_LDFLAGS) -o $@
 
 serve: deps web/cifake.wasm
 	@test -f $(WEB_WEIGHTS) || { echo "$(WEB_WEIGHTS) is missing: train the model first (see build/cifake-train --help), or WEB_WEIGHTS=file.bin make serve" >&2; exit 1; }
@@ -59,11 +57,8 @@ serve: deps web/cifake.wasm
 # found from the repository root); SINGLE_FILE embeds the .wasm in the JS, which Node 20 then loads
 # without fetch(). The glue is CommonJS, hence .cjs (package.json says "type": "module"). The runner's
 # exit status is the process's.
-$(WASM_TEST_JS): $(TEST_SRC) $(wildcard tests/c/*.h) $(WASM_CORE) $(WASM_HDR) $(WASM_TEST_TOOLS) trainer/onnx.h \
-		trainer/protobuf.h trainer/perturb.h trainer/metrics.h trainer/faithfulness.h emscripten/wasm.mk | $(BUILD)
-	mkdir -p $(WASM_TEST_DIR)
-	$(EM_ENV) $(EMCC) -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc -Itrainer -Itests/c $(STB_INC) \
-		$(TEST_SRC) $(WASM_CORE) $(WASM_TEST_TOOLS) -sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 \
+$(WASM_TEST_JS): $(wasm_TESTS) $(wasm_TOOLS) $(wasm_CORE) emscripten/wasm.mk
+	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $(filter-out %.mk,$^) -sNODERAWFS=1 -sENVIRONMENT=node -sALLOW_MEMORY_GROWTH=1 \
 		-sMAXIMUM_MEMORY=2GB -sEXIT_RUNTIME=1 -sSINGLE_FILE=1 -o $(WASM_TEST_DIR)/tests.js
 	mv $(WASM_TEST_DIR)/tests.js $@
 

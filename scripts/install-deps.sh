@@ -1,19 +1,40 @@
 #!/usr/bin/env bash
 # Installs what cifake needs on a Debian machine, skipping what is already there.
-#   native build and tests: gcc, make, libstb-dev, python3-torch (reference checks),
-#   clang and libclang-rt-14-dev (libFuzzer targets)
-#   WebAssembly and page tests: emscripten, nodejs, npm, chromium, and the npm dev packages
+#   scripts/install-deps.sh build   what plain `make` needs: gcc, make, libstb-dev, libwebp-dev
+#   scripts/install-deps.sh         what `make test` needs: the above, python3-torch (reference
+#                                   checks), clang and libclang-rt-14-dev (libFuzzer targets),
+#                                   pkg-config (the installed library's test); for the WebAssembly and
+#                                   page tests emscripten, nodejs, npm, chromium and the npm dev packages
+#                                   (not with CIFAKE_NATIVE_ONLY=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scope=${1:-all}
+case $scope in build | all) ;; *) echo "usage: $0 [build|all]" >&2; exit 2 ;; esac
 
 want=()
 # need PACKAGE CHECK...: installs PACKAGE unless the check command succeeds (a tool may come from
 # elsewhere than Debian, e.g. Node.js from nodesource, so look for the tool, not the package).
 need() { local pkg=$1; shift; "$@" >/dev/null 2>&1 || want+=("$pkg"); }
+install_wanted() {
+  [ ${#want[@]} -gt 0 ] || return 0
+  echo "installing Debian packages: ${want[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+      --no-install-recommends "${want[@]}" >/dev/null; }; then
+    echo "cifake: could not install ${want[*]}; install them with: sudo apt-get install ${want[*]}" >&2
+    exit 1
+  fi
+}
 need gcc command -v gcc
 need make command -v make
 need libstb-dev test -f /usr/include/stb/stb_image.h
+need libwebp-dev test -f /usr/include/webp/decode.h
+if [ "$scope" = build ]; then
+  install_wanted
+  exit 0
+fi
 need python3-torch /usr/bin/python3 -c 'import torch'
+need pkg-config command -v pkg-config
 # fuzzing (make fuzz, and the short fuzz run in make test): clang 14 with libFuzzer's runtime
 need clang command -v clang
 need libclang-rt-14-dev sh -c 'ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a'
@@ -23,12 +44,7 @@ if [ "${CIFAKE_NATIVE_ONLY:-0}" != 1 ]; then
   need npm command -v npm
   need chromium test -x /usr/bin/chromium
 fi
-if [ ${#want[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${want[*]}"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
-fi
+install_wanted
 # Every devDependency of package.json present in node_modules? (a checkout from before one was added
 # still has node_modules, without it)
 npm_complete() {

@@ -41,8 +41,10 @@ struct cifake_detector {
     int cam_label;   /* its predicted class (p_fake >= threshold), the default CAM target */
     int has_input;   /* slot 0's input holds the last image it classified */
     cf_image shown;  /* the analysed square, at most CF_KEEP_SIDE pixels wide */
-    /* The last image a patch model looked at. */
-    int n_patches, patch_cap;
+    /* The last image a patch model looked at, its patches, and a copy at most CF_KEEP_SIDE wide. */
+    cf_image whole;
+    int source_width, source_height; /* the image the patches were taken from */
+    int patch_side, n_patches, patch_cap;
     int *patch_x, *patch_y;
     float *patch_p;
     cf_workspace batch_ws; /* for cifake_predict, apart from the slots' so Grad-CAM state survives */
@@ -70,9 +72,9 @@ static const char *meta_text(const cf_meta *meta, const char *key) {
  * A thumbnail model judges by default only images of its own input size: it has been measured on
  * nothing else. A patch model judges any image at least one patch large. */
 static int parse_scope(model_slot *s, cf_error *err) {
-    const char *view = cf_meta_get(&s->meta, "view");
-    if (!view || !strcmp(view, "thumbnail")) s->view = CIFAKE_VIEW_THUMBNAIL;
-    else if (!strcmp(view, "patches")) s->view = CIFAKE_VIEW_PATCHES;
+    const char *view = cf_meta_get(&s->meta, CF_META_VIEW);
+    if (!view || !strcmp(view, CF_VIEW_THUMBNAIL)) s->view = CIFAKE_VIEW_THUMBNAIL;
+    else if (!strcmp(view, CF_VIEW_PATCHES)) s->view = CIFAKE_VIEW_PATCHES;
     else return cf_fail(err, "weight file: unknown view \"%s\" (thumbnail or patches)", view);
     cf_shape in = s->model.input;
     if (in.c != 3 || in.h != in.w || in.h < 1)
@@ -160,6 +162,7 @@ void cifake_close(cifake_detector *d) {
     if (!d) return;
     for (int k = 0; k < d->n_models; k++) slot_free(&d->slot[k]);
     cf_image_free(&d->shown);
+    cf_image_free(&d->whole);
     if (d->batch_cap) cf_workspace_free(&d->batch_ws);
     free(d->patch_x);
     free(d->patch_y);
@@ -233,6 +236,25 @@ static int reserve_patches(cifake_detector *d, int n, cf_error *err) {
     return 0;
 }
 
+/* Keeps img at most CF_KEEP_SIDE pixels on its longer side, for cifake_render_patches. */
+static int keep_whole(cifake_detector *d, const cf_image *img, cf_error *err) {
+    int longer = img->width > img->height ? img->width : img->height;
+    int w = img->width, h = img->height;
+    if (longer > CF_KEEP_SIDE) {
+        w = (int)((long long)w * CF_KEEP_SIDE / longer);
+        h = (int)((long long)h * CF_KEEP_SIDE / longer);
+        w = w < 1 ? 1 : w;
+        h = h < 1 ? 1 : h;
+    }
+    cf_image_free(&d->whole);
+    d->whole.rgb = malloc((size_t)w * h * 3);
+    if (!d->whole.rgb) return cf_fail(err, "out of memory");
+    d->whole.width = w;
+    d->whole.height = h;
+    cf_image_resize(img, w, h, d->whole.rgb);
+    return 0;
+}
+
 /* Copies the side x side patch at (x, y) of img into rgb. */
 static void copy_patch(const cf_image *img, int x, int y, int side, uint8_t *rgb) {
     for (int row = 0; row < side; row++)
@@ -245,7 +267,7 @@ static int run_patches(cifake_detector *d, int k, const cf_image *img, cifake_re
     model_slot *s = &d->slot[k];
     int cols = cf_patch_count(img->width, s->side), rows = cf_patch_count(img->height, s->side);
     int n = cols * rows, per = s->side * s->side;
-    if (reserve_patches(d, n, err)) return -1;
+    if (reserve_patches(d, n, err) || keep_whole(d, img, err)) return -1;
     for (int i = 0; i < n; i++) {
         d->patch_x[i] = cf_patch_offset(i % cols, cols, img->width, s->side);
         d->patch_y[i] = cf_patch_offset(i / cols, rows, img->height, s->side);
@@ -264,6 +286,9 @@ static int run_patches(cifake_detector *d, int k, const cf_image *img, cifake_re
     if (check_score(res->score, err)) return -1;
     for (int i = 0; i < n; i++) d->patch_p[i] = calibrated(s, d->patch_p[i]);
     d->n_patches = n;
+    d->patch_side = s->side;
+    d->source_width = img->width;
+    d->source_height = img->height;
     res->patch_side = s->side;
     res->patch_cols = cols;
     res->patch_rows = rows;
@@ -458,6 +483,51 @@ int cifake_render(cifake_detector *d, const float *cam, int side, cf_colormap cm
     free(rgb);
     free(map);
     return 0;
+}
+
+/* The patch map at the drawing's size: each pixel the mean p_fake of the patches covering it. */
+static void patch_map(const cifake_detector *d, int w, int h, float *map, float *count) {
+    double sx = (double)w / d->source_width, sy = (double)h / d->source_height;
+    memset(map, 0, sizeof(float) * w * h);
+    memset(count, 0, sizeof(float) * w * h);
+    for (int i = 0; i < d->n_patches; i++) {
+        int x0 = (int)(d->patch_x[i] * sx), x1 = (int)((d->patch_x[i] + d->patch_side) * sx);
+        int y0 = (int)(d->patch_y[i] * sy), y1 = (int)((d->patch_y[i] + d->patch_side) * sy);
+        x1 = x1 > x0 ? (x1 < w ? x1 : w) : x0 + 1;
+        y1 = y1 > y0 ? (y1 < h ? y1 : h) : y0 + 1;
+        for (int y = y0; y < y1 && y < h; y++)
+            for (int x = x0; x < x1 && x < w; x++) {
+                map[(size_t)y * w + x] += d->patch_p[i];
+                count[(size_t)y * w + x] += 1.0f;
+            }
+    }
+    for (size_t k = 0; k < (size_t)w * h; k++) map[k] = count[k] > 0.0f ? map[k] / count[k] : 0.0f;
+}
+
+int cifake_render_patches(cifake_detector *d, int max_side, cf_colormap cmap, float alpha, uint8_t *rgba, int *width,
+                          int *height, cf_error *err) {
+    if (!d->n_patches || !d->whole.rgb) return cf_fail(err, "no image a patch model looked at to draw on");
+    if (max_side < 1 || max_side > CF_RENDER_MAX_SIDE)
+        return cf_fail(err, "drawing size %d outside 1..%d", max_side, CF_RENDER_MAX_SIDE);
+    int longer = d->source_width > d->source_height ? d->source_width : d->source_height;
+    int side = longer < max_side ? longer : max_side;
+    int w = (int)((long long)d->source_width * side / longer), h = (int)((long long)d->source_height * side / longer);
+    w = w < 1 ? 1 : w;
+    h = h < 1 ? 1 : h;
+    uint8_t *rgb = malloc((size_t)w * h * 3);
+    float *map = malloc(sizeof(float) * w * h), *count = malloc(sizeof(float) * w * h);
+    int rc = rgb && map && count ? 0 : cf_fail(err, "out of memory");
+    if (!rc) {
+        cf_image_resize(&d->whole, w, h, rgb);
+        patch_map(d, w, h, map, count);
+        cf_cam_blend(map, rgb, w, h, cmap, alpha, rgba);
+        *width = w;
+        *height = h;
+    }
+    free(rgb);
+    free(map);
+    free(count);
+    return rc;
 }
 
 /* ---- batch inference on prepared inputs (tools, benchmarks) ---- */

@@ -102,6 +102,14 @@ int cifake_cam_side(const cifake_detector *d);
 int cifake_render(cifake_detector *d, const float *cam, int side, cifake_colormap cmap, float alpha, uint8_t *rgba,
                   cifake_error *err);
 
+/* Draws the patch scores of the last image a patch model looked at over the whole image: each pixel
+ * coloured by the mean p_fake of the patches covering it (colour map over [0, 1], alpha-blended).
+ * The drawing keeps the image's aspect ratio, its longer side max_side (or the image's own when
+ * smaller; max_side in [1, 2048]): *width x *height RGBA pixels into rgba, which must hold
+ * max_side*max_side*4 bytes. */
+int cifake_render_patches(cifake_detector *d, int max_side, cifake_colormap cmap, float alpha, uint8_t *rgba,
+                          int *width, int *height, cifake_error *err);
+
 /* A model's weight-file metadata (model 0 .. cifake_model_count - 1): key/value pairs, owned by d. */
 int cifake_model_count(const cifake_detector *d);
 int cifake_meta_count(const cifake_detector *d, int model);

@@ -1,7 +1,8 @@
 /* image.h - decoding untrusted encoded images into the model's 32x32 RGB input.
  *
  * Formats: JPEG (baseline and progressive, greyscale or colour), PNG (8/16-bit, palette, grey, alpha), BMP, GIF (first
- * frame), through stb_image. Grey becomes RGB by replication; alpha is composited over white
+ * frame), through stb_image; in native builds (CF_WITH_WEBP) also WebP (lossy, lossless, extended; still
+ * images only), through libwebp. Grey becomes RGB by replication; alpha is composited over white
  * (a transparent pixel has no colour of its own, and white is what a viewer shows).
  *
  * Limits, checked from the header before any pixel is decoded:
@@ -58,6 +59,10 @@ void cf_image_center_square(int w, int h, int *x0, int *y0, int *side);
 
 /* Centre-crops and resizes img to out_side x out_side RGB (policy above). out has out_side^2*3 bytes. */
 void cf_image_resize_square(const cf_image *img, int out_side, uint8_t *out);
+
+/* Resizes the whole image to out_w x out_h RGB (area averaging when shrinking both ways, bilinear
+ * otherwise), e.g. to draw a map over the whole image. out has out_w*out_h*3 bytes. */
+void cf_image_resize(const cf_image *img, int out_w, int out_h, uint8_t *out);
 
 /* Convenience: decode + resize to the model's 32x32 input. Fills width/height of the original. */
 int cf_image_load_model_input(const uint8_t *bytes, size_t n, uint8_t out[CF_MODEL_SIDE * CF_MODEL_SIDE * 3],

@@ -619,6 +619,33 @@ static void gap_backward(const cf_layer *L, const float *dy, float *dx, int batc
     }
 }
 
+/* NPR: y = x - x at the top-left of its 2x2 block. The block's anchor feeds every pixel of its
+ * block, so its gradient is its own dy minus the sum of the block's dy (the anchor's output is 0). */
+static void npr_forward(const cf_layer *L, const float *x, float *y, int batch) {
+    int H = L->in.h, W = L->in.w;
+    size_t planes = (size_t)batch * L->in.c;
+    for (size_t pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * H * W;
+        float *yp = y + pl * H * W;
+        for (int i = 0; i < H; i++) {
+            const float *anchor = xp + (size_t)(i & ~1) * W;
+            for (int j = 0; j < W; j++) yp[i * W + j] = xp[i * W + j] - anchor[j & ~1];
+        }
+    }
+}
+
+static void npr_backward(const cf_layer *L, const float *dy, float *dx, int batch) {
+    int H = L->in.h, W = L->in.w;
+    size_t planes = (size_t)batch * L->in.c;
+    memcpy(dx, dy, sizeof(float) * planes * H * W);
+    for (size_t pl = 0; pl < planes; pl++) {
+        const float *dyp = dy + pl * H * W;
+        float *dxp = dx + pl * H * W;
+        for (int i = 0; i < H; i++)
+            for (int j = 0; j < W; j++) dxp[(i & ~1) * W + (j & ~1)] -= dyp[i * W + j];
+    }
+}
+
 static void dropout_forward(const cf_layer *L, int l, const float *x, float *y, float *mask, int batch, int training,
                             uint64_t seed, const uint64_t *ids) {
     size_t n = (size_t)cf_shape_size(L->in);
@@ -705,6 +732,7 @@ const float *cf_forward(cf_model *m, cf_workspace *ws, const float *input, int b
         case CF_MAXPOOL: maxpool_forward(L, x, y, ws->pool_index[l], batch, ws->n_threads); break;
         case CF_GAP: gap_forward(L, x, y, batch); break;
         case CF_FLATTEN: memcpy(y, x, sizeof(float) * n); break;
+        case CF_NPR: npr_forward(L, x, y, batch); break;
         case CF_DENSE: dense_forward(L, ws, x, y, batch); break;
         case CF_DROPOUT: dropout_forward(L, l, x, y, ws->drop_mask[l], batch, training, seed, image_ids); break;
         }
@@ -743,6 +771,9 @@ const float *cf_backward(cf_model *m, cf_workspace *ws, int first_layer, int par
             break;
         case CF_FLATTEN:
             if (dxl) memcpy(dxl, dy, sizeof(float) * n);
+            break;
+        case CF_NPR:
+            if (dxl) npr_backward(L, dy, dxl, batch);
             break;
         case CF_DROPOUT:
             if (dxl) {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 const char *cf_layer_name(cf_layer_kind kind) {
-    static const char *names[] = {"conv", "bn", "relu", "mp", "gap", "flat", "dense", "dropout"};
+    static const char *names[] = {"conv", "bn", "relu", "mp", "gap", "flat", "dense", "dropout", "npr"};
     return names[kind];
 }
 
@@ -33,6 +33,7 @@ static int parse_token(const char *tok, cf_layer *L, cf_error *err) {
     else if (!strcmp(tok, "mp")) L->kind = CF_MAXPOOL;
     else if (!strcmp(tok, "gap")) L->kind = CF_GAP;
     else if (!strcmp(tok, "flat")) L->kind = CF_FLATTEN;
+    else if (!strcmp(tok, "npr")) L->kind = CF_NPR;
     else if (!strncmp(tok, "drop", 4)) {
         char *end;
         double prob = strtod(tok + 4, &end);
@@ -63,7 +64,7 @@ static int parse_token(const char *tok, cf_layer *L, cf_error *err) {
         L->out.c = parse_count(&p);
         if (L->out.c < 1 || *p) return cf_fail(err, "bad dense token '%s' (expected dN, e.g. d64)", tok);
     } else {
-        return cf_fail(err, "unknown layer token '%s' (known: cN, cNkK, cNv, bn, relu, mp, gap, flat, dN, dropP)",
+        return cf_fail(err, "unknown layer token '%s' (known: cN, cNkK, cNv, bn, relu, mp, gap, flat, dN, dropP, npr)",
                        tok);
     }
     return 0;
@@ -104,6 +105,7 @@ static int shape_layer(cf_layer *L, cf_shape in, cf_error *err) {
         weights = L->n_bias = in.c;
         break;
     case CF_RELU:
+    case CF_NPR:
     case CF_DROPOUT: L->out = in; break;
     }
     long long out_size = (long long)L->out.c * L->out.h * L->out.w;

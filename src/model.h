@@ -10,6 +10,9 @@
  *   flat    flatten (no-op on the data: activations are stored C,H,W per image)
  *   dN      dense layer with N outputs (input flattened)
  *   dropP   dropout with drop probability P (0 <= P < 1), e.g. drop0.5; identity at inference
+ *   npr     neighbouring-pixel residual (NPR, Tan et al., CVPR 2024), no parameters: each pixel minus
+ *           the top-left pixel of its 2x2 block, y[c][i][j] = x[c][i][j] - x[c][2*(i/2)][2*(j/2)]
+ *           (x minus its nearest-neighbour up-sampling of a 2x down-sampling); same shape
  * The net must end with a dense layer of 1 unit (sigmoid output, binary cross-entropy) or 2 units
  * (softmax over REAL, FAKE, cross-entropy). Class index 1 is FAKE, the positive class.
  *
@@ -29,7 +32,7 @@
 #define CF_MAX_LAYERS 64
 #define CF_SPEC_MAX 512
 
-typedef enum { CF_CONV, CF_BN, CF_RELU, CF_MAXPOOL, CF_GAP, CF_FLATTEN, CF_DENSE, CF_DROPOUT } cf_layer_kind;
+typedef enum { CF_CONV, CF_BN, CF_RELU, CF_MAXPOOL, CF_GAP, CF_FLATTEN, CF_DENSE, CF_DROPOUT, CF_NPR } cf_layer_kind;
 
 typedef struct {
     int c, h, w;

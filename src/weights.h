@@ -33,6 +33,14 @@
 #define CF_WEIGHTS_MAX_PARAMS 50000000      /* parameters + buffers: 200 MB of floats */
 #define CF_WEIGHTS_MAX_ACTIVATIONS 16000000 /* floats per image over all layers: 64 MB */
 
+/* The input geometry of a model, in its metadata: key CF_META_VIEW, value CF_VIEW_THUMBNAIL (the whole
+ * image resized to the input; also meant when the key is absent) or CF_VIEW_PATCHES (a grid of
+ * native-resolution patches of the input's side covering the image, their logits averaged:
+ * patches.h). */
+#define CF_META_VIEW "view"
+#define CF_VIEW_THUMBNAIL "thumbnail"
+#define CF_VIEW_PATCHES "patches"
+
 typedef struct {
     int n;
     char *key[CF_META_MAX];

@@ -21,7 +21,7 @@
 
 static void usage(FILE *f) {
     fprintf(f, "usage: cifake-detect [--weights FILE]... [--json] IMAGE...\n"
-               "  Classifies each IMAGE (JPEG, PNG, BMP, GIF) as REAL, FAKE or UNSURE; prints\n"
+               "  Classifies each IMAGE (JPEG, PNG, BMP, GIF, WebP) as REAL, FAKE or UNSURE; prints\n"
                "  PATH<TAB>LABEL<TAB>p_fake. UNSURE is a verdict, not an error: the image is too small, out of\n"
                "  every model's measured scope (p_fake is then the first model's guess, for information only), or\n"
                "  its evidence is weak (p_fake in the model's uncertain band).\n"
@@ -30,7 +30,9 @@ static void usage(FILE *f) {
                "                  scope holds the image judges it\n"
                "  --json          one JSON array instead of lines: path, label, p_fake, scope, reason (UNSURE),\n"
                "                  model (its weight file), reliability, width, height\n"
-               "  --cam DIR       also write DIR/<image name>.cam.png, the heatmap of the evidence for the verdict\n"
+               "  --cam DIR       also write DIR/<image name>.cam.png, the heatmap of the evidence for the verdict:\n"
+               "                  Grad-CAM over the square a thumbnail model saw, or a patch model's scores\n"
+               "                  over the whole image (longer side --cam-size)\n"
                "  --cam-method M  gradcam (default) or gradcampp\n"
                "  --cam-class C   the class whose evidence to show: predicted (default), REAL or FAKE\n"
                "  --cam-layer N   explain the N-th layer of the weight file's spec (1-based; a convolution);\n"
@@ -62,16 +64,25 @@ static void cam_path(const cam_options *cam, const char *path, char *out, size_t
     snprintf(out, n, "%s/%s.cam.png", cam->dir, base ? base + 1 : path);
 }
 
-static int write_cam(cifake_detector *d, const cam_options *cam, const char *path, char *written, size_t n,
-                     cf_error *err) {
-    float map[CF_MODEL_SIDE * CF_MODEL_SIDE];
+/* The heatmap of the evidence: Grad-CAM over the square a thumbnail model saw, or the patch scores
+ * over the whole image a patch model saw. */
+static int write_cam(cifake_detector *d, const cam_options *cam, const cifake_result *r, const char *path,
+                     char *written, size_t n, cf_error *err) {
     uint8_t *rgba = malloc((size_t)cam->side * cam->side * 4);
-    if (!rgba) return cf_fail(err, "out of memory");
+    float *map = malloc(sizeof(float) * cifake_cam_side(d) * cifake_cam_side(d));
+    int rc = rgba && map ? 0 : cf_fail(err, "out of memory");
     cam_path(cam, path, written, n);
-    int rc = cifake_explain(d, cam->method, cam->target, cam->conv_layer, map, err) ||
+    if (!rc && r->view == CIFAKE_VIEW_PATCHES) {
+        int w, h;
+        rc = cifake_render_patches(d, cam->side, cam->colormap, cam->alpha, rgba, &w, &h, err) ||
+             png_write_rgba(written, rgba, w, h, err);
+    } else if (!rc) {
+        rc = cifake_explain(d, cam->method, cam->target, cam->conv_layer, map, err) ||
              cifake_render(d, map, cam->side, cam->colormap, cam->alpha, rgba, err) ||
              png_write_rgba(written, rgba, cam->side, cam->side, err);
+    }
     free(rgba);
+    free(map);
     return rc ? -1 : 0;
 }
 
@@ -82,7 +93,7 @@ static int classify_file(cifake_detector *d, const cam_options *cam, const char 
     if (read_file(path, CF_IMAGE_MAX_BYTES, &bytes, &n, err)) return -1;
     int rc = cifake_classify(d, bytes, n, r, err);
     free(bytes);
-    if (!rc && cam->dir) rc = write_cam(d, cam, path, cam_file, cam_file_n, err);
+    if (!rc && cam->dir) rc = write_cam(d, cam, r, path, cam_file, cam_file_n, err);
     if (rc) cf_error_prefix(err, "%s", path);
     return rc;
 }

@@ -5,7 +5,8 @@
  * Several --weights evaluate their ensemble: the mean of the files' calibrated logits (score / T).
  * With --real DIR --fake DIR, any images through the detector's own path (folder_eval.h).
  * Calibration: the expected calibration error (metrics.h, ECE_BINS bins) at the file's temperature
- * and at temperature 1; --calibration FILE.png also draws the reliability diagram of both. */
+ * and at temperature 1; --calibration FILE.png also draws the reliability diagram of both.
+ * With --folders DIR, a patch model on image folders with a manifest, per group and generator (folders.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,9 @@
 #include "detector.h"
 #include "dataset.h"
 #include "fileio.h"
+#include "folders.h"
+#include "metrics.h"
+#include "weights.h"
 #include "folder_eval.h"
 #include "infer.h"
 #include "json.h"
@@ -52,7 +56,17 @@ static void usage(FILE *f) {
                "                    at the file's temperature; the per-bin table goes to stderr\n"
                "  --bands           also the coverage and accuracy of the decided images for UNSURE bands\n"
                "                    [threshold - h, threshold + h) of p_fake, h = 0.05 .. 0.40 (to choose a\n"
-               "                    weight file's unsure_band on --split val)\n",
+               "                    weight file's unsure_band on --split val)\n"
+               "Patch models (view=patches) on image folders (trainer/folders.h), one markdown table per\n"
+               "condition (as they are; every image re-encoded as JPEG at --jpeg Q), a row per group and per\n"
+               "generator: AUROC against all the REAL images evaluated, share of REAL called FAKE and of FAKE\n"
+               "caught at the file's threshold, and coverage and accuracy of the verdicts outside the UNSURE band:\n"
+               "  cifake-eval --weights FILE --folders DIR [--groups LIST] [--band LO,HI] [--jpeg Q] [--scores TSV]\n"
+               "  --groups LIST     only these groups (gen:PREFIX for generators); default all (see folders.h)\n"
+               "  --band LO,HI      UNSURE when LO <= p_fake < HI (default: the file's unsure_band)\n"
+               "  --jpeg Q          quality of the re-encoded condition (default 90)\n"
+               "  --scores TSV      also write every image's scores: path, class, group, generator, logit, p_fake,\n"
+               "                    logit and p_fake after re-encoding\n",
             MAX_ENSEMBLE, ECE_BINS);
 }
 
@@ -60,6 +74,9 @@ typedef struct {
     const char *weights[MAX_ENSEMBLE], *data, *split, *real, *fake, *calibration_png;
     int n_weights, json, threads, exclude_leaked, perturb, bands;
     uint64_t seed;
+    const char *folders, *groups, *scores_out;
+    float band_lo, band_hi; /* NaN: the file's */
+    int jpeg;
 } eval_config;
 
 static int parse_args(int argc, char **argv, eval_config *c) {
@@ -68,6 +85,8 @@ static int parse_args(int argc, char **argv, eval_config *c) {
     c->split = "test";
     c->threads = 2;
     c->seed = 1;
+    c->band_lo = c->band_hi = NAN;
+    c->jpeg = 90;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--json")) c->json = 1;
@@ -82,6 +101,15 @@ static int parse_args(int argc, char **argv, eval_config *c) {
             c->weights[c->n_weights++] = v, i++;
         }
         else if (v && !strcmp(a, "--data")) c->data = v, i++;
+        else if (v && !strcmp(a, "--folders")) c->folders = v, i++;
+        else if (v && !strcmp(a, "--groups")) c->groups = v, i++;
+        else if (v && !strcmp(a, "--scores")) c->scores_out = v, i++;
+        else if (v && !strcmp(a, "--jpeg")) c->jpeg = atoi(v), i++;
+        else if (v && !strcmp(a, "--band")) {
+            if (sscanf(v, "%f,%f", &c->band_lo, &c->band_hi) != 2 || !(c->band_lo <= c->band_hi))
+                return fprintf(stderr, "cifake-eval: --band needs LO,HI with LO <= HI\n"), 2;
+            i++;
+        }
         else if (v && !strcmp(a, "--real")) c->real = v, i++;
         else if (v && !strcmp(a, "--calibration")) c->calibration_png = v, i++;
         else if (v && !strcmp(a, "--fake")) c->fake = v, i++;
@@ -90,6 +118,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         else return fprintf(stderr, "cifake-eval: unknown option or missing value: %s\n", a), usage(stderr), 2;
     }
     if (!c->real != !c->fake) return fprintf(stderr, "cifake-eval: --real and --fake go together\n"), 2;
+    if (c->real && c->folders) return fprintf(stderr, "cifake-eval: --folders or --real/--fake, not both\n"), 2;
     if (c->real) {
         if (c->perturb || c->exclude_leaked || c->calibration_png)
             return fprintf(stderr, "cifake-eval: --perturb, --exclude-leaked and --calibration apply to CIFAKE (--data)\n"), 2;
@@ -97,6 +126,13 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         return 0;
     }
     if (!c->n_weights) return fprintf(stderr, "cifake-eval: --weights FILE is required\n"), usage(stderr), 2;
+    if (c->folders) {
+        if (c->n_weights != 1 || c->perturb || c->exclude_leaked || c->calibration_png || c->jpeg < 1 || c->jpeg > 100)
+            return fprintf(stderr, "cifake-eval: --folders takes one --weights file, no --perturb, --exclude-leaked or "
+                                   "--calibration, and 1 <= --jpeg <= 100\n"), 2;
+        if (c->threads < 1) c->threads = 1;
+        return 0;
+    }
     if (!c->data) return fprintf(stderr, "cifake-eval: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     if (strcmp(c->split, "test") && strcmp(c->split, "val"))
         return fprintf(stderr, "cifake-eval: --split must be test or val\n"), 2;
@@ -457,6 +493,163 @@ static int run(const eval_config *c, cf_error *err) {
     return rc;
 }
 
+/* ---------- --folders: patch models on image folders ---------- */
+
+/* One row of the table: images of class label whose group (or generator) is `which`, or all of the class
+ * when which < 0. */
+typedef struct {
+    int n, called_fake, decided, right;
+    double auroc;
+} folder_row;
+
+static folder_row folder_row_of(const folder_set *fs, const float *scores, const float *p, int label, int by_generator,
+                                int which, float threshold, float lo, float hi) {
+    folder_row r = {0};
+    float *s = malloc(sizeof(float) * (fs->n + 1));
+    int *l = malloc(sizeof(int) * (fs->n + 1)), k = 0, reals = 0;
+    for (int i = 0; s && l && i < fs->n; i++) {
+        int mine = fs->label[i] == label && (which < 0 || (by_generator ? fs->generator[i] : fs->group[i]) == which);
+        if (mine) {
+            r.n++;
+            r.called_fake += p[i] >= threshold;
+            int decided = p[i] < lo || p[i] >= hi;
+            r.decided += decided;
+            r.right += decided && (p[i] >= hi) == (label == 1);
+        }
+        /* AUROC of these FAKE images against every REAL image evaluated */
+        if (label == 1 && (mine || fs->label[i] == 0)) {
+            s[k] = scores[i];
+            l[k++] = fs->label[i];
+            reals += fs->label[i] == 0;
+        }
+    }
+    r.auroc = label == 1 && reals && r.n ? auroc(s, l, k) : NAN;
+    free(s);
+    free(l);
+    return r;
+}
+
+static void print_folder_table(const folder_set *fs, const float *scores, const float *p, float threshold, float lo,
+                               float hi, const char *title) {
+    printf("\n### %s\n\nthreshold %.4f, UNSURE band [%.4f, %.4f)\n\n", title, threshold, lo, hi);
+    printf("| class | group / generator | n | AUROC vs all REAL | REAL called FAKE | FAKE caught | coverage | accuracy of verdicts |\n");
+    printf("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (int label = 0; label < 2; label++) {
+        for (int pass = 0; pass < 3; pass++) { /* all of the class, its groups, then its generators */
+            int count = pass == 0 ? 1 : pass == 1 ? fs->n_groups : fs->n_generators;
+            for (int w = 0; w < count; w++) {
+                folder_row r = folder_row_of(fs, scores, p, label, pass == 2, pass == 0 ? -1 : w, threshold, lo, hi);
+                if (!r.n) continue;
+                const char *name = pass == 0 ? "**all**" : pass == 1 ? fs->group_name[w] : fs->generator_name[w];
+                if (pass == 2) { /* a generator gets its own row when it is not its group's only one and has 10+ images */
+                    int group = -1, alone = 1;
+                    for (int i = 0; i < fs->n; i++)
+                        if (fs->generator[i] == w) group = fs->group[i];
+                    for (int i = 0; i < fs->n; i++)
+                        if (fs->group[i] == group && fs->generator[i] != w) alone = 0;
+                    if (alone || r.n < 10) continue;
+                    char label_name[300];
+                    snprintf(label_name, sizeof label_name, "%s / %s", fs->group_name[group], name);
+                    printf("| %s | %s | %d | ", label ? "FAKE" : "REAL", label_name, r.n);
+                } else {
+                    printf("| %s | %s | %d | ", label ? "FAKE" : "REAL", name, r.n);
+                }
+                if (label == 1 && r.auroc == r.auroc) printf("%.3f | | %.3f | ", r.auroc, (double)r.called_fake / r.n);
+                else if (label == 1) printf("| | %.3f | ", (double)r.called_fake / r.n);
+                else printf("| %.3f | | ", (double)r.called_fake / r.n);
+                printf("%.3f | ", (double)r.decided / r.n);
+                if (r.decided) printf("%.3f |\n", (double)r.right / r.decided);
+                else printf("- |\n");
+            }
+        }
+    }
+    /* all images together */
+    int decided = 0, right = 0;
+    for (int i = 0; i < fs->n; i++) {
+        int d = p[i] < lo || p[i] >= hi;
+        decided += d;
+        right += d && (p[i] >= hi) == (fs->label[i] == 1);
+    }
+    float *s = malloc(sizeof(float) * (fs->n + 1));
+    double a = s ? (memcpy(s, scores, sizeof(float) * fs->n), auroc(s, fs->label, fs->n)) : NAN;
+    free(s);
+    printf("| both | **all images** | %d | %.3f | | | %.3f | %s", fs->n, a, (double)decided / fs->n, decided ? "" : "- |\n");
+    if (decided) printf("%.3f |\n", (double)right / decided);
+}
+
+static int run_folders(const eval_config *c, cf_error *err) {
+    uint8_t *bytes;
+    size_t nbytes;
+    if (read_file(c->weights[0], (size_t)256 << 20, &bytes, &nbytes, err)) return -1;
+    cf_model m;
+    cf_meta meta;
+    int rc = cf_weights_read(bytes, nbytes, &m, &meta, NULL, err);
+    free(bytes);
+    if (rc) {
+        cf_error_prefix(err, "%s", c->weights[0]);
+        return -1;
+    }
+    cf_infer_params ip;
+    folder_set fs = {0};
+    folder_selection only = {0};
+    const char *view = cf_meta_get(&meta, CF_META_VIEW);
+    int p = m.input.h;
+    float *scores = NULL, *prob = NULL;
+    rc = cf_infer_params_parse(&meta, &m, &ip, err);
+    if (!rc && (!view || strcmp(view, CF_VIEW_PATCHES) || m.input.w != p))
+        rc = cf_fail(err, "%s is not a patch model (metadata %s=%s)", c->weights[0], CF_META_VIEW, view ? view : "absent");
+    float lo = c->band_lo, hi = c->band_hi;
+    if (!rc && lo != lo) {
+        const char *band = cf_meta_get(&meta, "unsure_band");
+        if (!band || sscanf(band, "%f,%f", &lo, &hi) != 2) lo = hi = ip.threshold;
+    }
+    if (!rc) rc = folders_selection_parse(&only, c->groups, err);
+    if (!rc) rc = folders_load(&fs, c->folders, &only, NULL, p, c->threads, NULL, err);
+    if (!rc) {
+        scores = malloc(sizeof(float) * (2 * fs.n + 1));
+        prob = malloc(sizeof(float) * (2 * fs.n + 1));
+        if (!scores || !prob) rc = cf_fail(err, "out of memory");
+    }
+    int *all = rc ? NULL : malloc(sizeof(int) * (fs.n + 1));
+    if (!rc && !all) rc = cf_fail(err, "out of memory");
+    for (int i = 0; !rc && i < fs.n; i++) all[i] = i;
+    if (!rc)
+        rc = infer_patch_scores(&m, &fs, all, fs.n, p, ip.mean, ip.std, 0, c->threads, scores, err) ||
+             infer_patch_scores(&m, &fs, all, fs.n, p, ip.mean, ip.std, c->jpeg, c->threads, scores + fs.n, err);
+    if (!rc) {
+        for (int i = 0; i < 2 * fs.n; i++) prob[i] = cf_sigmoid(scores[i] / ip.temperature);
+        printf("## %s on %s%s%s (%d images, %dx%d patches)\n", c->weights[0], c->folders, c->groups ? ", groups " : "",
+               c->groups ? c->groups : "", fs.n, p, p);
+        print_folder_table(&fs, scores, prob, ip.threshold, lo, hi, "as they are");
+        char title[64];
+        snprintf(title, sizeof title, "every image re-encoded as JPEG quality %d", c->jpeg);
+        print_folder_table(&fs, scores + fs.n, prob + fs.n, ip.threshold, lo, hi, title);
+    }
+    if (!rc && c->scores_out) {
+        cf_buffer out = {0};
+        char line[1024];
+        int len = snprintf(line, sizeof line, "path\tclass\tgroup\tgenerator\tlogit\tp_fake\tlogit_jpeg%d\tp_fake_jpeg%d\n",
+                           c->jpeg, c->jpeg);
+        cf_buffer_append(&out, line, (size_t)len);
+        for (int i = 0; i < fs.n; i++) {
+            len = snprintf(line, sizeof line, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g\n", fs.path[i],
+                           fs.label[i] ? "fake" : "real", fs.group_name[fs.group[i]], fs.generator_name[fs.generator[i]],
+                           scores[i], prob[i], scores[fs.n + i], prob[fs.n + i]);
+            cf_buffer_append(&out, line, (size_t)(len < (int)sizeof line ? len : (int)sizeof line - 1));
+        }
+        rc = out.failed ? cf_fail(err, "out of memory") : write_file_atomic(c->scores_out, out.data, out.len, err);
+        free(out.data);
+    }
+    free(all);
+    free(scores);
+    free(prob);
+    folders_free(&fs);
+    folders_selection_free(&only);
+    cf_meta_free(&meta);
+    cf_model_free(&m);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     eval_config c;
     int status = parse_args(argc, argv, &c);
@@ -472,7 +665,7 @@ int main(int argc, char **argv) {
         }
         return 0;
     }
-    if (run(&c, &err)) {
+    if (c.folders ? run_folders(&c, &err) : run(&c, &err)) {
         fprintf(stderr, "cifake-eval: %s\n", err.msg);
         return 1;
     }

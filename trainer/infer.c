@@ -2,6 +2,11 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "parallel.h"
+#include "patches.h"
+#include "perturb.h"
 
 #define INFER_BATCH 256
 
@@ -29,6 +34,71 @@ int infer_scores(cf_model *m, const dataset *ds, const int *idx, int n, const fl
     free(input);
     cf_workspace_free(&ws);
     return 0;
+}
+
+int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
+                       const float std[3], int jpeg_quality, int n_threads, float *scores, cf_error *err) {
+    if (m->input.c != 3 || m->input.h != p || m->input.w != p)
+        return cf_fail(err, "the model's input is %dx%dx%d, not 3x%dx%d", m->input.c, m->input.h, m->input.w, p, p);
+    cf_workspace ws;
+    const int batch = INFER_BATCH;
+    if (cf_workspace_init(&ws, m, batch, n_threads, err)) return -1;
+    if (cf_workspace_freeze_weights(&ws, m, err)) {
+        cf_workspace_free(&ws);
+        return -1;
+    }
+    size_t per = (size_t)3 * p * p;
+    float *input = malloc(sizeof(float) * per * batch), *patch_logits = NULL;
+    int *owner = malloc(sizeof(int) * batch), cap = 0, rc = 0;
+    if (!input || !owner) rc = cf_fail(err, "out of memory");
+    int k = cf_model_outputs(m), filled = 0;
+    /* patches of consecutive images fill batches; each image's patch logits are gathered, then averaged */
+    int *first = malloc(sizeof(int) * (n + 1));
+    if (!first) rc = cf_fail(err, "out of memory");
+    int total = 0;
+    for (int j = 0; !rc && j < n; j++) {
+        int i = idx[j];
+        first[j] = total;
+        total += cf_patch_count(fs->width[i], p) * cf_patch_count(fs->height[i], p);
+    }
+    if (!rc) {
+        first[n] = total;
+        cap = total;
+        patch_logits = malloc(sizeof(float) * (cap + 1));
+        if (!patch_logits) rc = cf_fail(err, "out of memory");
+    }
+    int next_patch = 0;
+    for (int j = 0; !rc && j < n; j++) {
+        int i = idx[j], w = fs->width[i], h = fs->height[i];
+        const uint8_t *rgb = fs->rgb[i];
+        uint8_t *recoded = NULL;
+        if (jpeg_quality > 0) {
+            recoded = malloc((size_t)w * h * 3);
+            if (!recoded) rc = cf_fail(err, "out of memory");
+            else if (perturb_jpeg_rgb(jpeg_quality, w, h, rgb, recoded, err)) rc = -1;
+            rgb = recoded;
+        }
+        int cx = cf_patch_count(w, p), cy = cf_patch_count(h, p);
+        for (int gy = 0; !rc && gy < cy; gy++)
+            for (int gx = 0; gx < cx; gx++) {
+                folders_patch_normalise(rgb, w, cf_patch_offset(gx, cx, w, p), cf_patch_offset(gy, cy, h, p), p, mean, std,
+                                        input + per * filled);
+                owner[filled++] = next_patch++;
+                if (filled == batch || next_patch == total) {
+                    const float *logits = cf_forward(m, &ws, input, filled, 0, 0, NULL);
+                    for (int b = 0; b < filled; b++) patch_logits[owner[b]] = cf_fake_score(m, logits + (size_t)b * k);
+                    filled = 0;
+                }
+            }
+        free(recoded);
+    }
+    for (int j = 0; !rc && j < n; j++) scores[j] = cf_patch_aggregate(patch_logits + first[j], first[j + 1] - first[j]);
+    free(first);
+    free(patch_logits);
+    free(input);
+    free(owner);
+    cf_workspace_free(&ws);
+    return rc;
 }
 
 void score_metrics(const float *scores, const int *labels, int n, float temperature, float threshold, metrics *out) {

@@ -6,12 +6,20 @@
 #include <stdio.h>
 
 #include "dataset.h"
+#include "folders.h"
 #include "metrics.h"
 #include "model.h"
 
 /* FAKE scores (cf_fake_score: a logit) for images idx[0..n) of ds, inference mode, in batches. */
 int infer_scores(cf_model *m, const dataset *ds, const int *idx, int n, const float mean[3], const float std[3],
                  int n_threads, float *scores, cf_error *err);
+
+/* Image-level FAKE scores of a patch model (input 3 x p x p) for images idx[0..n) of fs: the mean
+ * (cf_patch_aggregate) of the patch logits over the grid of native-resolution patches covering the
+ * whole image (patches.h). With jpeg_quality > 0 each image is first re-encoded whole as JPEG at
+ * that quality (stb_image_write) and decoded again. */
+int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
+                       const float std[3], int jpeg_quality, int n_threads, float *scores, cf_error *err);
 
 /* Metrics of scores at temperature T and threshold. */
 void score_metrics(const float *scores, const int *labels, int n, float temperature, float threshold, metrics *out);

@@ -243,6 +243,7 @@ static int add_layers(graph *g, const cf_model *m, cf_error *err) {
             break;
         case CF_FLATTEN: need_rank2(g, l); break;
         case CF_DROPOUT: break;
+        case CF_NPR: return cf_fail(err, "layer %d: the npr layer has no ONNX export yet", l + 1);
         }
     }
     return 0;

@@ -48,6 +48,23 @@ static int jpeg_roundtrip(int quality, const uint8_t *in, uint8_t *out, cf_error
     return rc;
 }
 
+int perturb_jpeg_rgb(int quality, int w, int h, const uint8_t *in, uint8_t *out, cf_error *err) {
+    if (!(quality >= 1 && quality <= 100)) return cf_fail(err, "JPEG quality %d is outside 1..100", quality);
+    if (w < 1 || h < 1) return cf_fail(err, "cannot JPEG-encode a %dx%d image", w, h);
+    cf_buffer jpeg = {0};
+    int ok = stbi_write_jpg_to_func(append_bytes, &jpeg, w, h, 3, in, quality);
+    int rc;
+    cf_image img = {0};
+    if (!ok || jpeg.failed) rc = cf_fail(err, "JPEG encoding at quality %d failed (out of memory)", quality);
+    else if ((rc = cf_image_decode(jpeg.data, jpeg.len, &img, err))) cf_error_prefix(err, "re-decoding the quality %d JPEG", quality);
+    else if (img.width != w || img.height != h)
+        rc = cf_fail(err, "re-decoded JPEG is %dx%d, not %dx%d", img.width, img.height, w, h);
+    else memcpy(out, img.rgb, (size_t)w * h * 3);
+    cf_image_free(&img);
+    free(jpeg.data);
+    return rc;
+}
+
 /* Separable Gaussian with replicated edges: the weights sum to one, so a flat image stays flat,
  * and no dark frame is pulled in from outside the picture. */
 static void gaussian_blur(float sigma, const uint8_t *in, uint8_t *out) {

@@ -42,4 +42,9 @@ int perturb_apply(const perturbation *p, const uint8_t *in, uint8_t *out, cf_rng
  * The draw and the noise both come from rng. */
 int perturb_random(float prob, const uint8_t *in, uint8_t *out, cf_rng *rng, cf_error *err);
 
+/* JPEG round trip of a w x h RGB image of any size (stb_image_write's baseline encoder, 4:2:0 chroma at
+ * quality <= 90, decoded by image.h): out gets w*h*3 bytes (it may be in). For native-resolution
+ * patches and whole images (cifake-train --folders, cifake-eval --folders). */
+int perturb_jpeg_rgb(int quality, int w, int h, const uint8_t *in, uint8_t *out, cf_error *err);
+
 #endif

@@ -16,6 +16,7 @@
 #include "cutmix.h"
 #include "dataset.h"
 #include "fileio.h"
+#include "folders.h"
 #include "infer.h"
 #include "metrics.h"
 #include "model.h"
@@ -42,6 +43,11 @@ typedef struct {
     optim_kind optim;
     sched_kind sched;
     char command[2048];
+    /* --folders: native-resolution patches (folders.h) */
+    const char *folders, *val_groups, *exclude_groups;
+    int patch, steps_per_epoch, balance_generator;
+    float balance_power;
+    patch_augment aug;
 } train_config;
 
 static void usage(FILE *f) {
@@ -51,6 +57,9 @@ static void usage(FILE *f) {
             "                    [--optim sgd|adam] [--schedule onecycle|cosine|constant] [--val-permille N]\n"
             "                    [--pad N] [--subset N] [--no-test] [--stop-after N] [--perturb-prob P]\n"
             "                    [--cutmix P] [--ema DECAY] [--split-seed S]\n"
+            "       cifake-train --folders DIR --patch 32|64 --val-groups LIST [--exclude-groups LIST]\n"
+            "                    [--steps-per-epoch N] [--jpeg-prob P] [--jpeg-twice P] [--jpeg-quality MIN,MAX]\n"
+            "                    [--balance group|generator] [--balance-power A] [common options above]\n"
             "  --data DIR         CIFAKE in the Kaggle layout (DIR/train/REAL, DIR/train/FAKE, DIR/test/...);\n"
             "                     default: $CIFAKE_DIR\n"
             "  --model SPEC       layer spec (see src/model.h); default:\n"
@@ -75,7 +84,23 @@ static void usage(FILE *f) {
             "                     instead of the raw weights; default 0 (off)\n"
             "  --no-test          do not evaluate on the test split at the end\n"
             "  --stop-after N     stop after epoch N as if interrupted (the checkpoint is kept; --resume continues);\n"
-            "                     the learning-rate schedule still spans --epochs\n");
+            "                     the learning-rate schedule still spans --epochs\n"
+            "Native-resolution patch models (the weight file records view=patches and input 3xPxP):\n"
+            "  --folders DIR      DIR/real/<group>/, DIR/fake/<group>/ of any image sizes, optional DIR/MANIFEST.tsv\n"
+            "                     (columns crop, generator, source_file; see trainer/folders.h); nothing is resized\n"
+            "  --patch P          patch side, 32 or 64 (default 64)\n"
+            "  --val-groups LIST  groups (or gen:PREFIX generators) held out for validation: the epoch is chosen,\n"
+            "                     and temperature and threshold are fitted, on whole-image scores there (the mean\n"
+            "                     patch logit over the image's patch grid, patches.h); needs REAL and FAKE images\n"
+            "  --exclude-groups LIST  never loaded (the test groups)\n"
+            "  --steps-per-epoch N    batches per epoch (default 200); each batch is half REAL, half FAKE patches\n"
+            "  --balance group|generator  within a class, images are drawn by group (default) or generator, each\n"
+            "                     weighted by its image count to the power --balance-power A (default 0.5)\n"
+            "  --jpeg-prob P      share of patches JPEG re-encoded (both classes alike; default 0.9), at a quality\n"
+            "                     drawn from --jpeg-quality MIN,MAX (default 60,100), a second time at another grid\n"
+            "                     phase with probability --jpeg-twice P (default 0.3); random flips and offsets\n"
+            "  --rescale-prob P   share of patches first shrunk by a factor in [0.5, 1) (area averaging), both classes\n"
+            "                     alike (default 0)\n");
 }
 
 /* The whole of v as a number, or NaN, which every range check refuses. */
@@ -99,6 +124,11 @@ static int parse_args(int argc, char **argv, train_config *c) {
     c->val_permille = 50;
     c->pad = 4;
     c->report_test = 1;
+    c->patch = 64;
+    c->steps_per_epoch = 200;
+    c->balance_power = 0.5f;
+    c->aug = (patch_augment){0.9f, 0.3f, 60, 100, 1, 0.0f};
+    int epochs_given = 0, out_given = 0;
     int split_seed_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -108,10 +138,24 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!v) return fprintf(stderr, "cifake-train: %s needs a value\n", a), 2;
         else if (!strcmp(a, "--data")) c->data = v;
         else if (!strcmp(a, "--model")) c->spec = v;
-        else if (!strcmp(a, "--out")) c->out = v;
+        else if (!strcmp(a, "--out")) c->out = v, out_given = 1;
+        else if (!strcmp(a, "--folders")) c->folders = v;
+        else if (!strcmp(a, "--patch")) c->patch = atoi(v);
+        else if (!strcmp(a, "--val-groups")) c->val_groups = v;
+        else if (!strcmp(a, "--exclude-groups")) c->exclude_groups = v;
+        else if (!strcmp(a, "--steps-per-epoch")) c->steps_per_epoch = atoi(v);
+        else if (!strcmp(a, "--balance") && (!strcmp(v, "group") || !strcmp(v, "generator")))
+            c->balance_generator = !strcmp(v, "generator");
+        else if (!strcmp(a, "--balance-power")) c->balance_power = strict_float(v);
+        else if (!strcmp(a, "--jpeg-prob")) c->aug.jpeg_prob = strict_float(v);
+        else if (!strcmp(a, "--jpeg-twice")) c->aug.jpeg_twice = strict_float(v);
+        else if (!strcmp(a, "--rescale-prob")) c->aug.rescale_prob = strict_float(v);
+        else if (!strcmp(a, "--jpeg-quality")) {
+            if (sscanf(v, "%d,%d", &c->aug.jpeg_min, &c->aug.jpeg_max) != 2) c->aug.jpeg_min = -1;
+        }
         else if (!strcmp(a, "--resume")) c->resume = v;
         else if (!strcmp(a, "--checkpoint")) c->checkpoint = v;
-        else if (!strcmp(a, "--epochs")) c->epochs = atoi(v);
+        else if (!strcmp(a, "--epochs")) c->epochs = atoi(v), epochs_given = 1;
         else if (!strcmp(a, "--batch")) c->batch = atoi(v);
         else if (!strcmp(a, "--threads")) c->threads = atoi(v);
         else if (!strcmp(a, "--seed")) c->seed = strtoull(v, NULL, 10);
@@ -132,7 +176,19 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else return fprintf(stderr, "cifake-train: unknown option or value: %s %s\n", a, v), usage(stderr), 2;
         i += takes;
     }
-    if (!c->data) return fprintf(stderr, "cifake-train: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
+    if (c->folders) {
+        if (c->patch != 32 && c->patch != 64) return fprintf(stderr, "cifake-train: --patch must be 32 or 64\n"), 2;
+        if (!c->val_groups || !*c->val_groups)
+            return fprintf(stderr, "cifake-train: --folders needs --val-groups (whole groups held out for validation)\n"), 2;
+        if (c->steps_per_epoch < 1 || !(c->balance_power >= 0 && c->balance_power <= 1) ||
+            !(c->aug.jpeg_prob >= 0 && c->aug.jpeg_prob <= 1) || !(c->aug.jpeg_twice >= 0 && c->aug.jpeg_twice <= 1) ||
+            !(c->aug.rescale_prob >= 0 && c->aug.rescale_prob <= 1) ||
+            c->aug.jpeg_min < 1 || c->aug.jpeg_max > 100 || c->aug.jpeg_min > c->aug.jpeg_max || c->batch % 2)
+            return fprintf(stderr, "cifake-train: an option is out of range (steps-per-epoch >= 1, 0 <= balance-power <= 1, "
+                                   "0 <= jpeg-prob, jpeg-twice, rescale-prob <= 1, 1 <= jpeg-quality MIN <= MAX <= 100, even batch)\n"), 2;
+        if (!epochs_given) c->epochs = 20;
+        if (!out_given) c->out = "build/wild/wild.bin";
+    } else if (!c->data) return fprintf(stderr, "cifake-train: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     if (c->epochs < 1 || c->batch < 2 || c->threads < 1 || c->val_permille < 1 || c->val_permille > 500 ||
         c->pad < 0 || c->pad > 16 || c->subset < 0 || !(c->perturb_prob >= 0 && c->perturb_prob <= 1) ||
         !(c->ema >= 0 && c->ema < 1) || !(c->cutmix >= 0 && c->cutmix <= 1))
@@ -170,7 +226,8 @@ static int save_checkpoint(const train_config *c, const char *path, run_state *s
                            const float std[3], cf_error *err) {
     cf_meta meta = {0};
     cf_extras ex = {0};
-    int rc = cf_meta_set(&meta, "spec", c->spec, err) || cf_meta_setf(&meta, "input", err, "3x32x32") ||
+    int side = c->folders ? c->patch : 32;
+    int rc = cf_meta_set(&meta, "spec", c->spec, err) || cf_meta_setf(&meta, "input", err, "3x%dx%d", side, side) ||
              cf_meta_setf(&meta, "mean", err, "%.9g,%.9g,%.9g", mean[0], mean[1], mean[2]) ||
              cf_meta_setf(&meta, "std", err, "%.9g,%.9g,%.9g", std[0], std[1], std[2]) ||
              cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
@@ -224,7 +281,7 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
     const char *seed = cf_meta_get(&meta, "seed"), *epoch = cf_meta_get(&meta, "epoch");
     const char *split_seed = cf_meta_get(&meta, "split_seed"); /* absent from older checkpoints: the seed */
     if (!split_seed) split_seed = seed;
-    if (strcmp(m.spec, c->spec) || !seed || strtoull(seed, NULL, 10) != c->seed || !epoch ||
+    if (strcmp(m.spec, c->spec) || m.input.h != s->model.input.h || m.input.w != s->model.input.w || !seed || strtoull(seed, NULL, 10) != c->seed || !epoch ||
         strtoull(split_seed, NULL, 10) != c->split_seed)
         rc = cf_fail(err, "%s: checkpoint was made with another model spec or seed (spec '%s', seed %s, split seed %s)",
                      c->resume, m.spec, seed ? seed : "?", split_seed ? split_seed : "?");
@@ -357,6 +414,17 @@ static int labels_of(const dataset *ds, const int *idx, int n, int **out) {
     return 0;
 }
 
+/* Serialises a finished model with its metadata and writes it atomically to path. */
+static int write_model_file(const char *path, const cf_model *m, const cf_meta *meta, cf_error *err) {
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    int rc = cf_weights_write(m, meta, NULL, &bytes, &n, err) || make_parent_dirs(path, err) ||
+             write_file_atomic(path, bytes, n, err);
+    if (!rc) fprintf(stderr, "wrote %s (%zu bytes, %zu parameters)\n", path, n, m->n_params);
+    free(bytes);
+    return rc;
+}
+
 /* Writes the final weight file: best epoch, BN folded, calibration and provenance in the metadata. */
 static int write_weights(const train_config *c, run_state *s, const train_data *d, const int *val_idx, int n_val,
                          const dataset *test, cf_error *err) {
@@ -425,12 +493,7 @@ static int write_weights(const train_config *c, run_state *s, const train_data *
         rc = cf_meta_setf(&meta, "test_accuracy", err, "%.4f", tst.accuracy) ||
              cf_meta_setf(&meta, "test_auroc", err, "%.5f", tst.auroc) ||
              cf_meta_setf(&meta, "test_f1", err, "%.4f", tst.f1) || cf_meta_setf(&meta, "test_n", err, "%d", tst.n);
-    uint8_t *bytes = NULL;
-    size_t n = 0;
-    if (!rc) rc = cf_weights_write(&folded, &meta, NULL, &bytes, &n, err);
-    if (!rc) rc = make_parent_dirs(c->out, err) || write_file_atomic(c->out, bytes, n, err);
-    if (!rc) fprintf(stderr, "wrote %s (%zu bytes, %zu parameters)\n", c->out, n, folded.n_params);
-    free(bytes);
+    if (!rc) rc = write_model_file(c->out, &folded, &meta, err);
     free(scores);
     free(val_labels);
     cf_meta_free(&meta);
@@ -457,6 +520,50 @@ static int validate(const train_config *c, run_state *s, const train_data *d, co
     free(scores);
     free(labels);
     return rc;
+}
+
+/* Builds the model (and its best copy, optimiser, workspace and --ema average) for input shape `in`,
+ * initialised from the seed, or continued from --resume. */
+static int start_run(const train_config *c, run_state *s, cf_workspace *ws, cf_shape in, cf_error *err) {
+    if (cf_model_build(&s->model, c->spec, in, err) || cf_model_build(&s->best, c->spec, in, err) ||
+        optim_init(&s->opt, &s->model, c->optim, c->weight_decay, err) ||
+        cf_workspace_init(ws, &s->model, c->batch, c->threads, err))
+        return -1;
+    cf_model_init_params(&s->model, c->seed);
+    if (c->ema > 0 && cf_model_clone(&s->model, &s->ema, err)) return -1; /* the average starts at the start */
+    s->best_val_loss = 1e300;
+    if (c->resume) {
+        if (load_checkpoint(c, s, err)) return -1;
+        fprintf(stderr, "resumed from %s after epoch %d\n", c->resume, s->epoch);
+    }
+    return 0;
+}
+
+/* The checkpoint file of a run (--checkpoint, else OUT.ckpt), its folder made. */
+static int checkpoint_path(const train_config *c, char *ckpt, size_t n, cf_error *err) {
+    snprintf(ckpt, n, "%s", c->checkpoint ? c->checkpoint : c->out);
+    if (!c->checkpoint) strncat(ckpt, ".ckpt", n - strlen(ckpt) - 1);
+    return make_parent_dirs(ckpt, err);
+}
+
+/* After epoch s->epoch was validated with loss (lower is better): keeps the validated weights when
+ * they are the best so far. */
+static void keep_if_best(const train_config *c, run_state *s, double loss) {
+    if (!(loss < s->best_val_loss)) return;
+    s->best_val_loss = loss;
+    s->best_epoch = s->epoch;
+    const cf_model *v = validated_model(c, s);
+    memcpy(s->best.params, v->params, sizeof(float) * v->n_params);
+    memcpy(s->best.buffers, v->buffers, sizeof(float) * v->n_buffers);
+}
+
+/* Saves the checkpoint of the epoch just finished; *stop is set when --stop-after asks to end here. */
+static int end_epoch(const train_config *c, run_state *s, const char *ckpt, const float mean[3], const float std[3],
+                     int *stop, cf_error *err) {
+    if (save_checkpoint(c, ckpt, s, mean, std, err)) return -1;
+    *stop = c->stop_after > 0 && s->epoch >= c->stop_after && s->epoch < c->epochs;
+    if (*stop) fprintf(stderr, "stopping after epoch %d as asked; continue with --resume %s\n", s->epoch, ckpt);
+    return 0;
 }
 
 static int run(train_config *c, cf_error *err) {
@@ -489,18 +596,7 @@ static int run(train_config *c, cf_error *err) {
     fprintf(stderr, "loaded in %.1f s: %d train, %d validation, %d test images\n", now_seconds() - t0, n_train, n_val, test.n);
     train_data d = {&train, train_idx, n_train, {0}, {0}};
     dataset_channel_stats(&train, train_idx, n_train, d.mean, d.std);
-    if (cf_model_build(&s.model, c->spec, (cf_shape){3, 32, 32}, err) ||
-        cf_model_build(&s.best, c->spec, (cf_shape){3, 32, 32}, err) ||
-        optim_init(&s.opt, &s.model, c->optim, c->weight_decay, err) ||
-        cf_workspace_init(&ws, &s.model, c->batch, c->threads, err))
-        goto done;
-    cf_model_init_params(&s.model, c->seed);
-    if (c->ema > 0 && cf_model_clone(&s.model, &s.ema, err)) goto done; /* the average starts at the start */
-    s.best_val_loss = 1e300;
-    if (c->resume) {
-        if (load_checkpoint(c, &s, err)) goto done;
-        fprintf(stderr, "resumed from %s after epoch %d\n", c->resume, s.epoch);
-    }
+    if (start_run(c, &s, &ws, (cf_shape){3, 32, 32}, err)) goto done;
     fprintf(stderr, "model %s: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec, s.model.n_params,
             c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov", c->lr, c->weight_decay);
     tb.input = malloc(sizeof(float) * DS_PIXELS * c->batch);
@@ -513,9 +609,7 @@ static int run(train_config *c, cf_error *err) {
         goto done;
     }
     char ckpt[4096];
-    snprintf(ckpt, sizeof ckpt, "%s", c->checkpoint ? c->checkpoint : c->out);
-    if (!c->checkpoint) strncat(ckpt, ".ckpt", sizeof ckpt - strlen(ckpt) - 1);
-    if (make_parent_dirs(ckpt, err)) goto done;
+    if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
     long long total_steps = (long long)c->epochs * (n_train / c->batch);
     while (s.epoch < c->epochs) {
         double e0 = now_seconds();
@@ -528,20 +622,14 @@ static int run(train_config *c, cf_error *err) {
         metrics val;
         if (validate(c, &s, &d, val_idx, n_val, &val_loss, &val, err)) goto done;
         s.epoch++;
-        if (val_loss < s.best_val_loss) {
-            s.best_val_loss = val_loss;
-            s.best_epoch = s.epoch;
-            const cf_model *v = validated_model(c, &s);
-            memcpy(s.best.params, v->params, sizeof(float) * v->n_params);
-            memcpy(s.best.buffers, v->buffers, sizeof(float) * v->n_buffers);
-        }
+        keep_if_best(c, &s, val_loss);
         s.train_seconds += now_seconds() - e0;
         fprintf(stderr, "epoch %d: train loss %.4f, val loss %.4f, val acc %.4f, val auroc %.5f%s (%.0f s total)\n",
                 s.epoch, train_loss, val_loss, val.accuracy, val.auroc, s.best_epoch == s.epoch ? " *best*" : "",
                 s.train_seconds);
-        if (save_checkpoint(c, ckpt, &s, d.mean, d.std, err)) goto done;
-        if (c->stop_after > 0 && s.epoch >= c->stop_after && s.epoch < c->epochs) {
-            fprintf(stderr, "stopping after epoch %d as asked; continue with --resume %s\n", s.epoch, ckpt);
+        int stop = 0;
+        if (end_epoch(c, &s, ckpt, d.mean, d.std, &stop, err)) goto done;
+        if (stop) {
             rc = 0;
             goto done;
         }
@@ -565,12 +653,302 @@ done:
     return rc;
 }
 
+/* ---------- --folders: native-resolution patch models ---------- */
+
+typedef struct {
+    folder_set fs;
+    int *train_idx, *val_idx, n_train, n_val;
+    int *val_labels; /* twice n_val: as-is, then re-encoded */
+    folder_sampler sampler;
+    float mean[3], std[3];
+    char *train_groups; /* comma-separated names, for the metadata */
+} patch_data;
+
+/* The JPEG quality of the re-encoded copy of every validation image (besides the images as they are). */
+#define VAL_JPEG_QUALITY 90
+
+static double patch_epoch(const train_config *c, run_state *s, cf_workspace *ws, const patch_data *d, train_batch *tb,
+                          long long total_steps) {
+    size_t per = (size_t)3 * c->patch * c->patch;
+    char label[64], extra[96] = "";
+    snprintf(label, sizeof label, "epoch %d/%d", s->epoch + 1, c->epochs);
+    progress bar;
+    progress_start(&bar, label, (long long)c->steps_per_epoch * c->batch);
+    double loss_sum = 0.0;
+    for (int step = 0; step < c->steps_per_epoch; step++) {
+        uint64_t global = (uint64_t)s->epoch * (uint64_t)c->steps_per_epoch + (uint64_t)step;
+        CF_PARALLEL_FOR(c->threads)
+        for (int i = 0; i < c->batch; i++) {
+            uint64_t id = (global << 20) | (uint64_t)i;
+            cf_rng rng = cf_rng_make(c->seed, id, 0xF01Du);
+            int lab = i & 1; /* half REAL, half FAKE */
+            int img = folders_sampler_draw(&d->sampler, lab, &rng);
+            cf_error e;
+            if (folders_train_patch(&d->fs, img, c->patch, &c->aug, d->mean, d->std, &rng, tb->input + per * i, &e)) {
+                CF_CRITICAL
+                {
+                    s->augment_failed = 1;
+                    s->augment_err = e;
+                }
+            }
+            tb->labels[i] = lab;
+            tb->ids[i] = id;
+        }
+        if (s->augment_failed) break;
+        const float *logits = cf_forward(&s->model, ws, tb->input, c->batch, 1, c->seed, tb->ids);
+        float loss = cf_loss(&s->model, logits, tb->labels, c->batch, cf_output_grad(ws, &s->model));
+        cf_model_zero_grads(&s->model);
+        cf_backward(&s->model, ws, 0, 1);
+        float lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
+        optim_step(&s->opt, &s->model, lr);
+        if (c->ema > 0) ema_update(&s->ema, &s->model, c->ema, s->opt.step);
+        loss_sum += loss;
+        snprintf(extra, sizeof extra, "loss %.4f lr %.4f", loss_sum / (step + 1), lr);
+        progress_update(&bar, c->batch, extra);
+    }
+    progress_finish(&bar, extra);
+    return loss_sum / c->steps_per_epoch;
+}
+
+/* Whole-image scores of the validation images, as they are (scores[0..n_val)) and re-encoded as JPEG
+ * at VAL_JPEG_QUALITY (scores[n_val..2 n_val)). */
+static int patch_val_scores(const train_config *c, cf_model *m, const patch_data *d, float *scores, cf_error *err) {
+    return infer_patch_scores(m, &d->fs, d->val_idx, d->n_val, c->patch, d->mean, d->std, 0, c->threads, scores, err) ||
+           infer_patch_scores(m, &d->fs, d->val_idx, d->n_val, c->patch, d->mean, d->std, VAL_JPEG_QUALITY, c->threads,
+                              scores + d->n_val, err);
+}
+
+/* The model-selection criterion: the mean of the validation AUROCs as-is and re-encoded (a model that
+ * tells the classes apart by their file format fails the second). */
+static int patch_validate(const train_config *c, run_state *s, const patch_data *d, double *criterion, metrics *plain,
+                          metrics *recoded, cf_error *err) {
+    float *scores = malloc(sizeof(float) * (2 * d->n_val + 1));
+    if (!scores) return cf_fail(err, "out of memory");
+    int rc = patch_val_scores(c, validated_model(c, s), d, scores, err);
+    if (!rc) {
+        score_metrics(scores, d->val_labels, d->n_val, 1.0f, 0.5f, plain);
+        score_metrics(scores + d->n_val, d->val_labels, d->n_val, 1.0f, 0.5f, recoded);
+        *criterion = 0.5 * (plain->auroc + recoded->auroc);
+    }
+    free(scores);
+    return rc;
+}
+
+static int compare_floats(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The q-quantile of the p of images of one class (nearest rank), or fallback when there are none. */
+static float class_quantile(const float *p, const int *labels, int n, int label, double q, float fallback) {
+    float *v = malloc(sizeof(float) * (n + 1));
+    int k = 0;
+    for (int i = 0; v && i < n; i++)
+        if (labels[i] == label) v[k++] = p[i];
+    float r = fallback;
+    if (k) {
+        qsort(v, (size_t)k, sizeof(float), compare_floats);
+        int at = (int)ceil(q * k) - 1;
+        r = v[at < 0 ? 0 : at >= k ? k - 1 : at];
+    }
+    free(v);
+    return r;
+}
+
+static int write_patch_weights(const train_config *c, run_state *s, const patch_data *d, cf_error *err) {
+    cf_model folded;
+    if (cf_model_fold_bn(&s->best, &folded, err)) return -1;
+    int n2 = 2 * d->n_val;
+    float *scores = malloc(sizeof(float) * (n2 + 1)), *p = malloc(sizeof(float) * (n2 + 1));
+    int rc = !scores || !p ? cf_fail(err, "out of memory") : patch_val_scores(c, &folded, d, scores, err);
+    float temperature = 1, threshold = 0.5f, lo = 0.5f, hi = 0.5f;
+    metrics plain = {0}, recoded = {0};
+    if (!rc) {
+        /* calibration on the validation images as-is and re-encoded together */
+        temperature = fit_temperature(scores, d->val_labels, n2);
+        for (int i = 0; i < n2; i++) p[i] = cf_sigmoid(scores[i] / temperature);
+        threshold = pick_threshold(p, d->val_labels, n2);
+        /* the UNSURE band: FAKE only above what 95% of validation reals stay under, REAL only below what
+         * 90% of validation fakes stay over; never narrower than the threshold itself */
+        hi = class_quantile(p, d->val_labels, n2, 0, 0.95, threshold);
+        lo = class_quantile(p, d->val_labels, n2, 1, 0.10, threshold);
+        if (hi < threshold) hi = threshold;
+        if (lo > threshold) lo = threshold;
+        score_metrics(scores, d->val_labels, d->n_val, temperature, threshold, &plain);
+        score_metrics(scores + d->n_val, d->val_labels, d->n_val, temperature, threshold, &recoded);
+        fprintf(stderr, "calibration on validation: temperature %.4f, threshold %.4f, UNSURE band [%.4f, %.4f)\n",
+                temperature, threshold, lo, hi);
+        metrics_print(stderr, "validation groups (best epoch), as they are", &plain, 0);
+        metrics_print(stderr, "validation groups (best epoch), re-encoded as JPEG quality 90", &recoded, 0);
+    }
+    cf_meta meta = {0};
+    char date[32];
+    iso_date(date, sizeof date);
+    if (!rc)
+        rc = cf_meta_set(&meta, "spec", folded.spec, err) ||
+             cf_meta_setf(&meta, "input", err, "3x%dx%d", c->patch, c->patch) ||
+             cf_meta_set(&meta, CF_META_VIEW, CF_VIEW_PATCHES, err) ||
+             cf_meta_setf(&meta, "mean", err, "%.9g,%.9g,%.9g", d->mean[0], d->mean[1], d->mean[2]) ||
+             cf_meta_setf(&meta, "std", err, "%.9g,%.9g,%.9g", d->std[0], d->std[1], d->std[2]) ||
+             cf_meta_set(&meta, "classes", "REAL,FAKE", err) ||
+             cf_meta_setf(&meta, "threshold", err, "%.9g", threshold) ||
+             cf_meta_setf(&meta, "temperature", err, "%.9g", temperature) ||
+             cf_meta_setf(&meta, "unsure_band", err, "%.6f,%.6f", lo, hi) ||
+             cf_meta_set(&meta, "aggregate", "mean of the patch logits over the patch grid (patches.h)", err) ||
+             cf_meta_set(&meta, "train_spec", c->spec, err) ||
+             cf_meta_setf(&meta, "data", err, "image folders %s: %d training images, %d validation images", c->folders,
+                          d->n_train, d->n_val) ||
+             cf_meta_set(&meta, "train_groups", d->train_groups, err) ||
+             cf_meta_set(&meta, "val_groups", c->val_groups, err) ||
+             cf_meta_set(&meta, "exclude_groups", c->exclude_groups ? c->exclude_groups : "", err) ||
+             cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
+             cf_meta_setf(&meta, "threads", err, "%d", c->threads) || cf_meta_set(&meta, "command", c->command, err) ||
+             cf_meta_set(&meta, "date", date, err) || cf_meta_set(&meta, "trainer_version", CIFAKE_VERSION, err) ||
+             cf_meta_setf(&meta, "epochs", err, "%d", c->epochs) ||
+             cf_meta_setf(&meta, "steps_per_epoch", err, "%d", c->steps_per_epoch) ||
+             cf_meta_setf(&meta, "batch", err, "%d", c->batch) ||
+             cf_meta_setf(&meta, "augment", err, "jpeg_prob %g, jpeg_twice %g, jpeg_quality %d..%d, rescale_prob %g, flips",
+                          c->aug.jpeg_prob, c->aug.jpeg_twice, c->aug.jpeg_min, c->aug.jpeg_max, c->aug.rescale_prob) ||
+             cf_meta_setf(&meta, "balance", err, "%s^%g", c->balance_generator ? "generator" : "group", c->balance_power) ||
+             cf_meta_setf(&meta, "ema", err, "%g", c->ema) ||
+             cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
+             cf_meta_setf(&meta, "train_seconds", err, "%.0f", s->train_seconds) ||
+             cf_meta_setf(&meta, "params", err, "%zu", folded.n_params) ||
+             cf_meta_setf(&meta, "val_auroc", err, "%.5f", plain.auroc) ||
+             cf_meta_setf(&meta, "val_auroc_jpeg90", err, "%.5f", recoded.auroc);
+    if (!rc) rc = write_model_file(c->out, &folded, &meta, err);
+    free(scores);
+    free(p);
+    cf_meta_free(&meta);
+    cf_model_free(&folded);
+    return rc;
+}
+
+/* Splits the loaded images into training and validation (--val-groups) and names the training groups. */
+static int patch_split(const train_config *c, patch_data *d, cf_error *err) {
+    folder_selection val;
+    if (folders_selection_parse(&val, c->val_groups, err)) return -1;
+    const folder_set *fs = &d->fs;
+    int *side = malloc(sizeof(int) * (fs->n + 1));
+    d->train_idx = malloc(sizeof(int) * (fs->n + 1));
+    d->val_idx = malloc(sizeof(int) * (fs->n + 1));
+    d->val_labels = malloc(sizeof(int) * (2 * fs->n + 1));
+    size_t names_len = 1;
+    for (int g = 0; g < fs->n_groups; g++) names_len += strlen(fs->group_name[g]) + 1;
+    d->train_groups = calloc(names_len, 1);
+    int rc = 0, classes[2][2] = {{0}};
+    if (!side || !d->train_idx || !d->val_idx || !d->val_labels || !d->train_groups) rc = cf_fail(err, "out of memory");
+    for (int i = 0; !rc && i < fs->n; i++) {
+        side[i] = folders_image_matches(fs, i, &val);
+        if (side[i]) d->val_idx[d->n_val++] = i;
+        else d->train_idx[d->n_train++] = i;
+        classes[side[i]][fs->label[i]]++;
+    }
+    if (!rc) rc = folders_check_sources(fs, side, err);
+    if (!rc && (!classes[1][0] || !classes[1][1]))
+        rc = cf_fail(err, "--val-groups %s selects %d REAL and %d FAKE images; validation needs both", c->val_groups,
+                     classes[1][0], classes[1][1]);
+    if (!rc && (!classes[0][0] || !classes[0][1]))
+        rc = cf_fail(err, "training keeps %d REAL and %d FAKE images; it needs both", classes[0][0], classes[0][1]);
+    for (int k = 0; !rc && k < 2 * d->n_val; k++) d->val_labels[k] = fs->label[d->val_idx[k % d->n_val]];
+    for (int g = 0; !rc && g < fs->n_groups; g++) {
+        int used = 0;
+        for (int k = 0; k < d->n_train && !used; k++) used = fs->group[d->train_idx[k]] == g;
+        if (!used) continue;
+        if (*d->train_groups) strcat(d->train_groups, ",");
+        strcat(d->train_groups, fs->group_name[g]);
+    }
+    if (!rc)
+        fprintf(stderr, "training: %d REAL and %d FAKE images (groups %s); validation: %d REAL and %d FAKE images\n",
+                classes[0][0], classes[0][1], d->train_groups, classes[1][0], classes[1][1]);
+    free(side);
+    folders_selection_free(&val);
+    return rc;
+}
+
+static int run_folders(train_config *c, cf_error *err) {
+    patch_data d = {0};
+    run_state s = {0};
+    cf_workspace ws = {0};
+    train_batch tb = {0};
+    folder_selection skip = {0};
+    int rc = -1, n_small = 0;
+    double t0 = now_seconds();
+    if (folders_selection_parse(&skip, c->exclude_groups, err)) goto done;
+    fprintf(stderr, "loading %s (excluding %s) ...\n", c->folders, c->exclude_groups ? c->exclude_groups : "nothing");
+    if (folders_load(&d.fs, c->folders, NULL, &skip, c->patch, c->threads, &n_small, err)) goto done;
+    fprintf(stderr, "decoded %d images in %.1f s (%d smaller than %d px skipped)\n", d.fs.n, now_seconds() - t0, n_small,
+            c->patch);
+    if (patch_split(c, &d, err) ||
+        folders_sampler_init(&d.sampler, &d.fs, d.train_idx, d.n_train, c->balance_generator, c->balance_power, err))
+        goto done;
+    folders_channel_stats(&d.fs, d.train_idx, d.n_train, d.mean, d.std);
+    cf_shape in = {3, c->patch, c->patch};
+    /* best_val_loss holds minus the selection criterion here, so lower is better as in the CIFAKE mode */
+    if (start_run(c, &s, &ws, in, err)) goto done;
+    fprintf(stderr, "model %s on %dx%d patches: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec,
+            c->patch, c->patch, s.model.n_params, c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov",
+            c->lr, c->weight_decay);
+    tb.input = malloc(sizeof(float) * 3 * c->patch * c->patch * c->batch);
+    tb.labels = malloc(sizeof(int) * c->batch);
+    tb.ids = malloc(sizeof(uint64_t) * c->batch);
+    if (!tb.input || !tb.labels || !tb.ids) {
+        cf_fail(err, "out of memory");
+        goto done;
+    }
+    char ckpt[4096];
+    if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
+    long long total_steps = (long long)c->epochs * c->steps_per_epoch;
+    while (s.epoch < c->epochs) {
+        double e0 = now_seconds();
+        double train_loss = patch_epoch(c, &s, &ws, &d, &tb, total_steps);
+        if (s.augment_failed) {
+            *err = s.augment_err;
+            goto done;
+        }
+        double criterion = 0;
+        metrics plain, recoded;
+        if (patch_validate(c, &s, &d, &criterion, &plain, &recoded, err)) goto done;
+        s.epoch++;
+        keep_if_best(c, &s, -criterion);
+        s.train_seconds += now_seconds() - e0;
+        fprintf(stderr,
+                "epoch %d: train loss %.4f, val loss %.4f, val auroc %.5f, val auroc jpeg90 %.5f%s (%.0f s total)\n",
+                s.epoch, train_loss, plain.loss, plain.auroc, recoded.auroc, s.best_epoch == s.epoch ? " *best*" : "",
+                s.train_seconds);
+        int stop = 0;
+        if (end_epoch(c, &s, ckpt, d.mean, d.std, &stop, err)) goto done;
+        if (stop) {
+            rc = 0;
+            goto done;
+        }
+    }
+    rc = write_patch_weights(c, &s, &d, err);
+done:
+    free(tb.input);
+    free(tb.labels);
+    free(tb.ids);
+    cf_workspace_free(&ws);
+    optim_free(&s.opt);
+    cf_model_free(&s.model);
+    cf_model_free(&s.best);
+    cf_model_free(&s.ema);
+    folders_sampler_free(&d.sampler);
+    free(d.train_idx);
+    free(d.val_idx);
+    free(d.val_labels);
+    free(d.train_groups);
+    folders_free(&d.fs);
+    folders_selection_free(&skip);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     train_config c;
     int status = parse_args(argc, argv, &c);
     if (status) return status == 1 ? 0 : status;
     cf_error err;
-    if (run(&c, &err)) {
+    if (c.folders ? run_folders(&c, &err) : run(&c, &err)) {
         fprintf(stderr, "cifake-train: %s\n", err.msg);
         return 1;
     }

@@ -13,6 +13,11 @@
 //   d.info();      // weight file metadata, e.g. { spec, classes, threshold, temperature, ... }
 //   d.dispose();
 //
+// If the core traps (a WebAssembly runtime error, or abort() in a broken invariant: no known input
+// reaches one), the call that trapped throws, the instance and everything in its memory are thrown
+// away, and a fresh one is started from the same compiled module and weights: later calls work as
+// before, and no leftover of the failed call can reach them. d.restarts counts these restarts.
+//
 // wasm and weights are each a URL (string or URL: fetched in the browser; in Node a file path or a
 // file: URL is read from disk, http(s) is fetched) or the bytes themselves (ArrayBuffer, a typed
 // array or a DataView); weights may be an array of them: the models are tried in that order and the
@@ -107,9 +112,7 @@ export async function loadDetector({ wasm = 'cifake.wasm', weights = 'cifake.bin
       : 'this browser does not support WebAssembly SIMD, which the detector needs (any current Chrome, Edge, Firefox or Safari 16.4+ does)');
   }
   const instance = await WebAssembly.instantiate(module, makeImports(module));
-  const x = instance.exports;
-  if (typeof x._initialize === 'function') x._initialize();
-  return new Detector(x, weightBytes);
+  return new Detector(module, instance, weightBytes);
 }
 
 const decoder = new TextDecoder('utf-8');
@@ -121,33 +124,79 @@ function camMethod(cam) {
 }
 
 class Detector {
+  #module;
+  #weights;
   #x;
   #h = 0;
   #cam = 0; // camFloats floats kept for explain/render
   #camFloats = 0;
   #broken = null;
+  #disposed = false;
 
-  constructor(exports, weightFiles) {
-    this.#x = exports;
-    weightFiles.forEach((bytes, i) => {
+  constructor(module, instance, weightFiles) {
+    this.#module = module;
+    this.#weights = weightFiles.map((w) => w.slice()); // kept for restarts: the caller may reuse its buffers
+    this.#start(instance);
+    /** Name of the vector instruction set the core was built for ("wasm-simd128"). */
+    this.simd = this.#string(this.#x.cfw_simd());
+    /** How many times a trap made the detector start a fresh instance of the core. */
+    this.restarts = 0;
+  }
+
+  // Opens the weight files, in order, in an instance of the core (which must not have been used before).
+  #start(instance) {
+    const x = instance.exports;
+    if (typeof x._initialize === 'function') x._initialize();
+    this.#x = x;
+    this.#h = 0;
+    this.#cam = 0;
+    this.#camFloats = 0;
+    this.#weights.forEach((bytes, i) => {
       const p = this.#copyIn(bytes);
       let rc;
       try {
-        if (i === 0) rc = (this.#h = exports.cfw_open(p, bytes.length)) ? 0 : -1;
-        else rc = exports.cfw_add_model(this.#h, p, bytes.length);
+        if (i === 0) rc = (this.#h = x.cfw_open(p, bytes.length)) ? 0 : -1;
+        else rc = x.cfw_add_model(this.#h, p, bytes.length);
       } finally {
-        exports.cfw_free(p);
+        x.cfw_free(p);
       }
       if (rc) {
         const msg = this.#lastError();
-        if (this.#h) exports.cfw_close(this.#h);
+        if (this.#h) x.cfw_close(this.#h);
         this.#h = 0;
-        throw new Error(`${weightFiles.length > 1 ? `weights[${i}]` : 'weights'}: ${msg}`);
+        throw new Error(`${this.#weights.length > 1 ? `weights[${i}]` : 'weights'}: ${msg}`);
       }
     });
-    /** Name of the vector instruction set the core was built for ("wasm-simd128"). */
-    this.simd = this.#string(exports.cfw_simd());
   }
+
+  // After a trap: a fresh instance from the compiled module (synchronous, so the next call finds it
+  // ready). If that fails, the detector refuses calls until restart() succeeds.
+  #restartNow(reason) {
+    this.#broken = `the detector core failed (${reason}) and could not be restarted; reload the page`;
+    this.#h = 0;
+    this.#cam = 0;
+    try {
+      this.#start(new WebAssembly.Instance(this.#module, makeImports(this.#module)));
+    } catch {
+      return false;
+    }
+    this.#broken = null;
+    this.restarts++;
+    return true;
+  }
+
+  /** Starts a fresh instance of the core (asynchronously), e.g. after a trap whose synchronous
+   *  restart failed (the property broken is then true). */
+  async restart() {
+    if (this.#disposed) throw new Error('the detector was disposed');
+    const instance = await WebAssembly.instantiate(this.#module, makeImports(this.#module));
+    this.#start(instance);
+    this.#broken = null;
+    this.restarts++;
+  }
+
+  /** True after a trap whose restart failed: calls throw until restart() succeeds. */
+  get broken() { return this.#broken !== null; }
 
   get #mem() { return this.#x.memory.buffer; }
 
@@ -168,17 +217,19 @@ class Detector {
     return p;
   }
 
-  // Runs fn against the core; a trap or abort inside it leaves the instance unusable, so it is then
-  // refused for good with a clear message rather than giving wrong answers.
+  // Runs fn against the core. A trap or abort inside it leaves that instance in an unknown state, so
+  // it is never used again: the call throws, and a fresh instance takes its place.
   #call(fn) {
     if (this.#broken) throw new Error(this.#broken);
-    if (!this.#h) throw new Error('the detector was disposed');
+    if (this.#disposed) throw new Error('the detector was disposed');
     try {
       return fn(this.#x);
     } catch (e) {
       if (e instanceof CoreAbort || e instanceof WebAssembly.RuntimeError) {
-        this.#broken = `the detector core failed (${e.message}); reload it`;
-        throw new Error(this.#broken);
+        const restarted = this.#restartNow(e.message);
+        throw new Error(restarted
+          ? `the detector core failed on this input (${e.message}); it was restarted, and other inputs are not affected`
+          : this.#broken, { cause: e });
       }
       throw e;
     }
@@ -374,11 +425,16 @@ class Detector {
     return meta;
   }
 
+  /** The largest encoded image classify takes, in bytes (the core's limit). */
+  get maxImageBytes() { return this.#call((x) => Number(x.cfw_max_image_bytes())); }
+
   /** Bytes of the module's linear memory (it only ever grows; for leak checks). */
   get memoryBytes() { return this.#x.memory.buffer.byteLength; }
 
   /** Releases the detector; later calls throw. */
   dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
     if (!this.#h) return;
     this.#x.cfw_close(this.#h);
     if (this.#cam) this.#x.cfw_free(this.#cam);

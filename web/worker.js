@@ -1,15 +1,29 @@
 // worker.js - runs the detector off the page's main thread (a module Web Worker).
 //
-// page -> worker  { type: 'init', wasm, weights }                      (URLs)
-//                 { type: 'classify', id, bytes, method, colormap }    (bytes: ArrayBuffer, transferred)
-// worker -> page  { type: 'ready', info, simd } | { type: 'fatal', message }
-//                 { type: 'result', id, label, pFake, width, height, ms, side, base, heat }
-//                 { type: 'result', id, error }
-// base is the image's centre square as the model saw it and heat the colour-mapped class activation
-// map, both side x side RGBA drawn by the C core; the page blends them (the opacity slider).
+// page -> worker  { type: 'init', wasm, weights, weightsName }                         (URLs)
+//                 { type: 'classify', id, file, method, colormap, previewSide, hash }   (file: a Blob)
+// worker -> page  { type: 'ready', info, simd, maxImageBytes, weights: { file, bytes, sha256 } }
+//                 { type: 'fatal', message }
+//                 { type: 'result', id, result, decoder, format, sha256, camMethod, ms,
+//                   preview, heat, base, seen }  |  { type: 'result', id, error }
+// result is detector.js's classification without its heatmap floats. preview is the whole image
+// (an ImageBitmap at most previewSide pixels a side), heat the colour-mapped heatmap over the
+// analysed region and seen the model's input as RGBA ({ width, height, data }); base is the analysed
+// region as the core draws it, sent only when the browser could not draw the whole image.
+//
+// Files the core decodes (JPEG, PNG, BMP, GIF) go to it as bytes; others (WebP, AVIF, HEIC where this
+// browser decodes them) are decoded here with createImageBitmap and handed over as pixels.
+//
+// An image that makes the core trap gets an error result like any bad file: detector.js replaces the
+// trapped instance with a fresh one, so the next image is judged as usual (the page starts a new
+// worker should the worker itself die).
 import { loadDetector } from './detector.js';
+import { bmpHeader, coreFormat, formatName, inputToRgba, rgbaToBmp, sha256Hex } from './pixels.js';
+import { centreSquare } from './result.js';
 
 let detector = null;
+let info = null;
+let maxImageBytes = null;
 let failure = 'the model is not loaded yet';
 let chain = Promise.resolve();
 
@@ -20,16 +34,29 @@ self.onmessage = (e) => {
   });
 };
 
-function renderSide(width, height) {
-  const s = Math.min(width, height);
-  return s > 256 ? 384 : 256;
+async function fetchBytes(url, what) {
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(`${what}: cannot fetch ${url}: ${e.message}`);
+  }
+  if (!res.ok) throw new Error(`${what}: cannot fetch ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 async function handle(msg) {
   if (msg.type === 'init') {
     try {
-      detector = await loadDetector({ wasm: msg.wasm, weights: msg.weights });
-      self.postMessage({ type: 'ready', info: detector.info(), simd: detector.simd });
+      const [wasm, weights] = await Promise.all([fetchBytes(msg.wasm, 'cifake.wasm'), fetchBytes(msg.weights, 'weights')]);
+      const sha256 = await sha256Hex(weights);
+      detector = await loadDetector({ wasm, weights });
+      info = detector.info();
+      maxImageBytes = detector.maxImageBytes;
+      self.postMessage({
+        type: 'ready', info, simd: detector.simd, maxImageBytes,
+        weights: { file: msg.weightsName || 'cifake.bin', bytes: weights.length, sha256 },
+      });
     } catch (err) {
       failure = err.message;
       self.postMessage({ type: 'fatal', message: err.message });
@@ -43,17 +70,94 @@ async function handle(msg) {
     return;
   }
   try {
-    const t0 = performance.now();
-    const r = detector.classify(new Uint8Array(msg.bytes), { cam: msg.method });
-    const ms = performance.now() - t0;
-    const side = renderSide(r.width, r.height);
-    const base = detector.render(null, { side });
-    const heat = detector.render(r.cam, { side, colormap: msg.colormap, alpha: 1 });
-    self.postMessage({
-      type: 'result', id, label: r.label, pFake: r.pFake, width: r.width, height: r.height, ms, side,
-      base: base.data.buffer, heat: heat.data.buffer,
-    }, [base.data.buffer, heat.data.buffer]);
+    const out = await classify(msg);
+    const transfer = [out.preview, out.heat && out.heat.data.buffer, out.base && out.base.data.buffer,
+      out.seen && out.seen.data.buffer].filter(Boolean);
+    self.postMessage({ type: 'result', id, ...out }, transfer);
   } catch (err) {
     self.postMessage({ type: 'result', id, error: err.message });
+    // a trap whose synchronous restart failed: start the fresh instance before the next message
+    if (detector.broken) {
+      try {
+        await detector.restart();
+      } catch (e) {
+        failure = `the detector core could not be restarted: ${e.message}`;
+        detector = null;
+        self.postMessage({ type: 'fatal', message: failure });
+      }
+    }
   }
+}
+
+// The core's own size limits for w x h pixels, without a second copy of them here: a BMP header
+// declaring that size is refused with the core's message when it is too large.
+function checkPixelLimits(width, height) {
+  try {
+    detector.classify(bmpHeader(width, height));
+  } catch (err) {
+    if (/over the limit/.test(err.message)) throw err;
+  }
+}
+
+function pixelsOf(bitmap) {
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0);
+  return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+}
+
+async function classify(msg) {
+  const t0 = performance.now();
+  const { file } = msg;
+  if (maxImageBytes !== null && file.size > maxImageBytes)
+    throw new Error(`file is ${file.size} bytes, over the limit of ${maxImageBytes} bytes (${maxImageBytes / 1048576} MiB)`);
+  if (file.size === 0) throw new Error('empty file (0 bytes)');
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const sha256 = msg.hash ? await sha256Hex(bytes) : null;
+  const format = formatName(bytes);
+  const opts = { cam: msg.method, input: true };
+  let r, decoder = 'core', bitmap = null;
+  try {
+    r = detector.classify(bytes, opts);
+  } catch (coreErr) {
+    if (coreFormat(bytes)) throw coreErr; // a broken JPEG/PNG/BMP/GIF: the core's message says why
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch {
+      throw new Error(`${coreErr.message}${format ? '; this browser cannot decode it either' : ''}`);
+    }
+    checkPixelLimits(bitmap.width, bitmap.height);
+    const rgba = pixelsOf(bitmap);
+    r = typeof detector.classifyPixels === 'function'
+      ? detector.classifyPixels(rgba, bitmap.width, bitmap.height, opts)
+      : detector.classify(rgbaToBmp(rgba, bitmap.width, bitmap.height), opts);
+    decoder = 'browser';
+  }
+  const ms = performance.now() - t0;
+  const { cam, input, ...result } = r;
+  const region = r.region || centreSquare(r.width, r.height);
+
+  // the whole image, scaled to fit previewSide
+  // (small images enlarged by a whole factor to about 256 pixels, drawn as blocks)
+  const long = Math.max(r.width, r.height);
+  const scale = long >= 256 ? Math.min(1, msg.previewSide / long) : Math.floor(256 / long);
+  const pw = Math.max(1, Math.round(r.width * scale)), ph = Math.max(1, Math.round(r.height * scale));
+  let preview = null;
+  try {
+    const source = bitmap || file;
+    const opt = { resizeWidth: pw, resizeHeight: ph, resizeQuality: scale < 1 ? 'medium' : scale > 1 ? 'pixelated' : 'high' };
+    if (!bitmap) opt.imageOrientation = 'none'; // the core ignores EXIF orientation: draw what it saw
+    preview = await createImageBitmap(source, opt);
+  } catch {
+    preview = null;
+  }
+  if (bitmap) bitmap.close();
+
+  // the heatmap over the analysed region, about as many pixels as the region has in the preview
+  const side = Math.max(32, Math.min(512, Math.round(region.width * (preview ? scale : 1)), preview ? 512 : 384));
+  let heat = null, base = null;
+  if (cam) heat = detector.render(cam, { side, colormap: msg.colormap, alpha: 1 });
+  if (!preview && r.model?.view !== 'patches') base = detector.render(null, { side });
+  const seen = input ? inputToRgba(input, info) : null;
+  return { result, decoder, format, sha256, camMethod: cam ? msg.method : null, ms, preview, heat, base, seen };
 }

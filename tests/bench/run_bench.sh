@@ -46,23 +46,11 @@ echo "bench: multiply-add peaks" >&2
 "$BUILD/peak_fma" 1 > "$OUT/peak-native-1.json"
 "$BUILD/peak_fma" "$THREADS" > "$OUT/peak-native-$THREADS.json"
 
-# A paper-topology weight file: one epoch on 2,000 CIFAKE images (on the 48 shared samples when the
-# dataset is absent); its accuracy does not matter for speed.
+# A paper-topology weight file: one epoch on 2,000 CIFAKE images, or on the shared samples when the
+# dataset is absent (paper_weights.sh); its accuracy does not matter for speed.
 PAPER="$OUT/paper.bin"
-if [ -d "${CIFAKE_DIR:-}/train" ]; then
-  train_data=("--data" "$CIFAKE_DIR" "--subset" "2000")
-else
-  tiny=$(mktemp -d)
-  trap 'rm -rf "$tiny"' EXIT
-  for label in REAL FAKE; do
-    mkdir -p "$tiny/train/$label" "$tiny/test/$label"
-    cp "${CIFAKE_SAMPLE_DIR:-../shared/data/cifake-sample}/$label/"*.jpg "$tiny/train/$label/"
-  done
-  train_data=("--data" "$tiny")
-fi
 echo "bench: training a paper-topology file for the engines ($PAPER)" >&2
-"$BUILD/cifake-train" "${train_data[@]}" --model "$PAPER_SPEC" --epochs 1 --no-test --threads "$THREADS" \
-  --out "$PAPER" 2> "$OUT/paper-train.log"
+tests/bench/paper_weights.sh "$PAPER"
 
 echo "bench: WebAssembly inference in Node (ours, onnxruntime-web, tfjs-wasm)" >&2
 node tests/bench/js_bench.mjs "$OUT/js.json" "shipped=$SHIPPED" "paper=$PAPER"

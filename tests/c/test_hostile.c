@@ -47,6 +47,10 @@ static int classify_case(cifake_detector *d, const char *name, float *p_fake, cf
 
 /* Checks one line of the table: FILE, KIND (error, ok, same, differs), ARG. */
 static void check_case(cifake_detector *d, const char *file, const char *kind, const char *arg, int *failures) {
+#ifndef CF_WITH_WEBP /* a build without libwebp (WebAssembly) refuses every WebP case by name */
+    size_t len = strlen(file);
+    if (len > 5 && !strcmp(file + len - 5, ".webp")) kind = "error", arg = "WebP is not supported";
+#endif
     float p = 0.0f, q = 0.0f;
     cf_error err = {{0}};
     int rc = classify_case(d, file, &p, &err);
@@ -166,6 +170,28 @@ static void replay_weights(cifake_detector *unused, const char *path, const uint
         }
     }
     free(copy);
+}
+
+/* The progressive JPEG whose second scan uses an AC Huffman table defined only later in the file
+ * (shared/regress): stb_image read that table from uninitialised memory, so the outcome depended on
+ * what earlier images left on the heap (a clean error, other pixels, or an abort in a stb_image
+ * assertion). It is refused by name before stb_image sees it; `make test-msan` runs this and the
+ * replay below under MemorySanitizer, with and without stb_image's zeroed allocations. */
+TEST(hostile_jpeg_scan_with_undefined_huffman_table) {
+    cifake_detector *d = open_shipped(failures);
+    if (!d) return;
+    size_t n = 0;
+    uint8_t *bytes = test_read_file(REGRESS_DIR "/image/jpeg-progressive-undefined-table.jpg", &n);
+    CHECK_MSG(bytes != NULL, "cannot read " REGRESS_DIR "/image/jpeg-progressive-undefined-table.jpg");
+    for (int round = 0; bytes && round < 2; round++) { /* the same message every time */
+        cifake_result r;
+        cf_error err = {{0}};
+        CHECK(cifake_classify(d, bytes, n, &r, &err) == -1);
+        CHECK_MSG(!strcmp(err.msg, "corrupt JPEG: scan 2 uses AC Huffman table 0, which is not defined before that scan"),
+                  "got '%s'", err.msg);
+    }
+    free(bytes);
+    cifake_close(d);
 }
 
 TEST(hostile_fuzz_regressions_replay) {

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "simd.h"
 #include "test.h"
 
 #define MAX_TESTS 512
@@ -60,6 +61,7 @@ unsigned char *test_read_file(const char *path, size_t *n) {
 int main(int argc, char **argv) {
     const char *filter = argc > 1 ? argv[1] : NULL;
     int passed = 0, failed = 0, skipped = 0;
+    printf("vector path: %s, %d float%s per vector\n", CF_SIMD_NAME, CF_VF, CF_VF > 1 ? "s" : "");
     for (int i = 0; i < n_tests; i++) {
         if (filter && !strstr(tests[i].name, filter)) continue;
         int failures = 0;

@@ -1,7 +1,8 @@
 // generate.mjs - writes the non-JPEG cases of the hostile-input table into tests/hostile/cases/,
-// deterministically (no randomness, no dates), and the cases derived from the JPEGs that
-// make_jpegs.c wrote there. The outputs are checked in; tests/node/hostile.test.mjs regenerates them
-// into a temporary folder and checks they are byte-identical, so the files and this script agree.
+// deterministically (no randomness, no dates), and the cases derived from the JPEGs and WebPs that
+// make_jpegs.c and make_webp.c wrote there (the JPEG ones by editing or dropping their marker
+// segments). The outputs are checked in; tests/node/hostile.test.mjs regenerates them into a temporary
+// folder and checks they are byte-identical, so the files and this script agree.
 //
 //   node tests/hostile/generate.mjs [OUT_DIR]     (default: tests/hostile/cases)
 import fs from 'node:fs';
@@ -61,6 +62,17 @@ function gif(w, h, palette, frames) {
   return Buffer.concat(parts);
 }
 
+// 8-bit bottom-up BMP with the given palette (4-byte entries, BGR0) and one index per pixel.
+function bmp8(w, h, palette, index) {
+  const stride = Math.ceil(w / 4) * 4, offset = 14 + 40 + palette.length;
+  const pixels = Buffer.alloc(stride * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) pixels[y * stride + x] = index(x, y);
+  const info = Buffer.concat([u32le(40), u32le(w), u32le(h), u16le(1), u16le(8), u32le(0), u32le(pixels.length),
+    u32le(2835), u32le(2835), u32le(palette.length / 4), u32le(0)]);
+  return Buffer.concat([Buffer.from('BM', 'latin1'), u32le(offset + pixels.length), u32le(0), u32le(offset), info,
+    palette, pixels]);
+}
+
 // 24-bit bottom-up BMP.
 function bmp(w, h) {
   const stride = Math.ceil((w * 3) / 4) * 4;
@@ -71,10 +83,100 @@ function bmp(w, h) {
   return Buffer.concat([Buffer.from('BM', 'latin1'), u32le(14 + 40 + pixels.length), u32le(0), u32le(54), info, pixels]);
 }
 
+// WebP: a RIFF container of chunks (FourCC, 32-bit little-endian size, data, a pad byte after an odd size).
+const u24le = (v) => Buffer.from([v & 255, (v >> 8) & 255, (v >> 16) & 255]);
+const webpChunk = (type, data) => Buffer.concat([Buffer.from(type, 'latin1'), u32le(data.length), data,
+  Buffer.alloc(data.length & 1)]);
+function webp(chunks) {
+  const body = Buffer.concat([Buffer.from('WEBP', 'latin1'), ...chunks]);
+  return Buffer.concat([Buffer.from('RIFF', 'latin1'), u32le(body.length), body]);
+}
+// The extended header: flags (0x02 animation), canvas width x height.
+const vp8x = (flags, w, h) => webpChunk('VP8X', Buffer.concat([Buffer.from([flags, 0, 0, 0]), u24le(w - 1), u24le(h - 1)]));
+// The image chunk's data of a simple WebP (its first chunk, after the 12-byte RIFF header).
+const imageData = (file) => file.subarray(20, 20 + file.readUInt32LE(16));
+
 // The offset of a JPEG's frame header marker (FF C0 or FF C2).
 function sofOffset(jpeg) {
   for (let i = 2; i + 9 < jpeg.length; i++) if (jpeg[i] === 0xff && (jpeg[i + 1] === 0xc0 || jpeg[i + 1] === 0xc2)) return i;
   throw new Error('no frame header');
+}
+
+// A JPEG's marker segments in order: { marker, start, end }, start at the 0xFF of the marker, end
+// after the segment; a scan (SOS) includes its entropy-coded data, up to the next marker that is not
+// byte stuffing (FF 00) or a restart marker (FF D0..D7). The last entry is the end-of-image marker.
+function jpegSegments(jpeg) {
+  const out = [];
+  let pos = 2;
+  while (pos + 1 < jpeg.length) {
+    const marker = jpeg[pos + 1];
+    if (marker === 0xd9) {
+      out.push({ marker, start: pos, end: pos + 2 });
+      break;
+    }
+    let end = pos + 2 + jpeg.readUInt16BE(pos + 2);
+    if (marker === 0xda)
+      while (!(jpeg[end] === 0xff && jpeg[end + 1] !== 0 && (jpeg[end + 1] & 0xf8) !== 0xd0)) end++;
+    out.push({ marker, start: pos, end });
+    pos = end;
+  }
+  return out;
+}
+
+// The JPEG without the segments (or scans with their data) that pick returns true for; pick gets
+// the segment and, for scans, their parameters { components, ss, se, ah, al } and index among scans.
+function withoutSegments(jpeg, pick) {
+  let scan = 0;
+  const kept = [jpeg.subarray(0, 2)];
+  for (const seg of jpegSegments(jpeg)) {
+    let info = null;
+    if (seg.marker === 0xda) {
+      const ns = jpeg[seg.start + 4], p = seg.start + 5 + 2 * ns;
+      info = { index: scan++, components: ns, ss: jpeg[p], se: jpeg[p + 1], ah: jpeg[p + 2] >> 4, al: jpeg[p + 2] & 15 };
+    }
+    if (!pick(seg, info)) kept.push(jpeg.subarray(seg.start, seg.end));
+  }
+  return Buffer.concat(kept);
+}
+
+// The offset of the first segment with this marker.
+const segmentOffset = (jpeg, marker) => jpegSegments(jpeg).find((s) => s.marker === marker).start;
+
+// JPEGs whose scans would make stb_image read memory the file never wrote (a Huffman or quantisation
+// table that is not defined, coefficients no first scan initialised, a component no scan decodes,
+// blocks skipped after a missing restart marker), or whose scan names a component the frame lacks.
+function jpegTableCases() {
+  const read = (name) => fs.readFileSync(path.join(jpegDir, name));
+  const colour = read('colour.jpg'), progressive = read('progressive.jpg'), scans = read('scans.jpg');
+  const sos = segmentOffset(colour, 0xda), sof = segmentOffset(colour, 0xc0);
+  const dcTable = Buffer.from(colour);
+  dcTable[sos + 8] = 0x20; // the second scan component's tables: DC 2 (the file defines 0 and 1), AC 0
+  const quantTable = Buffer.from(colour);
+  quantTable[sof + 18] = 2; // the third frame component's quantisation table: 2 (defined: 0 and 1)
+  const unknownComponent = Buffer.from(colour);
+  unknownComponent[sos + 9] = 9; // the third scan component's id: 9 (the frame has 1, 2, 3)
+  let firstAcTable = true;
+  return {
+    // the first AC table's definition dropped: the first AC scan then uses a table never defined
+    'jpeg-undefined-huffman-table.jpg': withoutSegments(progressive, (seg) => {
+      const drop = seg.marker === 0xc4 && progressive[seg.start + 4] >> 4 === 1 && firstAcTable;
+      if (drop) firstAcTable = false;
+      return drop;
+    }),
+    'jpeg-undefined-dc-table.jpg': dcTable,
+    'jpeg-undefined-quant-table.jpg': quantTable,
+    'jpeg-unknown-scan-component.jpg': unknownComponent,
+    // the first DC scan dropped: the AC scans after it would refine coefficients nothing zeroed
+    'jpeg-ac-before-dc.jpg': withoutSegments(progressive, (seg, scan) => scan && scan.index === 0),
+    // the first pass over coefficients 6..63 of component 1 dropped: its refinement comes first
+    'jpeg-refinement-before-first-scan.jpg': withoutSegments(progressive, (seg, scan) => scan && scan.ss === 6),
+    // the third component's scan dropped: its samples would never be decoded
+    'jpeg-component-without-scan.jpg': withoutSegments(scans, (seg, scan) => scan && scan.index === 2),
+    // a restart interval of 3 MCUs declared for the 4 MCUs of a file that has no restart markers:
+    // stb_image would decode 3 of them and leave the fourth undecoded
+    'jpeg-missing-restart-marker.jpg': Buffer.concat([colour.subarray(0, sos), Buffer.from([0xff, 0xdd, 0, 4, 0, 3]),
+      colour.subarray(sos)]),
+  };
 }
 
 export function hostileCases() {
@@ -97,6 +199,14 @@ export function hostileCases() {
   const trns = pngChunk('tRNS', Buffer.from([255, 128, 255, 0]));
   const greyAlphaRows = Array.from({ length: 12 }, (_, y) => Buffer.from(Array.from({ length: 12 * 2 }, (_, i) => (i % 2 ? (y * 20) % 256 : (i * 10) % 256))));
   const rgbPng = png(16, 16, 8, 2, rgbRows(16, 16));
+  // indices 0..3 and 200..203 into a palette of 4 entries: the decoder pads the palette with black,
+  // so this must decode exactly as the same indices into a palette of 256 entries, the rest black
+  const pastRows = Array.from({ length: 12 }, (_, y) =>
+    Buffer.from(Array.from({ length: 12 }, (_, x) => (x + y) % 4 + (x >= 6 ? 200 : 0))));
+  const fullPalette = Buffer.concat([Buffer.from(palette), Buffer.alloc(768 - palette.length)]);
+  const bmpPalette = Buffer.from([30, 40, 230, 0, 220, 90, 20, 0, 250, 250, 250, 0, 0, 0, 0, 0]);
+  const bmpPast = (x, y) => (x + y) % 4 + (x >= 5 ? 100 : 0);
+  const bmpWithoutPalette = bmp8(10, 10, Buffer.alloc(0), bmpPast);
   const bmpFile = bmp(10, 10);
   const bmpHuge = Buffer.from(bmpFile);
   bmpHuge.writeInt32LE(100000, 18);
@@ -104,6 +214,22 @@ export function hostileCases() {
   const gifHuge = gif(1, 1, palette, [[1]]);
   gifHuge.writeUInt16LE(65535, 6);
   gifHuge.writeUInt16LE(65535, 8);
+
+  // rgba.png: the pixels of make_webp.c's rgba-lossless.webp
+  const rgbaRows = Array.from({ length: 12 }, (_, y) => Buffer.from(Array.from({ length: 12 * 4 },
+    (_, i) => ((i % 4) === 3 ? (Math.floor(i / 4) * 23 + y * 41) % 256 : (Math.floor(i / 4) * 13 + y * 7 + (i % 4) * 50) % 256))));
+
+  const lossyWebp = fs.readFileSync(path.join(jpegDir, 'lossy.webp'));
+  const losslessWebp = fs.readFileSync(path.join(jpegDir, 'rgb-lossless.webp'));
+  const vp8l = imageData(losslessWebp);
+  const hugeLossless = Buffer.from(losslessWebp); // VP8L header: 0x2F, then 14-bit width-1 and height-1
+  hugeLossless.writeUInt32LE((hugeLossless.readUInt32LE(21) & ~0x0fffffff) | 16383 | (16383 << 14), 21);
+  const hugeLossy = Buffer.from(lossyWebp); // VP8 key frame: 3-byte tag, 9D 01 2A, 14-bit width, height
+  hugeLossy.writeUInt16LE(16383, 26);
+  hugeLossy.writeUInt16LE(16383, 28);
+  const note = webpChunk('JUNK', Buffer.from('a chunk no decoder knows, to be skipped', 'latin1'));
+  const damagedLossless = Buffer.from(losslessWebp);
+  damagedLossless.fill(0xff, 25);
 
   let seed = 12345;
   const random = Buffer.from(Array.from({ length: 512 }, () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed >>> 16 & 255; }));
@@ -136,6 +262,24 @@ export function hostileCases() {
     'rgb.png': rgbPng,
     'empty-first-idat.png': png(16, 16, 8, 2, rgbRows(16, 16), [pngChunk('IDAT')]),
     'rgb.bmp': bmpFile,
+    'palette-index-past-palette.png': png(12, 12, 8, 3, pastRows, [plte]),
+    'palette-padded-with-black.png': png(12, 12, 8, 3, pastRows, [pngChunk('PLTE', fullPalette)]),
+    'bmp-index-past-palette.bmp': bmp8(10, 10, bmpPalette, bmpPast),
+    'bmp-palette-padded-with-black.bmp': bmp8(10, 10, Buffer.concat([bmpPalette, Buffer.alloc(1024 - 16)]), bmpPast),
+    'bmp-without-palette.bmp': bmpWithoutPalette,
+    ...jpegTableCases(),
+    'rgba.png': png(12, 12, 8, 6, rgbaRows),
+    'truncated.webp': lossyWebp.subarray(0, Math.floor(lossyWebp.length / 2)),
+    'huge-16384x16384.webp': hugeLossless,
+    'huge-16383x16383-lossy.webp': hugeLossy,
+    'huge-100000x100000.webp': webp([vp8x(0, 100000, 100000), webpChunk('VP8L', vp8l)]),
+    'extended.webp': webp([vp8x(0, 16, 16), note, webpChunk('VP8L', vp8l)]),
+    'garbage-chunk.webp': webp([vp8x(0, 16, 16), webpChunk('\x00\xff\x13\x07', Buffer.alloc(16, 0xab)), webpChunk('VP8L', vp8l)]),
+    'chunk-past-end.webp': webp([vp8x(0, 16, 16), Buffer.concat([Buffer.from('VP8L', 'latin1'), u32le(vp8l.length + 1000), vp8l])]),
+    'no-image.webp': webp([vp8x(0, 16, 16), note]),
+    'bad-first-chunk.webp': webp([note, webpChunk('VP8L', vp8l)]),
+    'animated.webp': webp([vp8x(0x02, 16, 16), webpChunk('ANIM', Buffer.alloc(6)), webpChunk('VP8L', vp8l)]),
+    'damaged-lossless.webp': damagedLossless,
   };
 }
 

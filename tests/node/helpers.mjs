@@ -93,13 +93,17 @@ export function decodePng(buf) {
 }
 
 // The hostile-input table (tests/hostile/cases.tsv): [{ file, path, kind, arg, bytes }], where kind
-// is error (arg: text the message contains), ok, same or differs (arg: the other file).
+// is error (arg: text the message contains), ok, same or differs (arg: the other file). WebP files are
+// decoded by the native builds only: for a decoder without WebP (the default, the WebAssembly module),
+// each .webp row becomes an error whose message names WebP as not supported; { webp: true } for the CLI.
 export const hostileDir = path.join(root, 'tests/hostile');
-export function hostileTable() {
+export const WEBP_UNSUPPORTED = 'WebP is not supported';
+export function hostileTable({ webp = false } = {}) {
   const rows = [];
   for (const line of fs.readFileSync(path.join(hostileDir, 'cases.tsv'), 'utf8').split('\n')) {
     if (!line || line.startsWith('#')) continue;
-    const [file, kind, arg = ''] = line.split('\t');
+    let [file, kind, arg = ''] = line.split('\t');
+    if (!webp && file.endsWith('.webp')) [kind, arg] = ['error', WEBP_UNSUPPORTED];
     const p = path.join(hostileDir, 'cases', file);
     rows.push({ file, path: p, kind, arg, bytes: fs.readFileSync(p) });
   }
@@ -118,4 +122,17 @@ export function crc32(buf) {
     for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
   }
   return ~c >>> 0;
+}
+
+// web/detector.js with one change, for the tests of what happens when the core traps: an image whose
+// bytes start with TRAP_MAGIC is handed to the core at an address far outside its memory, so the
+// core's first read of it is a genuine WebAssembly trap ("memory access out of bounds") in the middle
+// of cfw_classify. Every other input goes through unchanged.
+export const TRAP_MAGIC = Buffer.from('!TRAP');
+const CLASSIFY_CALL = 'rc = x.cfw_classify(this.#h, p, data.length);';
+export function trappingDetectorSource() {
+  const source = fs.readFileSync(path.join(root, 'web/detector.js'), 'utf8');
+  if (source.split(CLASSIFY_CALL).length !== 2) throw new Error(`web/detector.js no longer has "${CLASSIFY_CALL}" once`);
+  const magic = [...TRAP_MAGIC].map((b, i) => `data[${i}] === ${b}`).join(' && ');
+  return source.replace(CLASSIFY_CALL, `rc = x.cfw_classify(this.#h, ${magic} ? 0x7ffffff0 : p, data.length);`);
 }

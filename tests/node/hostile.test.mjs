@@ -1,18 +1,21 @@
 // The hostile-input table (tests/hostile/cases.tsv) fed to the command-line tool and to the
 // WebAssembly module through web/detector.js: the same message from both, exit codes as documented,
-// and the same detector keeps working after every failure. The native side under AddressSanitizer is
-// tests/c/test_hostile.c.
+// and the same detector keeps working after every failure. The module has no WebP decoder: it refuses
+// every WebP case as unsupported (the page decodes WebP with the browser). The native side under
+// AddressSanitizer is tests/c/test_hostile.c.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { OVER_LIMIT_BYTES, OVER_LIMIT_MESSAGE, crc32, hostileDir, hostileTable, root, run, shippedWeights, tempDir } from './helpers.mjs';
+import { OVER_LIMIT_BYTES, OVER_LIMIT_MESSAGE, WEBP_UNSUPPORTED, crc32, hostileDir, hostileTable, root, run, shippedWeights,
+  tempDir } from './helpers.mjs';
 
 const WASM = path.join(root, 'web/cifake.wasm');
 const WEIGHTS = process.env.CIFAKE_WEIGHTS || shippedWeights;
-const table = hostileTable();
+const table = hostileTable({ webp: true }); // the CLI decodes WebP
+const moduleTable = hostileTable(); // the module refuses it
 const errors = table.filter((c) => c.kind === 'error');
 const reference = table.find((c) => c.file === 'colour.jpg');
 
@@ -20,7 +23,8 @@ test('the table covers every hostile kind the issue lists', () => {
   const files = new Set(table.map((c) => c.file));
   for (const f of ['empty.bin', 'text.txt', 'random.bin', 'truncated.jpg', 'truncated.png', 'truncated.gif',
     'truncated.bmp', 'huge-100000x100000.png', 'tall-1x300.png', 'wide-300x1.png', 'animated.gif', 'rgb16.png',
-    'palette.png', 'grey-alpha.png', 'grey.jpg', 'progressive.jpg', 'cmyk.jpg'])
+    'palette.png', 'grey-alpha.png', 'grey.jpg', 'progressive.jpg', 'cmyk.jpg', 'rgb-lossless.webp', 'lossy.webp',
+    'truncated.webp', 'huge-100000x100000.webp', 'garbage-chunk.webp'])
     assert.ok(files.has(f), `${f} is missing from cases.tsv`);
   for (const c of table) assert.match(c.kind, /^(error|ok|same|differs)$/, c.file);
   for (const c of table) assert.ok(c.bytes.length <= 8192, `${c.file}: keep the checked-in cases small`);
@@ -87,12 +91,14 @@ test('cifake-detect --help says a verdict is a probability from a CIFAKE model, 
     assert.ok(r.stdout.includes(words), `--help does not say "${words}"`);
 });
 
-test('WebAssembly: every case throws the same message as the CLI, and the detector keeps working', async () => {
+test('WebAssembly: every case throws the same message as the CLI (WebP: not supported), and the detector keeps working', async () => {
   const { loadDetector } = await import(pathToFileURL(path.join(root, 'web/detector.js')).href);
   const d = await loadDetector({ wasm: WASM, weights: WEIGHTS });
   const ref = d.classify(reference.bytes, { cam: 'gradcam' });
   const pOf = {};
-  for (const c of table) {
+  const webpCases = moduleTable.filter((c) => c.file.endsWith('.webp'));
+  assert.ok(webpCases.length >= 5 && webpCases.every((c) => c.kind === 'error' && c.arg === WEBP_UNSUPPORTED));
+  for (const c of moduleTable) {
     if (c.kind === 'error') {
       assert.throws(() => d.classify(c.bytes, { cam: 'gradcam' }),
         (e) => e instanceof Error && e.message.includes(c.arg), `${c.file}: expected an Error with "${c.arg}"`);
@@ -104,8 +110,8 @@ test('WebAssembly: every case throws the same message as the CLI, and the detect
     }
     assert.deepEqual(d.classify(reference.bytes, { cam: 'gradcam' }), ref, `the detector changed after ${c.file}`);
   }
-  for (const c of table.filter((x) => x.kind === 'same')) assert.equal(pOf[c.file], d.classify(fs.readFileSync(path.join(hostileDir, 'cases', c.arg))).pFake);
-  for (const c of table.filter((x) => x.kind === 'differs')) assert.notEqual(pOf[c.file], d.classify(fs.readFileSync(path.join(hostileDir, 'cases', c.arg))).pFake);
+  for (const c of moduleTable.filter((x) => x.kind === 'same')) assert.equal(pOf[c.file], d.classify(fs.readFileSync(path.join(hostileDir, 'cases', c.arg))).pFake);
+  for (const c of moduleTable.filter((x) => x.kind === 'differs')) assert.notEqual(pOf[c.file], d.classify(fs.readFileSync(path.join(hostileDir, 'cases', c.arg))).pFake);
   const before = d.memoryBytes;
   assert.throws(() => d.classify(new Uint8Array(OVER_LIMIT_BYTES)), (e) => e.message.includes(OVER_LIMIT_MESSAGE));
   assert.equal(d.memoryBytes, before, 'an over-size input was refused before it was copied into the module');

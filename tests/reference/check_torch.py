@@ -20,6 +20,7 @@ SPECS = [
     "c16v,relu,mp,c32v,relu,mp,flat,d64,relu,d1",  # the paper's family (valid padding, dense head)
     "c8,bn,relu,mp,c12k5,relu,mp,c6k1,gap,d2",  # softmax head, 5x5 and 1x1 kernels
     "c8,relu,mp,flat,d16,bn,relu,d1",  # batch norm after a dense layer
+    "c4,npr,c8,bn,relu,mp,c8,bn,relu,gap,d1",  # npr, with a conv before it so its backward is checked too
 ]
 TOL = 1e-4
 

@@ -49,7 +49,7 @@ def read_weights(path):
 
 
 def parse_token(tok):
-    if tok in ("bn", "relu", "mp", "gap", "flat"):
+    if tok in ("bn", "relu", "mp", "gap", "flat", "npr"):
         return (tok,)
     if tok.startswith("drop"):
         return ("drop", float(tok[4:]))
@@ -61,6 +61,15 @@ def parse_token(tok):
     if tok.startswith("d"):
         return ("dense", int(tok[1:]))
     raise ValueError(tok)
+
+
+class NPR(nn.Module):
+    """x minus its nearest-neighbour up-sampling of a 2x down-sampling (the spec's npr layer)."""
+
+    def forward(self, x):
+        h, w = x.shape[2], x.shape[3]
+        anchors = x[:, :, ::2, ::2].repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+        return x - anchors[:, :, :h, :w]
 
 
 def build_torch(spec, tensors, in_shape=(3, 32, 32)):
@@ -92,6 +101,8 @@ def build_torch(spec, tensors, in_shape=(3, 32, 32)):
             c, h, w = c * h * w, 1, 1
         elif kind[0] == "drop":
             layer = nn.Dropout(kind[1])
+        elif kind[0] == "npr":
+            layer = NPR()
         elif kind[0] == "dense":
             if h * w > 1:
                 layers.append(nn.Flatten())

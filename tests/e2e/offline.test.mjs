@@ -1,0 +1,72 @@
+// Offline in headless Chromium: load the page (its service worker keeps a copy), lose the network
+// (the server drops every connection), reload, classify an image like the native CLI. Then a new
+// version served online replaces the cached copy. (Playwright's own offline switch is not used: it
+// fails navigations before a service worker can answer them, which a real offline browser does not.)
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { sampleImages } from '../node/helpers.mjs';
+import { WEB, checkAgainstNative, inputFiles, nativeVerdicts, openPage, readCards, waitForCards } from './harness.mjs';
+
+let h, page;
+
+before(async () => {
+  h = await openPage();
+  page = h.page;
+});
+
+after(async () => {
+  if (h) await h.close();
+});
+
+async function controlled() {
+  for (let k = 0; k < 300; k++) {
+    const ok = await page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.getRegistration();
+      return !!(reg && reg.active && navigator.serviceWorker.controller);
+    });
+    if (ok) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error('the page has no active service worker');
+}
+
+test('every file the page loads is in the service worker\'s list', async () => {
+  await controlled();
+  const listed = new Set([...fs.readFileSync(path.join(WEB, 'sw.js'), 'utf8').match(/const FILES = \[([^\]]*)\]/)[1]
+    .matchAll(/'([^']+)'/g)].map((m) => m[1]));
+  const loaded = new Set(h.server.served.map((p) => (p === '/' ? './' : p.slice(1))).filter((p) => p !== 'sw.js'));
+  for (const f of loaded) assert.ok(listed.has(f), `${f} is loaded by the page but not kept for offline use`);
+  for (const f of listed) assert.ok(f === './' || f === 'cifake.bin' || fs.existsSync(path.join(WEB, f)), `${f} is listed but not in web/`);
+});
+
+test('without a network the page reloads from its cache and classifies', async () => {
+  await controlled();
+  h.server.offline = true;
+  try {
+    await h.load();
+    const s = sampleImages().find((x) => x.label === 'FAKE');
+    await page.setInputFiles('#file-input', inputFiles([s.path]));
+    await waitForCards(page, 1);
+    const [card] = await readCards(page);
+    checkAgainstNative(card, nativeVerdicts([s.path]).get(s.path));
+  } finally {
+    h.server.offline = false;
+  }
+});
+
+test('a new version served online replaces the cached one', async () => {
+  h.server.rewrite('/index.html', (data) => Buffer.from(String(data).replace('<title>', '<title>v2 · ')));
+  await h.load();
+  assert.match(await page.title(), /^v2 · /);
+  const cached = await page.evaluate(async () => (await (await caches.match('./')).text()).includes('<title>v2 · '));
+  assert.equal(cached, true, 'the cache still holds the old page');
+  h.server.offline = true;
+  try {
+    await h.load();
+    assert.match(await page.title(), /^v2 · /, 'offline, the page is the new version');
+  } finally {
+    h.server.offline = false;
+  }
+});

@@ -1,0 +1,171 @@
+// The page's worker pool (web/pool.js) and store (web/store.js) without a browser: stand-in workers
+// answer the messages the real ones get.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Pool } from '../../web/pool.js';
+import { Store, fileKey } from '../../web/store.js';
+
+// A stand-in Web Worker: records messages; the test answers them.
+class FakeWorker {
+  constructor(log) {
+    this.log = log;
+    this.got = [];
+    this.terminated = false;
+  }
+  postMessage(msg) { this.got.push(msg); this.log.push(msg); }
+  terminate() { this.terminated = true; }
+  send(msg) { this.onmessage({ data: msg }); }
+  crash(message) { this.onerror({ message, preventDefault() {} }); }
+}
+
+function makePool(size) {
+  const workers = [], log = [];
+  const pool = new Pool({ size, createWorker: () => { const w = new FakeWorker(log); workers.push(w); return w; }, init: { type: 'init' } });
+  return { pool, workers, log };
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+const lastTask = (w) => w.got.filter((m) => m.type === 'classify').at(-1);
+
+test('the pool waits for a ready worker, spreads tasks and resolves each with its own result', async () => {
+  const { pool, workers } = makePool(2);
+  assert.deepEqual(workers.map((w) => w.got), [[{ type: 'init' }], [{ type: 'init' }]]);
+  const ready = [], started = [];
+  pool.on('ready', (m) => ready.push(m.info));
+  pool.on('start', (k) => started.push(k));
+  const a = pool.run('a', { type: 'classify', n: 1 });
+  const b = pool.run('b', { type: 'classify', n: 2 });
+  assert.equal(pool.pending, 2);
+  assert.equal(workers[0].got.length, 1, 'nothing is sent before the worker is ready');
+  workers[0].send({ type: 'ready', info: { spec: 's' } });
+  workers[1].send({ type: 'ready', info: { spec: 's' } });
+  assert.deepEqual(ready, [{ spec: 's' }, { spec: 's' }]);
+  assert.deepEqual(started, ['a', 'b']);
+  const ta = lastTask(workers[0]), tb = lastTask(workers[1]);
+  assert.equal(ta.n, 1);
+  assert.equal(tb.n, 2);
+  // answers out of order, and a stray answer for an unknown id, are matched by id
+  workers[1].send({ type: 'result', id: 999, label: 'X' });
+  workers[1].send({ type: 'result', id: tb.id, label: 'FAKE' });
+  workers[0].send({ type: 'result', id: ta.id, label: 'REAL' });
+  assert.equal((await a).label, 'REAL');
+  assert.equal((await b).label, 'FAKE');
+  assert.equal(pool.pending, 0);
+});
+
+test('urgent tasks go first, a newer task replaces a queued one for the same key, cancel drops queued ones', async () => {
+  const { pool, workers } = makePool(1);
+  const w = workers[0];
+  const first = pool.run('x', { type: 'classify', n: 0 });
+  const old = pool.run('y', { type: 'classify', n: 1 });
+  const newer = pool.run('y', { type: 'classify', n: 2 });
+  assert.deepEqual(await old, { superseded: true });
+  const z = pool.run('z', { type: 'classify', n: 3 });
+  const urgent = pool.run('u', { type: 'classify', n: 4 }, { urgent: true });
+  w.send({ type: 'ready', info: {} });
+  const order = [];
+  for (let k = 0; k < 2; k++) {
+    const t = lastTask(w);
+    order.push(t.n);
+    w.send({ type: 'result', id: t.id, ok: true });
+    await flush();
+  }
+  assert.deepEqual(order, [4, 0], 'the urgent task runs before the queue');
+  assert.equal((await first).ok, true);
+  assert.equal((await urgent).ok, true);
+  // y (n 2) runs now; z waits: stopping the batch drops z only
+  assert.equal(lastTask(w).n, 2);
+  assert.equal(pool.cancel(), 1);
+  assert.deepEqual(await z, { cancelled: true });
+  w.send({ type: 'result', id: lastTask(w).id, ok: 'y' });
+  assert.equal((await newer).ok, 'y', 'the running task finishes');
+});
+
+test('a dead worker fails its task only; when all are dead every task gets the reason', async () => {
+  const { pool, workers } = makePool(2);
+  const fatal = [];
+  pool.on('fatal', (m) => fatal.push(m));
+  workers.forEach((w) => w.send({ type: 'ready', info: {} }));
+  const a = pool.run('a', { type: 'classify' });
+  const b = pool.run('b', { type: 'classify' });
+  const c = pool.run('c', { type: 'classify' });
+  workers[0].send({ type: 'fatal', message: 'out of memory' }); // the worker's detector cannot go on
+  assert.deepEqual(await a, { error: 'out of memory' });
+  assert.equal(workers[0].terminated, true);
+  assert.equal(lastTask(workers[1]).id, 2, 'b is on the live worker');
+  workers[1].send({ type: 'fatal', message: 'the detector core failed' });
+  assert.deepEqual(await b, { error: 'the detector core failed' });
+  assert.match((await c).error, /could not be loaded: the detector core failed/);
+  assert.deepEqual(fatal, ['the model could not be loaded: the detector core failed']);
+  assert.match((await pool.run('d', { type: 'classify' })).error, /could not be loaded/);
+});
+
+test('a worker that cannot start is dead from the beginning', async () => {
+  const fatal = [];
+  const pool = new Pool({ size: 1, createWorker: () => { throw new Error('no workers here'); }, init: {} });
+  pool.on('fatal', (m) => fatal.push(m));
+  assert.match(pool.fatal, /cannot start a worker: no workers here/);
+  assert.match((await pool.run('a', {})).error, /cannot start a worker/);
+});
+
+const file = (name, size = 10, lastModified = 1) => ({ name, size, lastModified });
+
+test('the store skips a file added twice, counts the batch and applies the top settings to every image', () => {
+  const store = new Store();
+  const events = [];
+  for (const t of ['items', 'item', 'batch', 'settings', 'sort', 'clear']) store.on(t, (d) => events.push([t, d]));
+  const r1 = store.addFiles([file('a.jpg'), file('b.jpg')]);
+  assert.deepEqual(r1.added.map((i) => [i.index, i.name, i.status]), [[1, 'a.jpg', 'queued'], [2, 'b.jpg', 'queued']]);
+  const r2 = store.addFiles([file('a.jpg'), file('a.jpg', 11), file('c.jpg')]);
+  assert.deepEqual(r2.duplicates.map((d) => [d.file.name, d.of.index]), [['a.jpg', 1]]);
+  assert.deepEqual(r2.added.map((i) => i.index), [3, 4], 'same name with another size is another file');
+  assert.deepEqual(store.batch, { total: 4, done: 0 });
+  assert.equal(store.running, true);
+  store.update(r1.added[0], { status: 'working' });
+  store.update(r1.added[0], { status: 'done', result: { label: 'FAKE' } });
+  store.update(r1.added[1], { status: 'error', error: 'bad' });
+  store.update(r1.added[1], { status: 'error', error: 'bad again' });
+  assert.deepEqual(store.batch, { total: 4, done: 2 }, 'a final status counts once');
+  store.setSettings({ method: 'gradcampp', alpha: 0.8 });
+  assert.ok(store.items.every((i) => i.method === 'gradcampp' && i.alpha === 0.8));
+  assert.equal(store.addFiles([file('d.jpg')]).added[0].method, 'gradcampp');
+  assert.deepEqual(store.summary(), { done: 1, fake: 1, real: 0, unsure: 0, errors: 1, stopped: 0 });
+  assert.notEqual(fileKey(file('a.jpg')), fileKey(file('a.jpg', 10, 2)));
+  store.clear();
+  assert.equal(store.items.length, 0);
+  assert.equal(store.addFiles([file('a.jpg')]).added.length, 1, 'after Clear all a file can come back');
+  assert.ok(events.some(([t]) => t === 'clear'));
+});
+
+test('sorting the same column again reverses it; the default is newest first', () => {
+  const store = new Store();
+  assert.deepEqual(store.sort, { key: 'index', dir: -1 });
+  store.sortBy('name');
+  assert.deepEqual(store.sort, { key: 'name', dir: 1 });
+  store.sortBy('name');
+  assert.deepEqual(store.sort, { key: 'name', dir: -1 });
+  store.sortBy('pFake');
+  assert.deepEqual(store.sort, { key: 'pFake', dir: -1 });
+});
+
+test('a worker that crashes after loading the model is replaced; the file it was judging fails, the queue goes on', async () => {
+  const { pool, workers } = makePool(1);
+  workers[0].send({ type: 'ready', info: {} });
+  const a = pool.run('a', { type: 'classify', n: 1 });
+  const b = pool.run('b', { type: 'classify', n: 2 });
+  workers[0].crash('out of memory');
+  assert.match((await a).error, /stopped while judging this file \(out of memory\)/);
+  assert.equal(workers.length, 2, 'a new worker takes the slot');
+  assert.ok(workers[0].terminated);
+  assert.deepEqual(workers[1].got, [{ type: 'init' }]);
+  workers[0].send({ type: 'result', id: 1, label: 'STALE' }); // the old worker is not listened to
+  workers[1].send({ type: 'ready', info: {} });
+  workers[1].send({ type: 'result', id: lastTask(workers[1]).id, label: 'REAL' });
+  assert.equal((await b).label, 'REAL');
+  assert.equal(pool.fatal, null);
+  // a worker that never got ready is not replaced: the model cannot load there
+  const c = makePool(1);
+  c.workers[0].crash('no SIMD');
+  assert.equal(c.workers.length, 1);
+  assert.match(c.pool.fatal, /no SIMD/);
+});

@@ -1,0 +1,191 @@
+// The page's table order (web/order.js), exports (web/exports.js), verdict texts (web/format.js,
+// web/result.js), live-region grouping (web/announce.js) and intake rules (web/intake.js), without a
+// browser.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Announcer } from '../../web/announce.js';
+import { CSV_COLUMNS, csvCell, exportDocument, toCsv, toJson } from '../../web/exports.js';
+import { formatPFake, groupNumbers } from '../../web/format.js';
+import { ACCEPT, describeNonFiles, isImageFile } from '../../web/intake.js';
+import { compareItems, sortItems } from '../../web/order.js';
+import { analysedShare, centreSquare, normaliseResult } from '../../web/result.js';
+
+// RFC 4180 rows (quoted cells with "" inside).
+function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = '', quoted = false;
+  for (let k = 0; k < text.length; k++) {
+    const ch = text[k];
+    if (quoted) {
+      if (ch === '"' && text[k + 1] === '"') { cell += '"'; k++; } else if (ch === '"') quoted = false; else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { row.push(cell); cell = ''; } else if (ch === '\r' && text[k + 1] === '\n') {
+      row.push(cell); rows.push(row); row = []; cell = ''; k++;
+    } else cell += ch;
+  }
+  return rows;
+}
+
+const INFO = { input: '3x32x32', threshold: '0.596550524', spec: 'c32,relu,gap,d1', test_accuracy: '0.9762',
+  trainer_version: 'abc1234', date: '2026-11-29T10:35:18Z', temperature: '1.11075354' };
+
+function done(index, name, raw) {
+  return { index, name, path: name, size: 100 * index, status: 'done', result: normaliseResult(raw, INFO), error: null,
+    sha256: 'ab'.repeat(32), decoder: 'core', format: 'JPEG', camMethod: 'gradcam', analysedAt: '2026-01-01T00:00:00.000Z' };
+}
+const failed = (index, name, error = 'truncated JPEG data') => ({ index, name, path: name, size: 5, status: 'error', result: null, error });
+const judged = (label, pFake, w = 32, h = 32) => ({ label, pFake, width: w, height: h, cam: null });
+
+function items() {
+  return [
+    failed(1, 'broken.jpg'),
+    done(2, 'b.jpg', judged('FAKE', 0.97)),
+    done(3, 'a10.jpg', judged('REAL', 0.02, 640, 400)),
+    done(4, 'tiny.png', judged('REAL', 0.4, 16, 16)), // too small: UNSURE without P(fake)
+    done(5, 'a9.jpg', judged('FAKE', 0.7)),
+    { index: 6, name: 'queued.jpg', path: '', size: 1, status: 'queued', result: null, error: null },
+  ];
+}
+
+test('sorting by verdict, P(fake) or size puts images without one last in both directions', () => {
+  const names = (key, dir) => sortItems(items(), { key, dir }).map((i) => i.name);
+  assert.deepEqual(names('label', 1), ['a10.jpg', 'tiny.png', 'a9.jpg', 'b.jpg', 'queued.jpg', 'broken.jpg']);
+  assert.deepEqual(names('label', -1), ['a9.jpg', 'b.jpg', 'tiny.png', 'a10.jpg', 'queued.jpg', 'broken.jpg']);
+  assert.deepEqual(names('pFake', -1).slice(0, 3), ['b.jpg', 'a9.jpg', 'a10.jpg']);
+  assert.deepEqual(names('pFake', 1).slice(0, 3), ['a10.jpg', 'a9.jpg', 'b.jpg']);
+  for (const dir of [1, -1]) {
+    const p = sortItems(items(), { key: 'pFake', dir });
+    assert.deepEqual(p.slice(3).map((i) => i.name).sort(), ['broken.jpg', 'queued.jpg', 'tiny.png']);
+    const s = sortItems(items(), { key: 'pixels', dir });
+    assert.deepEqual(s.slice(4).map((i) => i.name).sort(), ['broken.jpg', 'queued.jpg']);
+  }
+  assert.deepEqual(names('name', 1), ['a9.jpg', 'a10.jpg', 'b.jpg', 'broken.jpg', 'queued.jpg', 'tiny.png'], 'numbers in names sort as numbers');
+  assert.deepEqual(names('index', -1), ['queued.jpg', 'a9.jpg', 'tiny.png', 'a10.jpg', 'b.jpg', 'broken.jpg'], 'newest first');
+  assert.deepEqual(names('status', 1).slice(-1), ['broken.jpg']);
+  assert.ok(compareItems(items()[1], items()[4], { key: 'label', dir: 1 }) > 0, 'ties: newest first');
+});
+
+test('CSV cells that would run as a formula are neutralised; quotes and commas are escaped; numbers stay numbers', () => {
+  for (const bad of ['=HYPERLINK("http://x")', '+1+1', '-2+3', '@SUM(A1)', '\tx', '\rx'])
+    assert.ok(csvCell(bad).replace(/^"/, '').startsWith("'"), `${JSON.stringify(bad)} -> ${csvCell(bad)}`);
+  assert.equal(csvCell('=1,2'), `"'=1,2"`);
+  assert.equal(csvCell('say "hi"'), '"say ""hi"""');
+  assert.equal(csvCell('plain.jpg'), 'plain.jpg');
+  assert.equal(csvCell(-0.5), '-0.5', 'a number is not text');
+  assert.equal(csvCell(null), '');
+  const list = [done(1, '=cmd|calc.jpg', judged('FAKE', 0.9)), failed(2, '@evil.jpg', '-1 bytes')];
+  const csv = toCsv(exportDocument({ items: list, model: { info: INFO, weights: { file: 'cifake.bin', sha256: 'cd'.repeat(32), bytes: 9 } } }));
+  const lines = csv.trimEnd().split('\r\n');
+  assert.equal(lines[0], CSV_COLUMNS.join(','));
+  for (const line of lines.slice(1)) for (const cell of line.split(',')) assert.doesNotMatch(cell, /^[=+\-@]/, line);
+  assert.ok(lines[1].includes("'=cmd|calc.jpg"));
+  assert.ok(lines[2].includes("'@evil.jpg") && lines[2].includes("'-1 bytes"));
+});
+
+test('exports carry the model, threshold, date, byte sizes, hashes and heatmap method, with numbers as numbers', () => {
+  const list = items();
+  const date = new Date('2026-02-03T04:05:06Z');
+  const model = { info: INFO, weights: { file: 'cifake.bin', bytes: 1149886, sha256: 'cd'.repeat(32) } };
+  const doc = JSON.parse(toJson(exportDocument({ items: list, model, date })));
+  assert.equal(doc.date, '2026-02-03T04:05:06.000Z');
+  assert.equal(doc.threshold, 0.596550524);
+  assert.deepEqual(doc.model, {
+    file: 'cifake.bin', bytes: 1149886, sha256: 'cd'.repeat(32), spec: 'c32,relu,gap,d1', version: 'abc1234',
+    trained: '2026-11-29T10:35:18Z', threshold: 0.596550524, temperature: 1.11075354, test_accuracy: 0.9762, test_auroc: null,
+  });
+  const fake = doc.results.find((r) => r.name === 'b.jpg');
+  assert.equal(typeof fake.p_fake, 'number');
+  assert.equal(fake.p_fake, 0.97);
+  assert.equal(fake.bytes, 200);
+  assert.equal(fake.sha256, 'ab'.repeat(32));
+  assert.equal(fake.cam_method, 'gradcam');
+  assert.equal(fake.decoder, 'core');
+  const photo = doc.results.find((r) => r.name === 'a10.jpg');
+  assert.deepEqual(photo.region, { x: 120, y: 0, width: 400, height: 400 });
+  assert.equal(photo.analysed_share, 0.625);
+  const tiny = doc.results.find((r) => r.name === 'tiny.png');
+  assert.equal(tiny.label, 'UNSURE');
+  assert.equal(tiny.p_fake, null);
+  assert.equal(tiny.scope, 'too-small');
+  assert.equal(doc.results.find((r) => r.name === 'broken.jpg').error, 'truncated JPEG data');
+  const csv = parseCsv(toCsv(exportDocument({ items: list, model, date })));
+  assert.deepEqual(csv[0], CSV_COLUMNS);
+  const row = Object.fromEntries(CSV_COLUMNS.map((c, k) => [c, csv[2][k]]));
+  assert.equal(row.name, 'b.jpg');
+  assert.equal(row.model_spec, 'c32,relu,gap,d1');
+  assert.equal(row.model_sha256, 'cd'.repeat(32));
+  assert.equal(row.threshold, '0.596550524');
+  assert.equal(row.export_date, '2026-02-03T04:05:06.000Z');
+  assert.equal(row.bytes, '200');
+});
+
+test('probabilities are shown with the precision the calibration supports, never 100.0 %', () => {
+  assert.equal(formatPFake(1), '> 99 %');
+  assert.equal(formatPFake(0.99999), '> 99 %');
+  assert.equal(formatPFake(0.999), '> 99 %');
+  assert.equal(formatPFake(0), '< 1 %');
+  assert.equal(formatPFake(0.004), '< 1 %');
+  assert.equal(formatPFake(0.5964), '60 %');
+  assert.equal(formatPFake(null), '—');
+  for (let p = 0; p <= 1; p += 0.001) assert.doesNotMatch(formatPFake(p), /100|\.\d/, `${p}`);
+});
+
+test('numbers in messages get separators; decimals, hex and sizes glued to x are kept readable', () => {
+  assert.equal(groupNumbers('image is 100000x100000 pixels, over the limit of 40000000 pixels'),
+    'image is 100,000x100,000 pixels, over the limit of 40,000,000 pixels');
+  assert.equal(groupNumbers('file is 67108865 bytes'), 'file is 67,108,865 bytes');
+  assert.equal(groupNumbers('marker 0x12345, ratio 1.234567, 9999 px'), 'marker 0x12345, ratio 1.234567, 9999 px');
+});
+
+test('UNSURE and the contract fields: too small images are not judged, missing fields stay absent', () => {
+  const tiny = normaliseResult(judged('FAKE', 0.9, 20, 40), INFO);
+  assert.equal(tiny.label, 'UNSURE');
+  assert.equal(tiny.scope, 'too-small');
+  assert.equal(tiny.pFake, null);
+  assert.match(tiny.reason, /20 × 40 pixels.*too small to judge/);
+  const photo = normaliseResult(judged('REAL', 0.1, 6028, 3391), INFO);
+  assert.deepEqual(photo.region, { x: 1318, y: 0, width: 3391, height: 3391 });
+  assert.equal(photo.reliability, null, 'no measured reliability for photos unless detector.js gives one');
+  assert.ok(Math.abs(analysedShare(photo) - 3391 / 6028) < 1e-9);
+  const small = normaliseResult(judged('REAL', 0.1), INFO);
+  assert.match(small.reliability, /97\.6%/);
+  // a newer detector.js: its fields win
+  const given = normaliseResult({ label: 'UNSURE', pFake: 0.55, reason: 'weak', scope: 'weak-evidence', reliability: null,
+    model: { name: 'wild.bin', view: 'patches' }, region: { x: 0, y: 0, width: 256, height: 128 },
+    patches: { side: 128, cols: 2, rows: 1, x: Int32Array.of(0, 128), y: Int32Array.of(0, 0), pFake: Float32Array.of(0.2, 0.9) },
+    width: 256, height: 128 }, INFO);
+  assert.equal(given.label, 'UNSURE');
+  assert.equal(given.pFake, 0.55);
+  assert.equal(given.reason, 'weak');
+  assert.equal(given.reliability, null);
+  assert.equal(given.patches.count, 2);
+  assert.equal(analysedShare(given), 1);
+  // a region outside the image is not trusted
+  assert.deepEqual(normaliseResult({ ...judged('REAL', 0.1, 100, 50), region: { x: 90, y: 0, width: 50, height: 50 } }, INFO).region,
+    centreSquare(100, 50));
+});
+
+test('per-file results reach the live region for batches of any size, grouped', () => {
+  const spoken = [];
+  let pending = null;
+  const timers = { setTimeout: (fn) => { pending = fn; return 1; }, clearTimeout: () => { pending = null; } };
+  const a = new Announcer({ speak: (t) => spoken.push(t), maxListed: 3, timers });
+  for (let k = 1; k <= 5; k++) a.result(`f${k}.jpg: FAKE.`);
+  assert.deepEqual(spoken, []);
+  pending();
+  assert.deepEqual(spoken, ['f1.jpg: FAKE. f2.jpg: FAKE. f3.jpg: FAKE. And 2 more results: see the table.']);
+  a.result('f6.jpg: REAL.');
+  a.say('All 6 images done.');
+  assert.deepEqual(spoken.slice(1), ['f6.jpg: REAL. All 6 images done.'], 'one message: a second one at once would hide the first');
+});
+
+test('intake: the picker offers WebP, AVIF and HEIC; links and text are refused with a reason', () => {
+  for (const ext of ['.webp', '.avif', '.heic', '.jpg', '.png']) assert.ok(ACCEPT.includes(ext), ext);
+  assert.ok(isImageFile({ name: 'mj.webp', type: '' }));
+  assert.ok(isImageFile({ name: 'x', type: 'image/avif' }));
+  assert.ok(!isImageFile({ name: 'notes.txt', type: 'text/plain' }));
+  assert.match(describeNonFiles(['text/uri-list', 'text/plain'], 'https://example.org/cat.jpg'),
+    /Only image files.*https:\/\/example\.org\/cat\.jpg was not fetched/);
+  assert.match(describeNonFiles(['text/plain'], 'hello'), /text is ignored/);
+  assert.equal(describeNonFiles([], ''), null);
+});

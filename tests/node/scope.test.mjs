@@ -1,0 +1,167 @@
+// Verdicts with an honest scope, natively (cifake-detect --json) and in WebAssembly (web/detector.js):
+// the same label, scope, reason and probability; models tried in order; pixels decoded elsewhere.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { pathToFileURL } from 'node:url';
+import { before, test } from 'node:test';
+import { crc32, hostileDir, root, run, sampleImages, shippedWeights, tempDir } from './helpers.mjs';
+
+const WASM = path.join(root, 'web/cifake.wasm');
+const wildDir = path.resolve(root, '../shared/data/wild');
+let loadDetector, patchWeights;
+
+// A minimal 8-bit RGBA PNG of the given pixels.
+function encodePng(width, height, rgba) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const len = Buffer.alloc(4), crc = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 6, 0, 0, 0], 8);
+  const raw = Buffer.alloc(height * (1 + width * 4));
+  for (let y = 0; y < height; y++) Buffer.from(rgba.buffer, rgba.byteOffset + y * width * 4, width * 4).copy(raw, y * (1 + width * 4) + 1);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+function texture(width, height, seed) {
+  const px = new Uint8ClampedArray(width * height * 4);
+  let s = seed >>> 0;
+  for (let i = 0; i < px.length; i++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    px[i] = i % 4 === 3 ? 255 : s >>> 24;
+  }
+  return px;
+}
+
+function native(weights, files) {
+  const r = run('cifake-detect', ['--json', ...weights.flatMap((w) => ['--weights', w]), ...files]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+function sameVerdict(ours, theirs, what) {
+  assert.equal(ours.label, theirs.label, what);
+  assert.equal(ours.scope, theirs.scope, what);
+  assert.equal(ours.reason ?? undefined, theirs.reason, what);
+  assert.equal(ours.reliability ?? '', theirs.reliability, what);
+  assert.ok(Math.abs(ours.pFake - theirs.p_fake) <= 5e-5, `${what}: ${ours.pFake} against ${theirs.p_fake}`);
+}
+
+before(async () => {
+  ({ loadDetector } = await import(pathToFileURL(path.join(root, 'web/detector.js')).href));
+  // The shipped network as a patch model (a routing test, not a detector anyone should use).
+  patchWeights = path.join(tempDir(), 'patches.bin');
+  const r = run('cifake-export', ['--weights', shippedWeights, '--set', 'view=patches', '--set', 'scope_max_side=0',
+    '--set', 'unsure_band=0.5,0.5', '--set', 'name=patch test model', '--out', patchWeights]);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test('images larger or smaller than 32x32 are UNSURE, with the same reason natively and in WebAssembly', async () => {
+  const dir = tempDir();
+  const files = [[40, 50], [32, 32], [1, 37], [333, 17]].map(([w, h], k) => {
+    const file = path.join(dir, `${w}x${h}.png`);
+    fs.writeFileSync(file, encodePng(w, h, texture(w, h, k + 1)));
+    return file;
+  });
+  const d = await loadDetector({ wasm: WASM, weights: shippedWeights });
+  const theirs = native([shippedWeights], files);
+  const ours = files.map((f) => d.classify(fs.readFileSync(f)));
+  ours.forEach((r, k) => sameVerdict(r, theirs[k], files[k]));
+  assert.deepEqual(ours.map((r) => r.scope), ['out-of-scope', 'judged', 'too-small', 'too-small']);
+  assert.equal(ours[0].label, 'UNSURE');
+  assert.match(ours[0].reason, /at most 32x32 pixels, this one is 40x50/);
+  assert.match(ours[0].reliability, /at chance/);
+  assert.match(ours[1].label, /^(REAL|FAKE|UNSURE)$/);
+  assert.match(ours[1].reliability, /CIFAKE's 20,000 test images/);
+  assert.match(ours[2].reason, /too small to judge: 1x37 pixels/);
+  assert.deepEqual(ours[0].region, { x: 0, y: 5, width: 40, height: 40 });
+  assert.deepEqual(ours[1].model, { index: 0, name: 'CIFAKE 32x32 model', view: 'thumbnail' });
+  d.dispose();
+});
+
+test('the CIFAKE samples stay decided: at most a few fall in the UNSURE band', async () => {
+  const d = await loadDetector({ wasm: WASM, weights: shippedWeights });
+  const results = sampleImages().map((i) => ({ truth: i.label, r: d.classify(fs.readFileSync(i.path)) }));
+  assert.ok(results.every(({ r }) => r.scope === 'judged' || r.scope === 'weak-evidence'));
+  const unsure = results.filter(({ r }) => r.label === 'UNSURE');
+  assert.ok(unsure.length <= 3, `${unsure.length} UNSURE`);
+  for (const { r } of unsure) assert.ok(r.pFake >= 0.4966 && r.pFake < 0.6966, `UNSURE at ${r.pFake}`);
+  d.dispose();
+});
+
+test('classifyPixels judges decoded RGBA exactly as classify judges the same pixels in a PNG', async () => {
+  const d = await loadDetector({ wasm: WASM, weights: shippedWeights });
+  for (const [w, h] of [[32, 32], [64, 48]]) {
+    const px = texture(w, h, w + h);
+    const a = d.classify(encodePng(w, h, px), { cam: 'gradcam' });
+    const b = d.classifyPixels(px, w, h, { cam: 'gradcam' });
+    assert.deepEqual(b, a, `${w}x${h}`);
+  }
+  assert.throws(() => d.classifyPixels(new Uint8Array(10), 2, 2), /not 2x2 RGB or RGBA/);
+  assert.throws(() => d.classifyPixels(new Uint8Array(4), 0, 1), /bad image size/);
+  assert.throws(() => d.classifyPixels(new Uint8Array(20000 * 20000 * 4 / 1000), 20000, 20), /over the limit/);
+  d.dispose();
+});
+
+test('several weight files: the first model whose scope holds the image judges it, patches over the whole image',
+  async () => {
+    const dir = tempDir(), file = path.join(dir, '100x70.png');
+    fs.writeFileSync(file, encodePng(100, 70, texture(100, 70, 7)));
+    const sample = sampleImages()[0].path;
+    const d = await loadDetector({ wasm: WASM, weights: [shippedWeights, patchWeights] });
+    assert.equal(d.modelCount, 2);
+    assert.equal(d.info(1).view, 'patches');
+    const [small, large] = [d.classify(fs.readFileSync(sample)), d.classify(fs.readFileSync(file))];
+    const theirs = native([shippedWeights, patchWeights], [sample, file]);
+    sameVerdict(small, theirs[0], sample);
+    sameVerdict(large, theirs[1], file);
+    assert.equal(small.model.view, 'thumbnail');
+    assert.deepEqual(large.model, { index: 1, name: 'patch test model', view: 'patches' });
+    assert.equal(theirs[1].model, patchWeights);
+    assert.deepEqual(large.region, { x: 0, y: 0, width: 100, height: 70 });
+    const p = large.patches;
+    assert.equal(p.side, 32);
+    assert.deepEqual([p.cols, p.rows], [4, 3]);
+    assert.deepEqual([...p.x.slice(0, 4)], [0, 22, 45, 68]);
+    assert.deepEqual([...p.y.filter((_, i) => i % 4 === 0)], [0, 19, 38]);
+    // the image's score is the mean of the patch logits (T is the file's temperature)
+    const T = Number(d.info(1).temperature);
+    const logit = (q) => T * Math.log(q / (1 - q));
+    const mean = [...p.pFake].reduce((s, q) => s + logit(q), 0) / p.pFake.length;
+    assert.ok(Math.abs(1 / (1 + Math.exp(-mean / T)) - large.pFake) < 1e-4);
+    assert.equal(large.cam, null);
+    d.dispose();
+  });
+
+test('real-world crops: UNSURE natively and in WebAssembly, with the same guess', { skip: !fs.existsSync(wildDir) && 'no ../shared/data/wild' },
+  async () => {
+    const crops = ['real/metadata_extractor_cameras', 'fake/kolors_repo'].map((g) => {
+      const folder = path.join(wildDir, g);
+      return path.join(folder, fs.readdirSync(folder).sort()[0]);
+    });
+    const d = await loadDetector({ wasm: WASM, weights: shippedWeights });
+    const theirs = native([shippedWeights], crops);
+    crops.forEach((f, k) => {
+      const r = d.classify(fs.readFileSync(f));
+      sameVerdict(r, theirs[k], f);
+      assert.equal(r.label, 'UNSURE');
+      assert.equal(r.scope, 'out-of-scope');
+    });
+    d.dispose();
+  });
+
+test('the hostile table gives results natively and in WebAssembly with the same scope', async () => {
+  const files = ['tall-1x300.png', 'wide-300x1.png', 'pixel-1x1.png'].map((f) => path.join(hostileDir, 'cases', f));
+  const d = await loadDetector({ wasm: WASM, weights: shippedWeights });
+  const theirs = native([shippedWeights], files);
+  files.forEach((f, k) => sameVerdict(d.classify(fs.readFileSync(f)), theirs[k], f));
+  d.dispose();
+});

@@ -1,0 +1,157 @@
+// pool.js - a pool of detector workers. It knows nothing of the page: tasks are messages, results
+// come back as promises, and the model's state as events ('ready' once per worker, 'fatal' when no
+// worker is left). createWorker() makes one worker (a Web Worker, or a stand-in in the Node tests).
+//
+//   const pool = new Pool({ size: 2, createWorker, init: { type: 'init', ... } });
+//   pool.on('ready', (msg) => ...); pool.on('fatal', (message) => ...);
+//   pool.on('start', (key) => ...);             a worker took the task for key
+//   const r = await pool.run(key, { type: 'classify', ... }, { urgent });   // r.error on failure,
+//                                               // r.superseded / r.cancelled when it was not run
+//
+// A worker that dies after it had loaded the model (a crash, not a 'fatal' message) is replaced by a
+// new one, at most RESPAWNS times a slot: the task it was running fails, queued tasks wait for the
+// new worker, nothing else is lost. A worker that never got ready is not replaced.
+
+const RESPAWNS = 8;
+
+export class Pool {
+  #slots = [];
+  #queue = [];
+  #nextId = 1;
+  #listeners = { ready: new Set(), fatal: new Set(), start: new Set() };
+  fatal = null;
+
+  #createWorker;
+  #init;
+
+  constructor({ size, createWorker, init }) {
+    this.#createWorker = createWorker;
+    this.#init = init;
+    for (let i = 0; i < size; i++) {
+      const slot = { worker: null, ready: false, task: null, dead: false, wasReady: false, respawns: 0 };
+      this.#slots.push(slot);
+      this.#spawn(slot);
+    }
+  }
+
+  #spawn(slot) {
+    let worker;
+    try {
+      worker = this.#createWorker();
+    } catch (err) {
+      this.#dead(slot, `cannot start a worker: ${err.message}`);
+      return;
+    }
+    slot.worker = worker;
+    slot.ready = false;
+    // messages and errors from a worker already replaced are ignored
+    worker.onmessage = (e) => { if (slot.worker === worker) this.#onMessage(slot, e.data); };
+    worker.onerror = (e) => {
+      if (e && typeof e.preventDefault === 'function') e.preventDefault();
+      if (slot.worker === worker) this.#crashed(slot, (e && e.message) || 'the worker stopped');
+    };
+    worker.postMessage(this.#init);
+  }
+
+  #crashed(slot, message) {
+    if (!slot.wasReady || slot.respawns >= RESPAWNS) return this.#dead(slot, message);
+    slot.respawns++;
+    slot.worker.terminate();
+    if (slot.task) {
+      const task = slot.task;
+      slot.task = null;
+      task.resolve({ error: `the detector stopped while judging this file (${message}); it was restarted` });
+    }
+    this.#spawn(slot);
+  }
+
+  on(type, fn) {
+    this.#listeners[type].add(fn);
+    return () => this.#listeners[type].delete(fn);
+  }
+
+  #emit(type, detail) {
+    for (const fn of this.#listeners[type]) fn(detail);
+  }
+
+  /** Queues message for key. Urgent tasks (a user's change) go first; a newer task for the same key
+   *  replaces a queued one, which resolves { superseded: true }. */
+  run(key, message, { urgent = false } = {}) {
+    return new Promise((resolve) => {
+      if (this.fatal) return resolve({ error: this.fatal });
+      const old = this.#queue.findIndex((t) => t.key === key);
+      if (old >= 0) this.#queue.splice(old, 1)[0].resolve({ superseded: true });
+      const task = { id: this.#nextId++, key, message, resolve };
+      if (urgent) this.#queue.unshift(task);
+      else this.#queue.push(task);
+      this.#pump();
+    });
+  }
+
+  /** Drops the queued tasks whose key matches (all when no test is given); they resolve
+   *  { cancelled: true }. Running tasks finish. Returns how many were dropped. */
+  cancel(test = () => true) {
+    const keep = [];
+    let n = 0;
+    for (const t of this.#queue) {
+      if (test(t.key)) {
+        n++;
+        t.resolve({ cancelled: true });
+      } else keep.push(t);
+    }
+    this.#queue = keep;
+    return n;
+  }
+
+  get pending() { return this.#queue.length + this.#slots.filter((s) => s.task).length; }
+  get size() { return this.#slots.length; }
+
+  #pump() {
+    for (const slot of this.#slots) {
+      if (!slot.ready || slot.task || slot.dead || !this.#queue.length) continue;
+      const task = this.#queue.shift();
+      slot.task = task;
+      this.#emit('start', task.key);
+      try {
+        slot.worker.postMessage({ ...task.message, id: task.id });
+      } catch (err) {
+        this.#finish(slot, { error: `cannot hand the file to the worker: ${err.message}` });
+      }
+    }
+  }
+
+  #finish(slot, result) {
+    const task = slot.task;
+    slot.task = null;
+    if (task) task.resolve(result);
+    this.#pump();
+  }
+
+  #onMessage(slot, msg) {
+    if (!msg || slot.dead) return;
+    if (msg.type === 'ready') {
+      slot.ready = slot.wasReady = true;
+      this.#emit('ready', msg);
+      this.#pump();
+    } else if (msg.type === 'fatal') {
+      this.#dead(slot, msg.message);
+    } else if (msg.type === 'result' && slot.task && msg.id === slot.task.id) {
+      this.#finish(slot, msg);
+    }
+  }
+
+  #dead(slot, message) {
+    if (slot.dead) return;
+    slot.dead = true;
+    slot.ready = false;
+    if (slot.worker) slot.worker.terminate();
+    if (slot.task) this.#finish(slot, { error: message });
+    if (this.#slots.every((s) => s.dead)) {
+      this.fatal = `the model could not be loaded: ${message}`;
+      for (const t of this.#queue.splice(0)) t.resolve({ error: this.fatal });
+      this.#emit('fatal', this.fatal);
+    } else {
+      this.#pump();
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// result.js - one detector result as the page uses it, whatever version of detector.js produced it.
+// detector.js returns { label: REAL|FAKE|UNSURE, pFake, reason, scope, reliability, model, region,
+// patches, width, height, cam }; fields an older module does not give are filled in here from what
+// it does give (the weight file's metadata), never invented: a missing reliability stays null unless
+// the image is the size the model was measured on. No DOM: also imported by the Node tests.
+
+import { formatCount } from './format.js';
+
+export const LABELS = ['REAL', 'UNSURE', 'FAKE'];
+export const SCOPES = ['judged', 'too-small', 'out-of-scope', 'weak-evidence'];
+
+/** The model's input side from the weight file's "input" entry ("3x32x32"), 32 when absent. */
+export function inputSide(info) {
+  const m = /^\s*\d+\s*x\s*(\d+)\s*x\s*(\d+)\s*$/.exec((info && info.input) || '');
+  return m ? Math.min(Number(m[1]), Number(m[2])) : 32;
+}
+
+/** The centre square of a w x h image, as the core crops it (src/image.c cf_image_center_square). */
+export function centreSquare(w, h) {
+  const s = Math.max(0, Math.min(w, h));
+  return { x: s > 0 ? Math.floor((w - s) / 2) : 0, y: s > 0 ? Math.floor((h - s) / 2) : 0, width: s, height: s };
+}
+
+function validRegion(r, w, h) {
+  if (!r || typeof r !== 'object') return null;
+  const { x, y, width, height } = r;
+  if (![x, y, width, height].every(Number.isFinite) || width <= 0 || height <= 0) return null;
+  if (x < 0 || y < 0 || x + width > w || y + height > h) return null;
+  return { x, y, width, height };
+}
+
+function validPatches(p) {
+  if (!p || typeof p !== 'object') return null;
+  const n = p.x && p.y && p.pFake ? Math.min(p.x.length, p.y.length, p.pFake.length) : 0;
+  if (!(p.side > 0) || !n) return null;
+  return { side: p.side, cols: p.cols ?? null, rows: p.rows ?? null, x: p.x, y: p.y, pFake: p.pFake, count: n };
+}
+
+const percent = (v) => `${(v <= 1 ? v * 100 : v).toFixed(1)}%`;
+
+/** The page's view of a result: every contract field present, with the right type. info is the
+ *  weight file's metadata (d.info()). */
+export function normaliseResult(raw, info = {}) {
+  const width = raw.width, height = raw.height;
+  const side = inputSide(info);
+  const model = raw.model && typeof raw.model === 'object'
+    ? { name: String(raw.model.name || 'cifake.bin'), view: raw.model.view === 'patches' ? 'patches' : 'thumbnail' }
+    : { name: 'cifake.bin', view: 'thumbnail' };
+  const patches = model.view === 'patches' ? validPatches(raw.patches) : null;
+  const region = validRegion(raw.region, width, height) || centreSquare(width, height);
+  let label = LABELS.includes(raw.label) ? raw.label : 'UNSURE';
+  let pFake = typeof raw.pFake === 'number' && Number.isFinite(raw.pFake) ? raw.pFake : null;
+  let scope = SCOPES.includes(raw.scope) ? raw.scope : null;
+  let reason = typeof raw.reason === 'string' && raw.reason ? raw.reason : null;
+  let reliability = typeof raw.reliability === 'string' && raw.reliability ? raw.reliability : null;
+
+  if (scope === null) {
+    // an older detector.js: it judged everything, even images smaller than its input
+    if (Math.min(width, height) < side) {
+      scope = 'too-small';
+      label = 'UNSURE';
+      pFake = null;
+    } else scope = 'judged';
+    if (raw.reliability === undefined && scope === 'judged' && width === side && height === side &&
+        Number.isFinite(Number(info.test_accuracy)) && info.test_accuracy !== '')
+      reliability = `On CIFAKE's ${side}x${side} test images this model is right ${percent(Number(info.test_accuracy))} of the time.`;
+  }
+  if (scope === 'too-small' && label !== 'UNSURE') label = 'UNSURE';
+  // a model's guess on an image it does not judge is no probability to show
+  if (scope === 'too-small' || scope === 'out-of-scope') pFake = null;
+  if (label === 'UNSURE' && !reason) reason = defaultReason(scope, width, height, side);
+  return { label, pFake, reason, scope, reliability, model, region, patches, width, height, cam: raw.cam || null };
+}
+
+function defaultReason(scope, w, h, side) {
+  if (scope === 'too-small')
+    return `The image is ${formatCount(w)} × ${formatCount(h)} pixels, smaller than the ${side} × ${side} the model ` +
+      'looks at: too small to judge.';
+  if (scope === 'out-of-scope') return 'The image is outside what this model was trained to judge.';
+  if (scope === 'weak-evidence') return 'The evidence is too weak either way for a verdict.';
+  return 'The model gave no verdict for this image.';
+}
+
+/** Short words for a verdict: "likely AI-generated", "too small to judge", ... */
+export function verdictPhrase(r) {
+  if (r.label === 'FAKE') return 'likely AI-generated';
+  if (r.label === 'REAL') return 'likely a real photo';
+  if (r.scope === 'too-small') return 'too small to judge';
+  if (r.scope === 'out-of-scope') return 'outside what the model judges';
+  if (r.scope === 'weak-evidence') return 'evidence too weak either way';
+  return 'no verdict';
+}
+
+/** The share of the image's area the model analysed, 0..1. */
+export function analysedShare(r) {
+  const total = r.width * r.height;
+  if (!total) return 0;
+  if (r.patches) {
+    // patches may overlap: count the covered area on a coarse grid of the patch side
+    const s = r.patches.side, seen = new Set();
+    let area = 0;
+    for (let k = 0; k < r.patches.count; k++) {
+      const key = `${r.patches.x[k]},${r.patches.y[k]}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      area += Math.min(s, r.width - r.patches.x[k]) * Math.min(s, r.height - r.patches.y[k]);
+    }
+    return Math.min(1, area / total);
+  }
+  return (r.region.width * r.region.height) / total;
+}

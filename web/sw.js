@@ -1,0 +1,53 @@
+// sw.js - the page's service worker: the page, its modules, the WebAssembly module and the weights
+// are kept in a cache so that the page loads and classifies without a network. Every request still
+// goes to the network first, so a new version served replaces the cached one at once; only when the
+// network fails (or gives no answer within NETWORK_WAIT_MS) does the cached copy answer.
+
+const CACHE = 'cifake-v1';
+const NETWORK_WAIT_MS = 4000;
+// Everything the page needs (tests/e2e/offline.test.mjs checks that every file the page loads is here).
+const FILES = ['./', 'index.html', 'style.css', 'app.js', 'announce.js', 'cards.js', 'exports.js', 'format.js',
+  'intake.js', 'order.js', 'pool.js', 'result.js', 'store.js', 'table.js', 'worker.js', 'detector.js', 'pixels.js',
+  'cifake.wasm', 'cifake.bin'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(FILES.map((f) => new Request(f, { cache: 'reload' })));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET' || new URL(req.url).origin !== self.location.origin) return;
+  event.respondWith(networkFirst(req));
+});
+
+async function networkFirst(req) {
+  const cache = await caches.open(CACHE);
+  const network = fetch(req, { cache: 'no-cache' }).then(async (res) => {
+    if (res.ok && res.type === 'basic') await cache.put(req, res.clone());
+    return res;
+  });
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(resolve, NETWORK_WAIT_MS, null); });
+  try {
+    const res = await Promise.race([network, late]);
+    if (res) return res;
+  } catch {
+    // offline, or the server is gone: the cached copy below
+  } finally {
+    clearTimeout(timer);
+  }
+  const cached = await cache.match(req, { ignoreSearch: true });
+  if (cached) return cached;
+  return network; // nothing cached: the network's own answer or error
+}
