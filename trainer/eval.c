@@ -298,12 +298,12 @@ static const uint8_t rel_bar[3] = {70, 120, 200}, rel_gap_fill[3] = {245, 170, 1
 
 /* One temperature: accuracy per bin against confidence over the bins a two-class model can fill
  * (from the one holding 0.5), the diagonal, and the bin counts on a log scale below. */
-static void draw_reliability_panel(plot_canvas *cv, int x, const calibration *c, float temperature) {
+static void draw_reliability_panel(plot_canvas *cv, int x, const calibration *c, const char *name) {
     int first = (int)ceil(0.5 * c->bins) - 1, max_count = 1;
     double lo = (double)first / c->bins;
     for (int b = 0; b < c->bins; b++) max_count = c->count[b] > max_count ? c->count[b] : max_count;
     char title[96];
-    snprintf(title, sizeof title, "T = %.4f: ECE %.4f", temperature, c->ece);
+    snprintf(title, sizeof title, "%s: ECE %.4f", name, c->ece);
     plot_text(cv, x, REL_TOP - 8, 2, title, rel_black);
     snprintf(title, sizeof title, "largest gap (MCE) %.4f", c->mce);
     plot_text(cv, x + REL_W - plot_text_width(title, 1), REL_TOP + 12, 1, title, rel_black);
@@ -335,13 +335,13 @@ static void draw_reliability_panel(plot_canvas *cv, int x, const calibration *c,
     plot_line(cv, plot_px(&rel, lo), plot_py(&rel, lo), plot_px(&rel, 1.0), plot_py(&rel, 1.0), 1, 4, rel_black);
 }
 
-static int draw_reliability(const char *path, const char *caption, const calibration cal[2], const float temps[2],
+static int draw_reliability(const char *path, const char *caption, const calibration cal[2], const char *const names[2],
                             cf_error *err) {
     plot_canvas cv;
     int width = 2 * (REL_LEFT + REL_W) + 40, height = REL_TOP + 30 + REL_H + REL_GAP + REL_COUNT_H + REL_GAP + 30;
     if (plot_canvas_init(&cv, width, height, err)) return -1;
     plot_text(&cv, 12, 10, 1, caption, rel_black);
-    for (int k = 0; k < 2; k++) draw_reliability_panel(&cv, REL_LEFT + k * (REL_LEFT + REL_W + 20), &cal[k], temps[k]);
+    for (int k = 0; k < 2; k++) draw_reliability_panel(&cv, REL_LEFT + k * (REL_LEFT + REL_W + 20), &cal[k], names[k]);
     int ly = height - 22, lx = REL_LEFT;
     static const char *legend[3] = {"accuracy of the bin's predictions", "gap to the bin's mean confidence",
                                     "perfect calibration"};
@@ -357,23 +357,27 @@ static int draw_reliability(const char *path, const char *caption, const calibra
     return rc;
 }
 
-/* --calibration: the calibration of p_fake at temperature 1 and at the file's temperature, a table
- * per bin on stderr and the diagram in path. */
-static int report_calibration(const char *path, const char *caption, const float *scores, const int *labels, int n,
-                              float temperature, cf_error *err) {
-    calibration cal[2];
-    const float temps[2] = {1.0f, temperature};
+/* The calibration of p_fake before the temperature, sigmoid(raw) (for an ensemble, raw is the mean of
+ * the files' logits), and after it, sigmoid(score / temperature) (for an ensemble, score is the mean
+ * calibrated logit and temperature 1). */
+static int calibrate(const float *raw, const float *scores, float temperature, const int *labels, int n,
+                     calibration cal[2], cf_error *err) {
     float *p = malloc(sizeof(float) * (n + 1));
     if (!p) return cf_fail(err, "out of memory");
     int rc = 0;
     for (int k = 0; !rc && k < 2; k++) {
-        for (int i = 0; i < n; i++) p[i] = cf_sigmoid(scores[i] / temps[k]);
+        for (int i = 0; i < n; i++) p[i] = k ? cf_sigmoid(scores[i] / temperature) : cf_sigmoid(raw[i]);
         if (calibration_compute(p, labels, n, ECE_BINS, &cal[k])) rc = cf_fail(err, "cannot bin %d probabilities", n);
     }
     free(p);
-    if (rc) return rc;
+    return rc;
+}
+
+/* --calibration: both calibrations (named, e.g. "T = 1"), a table per bin on stderr and the diagram in path. */
+static int report_calibration(const char *path, const char *caption, const calibration cal[2],
+                              const char *const names[2], cf_error *err) {
     fprintf(stderr, "\ncalibration, %d bins of confidence max(p_fake, 1 - p_fake)\n%-16s", ECE_BINS, "");
-    for (int k = 0; k < 2; k++) fprintf(stderr, " | T = %-25.4f", temps[k]);
+    for (int k = 0; k < 2; k++) fprintf(stderr, " | %-30s", names[k]);
     fprintf(stderr, "\n%-16s", "bin");
     for (int k = 0; k < 2; k++) fprintf(stderr, " | %6s  %10s  %8s", "n", "confidence", "accuracy");
     fprintf(stderr, "\n");
@@ -384,9 +388,9 @@ static int report_calibration(const char *path, const char *caption, const float
             fprintf(stderr, " | %6d  %10.4f  %8.4f", cal[k].count[b], cal[k].confidence[b], cal[k].accuracy[b]);
         fprintf(stderr, "\n");
     }
-    fprintf(stderr, "ECE %.4f at T = 1, %.4f at T = %.4f; reliability diagram: %s\n", cal[0].ece, cal[1].ece,
-            temperature, path);
-    return draw_reliability(path, caption, cal, temps, err);
+    fprintf(stderr, "ECE %.4f at %s, %.4f at %s; reliability diagram: %s\n", cal[0].ece, names[0], cal[1].ece, names[1],
+            path);
+    return draw_reliability(path, caption, cal, names, err);
 }
 
 /* Opens every weight file; on failure closes the ones already open. */
@@ -426,25 +430,32 @@ static int check_same_split(const eval_config *c, cifake_detector **d, cf_error 
 
 /* Scores of the selected images and how to read them: one file's own logits, temperature and
  * threshold; for an ensemble, the mean of the files' calibrated logits (score / T), temperature 1
- * and the mean of their thresholds. */
+ * and the mean of their thresholds. raw: the logits before any temperature (for an ensemble, the
+ * mean of the files' logits). */
 static int ensemble_scores(const eval_config *c, cifake_detector **d, const dataset *ds, const int *idx, int n,
-                           float *scores, float *temperature, float *threshold, cf_error *err) {
+                           float *scores, float *raw, float *temperature, float *threshold, cf_error *err) {
     const cf_infer_params *p = cifake_params(d[0]);
     if (c->n_weights == 1) {
         *temperature = p->temperature;
         *threshold = p->threshold;
-        return infer_scores(cifake_model(d[0]), ds, idx, n, p->mean, p->std, c->threads, scores, err);
+        int rc = infer_scores(cifake_model(d[0]), ds, idx, n, p->mean, p->std, c->threads, scores, err);
+        if (!rc) memcpy(raw, scores, sizeof(float) * n);
+        return rc;
     }
     float *one = malloc(sizeof(float) * (n + 1));
     if (!one) return cf_fail(err, "out of memory");
     memset(scores, 0, sizeof(float) * n);
+    memset(raw, 0, sizeof(float) * n);
     *temperature = 1.0f;
     *threshold = 0.0f;
     int rc = 0;
     for (int k = 0; !rc && k < c->n_weights; k++) {
         p = cifake_params(d[k]);
         rc = infer_scores(cifake_model(d[k]), ds, idx, n, p->mean, p->std, c->threads, one, err);
-        for (int i = 0; !rc && i < n; i++) scores[i] += one[i] / p->temperature / (float)c->n_weights;
+        for (int i = 0; !rc && i < n; i++) {
+            scores[i] += one[i] / p->temperature / (float)c->n_weights;
+            raw[i] += one[i] / (float)c->n_weights;
+        }
         *threshold += p->threshold / (float)c->n_weights;
     }
     free(one);
@@ -461,30 +472,37 @@ static int run(const eval_config *c, cf_error *err) {
     if (!rc) rc = dataset_load(&ds, c->data, folder, c->threads, err);
     if (!rc && c->exclude_leaked) rc = dataset_load(&train, c->data, "train", c->threads, err);
     if (!rc) rc = select_images(c, cifake_meta(d[0]), &ds, &train, &idx, &n, err);
-    float *scores = rc ? NULL : malloc(sizeof(float) * (n + 1));
+    float *scores = rc ? NULL : malloc(sizeof(float) * (n + 1)), *raw = rc ? NULL : malloc(sizeof(float) * (n + 1));
     int *labels = rc ? NULL : malloc(sizeof(int) * (n + 1));
-    if (!rc && (!scores || !labels)) rc = cf_fail(err, "out of memory");
+    if (!rc && (!scores || !raw || !labels)) rc = cf_fail(err, "out of memory");
     char title[64];
     snprintf(title, sizeof title, "%s%s", c->split, c->exclude_leaked ? "-without-leaked" : "");
     for (int i = 0; !rc && i < n; i++) labels[i] = ds.labels[idx[i]];
     float temperature = 1.0f, threshold = 0.5f;
     if (!rc && c->perturb) rc = evaluate_perturbed(c, d[0], &ds, idx, n, title, scores, labels, err);
-    else if (!rc) rc = ensemble_scores(c, d, &ds, idx, n, scores, &temperature, &threshold, err);
+    else if (!rc) rc = ensemble_scores(c, d, &ds, idx, n, scores, raw, &temperature, &threshold, err);
     if (!rc && !c->perturb) {
         if (c->n_weights > 1)
             fprintf(stderr, "ensemble of %d files: mean calibrated logit, threshold %.4f\n", c->n_weights, threshold);
         metrics m;
+        calibration cal[2];
         score_metrics(scores, labels, n, temperature, threshold, &m);
-        metrics_print(stdout, title, &m, c->json);
-        if (c->bands) print_bands(scores, labels, n, temperature, threshold);
-        if (c->calibration_png) {
-            char caption[512];
+        rc = calibrate(raw, scores, temperature, labels, n, cal, err);
+        if (!rc) m.ece_t1 = cal[0].ece; /* an ensemble's: of its mean raw logit */
+        if (!rc) metrics_print(stdout, title, &m, c->json);
+        if (!rc && c->bands) print_bands(scores, labels, n, temperature, threshold);
+        if (!rc && c->calibration_png) {
+            char caption[512], after[32];
             snprintf(caption, sizeof caption, "Reliability of p_fake: %s%s, %s split, n = %d, %d equal-width bins",
                      c->weights[0], c->n_weights > 1 ? " (ensemble)" : "", title, n, ECE_BINS);
-            rc = report_calibration(c->calibration_png, caption, scores, labels, n, temperature, err);
+            snprintf(after, sizeof after, "T = %.4f", temperature);
+            const char *names[2] = {c->n_weights > 1 ? "mean raw logit" : "T = 1",
+                                    c->n_weights > 1 ? "files' own T" : after};
+            rc = report_calibration(c->calibration_png, caption, cal, names, err);
         }
     }
     free(scores);
+    free(raw);
     free(labels);
     free(idx);
     dataset_free(&ds);

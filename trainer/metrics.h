@@ -7,7 +7,8 @@ typedef struct {
     int n, tp, fp, tn, fn;
     double accuracy, precision, recall, f1, auroc, loss;
     /* expected calibration error (ECE_BINS bins, calibration_compute below) of the probabilities the
-     * metrics were computed from, and of sigmoid(score) (temperature 1); NaN when not computed */
+     * metrics were computed from, and of sigmoid(score) (temperature 1; cifake-eval gives an ensemble
+     * that of its mean raw logit); NaN when not computed */
     double ece, ece_t1;
 } metrics;
 
