@@ -457,7 +457,7 @@ int main(int argc, char **argv) {
     size_t n;
     cifake_detector *d;
     dataset ds;
-    if (read_file(weights, (size_t)256 << 20, &bytes, &n, &err)) return fprintf(stderr, "cifake-camstats: %s\n", err.msg), 1;
+    if (read_file(weights, CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &n, &err)) return fprintf(stderr, "cifake-camstats: %s\n", err.msg), 1;
     int rc = cifake_open(bytes, n, &d, &err);
     free(bytes);
     if (rc || dataset_load(&ds, data, split, 2, &err)) {

@@ -128,7 +128,7 @@ static int open_detector(const char **weights, int n, cifake_detector **d, cf_er
     for (int k = 0; k < n; k++) {
         uint8_t *bytes;
         size_t size;
-        if (read_file(weights[k], (size_t)256 << 20, &bytes, &size, err)) break;
+        if (read_file(weights[k], CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &size, err)) break;
         int rc = k ? cifake_add_model(*d, bytes, size, err) : cifake_open(bytes, size, d, err);
         free(bytes);
         if (rc) {

@@ -398,7 +398,7 @@ static int open_detectors(const eval_config *c, cifake_detector **d, cf_error *e
     for (int k = 0; k < c->n_weights; k++) {
         uint8_t *bytes;
         size_t nbytes;
-        int rc = read_file(c->weights[k], (size_t)256 << 20, &bytes, &nbytes, err);
+        int rc = read_file(c->weights[k], CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &nbytes, err);
         if (!rc) {
             rc = cifake_open(bytes, nbytes, &d[k], err);
             free(bytes);
@@ -598,7 +598,7 @@ static void print_folder_table(const folder_set *fs, const float *scores, const 
 static int run_folders(const eval_config *c, cf_error *err) {
     uint8_t *bytes;
     size_t nbytes;
-    if (read_file(c->weights[0], (size_t)256 << 20, &bytes, &nbytes, err)) return -1;
+    if (read_file(c->weights[0], CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &nbytes, err)) return -1;
     cf_model m;
     cf_meta meta;
     int rc = cf_weights_read(bytes, nbytes, &m, &meta, NULL, err);

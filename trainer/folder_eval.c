@@ -107,7 +107,7 @@ static int classify_items(const folder_eval_config *c, item_list *l, cf_error *e
         for (int k = 0; ok && k < c->n_weights; k++) {
             uint8_t *bytes;
             size_t n;
-            ok = !read_file(c->weights[k], (size_t)256 << 20, &bytes, &n, &e);
+            ok = !read_file(c->weights[k], CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &n, &e);
             if (ok) {
                 ok = !(k ? cifake_add_model(d, bytes, n, &e) : cifake_open(bytes, n, &d, &e));
                 free(bytes);

@@ -226,7 +226,7 @@ static int save_checkpoint(const train_config *c, const char *path, run_state *s
                            const float std[3], cf_error *err) {
     cf_meta meta = {0};
     cf_extras ex = {0};
-    int side = c->folders ? c->patch : 32;
+    int side = c->folders ? c->patch : DS_SIDE;
     int rc = cf_meta_set(&meta, "spec", c->spec, err) || cf_meta_setf(&meta, "input", err, "3x%dx%d", side, side) ||
              cf_meta_setf(&meta, "mean", err, "%.9g,%.9g,%.9g", mean[0], mean[1], mean[2]) ||
              cf_meta_setf(&meta, "std", err, "%.9g,%.9g,%.9g", std[0], std[1], std[2]) ||
@@ -596,7 +596,7 @@ static int run(train_config *c, cf_error *err) {
     fprintf(stderr, "loaded in %.1f s: %d train, %d validation, %d test images\n", now_seconds() - t0, n_train, n_val, test.n);
     train_data d = {&train, train_idx, n_train, {0}, {0}};
     dataset_channel_stats(&train, train_idx, n_train, d.mean, d.std);
-    if (start_run(c, &s, &ws, (cf_shape){3, 32, 32}, err)) goto done;
+    if (start_run(c, &s, &ws, (cf_shape){3, DS_SIDE, DS_SIDE}, err)) goto done;
     fprintf(stderr, "model %s: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec, s.model.n_params,
             c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov", c->lr, c->weight_decay);
     tb.input = malloc(sizeof(float) * DS_PIXELS * c->batch);
