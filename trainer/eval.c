@@ -57,7 +57,7 @@ static void usage(FILE *f) {
                "  --bands           also the coverage and accuracy of the decided images for UNSURE bands\n"
                "                    [threshold - h, threshold + h) of p_fake, h = 0.05 .. 0.40 (to choose a\n"
                "                    weight file's unsure_band on --split val)\n"
-               "Patch models (view=patches) on image folders (trainer/folders.h), one markdown table per\n"
+               "Patch models (view=patches) on image folders (trainer/lib/folders.h), one markdown table per\n"
                "condition (as they are; every image re-encoded as JPEG at --jpeg Q), a row per group and per\n"
                "generator: AUROC against all the REAL images evaluated, share of REAL called FAKE and of FAKE\n"
                "caught at the file's threshold, and coverage and accuracy of the verdicts outside the UNSURE band:\n"

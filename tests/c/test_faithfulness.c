@@ -1,4 +1,4 @@
-/* Deletion and insertion curves (trainer/faithfulness.c): the steps, the ranking, the composed
+/* Deletion and insertion curves (trainer/lib/faithfulness.c): the steps, the ranking, the composed
  * images, the area, and on a constructed model whose evidence is known (one bright patch), that the
  * curves start and end where they must and that a map pointing at the evidence beats a random one,
  * while a map pointing away from it does worse. */
