@@ -37,9 +37,9 @@ Training recipe (the paper's, as far as our trainer goes): Adam, learning rate 0
 weight decay, no translations (--pad 0); the trainer always applies random horizontal flips.`;
 
 // The paper's figures we could find (Bird & Lotfi, IEEE Access 2024; arXiv 2303.14126). Everything
-// else is printed as "not found": we never fill a gap with a guess. See trainer/REPRODUCTION.md.
+// else is printed as "not found": we never fill a gap with a guess. See trainer/results/REPRODUCTION.md.
 export const PAPER = {
-  source: 'Bird & Lotfi 2024 (arXiv 2303.14126): abstract, and the figures quoted in trainer/REPRODUCTION.md',
+  source: 'Bird & Lotfi 2024 (arXiv 2303.14126): abstract, and the figures quoted in trainer/results/REPRODUCTION.md',
   topologies: 36,
   extractorMeanAccuracy: 0.9179,
   rows: {

@@ -4,7 +4,7 @@
  *   cifake-export --onnx OUT.onnx [--weights FILE]
  *   cifake-export --set KEY=VALUE [--set ...] --out OUT.bin [--weights FILE]
  * The ONNX graph (opset 13) takes the normalised input [N, 3, 32, 32] and outputs p_fake and the raw
- * FAKE logit; trainer/onnx.h says exactly what they are. Exit status 0 written, 1 failure, 2 usage. */
+ * FAKE logit; trainer/lib/onnx.h says exactly what they are. Exit status 0 written, 1 failure, 2 usage. */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
 #include <stdio.h>

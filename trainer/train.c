@@ -87,7 +87,7 @@ static void usage(FILE *f) {
             "                     the learning-rate schedule still spans --epochs\n"
             "Native-resolution patch models (the weight file records view=patches and input 3xPxP):\n"
             "  --folders DIR      DIR/real/<group>/, DIR/fake/<group>/ of any image sizes, optional DIR/MANIFEST.tsv\n"
-            "                     (columns crop, generator, source_file; see trainer/folders.h); nothing is resized\n"
+            "                     (columns crop, generator, source_file; see trainer/lib/folders.h); nothing is resized\n"
             "  --patch P          patch side, 32 or 64 (default 64)\n"
             "  --val-groups LIST  groups (or gen:PREFIX generators) held out for validation: the epoch is chosen,\n"
             "                     and temperature and threshold are fitted, on whole-image scores there (the mean\n"
