@@ -453,13 +453,9 @@ int main(int argc, char **argv) {
     }
     if (!data) return fprintf(stderr, "cifake-camstats: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     cf_error err;
-    uint8_t *bytes;
-    size_t n;
     cifake_detector *d;
     dataset ds;
-    if (read_file(weights, CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &n, &err)) return fprintf(stderr, "cifake-camstats: %s\n", err.msg), 1;
-    int rc = cifake_open(bytes, n, &d, &err);
-    free(bytes);
+    int rc = open_detector_files(&weights, 1, &d, &err);
     if (rc || dataset_load(&ds, data, split, 2, &err)) {
         fprintf(stderr, "cifake-camstats: %s\n", err.msg);
         return 1;

@@ -395,20 +395,11 @@ static int report_calibration(const char *path, const char *caption, const calib
 
 /* Opens every weight file; on failure closes the ones already open. */
 static int open_detectors(const eval_config *c, cifake_detector **d, cf_error *err) {
-    for (int k = 0; k < c->n_weights; k++) {
-        uint8_t *bytes;
-        size_t nbytes;
-        int rc = read_file(c->weights[k], CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &nbytes, err);
-        if (!rc) {
-            rc = cifake_open(bytes, nbytes, &d[k], err);
-            free(bytes);
-            if (rc) cf_error_prefix(err, "%s", c->weights[k]);
-        }
-        if (rc) {
+    for (int k = 0; k < c->n_weights; k++)
+        if (open_detector_files(&c->weights[k], 1, &d[k], err)) {
             while (k--) cifake_close(d[k]);
             return -1;
         }
-    }
     return 0;
 }
 
