@@ -1,6 +1,6 @@
 # cifake - build, test and serve. `make` builds the native tools into build/ (installing the Debian
 # packages the build needs first). Main job: `make serve`.  All tests: `make test`.  Benchmarks:
-# `make bench`.  The CIFAKE paper's sweep: `make sweep`.  The C library: `make install PREFIX=DIR`.
+# `make bench`.  The CIFAKE paper's sweep: `make sweep` (`make sweep-full`: to convergence).  The C library: `make install PREFIX=DIR`.
 #
 #   make test-c       the C runner, native (-march=native: the widest vectors this machine has)
 #   make test-asan    the C runner under AddressSanitizer + UBSan
@@ -42,7 +42,7 @@ PROGRAMS := $(PROGRAM_NAMES:%=$(BUILD)/cifake-%)
 CIFAKE_DIR ?= $(abspath data/cifake)
 export CIFAKE_DIR
 
-.PHONY: all test test-c test-simd test-asan test-msan test-reference deps build-deps stb-check data bench sweep clean
+.PHONY: all test test-c test-simd test-asan test-msan test-reference deps build-deps stb-check data bench sweep sweep-full clean
 
 all: $(PROGRAMS)
 
@@ -242,6 +242,13 @@ bench: $(BUILD)/train_bench $(BUILD)/patch_bench $(BUILD)/peak_fma $(BUILD)/peak
 SWEEP_FLAGS ?= --epochs 2 --subset 20000 --dense-widths 32,64,128,256
 sweep: $(BUILD)/cifake-train $(BUILD)/cifake-eval
 	nice -n 10 $(NODE) trainer/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep $(SWEEP_FLAGS)
+
+# The same family trained to convergence: every network on the whole training split, stopped early
+# once 3 epochs in a row have not improved its validation loss (at most 40), cheapest network first.
+# Resumable like `make sweep`; results in build/sweep-full/results.md.
+SWEEP_FULL_FLAGS ?= --epochs 40 --patience 3 --subset 0 --order cost
+sweep-full: $(BUILD)/cifake-train $(BUILD)/cifake-eval
+	nice -n 10 $(NODE) trainer/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep-full $(SWEEP_FULL_FLAGS)
 
 clean:
 	rm -rf $(BUILD)

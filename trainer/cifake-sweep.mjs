@@ -22,9 +22,15 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage: node trainer/cifake-sweep.mjs [--data DIR] [--out DIR] [--epochs N] [--subset N] [--threads N]
                  [--batch N] [--seed S] [--phase all|extractors|dense] [--layers 1,2,3] [--filters 16,32,64,128]
                  [--dense-layers 1,2,3] [--dense-widths 32,64,128,256,512,1024] [--dense-base LxF] [--bin DIR]
+                 [--patience N] [--order grid|cost]
   --data DIR          CIFAKE in the Kaggle layout (default $CIFAKE_DIR)
   --out DIR           results, logs and weight files (default build/sweep)
-  --epochs N          epochs per network (default 2)
+  --epochs N          epochs per network (default 2); with --patience, the most it trains
+  --patience N        early stopping (cifake-train --patience): a network stops once N epochs in a row
+                      have not improved its best validation loss; its best epoch is kept (default 0: off)
+  --order O           grid (default: layers, then filters, as the paper's table) or cost (cheapest
+                      network first, by multiply-adds per image, so that an unfinished sweep has the
+                      most rows)
   --subset N          training images per epoch, a seeded subset of train (default 20000; 0 = all 95,105)
   --threads N         OpenMP threads per run (default 2);  --batch N (default 128);  --seed S (default 1)
   --phase P           all (default), extractors (phase 1 only) or dense (phase 2 only; needs phase 1 rows
@@ -36,14 +42,22 @@ const USAGE = `usage: node trainer/cifake-sweep.mjs [--data DIR] [--out DIR] [--
 Training recipe (the paper's, as far as our trainer goes): Adam, learning rate 0.001 held constant, no
 weight decay, no translations (--pad 0); the trainer always applies random horizontal flips.`;
 
-// The paper's figures we could find (Bird & Lotfi, IEEE Access 2024; arXiv 2303.14126). Everything
-// else is printed as "not found": we never fill a gap with a guess. See trainer/results/REPRODUCTION.md.
+// The paper's figures (Bird & Lotfi, IEEE Access 2024; arXiv 2303.14126), as summarised in the project
+// brief (../shared/PAPER.md): the accuracy of each of the 12 feature extractors, their mean and the
+// best F1. Everything else is printed as "not found": we never fill a gap with a guess. See
+// trainer/results/REPRODUCTION.md.
+const PAPER_EXTRACTORS = { // accuracy, indexed [conv layers][filters]
+  1: { 16: 0.9006, 32: 0.9038, 64: 0.9094, 128: 0.9139 },
+  2: { 16: 0.9146, 32: 0.9293, 64: 0.9271, 128: 0.9298 },
+  3: { 16: 0.9163, 32: 0.9254, 64: 0.9238, 128: 0.9207 },
+};
 export const PAPER = {
-  source: 'Bird & Lotfi 2024 (arXiv 2303.14126): abstract, and the figures quoted in trainer/results/REPRODUCTION.md',
+  source: 'Bird & Lotfi 2024 (arXiv 2303.14126), as summarised in the project brief',
   topologies: 36,
   extractorMeanAccuracy: 0.9179,
   rows: {
-    'conv2x128': { accuracy: 0.9298 },
+    ...Object.fromEntries(Object.entries(PAPER_EXTRACTORS).flatMap(([l, byF]) =>
+      Object.entries(byF).map(([f, accuracy]) => [`conv${l}x${f}`, { accuracy }]))),
     'conv2x128-dense1x64': { f1: 0.936 },
   },
 };
@@ -56,10 +70,10 @@ export function parseArgs(argv) {
     data: process.env.CIFAKE_DIR, out: path.join(ROOT, 'build/sweep'), bin: path.join(ROOT, 'build'),
     epochs: 2, subset: 20000, threads: 2, batch: 128, seed: 1, phase: 'all',
     layers: [1, 2, 3], filters: [16, 32, 64, 128], denseLayers: [1, 2, 3], denseWidths: [32, 64, 128, 256, 512, 1024],
-    denseBase: null, interruptAfter: -1,
+    denseBase: null, interruptAfter: -1, patience: 0, order: 'grid',
   };
   const numeric = { '--epochs': 'epochs', '--subset': 'subset', '--threads': 'threads', '--batch': 'batch',
-    '--seed': 'seed', '--interrupt-after': 'interruptAfter' };
+    '--seed': 'seed', '--interrupt-after': 'interruptAfter', '--patience': 'patience' };
   const lists = { '--layers': 'layers', '--filters': 'filters', '--dense-layers': 'denseLayers',
     '--dense-widths': 'denseWidths' };
   for (let i = 0; i < argv.length; i++) {
@@ -73,11 +87,13 @@ export function parseArgs(argv) {
     else if (a === '--bin') o.bin = path.resolve(v);
     else if (a === '--phase') o.phase = v;
     else if (a === '--dense-base') o.denseBase = v;
+    else if (a === '--order') o.order = v;
     else throw new Error(`unknown option: ${a}`);
     i++;
   }
   const bad = [o.epochs, o.threads, o.batch].some((n) => !Number.isInteger(n) || n < 1) ||
-    !Number.isInteger(o.subset) || o.subset < 0 || !['all', 'extractors', 'dense'].includes(o.phase) ||
+    !Number.isInteger(o.subset) || o.subset < 0 ||
+    !Number.isInteger(o.patience) || o.patience < 0 || !['grid', 'cost'].includes(o.order) || !['all', 'extractors', 'dense'].includes(o.phase) ||
     [...o.layers, ...o.filters, ...o.denseLayers, ...o.denseWidths].some((n) => !Number.isInteger(n) || n < 1) ||
     (o.denseBase !== null && !/^\d+x\d+$/.test(o.denseBase));
   if (bad) throw new Error('an option is out of range (see --help)');
@@ -91,13 +107,15 @@ function budgetOf(o) {
     epochs: o.epochs, subset: o.subset, threads: o.threads, batch: o.batch, seed: o.seed,
     optimizer: 'adam', lr: 0.001, schedule: 'constant', weight_decay: 0, pad: 0, flips: true,
     val_permille: 50, data: path.resolve(o.data),
+    ...(o.patience ? { patience: o.patience } : {}), // absent when off: older result files stay resumable
   };
 }
 
 function trainerFlags(o) {
   return ['--data', path.resolve(o.data), '--epochs', String(o.epochs), '--subset', String(o.subset),
     '--threads', String(o.threads), '--batch', String(o.batch), '--seed', String(o.seed), '--optim', 'adam',
-    '--lr', '0.001', '--schedule', 'constant', '--wd', '0', '--pad', '0', '--no-test'];
+    '--lr', '0.001', '--schedule', 'constant', '--wd', '0', '--pad', '0', '--no-test',
+    ...(o.patience ? ['--patience', String(o.patience)] : [])];
 }
 
 export function topology(layers, filters, denseLayers = 0, width = 0) {
@@ -108,15 +126,33 @@ export function topology(layers, filters, denseLayers = 0, width = 0) {
   return { id, spec, layers, filters, dense_layers: denseLayers, dense_width: width };
 }
 
+// Multiply-adds per 32x32 image of a network of this family: what its epoch time grows with.
+export function multiplyAdds(t) {
+  let side = 32, ch = 3, n = 0;
+  for (let i = 0; i < t.layers; i++) {
+    side -= 2; // 3x3 valid convolution
+    n += side * side * t.filters * ch * 9;
+    side = Math.floor(side / 2); // 2x2 max-pool
+    ch = t.filters;
+  }
+  let width = side * side * ch;
+  for (let i = 0; i < t.dense_layers; i++) n += width * t.dense_width, width = t.dense_width;
+  return n + width;
+}
+
+function ordered(o, nets) {
+  return o.order === 'cost' ? [...nets].sort((a, b) => multiplyAdds(a) - multiplyAdds(b)) : nets;
+}
+
 function extractorGrid(o) {
-  return o.layers.flatMap((l) => o.filters.map((f) => ({ ...topology(l, f), phase: 'extractor' })));
+  return ordered(o, o.layers.flatMap((l) => o.filters.map((f) => ({ ...topology(l, f), phase: 'extractor' }))));
 }
 
 function denseGrid(o, base) {
   const nets = o.denseLayers.flatMap((n) => o.denseWidths.map((w) => topology(base.layers, base.filters, n, w)));
   const p = PAPER_BEST, paper = topology(p.layers, p.filters, p.denseLayers, p.width);
   if (!nets.some((t) => t.id === paper.id)) nets.push(paper); // the paper's final network, for RQ3 too
-  return nets.map((t) => ({ ...t, phase: 'dense' }));
+  return ordered(o, nets.map((t) => ({ ...t, phase: 'dense' })));
 }
 
 // The extractor phase 2 builds on: chosen on validation accuracy (ties: fewer parameters).
@@ -194,6 +230,7 @@ class Results {
   }
 }
 
+const meanOf = (rows, f) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
 const pct = (x) => (x === undefined || x === null ? 'not found' : `${(100 * x).toFixed(2)}%`);
 const f4 = (x) => x.toFixed(4);
 
@@ -203,7 +240,7 @@ function tableRows(rows, withPaper) {
   const lines = [head, head.replace(/[^|]+/g, ' --- ')];
   for (const r of rows) {
     const p = PAPER.rows[r.id] || {};
-    lines.push(`| ${r.id} | \`${r.spec}\` | ${r.params} | ${r.best_epoch}/${r.epochs} | ${r.train_seconds} | ` +
+    lines.push(`| ${r.id} | \`${r.spec}\` | ${r.params} | ${r.best_epoch}/${r.epochs_run ?? r.epochs} | ${r.train_seconds} | ` +
       `${f4(r.val_accuracy)} | ${f4(r.test.accuracy)} | ${f4(r.test.precision)} | ${f4(r.test.recall)} | ` +
       `${f4(r.test.f1)} | ${f4(r.test.loss)} | ${f4(r.test.auroc)} | ${f4(r.test_without_leaked.accuracy)} |` +
       (withPaper ? ` ${pct(p.accuracy)} | ${p.f1 === undefined ? 'not found' : p.f1.toFixed(3)} |` : ''));
@@ -211,15 +248,30 @@ function tableRows(rows, withPaper) {
   return lines.join('\n');
 }
 
+// The paper's 12 extractors beside ours: one line per network, in the paper's order; a network without
+// a row yet says so (never a guess).
+function paperTable(ext) {
+  const lines = ['| conv layers | filters | paper acc | our test acc | our best epoch / epochs run |', '| --- | ---: | ---: | ---: | ---: |'];
+  for (const [l, byF] of Object.entries(PAPER_EXTRACTORS))
+    for (const [f, acc] of Object.entries(byF)) {
+      const r = ext.find((x) => x.id === `conv${l}x${f}`);
+      lines.push(`| ${l} | ${f} | ${pct(acc)} | ` +
+        (r ? `${pct(r.test.accuracy)} | ${r.best_epoch}/${r.epochs_run ?? r.epochs} |` : 'not yet run | |'));
+    }
+  return lines.join('\n');
+}
+
 export function markdown(doc) {
   const ext = doc.rows.filter((r) => r.phase === 'extractor'), dense = doc.rows.filter((r) => r.phase === 'dense');
   const b = doc.budget, mean = ext.length ? ext.reduce((s, r) => s + r.test.accuracy, 0) / ext.length : NaN;
-  const best = bestExtractor(doc.rows);
+  const best = bestExtractor(doc.rows), paired = ext.filter((r) => PAPER.rows[r.id]?.accuracy !== undefined);
   return [
     '# CIFAKE topology sweep',
     '',
     `Command: \`${doc.command}\` (updated ${doc.updated}).`,
-    `Budget per network: ${b.epochs} epochs of ${b.subset || 'all'} training images, batch ${b.batch}, ` +
+    `Budget per network: ${b.patience ? `at most ${b.epochs} epochs, stopped early after ${b.patience} epochs ` +
+      'without a better validation loss (the best epoch is kept),' : `${b.epochs} epochs`} ` +
+      `of ${b.subset || 'all'} training images, batch ${b.batch}, ` +
       `${b.threads} threads, seed ${b.seed}; Adam lr ${b.lr} (${b.schedule}), weight decay ${b.weight_decay}, ` +
       `pad ${b.pad}, random flips. Test metrics: \`cifake-eval --json\` on the 20,000 test images (FAKE positive; ` +
       'threshold and temperature fitted on validation by the trainer); "without leaked": `--exclude-leaked`.',
@@ -228,8 +280,14 @@ export function markdown(doc) {
     '',
     tableRows(ext, true),
     '',
-    `Mean test accuracy over ${ext.length} extractors: ${pct(mean)} (paper: ${pct(PAPER.extractorMeanAccuracy)}).` +
+    `Mean test accuracy over ${ext.length} extractors: ${pct(mean)} (paper: ${pct(PAPER.extractorMeanAccuracy)} over its 12` +
+      (paired.length && paired.length < 12 ? `; ours over the ${paired.length} of them run: ${pct(meanOf(paired, (r) => r.test.accuracy))}, ` +
+        `the paper's over the same: ${pct(meanOf(paired, (r) => PAPER.rows[r.id].accuracy))}` : '') + ').' +
       (best ? ` Best on validation: ${best.id}.` : ''),
+    '',
+    "### Beside the paper's figures (the paper, as summarised in the project brief)",
+    '',
+    paperTable(ext),
     '',
     '## Dense heads on the chosen extractor',
     '',
@@ -256,6 +314,7 @@ async function trainAndMeasure(o, t, results, state) {
   const meta = weightMetadata(weights);
   results.add({
     ...t, params: Number(meta.params), epochs: Number(meta.epochs), best_epoch: Number(meta.best_epoch),
+    epochs_run: Number(meta.epochs_run ?? meta.epochs), // fewer than epochs when early stopping ended it
     train_seconds: Number(meta.train_seconds), val_accuracy: Number(meta.val_accuracy),
     val_auroc: Number(meta.val_auroc), test, test_without_leaked: leaked, trainer_version: meta.trainer_version,
   });

@@ -34,7 +34,7 @@
 
 typedef struct {
     const char *data, *spec, *out, *resume, *checkpoint;
-    int epochs, stop_after, batch, threads, val_permille, pad, subset, report_test;
+    int epochs, stop_after, patience, batch, threads, val_permille, pad, subset, report_test;
     uint64_t seed, split_seed; /* split_seed: of the validation split (--split-seed; default the seed) */
     float lr, weight_decay;
     float cutmix; /* --cutmix: share of training images given a box of blocks from another image */
@@ -56,7 +56,7 @@ static void usage(FILE *f) {
             "                    [--checkpoint FILE] [--threads N] [--batch N] [--lr X] [--wd X]\n"
             "                    [--optim sgd|adam] [--schedule onecycle|cosine|constant] [--val-permille N]\n"
             "                    [--pad N] [--subset N] [--no-test] [--stop-after N] [--perturb-prob P]\n"
-            "                    [--cutmix P] [--ema DECAY] [--split-seed S]\n"
+            "                    [--cutmix P] [--ema DECAY] [--split-seed S] [--patience N]\n"
             "       cifake-train --folders DIR --patch 32|64 --val-groups LIST [--exclude-groups LIST]\n"
             "                    [--steps-per-epoch N] [--jpeg-prob P] [--jpeg-twice P] [--jpeg-quality MIN,MAX]\n"
             "                    [--balance group|generator] [--balance-power A] [common options above]\n"
@@ -85,6 +85,9 @@ static void usage(FILE *f) {
             "  --no-test          do not evaluate on the test split at the end\n"
             "  --stop-after N     stop after epoch N as if interrupted (the checkpoint is kept; --resume continues);\n"
             "                     the learning-rate schedule still spans --epochs\n"
+            "  --patience N       early stopping: end training once N epochs in a row have not improved on the\n"
+            "                     best validation loss (the weight file holds the best epoch's weights, as always;\n"
+            "                     --epochs is the most it trains); default 0 (off)\n"
             "Native-resolution patch models (the weight file records view=patches and input 3xPxP):\n"
             "  --folders DIR      DIR/real/<group>/, DIR/fake/<group>/ of any image sizes, optional DIR/MANIFEST.tsv\n"
             "                     (columns crop, generator, source_file; see trainer/lib/folders.h); nothing is resized\n"
@@ -167,6 +170,7 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!strcmp(a, "--subset")) c->subset = atoi(v);
         else if (!strcmp(a, "--perturb-prob")) c->perturb_prob = strict_float(v);
         else if (!strcmp(a, "--stop-after")) c->stop_after = atoi(v);
+        else if (!strcmp(a, "--patience")) c->patience = atoi(v);
         else if (!strcmp(a, "--ema")) c->ema = strict_float(v);
         else if (!strcmp(a, "--cutmix")) c->cutmix = strict_float(v);
         else if (!strcmp(a, "--optim") && (!strcmp(v, "sgd") || !strcmp(v, "adam"))) c->optim = !strcmp(v, "adam") ? OPT_ADAM : OPT_SGD;
@@ -190,10 +194,10 @@ static int parse_args(int argc, char **argv, train_config *c) {
         if (!out_given) c->out = "build/wild/wild.bin";
     } else if (!c->data) return fprintf(stderr, "cifake-train: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     if (c->epochs < 1 || c->batch < 2 || c->threads < 1 || c->val_permille < 1 || c->val_permille > 500 ||
-        c->pad < 0 || c->pad > 16 || c->subset < 0 || !(c->perturb_prob >= 0 && c->perturb_prob <= 1) ||
+        c->pad < 0 || c->pad > 16 || c->subset < 0 || c->patience < 0 || !(c->perturb_prob >= 0 && c->perturb_prob <= 1) ||
         !(c->ema >= 0 && c->ema < 1) || !(c->cutmix >= 0 && c->cutmix <= 1))
         return fprintf(stderr, "cifake-train: an option is out of range (epochs >= 1, batch >= 2, threads >= 1, "
-                               "1 <= val-permille <= 500, 0 <= pad <= 16, 0 <= perturb-prob <= 1, "
+                               "1 <= val-permille <= 500, 0 <= pad <= 16, patience >= 0, 0 <= perturb-prob <= 1, "
                                "0 <= ema < 1, 0 <= cutmix <= 1)\n"), 2;
     if (c->lr < 0) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f;
     if (!split_seed_given) c->split_seed = c->seed;
@@ -485,6 +489,8 @@ static int write_weights(const train_config *c, run_state *s, const train_data *
              cf_meta_setf(&meta, "ema", err, "%g", c->ema) ||
              cf_meta_setf(&meta, "cutmix", err, "%g", c->cutmix) ||
              cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
+             cf_meta_setf(&meta, "epochs_run", err, "%d", s->epoch) ||
+             cf_meta_setf(&meta, "patience", err, "%d", c->patience) ||
              cf_meta_setf(&meta, "train_seconds", err, "%.0f", s->train_seconds) ||
              cf_meta_setf(&meta, "params", err, "%zu", folded.n_params) ||
              cf_meta_setf(&meta, "val_accuracy", err, "%.4f", val.accuracy) ||
@@ -557,11 +563,20 @@ static void keep_if_best(const train_config *c, run_state *s, double loss) {
     memcpy(s->best.buffers, v->buffers, sizeof(float) * v->n_buffers);
 }
 
+/* Whether training is over: all --epochs done, or --patience epochs in a row without a better validation
+ * loss. Depends only on the run state, so a run resumed from a checkpoint stops where it would have. */
+static int training_done(const train_config *c, const run_state *s) {
+    return s->epoch >= c->epochs || (c->patience > 0 && s->best_epoch > 0 && s->epoch - s->best_epoch >= c->patience);
+}
+
 /* Saves the checkpoint of the epoch just finished; *stop is set when --stop-after asks to end here. */
 static int end_epoch(const train_config *c, run_state *s, const char *ckpt, const float mean[3], const float std[3],
                      int *stop, cf_error *err) {
     if (save_checkpoint(c, ckpt, s, mean, std, err)) return -1;
-    *stop = c->stop_after > 0 && s->epoch >= c->stop_after && s->epoch < c->epochs;
+    if (s->epoch < c->epochs && training_done(c, s))
+        fprintf(stderr, "early stopping after epoch %d: no better validation loss for %d epochs; best epoch %d\n",
+                s->epoch, c->patience, s->best_epoch);
+    *stop = c->stop_after > 0 && s->epoch >= c->stop_after && !training_done(c, s);
     if (*stop) fprintf(stderr, "stopping after epoch %d as asked; continue with --resume %s\n", s->epoch, ckpt);
     return 0;
 }
@@ -611,7 +626,7 @@ static int run(train_config *c, cf_error *err) {
     char ckpt[4096];
     if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
     long long total_steps = (long long)c->epochs * (n_train / c->batch);
-    while (s.epoch < c->epochs) {
+    while (!training_done(c, &s)) {
         double e0 = now_seconds();
         double train_loss = train_epoch(c, &s, &ws, &d, &tb, total_steps);
         if (s.augment_failed) {
@@ -812,6 +827,8 @@ static int write_patch_weights(const train_config *c, run_state *s, const patch_
              cf_meta_setf(&meta, "balance", err, "%s^%g", c->balance_generator ? "generator" : "group", c->balance_power) ||
              cf_meta_setf(&meta, "ema", err, "%g", c->ema) ||
              cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
+             cf_meta_setf(&meta, "epochs_run", err, "%d", s->epoch) ||
+             cf_meta_setf(&meta, "patience", err, "%d", c->patience) ||
              cf_meta_setf(&meta, "train_seconds", err, "%.0f", s->train_seconds) ||
              cf_meta_setf(&meta, "params", err, "%zu", folded.n_params) ||
              cf_meta_setf(&meta, "val_auroc", err, "%.5f", plain.auroc) ||
@@ -899,7 +916,7 @@ static int run_folders(train_config *c, cf_error *err) {
     char ckpt[4096];
     if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
     long long total_steps = (long long)c->epochs * c->steps_per_epoch;
-    while (s.epoch < c->epochs) {
+    while (!training_done(c, &s)) {
         double e0 = now_seconds();
         double train_loss = patch_epoch(c, &s, &ws, &d, &tb, total_steps);
         if (s.augment_failed) {

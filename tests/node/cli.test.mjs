@@ -163,6 +163,43 @@ for (const [option, value] of [['--ema', '0.9'], ['--cutmix', '1']]) {
   });
 }
 
+// --patience: training ends once that many epochs in a row brought no better validation loss; the file
+// holds the best epoch, as a run of exactly that many epochs would, and an interrupted run stops at
+// the same epoch after --resume.
+test('cifake-train --patience stops early, keeps the best epoch, and resumes to identical weights', () => {
+  const data = tinyDataset();
+  const out = tempDir();
+  const common = ['--data', data, '--model', TINY, '--batch', '8', '--val-permille', '250', '--seed', '7',
+    '--threads', '2', '--optim', 'adam', '--lr', '0.05', '--schedule', 'constant', '--no-test'];
+  const early = path.join(out, 'early.bin');
+  let r = run('cifake-train', [...common, '--epochs', '30', '--patience', '2', '--out', early]);
+  assert.equal(r.code, 0, r.stderr);
+  const m = metadata(early), ran = Number(m.epochs_run), best = Number(m.best_epoch);
+  assert.ok(ran < 30, `ran all ${ran} epochs`);
+  assert.equal(ran - best, 2, 'stops exactly --patience epochs after the best one');
+  assert.deepEqual([m.epochs, m.patience], ['30', '2']);
+  assert.match(r.stderr, new RegExp(`early stopping after epoch ${ran}: .* best epoch ${best}`));
+  assert.doesNotMatch(r.stderr, new RegExp(`epoch ${ran + 1}:`));
+
+  const plain = path.join(out, 'plain.bin');
+  r = run('cifake-train', [...common, '--epochs', String(ran), '--out', plain]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(metadata(plain).patience, '0');
+  assert.ok(tensorBytes(plain).equals(tensorBytes(early)), 'the early-stopped file is not its best epoch');
+
+  const part = path.join(out, 'part.bin');
+  r = run('cifake-train', [...common, '--epochs', '30', '--patience', '2', '--stop-after', String(ran - 1), '--out', part]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!fs.existsSync(part));
+  const resumed = path.join(out, 'resumed.bin');
+  r = run('cifake-train', [...common, '--epochs', '30', '--patience', '2', '--out', resumed, '--resume', `${part}.ckpt`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(metadata(resumed).epochs_run, String(ran));
+  assert.ok(tensorBytes(resumed).equals(tensorBytes(early)), 'resumed run differs from the uninterrupted one');
+
+  assert.equal(run('cifake-train', [...common, '--patience', '-1', '--out', path.join(out, 'x.bin')]).code, 2);
+});
+
 test('cifake-train and cifake-eval refuse bad data folders clearly', () => {
   const empty = tempDir();
   fs.mkdirSync(path.join(empty, 'train/REAL'), { recursive: true });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { root, sampleImages, tempDir, tensorBytes } from './helpers.mjs';
-import { bestExtractor, topology } from '../../trainer/cifake-sweep.mjs';
+import { bestExtractor, multiplyAdds, topology } from '../../trainer/cifake-sweep.mjs';
 
 // The shared samples as train; as test the same images with one trailing byte added (JPEG decoders
 // stop at the end-of-image marker), except one FAKE image kept byte-identical: exactly 1 leaked.
@@ -88,4 +88,31 @@ test('cifake-sweep trains, is interrupted mid-network, resumes from the checkpoi
   assert.equal(r.code, 1);
   assert.match(r.stderr, /made with another budget/);
   assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
+});
+
+test('cifake-sweep --patience trains each network until its validation loss stops improving; --order cost goes cheapest first', () => {
+  assert.equal(multiplyAdds(topology(1, 16)), 30 * 30 * 16 * 27 + 15 * 15 * 16);
+  assert.ok(multiplyAdds(topology(3, 16)) < multiplyAdds(topology(1, 64)), 'depth costs less than width here');
+  const data = sweepDataset(), out = tempDir('cifake-sweep-patience-');
+  const common = ['--data', data, '--out', out, '--phase', 'extractors', '--layers', '2,1', '--filters', '8',
+    '--epochs', '40', '--subset', '0', '--batch', '8', '--patience', '1', '--order', 'cost'];
+  let r = sweep(common);
+  assert.equal(r.code, 0, r.stderr);
+  const doc = readResults(out);
+  assert.deepEqual(doc.rows.map((x) => x.id), ['conv1x8', 'conv2x8'], 'cheapest first, whatever the grid order');
+  assert.equal(doc.budget.patience, 1);
+  for (const row of doc.rows) {
+    assert.equal(row.epochs, 40);
+    assert.ok(row.epochs_run < 40, `${row.id} ran ${row.epochs_run} epochs`);
+    assert.equal(row.epochs_run - row.best_epoch, 1);
+    assert.match(fs.readFileSync(path.join(out, `logs/${row.id}.log`), 'utf8'), /early stopping after epoch/);
+  }
+  const md = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+  assert.match(md, /at most 40 epochs, stopped early after 1 epochs without a better validation loss/);
+  assert.match(md, /\| 1 \| 16 \| 90\.06% \| not yet run \|/, "the paper's figure stands beside a network not run");
+  r = sweep([...common.slice(0, -4), '--order', 'cost']); // the same networks without early stopping: another budget
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /made with another budget/);
+  assert.equal(sweep([...common.slice(0, -4), '--patience', '-1']).code, 2);
+  assert.equal(sweep([...common.slice(0, -2), '--order', 'random']).code, 2);
 });
