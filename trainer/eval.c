@@ -15,6 +15,7 @@
 #include "detector.h"
 #include "dataset.h"
 #include "fileio.h"
+#include "options.h"
 #include "folders.h"
 #include "metrics.h"
 #include "weights.h"
@@ -93,7 +94,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         else if (!strcmp(a, "--exclude-leaked")) c->exclude_leaked = 1;
         else if (!strcmp(a, "--perturb")) c->perturb = 1;
         else if (!strcmp(a, "--bands")) c->bands = 1;
-        else if (v && !strcmp(a, "--seed")) c->seed = strtoull(v, NULL, 10), i++;
+        else if (v && !strcmp(a, "--seed") && !opt_u64(v, &c->seed)) i++;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 1;
         else if (v && !strcmp(a, "--weights")) {
             if (c->n_weights == MAX_ENSEMBLE)
@@ -104,7 +105,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         else if (v && !strcmp(a, "--folders")) c->folders = v, i++;
         else if (v && !strcmp(a, "--groups")) c->groups = v, i++;
         else if (v && !strcmp(a, "--scores")) c->scores_out = v, i++;
-        else if (v && !strcmp(a, "--jpeg")) c->jpeg = atoi(v), i++;
+        else if (v && !strcmp(a, "--jpeg")) c->jpeg = opt_int(v), i++;
         else if (v && !strcmp(a, "--band")) {
             if (sscanf(v, "%f,%f", &c->band_lo, &c->band_hi) != 2 || !(c->band_lo <= c->band_hi))
                 return fprintf(stderr, "cifake-eval: --band needs LO,HI with LO <= HI\n"), 2;
@@ -114,7 +115,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         else if (v && !strcmp(a, "--calibration")) c->calibration_png = v, i++;
         else if (v && !strcmp(a, "--fake")) c->fake = v, i++;
         else if (v && !strcmp(a, "--split")) c->split = v, i++;
-        else if (v && !strcmp(a, "--threads")) c->threads = atoi(v), i++;
+        else if (v && !strcmp(a, "--threads")) c->threads = opt_int(v), i++;
         else return fprintf(stderr, "cifake-eval: unknown option or missing value: %s\n", a), usage(stderr), 2;
     }
     if (!c->real != !c->fake) return fprintf(stderr, "cifake-eval: --real and --fake go together\n"), 2;
@@ -122,7 +123,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
     if (c->real) {
         if (c->perturb || c->exclude_leaked || c->calibration_png)
             return fprintf(stderr, "cifake-eval: --perturb, --exclude-leaked and --calibration apply to CIFAKE (--data)\n"), 2;
-        if (c->threads < 1) c->threads = 1;
+        if (c->threads < 1) return fprintf(stderr, "cifake-eval: --threads must be a whole number >= 1\n"), 2;
         return 0;
     }
     if (!c->n_weights) return fprintf(stderr, "cifake-eval: --weights FILE is required\n"), usage(stderr), 2;
@@ -130,7 +131,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         if (c->n_weights != 1 || c->perturb || c->exclude_leaked || c->calibration_png || c->jpeg < 1 || c->jpeg > 100)
             return fprintf(stderr, "cifake-eval: --folders takes one --weights file, no --perturb, --exclude-leaked or "
                                    "--calibration, and 1 <= --jpeg <= 100\n"), 2;
-        if (c->threads < 1) c->threads = 1;
+        if (c->threads < 1) return fprintf(stderr, "cifake-eval: --threads must be a whole number >= 1\n"), 2;
         return 0;
     }
     if (!c->data) return fprintf(stderr, "cifake-eval: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
@@ -142,7 +143,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         return fprintf(stderr, "cifake-eval: --perturb takes one weight file\n"), 2;
     if (c->perturb && c->calibration_png)
         return fprintf(stderr, "cifake-eval: --calibration measures the clean images (without --perturb)\n"), 2;
-    if (c->threads < 1) c->threads = 1;
+    if (c->threads < 1) return fprintf(stderr, "cifake-eval: --threads must be a whole number >= 1\n"), 2;
     return 0;
 }
 

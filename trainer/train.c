@@ -16,6 +16,7 @@
 #include "cutmix.h"
 #include "dataset.h"
 #include "fileio.h"
+#include "options.h"
 #include "folders.h"
 #include "infer.h"
 #include "metrics.h"
@@ -106,13 +107,6 @@ static void usage(FILE *f) {
             "                     alike (default 0)\n");
 }
 
-/* The whole of v as a number, or NaN, which every range check refuses. */
-static float strict_float(const char *v) {
-    char *end;
-    float x = strtof(v, &end);
-    return end == v || *end ? NAN : x;
-}
-
 static int parse_args(int argc, char **argv, train_config *c) {
     memset(c, 0, sizeof *c);
     c->data = getenv("CIFAKE_DIR");
@@ -143,36 +137,36 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!strcmp(a, "--model")) c->spec = v;
         else if (!strcmp(a, "--out")) c->out = v, out_given = 1;
         else if (!strcmp(a, "--folders")) c->folders = v;
-        else if (!strcmp(a, "--patch")) c->patch = atoi(v);
+        else if (!strcmp(a, "--patch")) c->patch = opt_int(v);
         else if (!strcmp(a, "--val-groups")) c->val_groups = v;
         else if (!strcmp(a, "--exclude-groups")) c->exclude_groups = v;
-        else if (!strcmp(a, "--steps-per-epoch")) c->steps_per_epoch = atoi(v);
+        else if (!strcmp(a, "--steps-per-epoch")) c->steps_per_epoch = opt_int(v);
         else if (!strcmp(a, "--balance") && (!strcmp(v, "group") || !strcmp(v, "generator")))
             c->balance_generator = !strcmp(v, "generator");
-        else if (!strcmp(a, "--balance-power")) c->balance_power = strict_float(v);
-        else if (!strcmp(a, "--jpeg-prob")) c->aug.jpeg_prob = strict_float(v);
-        else if (!strcmp(a, "--jpeg-twice")) c->aug.jpeg_twice = strict_float(v);
-        else if (!strcmp(a, "--rescale-prob")) c->aug.rescale_prob = strict_float(v);
+        else if (!strcmp(a, "--balance-power")) c->balance_power = opt_float(v);
+        else if (!strcmp(a, "--jpeg-prob")) c->aug.jpeg_prob = opt_float(v);
+        else if (!strcmp(a, "--jpeg-twice")) c->aug.jpeg_twice = opt_float(v);
+        else if (!strcmp(a, "--rescale-prob")) c->aug.rescale_prob = opt_float(v);
         else if (!strcmp(a, "--jpeg-quality")) {
             if (sscanf(v, "%d,%d", &c->aug.jpeg_min, &c->aug.jpeg_max) != 2) c->aug.jpeg_min = -1;
         }
         else if (!strcmp(a, "--resume")) c->resume = v;
         else if (!strcmp(a, "--checkpoint")) c->checkpoint = v;
-        else if (!strcmp(a, "--epochs")) c->epochs = atoi(v), epochs_given = 1;
-        else if (!strcmp(a, "--batch")) c->batch = atoi(v);
-        else if (!strcmp(a, "--threads")) c->threads = atoi(v);
-        else if (!strcmp(a, "--seed")) c->seed = strtoull(v, NULL, 10);
-        else if (!strcmp(a, "--split-seed")) c->split_seed = strtoull(v, NULL, 10), split_seed_given = 1;
-        else if (!strcmp(a, "--lr")) c->lr = strtof(v, NULL);
-        else if (!strcmp(a, "--wd")) c->weight_decay = strtof(v, NULL);
-        else if (!strcmp(a, "--val-permille")) c->val_permille = atoi(v);
-        else if (!strcmp(a, "--pad")) c->pad = atoi(v);
-        else if (!strcmp(a, "--subset")) c->subset = atoi(v);
-        else if (!strcmp(a, "--perturb-prob")) c->perturb_prob = strict_float(v);
-        else if (!strcmp(a, "--stop-after")) c->stop_after = atoi(v);
-        else if (!strcmp(a, "--patience")) c->patience = atoi(v);
-        else if (!strcmp(a, "--ema")) c->ema = strict_float(v);
-        else if (!strcmp(a, "--cutmix")) c->cutmix = strict_float(v);
+        else if (!strcmp(a, "--epochs")) c->epochs = opt_int(v), epochs_given = 1;
+        else if (!strcmp(a, "--batch")) c->batch = opt_int(v);
+        else if (!strcmp(a, "--threads")) c->threads = opt_int(v);
+        else if (!strcmp(a, "--seed") && !opt_u64(v, &c->seed)) {}
+        else if (!strcmp(a, "--split-seed") && !opt_u64(v, &c->split_seed)) split_seed_given = 1;
+        else if (!strcmp(a, "--lr")) c->lr = opt_float(v);
+        else if (!strcmp(a, "--wd")) c->weight_decay = opt_float(v);
+        else if (!strcmp(a, "--val-permille")) c->val_permille = opt_int(v);
+        else if (!strcmp(a, "--pad")) c->pad = opt_int(v);
+        else if (!strcmp(a, "--subset")) c->subset = opt_int(v);
+        else if (!strcmp(a, "--perturb-prob")) c->perturb_prob = opt_float(v);
+        else if (!strcmp(a, "--stop-after")) c->stop_after = opt_int(v);
+        else if (!strcmp(a, "--patience")) c->patience = opt_int(v);
+        else if (!strcmp(a, "--ema")) c->ema = opt_float(v);
+        else if (!strcmp(a, "--cutmix")) c->cutmix = opt_float(v);
         else if (!strcmp(a, "--optim") && (!strcmp(v, "sgd") || !strcmp(v, "adam"))) c->optim = !strcmp(v, "adam") ? OPT_ADAM : OPT_SGD;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "onecycle")) c->sched = SCHED_ONECYCLE;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "cosine")) c->sched = SCHED_COSINE;
@@ -194,12 +188,13 @@ static int parse_args(int argc, char **argv, train_config *c) {
         if (!out_given) c->out = "build/wild/wild.bin";
     } else if (!c->data) return fprintf(stderr, "cifake-train: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     if (c->epochs < 1 || c->batch < 2 || c->threads < 1 || c->val_permille < 1 || c->val_permille > 500 ||
-        c->pad < 0 || c->pad > 16 || c->subset < 0 || c->patience < 0 || !(c->perturb_prob >= 0 && c->perturb_prob <= 1) ||
-        !(c->ema >= 0 && c->ema < 1) || !(c->cutmix >= 0 && c->cutmix <= 1))
-        return fprintf(stderr, "cifake-train: an option is out of range (epochs >= 1, batch >= 2, threads >= 1, "
-                               "1 <= val-permille <= 500, 0 <= pad <= 16, patience >= 0, 0 <= perturb-prob <= 1, "
-                               "0 <= ema < 1, 0 <= cutmix <= 1)\n"), 2;
-    if (c->lr < 0) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f;
+        c->pad < 0 || c->pad > 16 || c->subset < 0 || c->patience < 0 || c->stop_after < 0 ||
+        !(c->perturb_prob >= 0 && c->perturb_prob <= 1) || !(c->ema >= 0 && c->ema < 1) ||
+        !(c->cutmix >= 0 && c->cutmix <= 1) || !(c->lr == -1 || c->lr > 0) || !(c->weight_decay >= 0))
+        return fprintf(stderr, "cifake-train: an option is out of range or not a number (epochs >= 1, batch >= 2, "
+                               "threads >= 1, 1 <= val-permille <= 500, 0 <= pad <= 16, subset, patience, stop-after >= 0, "
+                               "0 <= perturb-prob <= 1, 0 <= ema < 1, 0 <= cutmix <= 1, lr > 0, wd >= 0)\n"), 2;
+    if (c->lr == -1) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f; /* -1: not given */
     if (!split_seed_given) c->split_seed = c->seed;
     size_t used = 0;
     for (int i = 0; i < argc && used + 2 < sizeof c->command; i++)

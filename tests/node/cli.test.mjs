@@ -233,3 +233,15 @@ test("the paper's best topology (2 conv layers of 128 filters, dense 64, sigmoid
   const d = run('cifake-detect', ['--weights', out, sampleImages()[0].path]);
   assert.equal(d.code, 0, d.stderr);
 });
+
+test('numbers on the command lines are read whole: "3x", "abc" or a negative seed are refused, not guessed', () => {
+  const data = tinyDataset();
+  for (const args of [['--epochs', '3x'], ['--lr', 'abc'], ['--pad', ''], ['--stop-after', 'x'], ['--seed', '-3'],
+    ['--split-seed', '1e3']]) {
+    const r = run('cifake-train', ['--data', data, '--out', path.join(tempDir(), 'w.bin'), ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  }
+  const e = run('cifake-eval', ['--weights', shippedWeights, '--data', data, '--threads', '2x']);
+  assert.equal(e.code, 2);
+  assert.match(e.stderr, /--threads must be a whole number >= 1/);
+});
