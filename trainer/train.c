@@ -576,6 +576,65 @@ static int end_epoch(const train_config *c, run_state *s, const char *ckpt, cons
     return 0;
 }
 
+/* One training mode's epoch, for run_epochs: a pass over the training data (returns its mean loss),
+ * then validation: the loss that selects the kept epoch (lower is better) and the middle of the
+ * epoch's log line. */
+typedef struct {
+    double (*train)(void *mode, const train_config *c, run_state *s, long long total_steps);
+    int (*validate)(void *mode, const train_config *c, run_state *s, double *selection_loss, char *log, size_t n,
+                    cf_error *err);
+    void *mode;
+} epoch_mode;
+
+/* Trains epochs until training_done: each one trained, validated, kept if best, logged and
+ * checkpointed. *stopped: --stop-after ended the run early (no weight file is written then). */
+static int run_epochs(const train_config *c, run_state *s, const epoch_mode *m, const char *ckpt, long long total_steps,
+                      const float mean[3], const float std[3], int *stopped, cf_error *err) {
+    *stopped = 0;
+    while (!training_done(c, s)) {
+        double e0 = now_seconds();
+        double train_loss = m->train(m->mode, c, s, total_steps);
+        if (s->augment_failed) {
+            *err = s->augment_err;
+            return -1;
+        }
+        double loss = 0.0;
+        char log[192];
+        if (m->validate(m->mode, c, s, &loss, log, sizeof log, err)) return -1;
+        s->epoch++;
+        keep_if_best(c, s, loss);
+        s->train_seconds += now_seconds() - e0;
+        fprintf(stderr, "epoch %d: train loss %.4f, %s%s (%.0f s total)\n", s->epoch, train_loss, log,
+                s->best_epoch == s->epoch ? " *best*" : "", s->train_seconds);
+        if (end_epoch(c, s, ckpt, mean, std, stopped, err)) return -1;
+        if (*stopped) return 0;
+    }
+    return 0;
+}
+
+/* The CIFAKE mode's epoch: whole 32x32 images, validated on the held-out split. */
+typedef struct {
+    cf_workspace *ws;
+    const train_data *d;
+    train_batch *tb;
+    const int *val_idx;
+    int n_val;
+} cifake_mode;
+
+static double cifake_train_epoch(void *mode, const train_config *c, run_state *s, long long total_steps) {
+    cifake_mode *m = mode;
+    return train_epoch(c, s, m->ws, m->d, m->tb, total_steps);
+}
+
+static int cifake_validate(void *mode, const train_config *c, run_state *s, double *loss, char *log, size_t n,
+                           cf_error *err) {
+    cifake_mode *m = mode;
+    metrics val;
+    if (validate(c, s, m->d, m->val_idx, m->n_val, loss, &val, err)) return -1;
+    snprintf(log, n, "val loss %.4f, val acc %.4f, val auroc %.5f", *loss, val.accuracy, val.auroc);
+    return 0;
+}
+
 static int run(train_config *c, cf_error *err) {
     dataset train = {0}, test = {0};
     int *train_idx = NULL, *val_idx = NULL, n_train = 0, n_val = 0, rc = -1;
@@ -621,28 +680,13 @@ static int run(train_config *c, cf_error *err) {
     char ckpt[4096];
     if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
     long long total_steps = (long long)c->epochs * (n_train / c->batch);
-    while (!training_done(c, &s)) {
-        double e0 = now_seconds();
-        double train_loss = train_epoch(c, &s, &ws, &d, &tb, total_steps);
-        if (s.augment_failed) {
-            *err = s.augment_err;
-            goto done;
-        }
-        double val_loss = 0.0;
-        metrics val;
-        if (validate(c, &s, &d, val_idx, n_val, &val_loss, &val, err)) goto done;
-        s.epoch++;
-        keep_if_best(c, &s, val_loss);
-        s.train_seconds += now_seconds() - e0;
-        fprintf(stderr, "epoch %d: train loss %.4f, val loss %.4f, val acc %.4f, val auroc %.5f%s (%.0f s total)\n",
-                s.epoch, train_loss, val_loss, val.accuracy, val.auroc, s.best_epoch == s.epoch ? " *best*" : "",
-                s.train_seconds);
-        int stop = 0;
-        if (end_epoch(c, &s, ckpt, d.mean, d.std, &stop, err)) goto done;
-        if (stop) {
-            rc = 0;
-            goto done;
-        }
+    cifake_mode mode = {&ws, &d, &tb, val_idx, n_val};
+    epoch_mode epochs = {cifake_train_epoch, cifake_validate, &mode};
+    int stopped;
+    if (run_epochs(c, &s, &epochs, ckpt, total_steps, d.mean, d.std, &stopped, err)) goto done;
+    if (stopped) {
+        rc = 0;
+        goto done;
     }
     rc = write_weights(c, &s, &d, val_idx, n_val, c->report_test ? &test : NULL, err);
 done:
@@ -742,6 +786,30 @@ static int patch_validate(const train_config *c, run_state *s, const patch_data 
     }
     free(scores);
     return rc;
+}
+
+/* The patch mode's epoch: random patches, validated on whole held-out images as they are and
+ * re-encoded; the kept epoch maximises the selection criterion (so the "loss" is minus it). */
+typedef struct {
+    cf_workspace *ws;
+    const patch_data *d;
+    train_batch *tb;
+} patch_mode;
+
+static double patch_train_epoch(void *mode, const train_config *c, run_state *s, long long total_steps) {
+    patch_mode *m = mode;
+    return patch_epoch(c, s, m->ws, m->d, m->tb, total_steps);
+}
+
+static int patch_validate_epoch(void *mode, const train_config *c, run_state *s, double *loss, char *log, size_t n,
+                                cf_error *err) {
+    patch_mode *m = mode;
+    double criterion = 0;
+    metrics plain, recoded;
+    if (patch_validate(c, s, m->d, &criterion, &plain, &recoded, err)) return -1;
+    *loss = -criterion;
+    snprintf(log, n, "val loss %.4f, val auroc %.5f, val auroc jpeg90 %.5f", plain.loss, plain.auroc, recoded.auroc);
+    return 0;
 }
 
 static int compare_floats(const void *a, const void *b) {
@@ -911,29 +979,13 @@ static int run_folders(train_config *c, cf_error *err) {
     char ckpt[4096];
     if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
     long long total_steps = (long long)c->epochs * c->steps_per_epoch;
-    while (!training_done(c, &s)) {
-        double e0 = now_seconds();
-        double train_loss = patch_epoch(c, &s, &ws, &d, &tb, total_steps);
-        if (s.augment_failed) {
-            *err = s.augment_err;
-            goto done;
-        }
-        double criterion = 0;
-        metrics plain, recoded;
-        if (patch_validate(c, &s, &d, &criterion, &plain, &recoded, err)) goto done;
-        s.epoch++;
-        keep_if_best(c, &s, -criterion);
-        s.train_seconds += now_seconds() - e0;
-        fprintf(stderr,
-                "epoch %d: train loss %.4f, val loss %.4f, val auroc %.5f, val auroc jpeg90 %.5f%s (%.0f s total)\n",
-                s.epoch, train_loss, plain.loss, plain.auroc, recoded.auroc, s.best_epoch == s.epoch ? " *best*" : "",
-                s.train_seconds);
-        int stop = 0;
-        if (end_epoch(c, &s, ckpt, d.mean, d.std, &stop, err)) goto done;
-        if (stop) {
-            rc = 0;
-            goto done;
-        }
+    patch_mode mode = {&ws, &d, &tb};
+    epoch_mode epochs = {patch_train_epoch, patch_validate_epoch, &mode};
+    int stopped;
+    if (run_epochs(c, &s, &epochs, ckpt, total_steps, d.mean, d.std, &stopped, err)) goto done;
+    if (stopped) {
+        rc = 0;
+        goto done;
     }
     rc = write_patch_weights(c, &s, &d, err);
 done:
