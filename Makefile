@@ -19,7 +19,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 # Native builds decode WebP too, with Debian's libwebp (src/image.c); the WebAssembly module does not.
 WEBP     := -DCF_WITH_WEBP
 WEBP_LIB := -lwebp
-CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer -Itests/c $(STB_INC) $(WEBP)
+CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP)
 
 LDLIBS   := $(WEBP_LIB) -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -29,11 +29,11 @@ MSAN_CC  ?= clang
 MSAN     := -O1 -g -fsanitize=memory -fsanitize-memory-track-origins -fno-omit-frame-pointer
 
 # The one list of sources, for every build (native, sanitizers, SIMD paths, WebAssembly, fuzzing): a
-# file added to src/ is part of the library everywhere, a file added to trainer/ (other than a
-# program's main file) part of the tools' library.
+# file added to src/ is part of the library everywhere, a file added to trainer/lib/ part of the tools'
+# library. trainer/ itself holds one main file per program; trainer/results/ what they measured.
 CORE_SRC := $(wildcard src/*.c)
 PROGRAM_NAMES := train eval detect camstats export
-TOOL_SRC := $(filter-out $(PROGRAM_NAMES:%=trainer/%.c),$(wildcard trainer/*.c))
+TOOL_SRC := $(wildcard trainer/lib/*.c)
 TEST_SRC := $(wildcard tests/c/*.c)
 
 BUILD    := build
@@ -111,7 +111,7 @@ $(BUILD)/tests: $(native_TESTS) $(NATIVE_LIBS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # AddressSanitizer + UBSan, without OpenMP.
-$(eval $(call flavour,asan,$(CC),$(AR),$(CSTD) $(SAN) -Isrc -Itrainer -Itests/c $(STB_INC) $(WEBP),build-deps))
+$(eval $(call flavour,asan,$(CC),$(AR),$(CSTD) $(SAN) -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP),build-deps))
 # stb_image_write's JPEG bit writer shifts a signed int past bit 31 (nothings/stb issue 1433, still open),
 # which GCC defines as wrapping ("Integers implementation" in its manual) but UBSan reports. Only in the
 # third-party translation unit is that one check off; everything else keeps it.
@@ -124,7 +124,7 @@ $(BUILD)/tests-asan: $(asan_TESTS) $(asan_TOOLS) $(asan_CORE)
 # shipped; msan-unzeroed leaves stb_image's allocations unzeroed (CF_STB_UNZEROED, src/stb_impl.c), so
 # the hostile-input table and the regression files show that image.c's checks alone keep the decoder
 # from reading memory the file never wrote.
-MSAN_FLAGS := $(CSTD) $(MSAN) -Isrc -Itrainer -Itests/c $(STB_INC)
+MSAN_FLAGS := $(CSTD) $(MSAN) -Isrc -Itrainer/lib -Itests/c $(STB_INC)
 $(eval $(call flavour,msan,$(MSAN_CC),$(AR),$(MSAN_FLAGS),build-deps))
 $(eval $(call flavour,msan-unzeroed,$(MSAN_CC),$(AR),$(MSAN_FLAGS) -DCF_STB_UNZEROED,build-deps))
 
@@ -137,7 +137,7 @@ $(BUILD)/tests-msan-unzeroed: $(msan-unzeroed_TESTS) $(msan-unzeroed_TOOLS) $(ms
 # WebAssembly one, test-wasm-c): plain C, SSE2 and AVX2+FMA, each checked to be the path it was built
 # for (tests/c/test_simd_path.c). -O2 without OpenMP: lighter to build, and threading is the native
 # runner's business. SSE2 and AVX2 exist on x86-64 only; AVX2 runs where the processor has it.
-SIMD_FLAGS := $(CSTD) -O2 -Isrc -Itrainer -Itests/c $(STB_INC) $(WEBP)
+SIMD_FLAGS := $(CSTD) -O2 -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP)
 SIMD_PATHS := scalar
 ifeq ($(shell uname -m),x86_64)
 SIMD_PATHS += sse2 avx2
@@ -220,6 +220,9 @@ test: deps data
 $(BUILD)/train_bench: $(BUILD)/native/tests/bench/train_bench.o $(NATIVE_LIBS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/patch_bench: $(BUILD)/native/tests/bench/patch_bench.o $(NATIVE_LIBS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
 # The measured multiply-add peak: native in the widest vectors -march=native gives (contracted to
 # FMA), and WebAssembly SIMD128 (f32x4 mul + add, timed in Node by tests/bench/js_bench.mjs).
 $(BUILD)/peak_fma: tests/bench/peak_fma.c | $(BUILD)
@@ -231,11 +234,11 @@ $(BUILD)/peak_fma.wasm: tests/bench/peak_fma.c | $(BUILD)
 
 # Benchmarks report; they never pass or fail on speed. Native against PyTorch, WebAssembly against
 # onnxruntime-web and tfjs-wasm in Node, sizes, and the page's time to first verdict (run_bench.sh).
-bench: $(BUILD)/train_bench $(BUILD)/peak_fma $(BUILD)/peak_fma.wasm $(PROGRAMS) web/cifake.wasm web-deps
+bench: $(BUILD)/train_bench $(BUILD)/patch_bench $(BUILD)/peak_fma $(BUILD)/peak_fma.wasm $(PROGRAMS) web/cifake.wasm web-deps
 	tests/bench/run_bench.sh
 
 # The CIFAKE paper's topology sweep (RQ1/RQ2) with a small budget; resumable (run it again after an
-# interruption). Results: build/sweep/results.md. See trainer/REPRODUCTION.md for the budget used.
+# interruption). Results: build/sweep/results.md. See trainer/results/REPRODUCTION.md for the budget used.
 SWEEP_FLAGS ?= --epochs 2 --subset 20000 --dense-widths 32,64,128,256
 sweep: $(BUILD)/cifake-train $(BUILD)/cifake-eval
 	nice -n 10 $(NODE) trainer/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep $(SWEEP_FLAGS)

@@ -6,7 +6,7 @@
 
 #include "cifake.h"
 #include "gradcam.h"
-#include "model.h"
+#include "net.h"
 #include "weights.h"
 
 /* The first model (the weight file given to cifake_open). */

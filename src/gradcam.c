@@ -51,11 +51,13 @@ int cf_gradcam(cf_model *m, cf_workspace *ws, int feature_layer, int target, cf_
     int C = F->out.c, P = F->out.h * F->out.w, k = cf_model_outputs(m);
     int batch = ws->batch;
     /* d(class score)/d(logits): a sigmoid head's REAL score is -z; a softmax head's is z_target */
-    float *dz = cf_output_grad(ws, m);
+    float *dz = cf_output_grad(ws);
     memset(dz, 0, sizeof(float) * batch * k);
     if (k == 1) dz[0] = target ? 1.0f : -1.0f;
     else dz[target] = 1.0f;
-    const float *g = cf_backward(m, ws, feature_layer + 1, 0);
+    /* d(score)/d(output of the feature layer), which is dz itself when that is the last layer */
+    const float *g = dz;
+    if (feature_layer + 1 < m->n_layers) g = cf_backward(m, ws, feature_layer + 1, m->n_layers - 1, CF_GRAD_INPUT);
     const float *A = ws->act[feature_layer + 1];
     float weights[4096];
     if (C > (int)(sizeof weights / sizeof weights[0])) return cf_fail(err, "CAM layer has too many channels (%d)", C);

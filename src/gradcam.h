@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "common.h"
-#include "model.h"
+#include "net.h"
 
 /* The public enums (cifake.h) under the internal prefix. */
 typedef cifake_cam_method cf_cam_method;

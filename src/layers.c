@@ -1,17 +1,20 @@
-/* layers.c - forward and backward of every layer over a batch, side by side, plus the workspace and
- * the loss. Convolution is a packed GEMM (gemm.c) over an im2col matrix that is never stored; the
- * naive reference twins at the bottom are what the tests hold the fast paths to. */
+/* layers.c - each kind of layer's forward and backward over a batch, side by side, behind one entry
+ * each (cf_layer_forward, cf_layer_backward; layers.h), and what they need of the workspace. The
+ * passes over the whole net are net.c's. Convolution is a packed GEMM (gemm.c) over an im2col matrix
+ * that is never stored; the naive reference twins at the bottom are what the tests hold the fast
+ * paths to. */
+#include "layers.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gemm.h"
-#include "model.h"
 #include "parallel.h"
 #include "simd.h"
 #include "winograd.h"
 
-/* ---------- workspace ---------- */
+/* ---------- what the layers need of the workspace ---------- */
 
 static int conv_col_floats(const cf_layer *L) {
     return L->in.c * L->ksize * L->ksize * L->out.h * L->out.w;
@@ -19,29 +22,6 @@ static int conv_col_floats(const cf_layer *L) {
 
 static void raise_to(size_t *max, size_t value) {
     if (value > *max) *max = value;
-}
-
-static float **alloc_per_thread(int n_threads, size_t floats) {
-    float **v = calloc((size_t)n_threads, sizeof *v);
-    if (!v) return NULL;
-    for (int t = 0; t < n_threads; t++) {
-        v[t] = cf_aligned_calloc((floats ? floats : 1) * sizeof(float));
-        if (!v[t]) return v; /* caller checks every entry through free + error */
-    }
-    return v;
-}
-
-static void free_per_thread(float **v, int n_threads) {
-    if (!v) return;
-    for (int t = 0; t < n_threads; t++) cf_aligned_free(v[t]);
-    free(v);
-}
-
-static int per_thread_ok(float **v, int n_threads) {
-    if (!v) return 0;
-    for (int t = 0; t < n_threads; t++)
-        if (!v[t]) return 0;
-    return 1;
 }
 
 /* The input gradient of a stride-1 convolution is itself a convolution: of dY, padded by k-1-pad,
@@ -65,104 +45,24 @@ static void conv_flip_kernel(const cf_layer *L, float *flipped) {
                 flipped[((size_t)c * O + o) * kk + (kk - 1 - i)] = L->weight[((size_t)o * C + c) * kk + i];
 }
 
-int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_threads, cf_error *err) {
-    memset(ws, 0, sizeof *ws);
-    if (max_batch < 1) return cf_fail(err, "batch size must be at least 1");
-    if (n_threads < 1) n_threads = 1;
-    ws->max_batch = max_batch;
-    ws->n_threads = n_threads;
-    size_t max_act = (size_t)cf_shape_size(m->input), max_col = 1, max_layer_params = 1, max_packed = 1;
-    size_t max_wino_u = 0, max_wino_scratch = 0, max_weight = 1, max_channels = 1, max_staging = 1;
-    for (int l = 0; l < m->n_layers; l++) {
-        const cf_layer *L = &m->layers[l];
-        raise_to(&max_act, (size_t)cf_shape_size(L->out));
-        raise_to(&max_layer_params, (size_t)(L->n_weight + L->n_bias));
-        if (L->kind != CF_CONV) continue;
-        int K = L->in.c * L->ksize * L->ksize;
-        raise_to(&max_col, (size_t)conv_col_floats(L));
-        raise_to(&max_col, (size_t)cf_shape_size(L->in)); /* the pixel-major copy of pack_hwc_t_panel */
-        raise_to(&max_packed, cf_gemm_packed_a_floats(L->out.c, K));
-        raise_to(&max_packed, cf_gemm_packed_a_floats(K, L->out.c));
-        raise_to(&max_weight, (size_t)L->n_weight);
-        raise_to(&max_channels, (size_t)L->in.c);
-        cf_layer adjoint = conv_adjoint_shape(L); /* the convolution its input gradient is */
-        const cf_layer *both[2] = {L, &adjoint};
-        for (int i = 0; i < 2; i++) {
-            if (!cf_winograd_applies(both[i])) continue;
-            raise_to(&max_wino_u, cf_winograd_weight_floats(both[i]));
-            raise_to(&max_staging, cf_winograd_staging_floats(both[i]));
-            raise_to(&max_wino_scratch, cf_winograd_scratch_floats(both[i], cf_winograd_group(both[i])));
-        }
+void cf_layer_scratch(const cf_layer *L, cf_layer_scratch_floats *need) {
+    raise_to(&need->layer_params, (size_t)(L->n_weight + L->n_bias));
+    if (L->kind != CF_CONV) return;
+    int K = L->in.c * L->ksize * L->ksize;
+    raise_to(&need->col, (size_t)conv_col_floats(L));
+    raise_to(&need->col, (size_t)cf_shape_size(L->in)); /* the pixel-major copy of pack_hwc_t_panel */
+    raise_to(&need->packed, cf_gemm_packed_a_floats(L->out.c, K));
+    raise_to(&need->packed, cf_gemm_packed_a_floats(K, L->out.c));
+    raise_to(&need->weight, (size_t)L->n_weight);
+    raise_to(&need->channels, (size_t)L->in.c);
+    cf_layer adjoint = conv_adjoint_shape(L); /* the convolution its input gradient is */
+    const cf_layer *both[2] = {L, &adjoint};
+    for (int i = 0; i < 2; i++) {
+        if (!cf_winograd_applies(both[i])) continue;
+        raise_to(&need->wino_u, cf_winograd_weight_floats(both[i]));
+        raise_to(&need->wino_staging, cf_winograd_staging_floats(both[i]));
+        raise_to(&need->wino_scratch, cf_winograd_scratch_floats(both[i], cf_winograd_group(both[i])));
     }
-    ws->max_act = max_act;
-    int ok = 1;
-    for (int l = 0; l <= m->n_layers && ok; l++) {
-        cf_shape s = l == 0 ? m->input : m->layers[l - 1].out;
-        ws->act[l] = cf_aligned_calloc((size_t)max_batch * cf_shape_size(s) * sizeof(float));
-        ok = ws->act[l] != NULL;
-    }
-    for (int l = 0; l < m->n_layers && ok; l++) {
-        const cf_layer *L = &m->layers[l];
-        size_t out_floats = (size_t)max_batch * cf_shape_size(L->out);
-        if (L->kind == CF_BN) {
-            ws->bn_mean[l] = cf_aligned_calloc((size_t)L->in.c * sizeof(float));
-            ws->bn_invstd[l] = cf_aligned_calloc((size_t)L->in.c * sizeof(float));
-            ok = ws->bn_mean[l] && ws->bn_invstd[l];
-        } else if (L->kind == CF_MAXPOOL) {
-            ws->pool_index[l] = cf_aligned_calloc(out_floats * sizeof(int32_t));
-            ok = ws->pool_index[l] != NULL;
-        } else if (L->kind == CF_DROPOUT) {
-            ws->drop_mask[l] = cf_aligned_calloc(out_floats * sizeof(float));
-            ok = ws->drop_mask[l] != NULL;
-        }
-    }
-    if (ok) {
-        ws->grad_a = cf_aligned_calloc((size_t)max_batch * max_act * sizeof(float));
-        ws->grad_b = cf_aligned_calloc((size_t)max_batch * max_act * sizeof(float));
-        ws->packed_a = cf_aligned_calloc(max_packed * sizeof(float));
-        if (max_wino_u) {
-            ws->wino_u = cf_aligned_calloc(max_wino_u * sizeof(float));
-            ws->wino_scratch = alloc_per_thread(n_threads, max_wino_scratch);
-            ws->flipped = cf_aligned_calloc(max_weight * sizeof(float));
-            ws->wino_staging = cf_aligned_calloc(max_staging * sizeof(float));
-            ws->zero_bias = cf_aligned_calloc(max_channels * sizeof(float));
-            ok = ws->wino_u && per_thread_ok(ws->wino_scratch, n_threads) && ws->flipped && ws->zero_bias &&
-                 ws->wino_staging;
-        }
-        ws->dcol = alloc_per_thread(n_threads, max_col);
-        ws->gemm_work = alloc_per_thread(n_threads, cf_gemm_work_floats());
-        ws->param_partial = alloc_per_thread(n_threads, max_layer_params);
-        ok = ok && ws->grad_a && ws->grad_b && ws->packed_a && per_thread_ok(ws->dcol, n_threads) &&
-             per_thread_ok(ws->gemm_work, n_threads) && per_thread_ok(ws->param_partial, n_threads);
-    }
-    if (!ok) {
-        cf_workspace_free(ws);
-        return cf_fail(err, "out of memory allocating the workspace for batch %d", max_batch);
-    }
-    return 0;
-}
-
-void cf_workspace_free(cf_workspace *ws) {
-    for (int l = 0; l <= CF_MAX_LAYERS; l++) cf_aligned_free(ws->act[l]);
-    for (int l = 0; l < CF_MAX_LAYERS; l++) {
-        cf_aligned_free(ws->bn_mean[l]);
-        cf_aligned_free(ws->bn_invstd[l]);
-        cf_aligned_free(ws->pool_index[l]);
-        cf_aligned_free(ws->drop_mask[l]);
-    }
-    cf_aligned_free(ws->grad_a);
-    cf_aligned_free(ws->grad_b);
-    cf_aligned_free(ws->packed_a);
-    cf_aligned_free(ws->wino_u);
-    cf_aligned_free(ws->flipped);
-    cf_aligned_free(ws->wino_staging);
-    cf_aligned_free(ws->zero_bias);
-    for (int l = 0; l < CF_MAX_LAYERS; l++) cf_aligned_free(ws->frozen[l]);
-    free_per_thread(ws->wino_scratch, ws->n_threads);
-    free_per_thread(ws->dcol, ws->n_threads);
-    free_per_thread(ws->gemm_work, ws->n_threads);
-    free_per_thread(ws->param_partial, ws->n_threads);
-    memset(ws, 0, sizeof *ws);
 }
 
 static int conv_uses_winograd(const cf_layer *L, const cf_workspace *ws) {
@@ -183,16 +83,10 @@ static void pack_conv_weights(const cf_layer *L, cf_workspace *ws, float *dst) {
         cf_gemm_pack_a(0, L->out.c, K, L->weight, K, dst);
 }
 
-int cf_workspace_freeze_weights(cf_workspace *ws, const cf_model *m, cf_error *err) {
-    for (int l = 0; l < m->n_layers; l++) {
-        const cf_layer *L = &m->layers[l];
-        if (L->kind != CF_CONV || ws->frozen[l]) continue;
-        float *packed = cf_aligned_alloc(conv_packed_floats(L, ws) * sizeof(float));
-        if (!packed) return cf_fail(err, "out of memory packing the weights of layer %d", l + 1);
-        pack_conv_weights(L, ws, packed);
-        ws->frozen[l] = packed;
-    }
-    return 0;
+float *cf_conv_pack_frozen(const cf_layer *L, cf_workspace *ws) {
+    float *packed = cf_aligned_alloc(conv_packed_floats(L, ws) * sizeof(float));
+    if (packed) pack_conv_weights(L, ws, packed);
+    return packed;
 }
 
 /* ---------- convolution: implicit im2col + GEMM ---------- */
@@ -458,13 +352,6 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
 
 /* ---------- batch normalisation ---------- */
 
-/* In training, a batch norm followed by a ReLU runs as one layer: the forward pass writes only the
- * ReLU's output (nothing reads the batch norm's in training), and the backward pass applies the
- * ReLU's mask inside the batch norm's. That saves two passes over the activation each way. */
-static int bn_relu_fused(const cf_model *m, const cf_workspace *ws, int l) {
-    return ws->training && m->layers[l].kind == CF_BN && l + 1 < m->n_layers && m->layers[l + 1].kind == CF_RELU;
-}
-
 /* y = the normalised x, or max(0, that) with `relu` (a fused batch norm + ReLU). */
 static void bn_forward(const cf_layer *L, cf_workspace *ws, int l, const float *x, float *y, int batch, int training,
                        int relu) {
@@ -664,6 +551,15 @@ static void dropout_forward(const cf_layer *L, int l, const float *x, float *y, 
     }
 }
 
+/* In training, dropout's gradient goes through its mask; at inference it is the identity. */
+static void dropout_backward(const cf_layer *L, int l, const cf_workspace *ws, const float *dy, float *dx) {
+    size_t n = (size_t)ws->batch * cf_shape_size(L->in);
+    if (ws->training)
+        for (size_t i = 0; i < n; i++) dx[i] = dy[i] * ws->drop_mask[l][i];
+    else
+        memcpy(dx, dy, sizeof(float) * n);
+}
+
 /* ---------- dense ---------- */
 
 /* Y[B x out] = X[B x in] W^T + b, rows of the batch split across threads. */
@@ -706,144 +602,43 @@ static void dense_backward(const cf_layer *L, cf_workspace *ws, const float *x, 
         }
 }
 
-/* ---------- passes over the whole net ---------- */
+/* ---------- one entry each way ---------- */
 
-const float *cf_forward(cf_model *m, cf_workspace *ws, const float *input, int batch, int training, uint64_t seed,
-                        const uint64_t *image_ids) {
-    ws->batch = batch;
-    ws->training = training;
-    memcpy(ws->act[0], input, sizeof(float) * (size_t)batch * cf_shape_size(m->input));
-    for (int l = 0; l < m->n_layers; l++) {
-        const cf_layer *L = &m->layers[l];
-        const float *x = ws->act[l];
-        float *y = ws->act[l + 1];
-        size_t n = (size_t)batch * cf_shape_size(L->in);
-        switch (L->kind) {
-        case CF_CONV: conv_forward(L, l, ws, x, y, batch); break;
-        case CF_BN:
-            if (bn_relu_fused(m, ws, l)) { /* writes the ReLU's output and skips the ReLU layer */
-                bn_forward(L, ws, l, x, ws->act[l + 2], batch, training, 1);
-                l++;
-            } else {
-                bn_forward(L, ws, l, x, y, batch, training, 0);
-            }
-            break;
-        case CF_RELU: relu_forward(x, y, cf_shape_size(L->in), batch, ws->n_threads); break;
-        case CF_MAXPOOL: maxpool_forward(L, x, y, ws->pool_index[l], batch, ws->n_threads); break;
-        case CF_GAP: gap_forward(L, x, y, batch); break;
-        case CF_FLATTEN: memcpy(y, x, sizeof(float) * n); break;
-        case CF_NPR: npr_forward(L, x, y, batch); break;
-        case CF_DENSE: dense_forward(L, ws, x, y, batch); break;
-        case CF_DROPOUT: dropout_forward(L, l, x, y, ws->drop_mask[l], batch, training, seed, image_ids); break;
-        }
+void cf_layer_forward(const cf_layer *L, int l, cf_workspace *ws, const float *x, float *y, int relu, uint64_t seed,
+                      const uint64_t *image_ids) {
+    int batch = ws->batch, training = ws->training;
+    switch (L->kind) {
+    case CF_CONV: conv_forward(L, l, ws, x, y, batch); break;
+    case CF_BN: bn_forward(L, ws, l, x, y, batch, training, relu); break;
+    case CF_RELU: relu_forward(x, y, cf_shape_size(L->in), batch, ws->n_threads); break;
+    case CF_MAXPOOL: maxpool_forward(L, x, y, ws->pool_index[l], batch, ws->n_threads); break;
+    case CF_GAP: gap_forward(L, x, y, batch); break;
+    case CF_FLATTEN: memcpy(y, x, sizeof(float) * (size_t)batch * cf_shape_size(L->in)); break;
+    case CF_NPR: npr_forward(L, x, y, batch); break;
+    case CF_DENSE: dense_forward(L, ws, x, y, batch); break;
+    case CF_DROPOUT: dropout_forward(L, l, x, y, ws->drop_mask[l], batch, training, seed, image_ids); break;
     }
-    return ws->act[m->n_layers];
 }
 
-float *cf_output_grad(cf_workspace *ws, const cf_model *m) {
-    (void)m;
-    return ws->grad_a;
-}
-
-const float *cf_backward(cf_model *m, cf_workspace *ws, int first_layer, int param_grads) {
+void cf_layer_backward(const cf_layer *L, int l, cf_workspace *ws, const float *x, const float *y, float *dy,
+                       float *dx, const float *relu_out, int param_grads) {
     int batch = ws->batch;
-    float *dy = ws->grad_a, *dx = ws->grad_b;
-    for (int l = m->n_layers - 1; l >= first_layer; l--) {
-        const cf_layer *L = &m->layers[l];
-        const float *x = ws->act[l], *y = ws->act[l + 1];
-        float *dxl = l > 0 ? dx : NULL;
-        size_t n = (size_t)batch * cf_shape_size(L->in);
-        switch (L->kind) {
-        case CF_CONV: conv_backward(L, ws, x, dy, dxl, batch, param_grads); break;
-        case CF_BN: /* a fused ReLU's mask (its own backward was skipped) */
-            bn_backward(L, ws, l, x, dy, bn_relu_fused(m, ws, l) ? ws->act[l + 2] : NULL, dxl, batch, param_grads);
-            break;
-        case CF_DENSE: dense_backward(L, ws, x, dy, dxl, batch, param_grads); break;
-        case CF_RELU:
-            if (l > first_layer && bn_relu_fused(m, ws, l - 1)) continue; /* done by the batch norm's backward */
-            if (dxl) relu_backward(y, dy, dxl, cf_shape_size(L->in), batch, ws->n_threads);
-            break;
-        case CF_MAXPOOL:
-            if (dxl) maxpool_backward(L, dy, ws->pool_index[l], dxl, batch, ws->n_threads);
-            break;
-        case CF_GAP:
-            if (dxl) gap_backward(L, dy, dxl, batch);
-            break;
-        case CF_FLATTEN:
-            if (dxl) memcpy(dxl, dy, sizeof(float) * n);
-            break;
-        case CF_NPR:
-            if (dxl) npr_backward(L, dy, dxl, batch);
-            break;
-        case CF_DROPOUT:
-            if (dxl) {
-                if (ws->training)
-                    for (size_t i = 0; i < n; i++) dxl[i] = dy[i] * ws->drop_mask[l][i];
-                else
-                    memcpy(dxl, dy, sizeof(float) * n);
-            }
-            break;
-        }
-        if (!dxl) return NULL;
-        float *tmp = dy;
-        dy = dx;
-        dx = tmp;
+    switch (L->kind) { /* layers with parameters */
+    case CF_CONV: conv_backward(L, ws, x, dy, dx, batch, param_grads); return;
+    case CF_BN: bn_backward(L, ws, l, x, dy, relu_out, dx, batch, param_grads); return;
+    case CF_DENSE: dense_backward(L, ws, x, dy, dx, batch, param_grads); return;
+    default: break;
     }
-    /* Leave the result in grad_a so a further call could continue from here. */
-    if (dy != ws->grad_a) {
-        int l = first_layer;
-        size_t n = (size_t)batch * cf_shape_size(l > 0 ? m->layers[l - 1].out : m->input);
-        memcpy(ws->grad_a, dy, sizeof(float) * n);
+    if (!dx) return; /* the others have only an input gradient */
+    switch (L->kind) {
+    case CF_RELU: relu_backward(y, dy, dx, cf_shape_size(L->in), batch, ws->n_threads); break;
+    case CF_MAXPOOL: maxpool_backward(L, dy, ws->pool_index[l], dx, batch, ws->n_threads); break;
+    case CF_GAP: gap_backward(L, dy, dx, batch); break;
+    case CF_FLATTEN: memcpy(dx, dy, sizeof(float) * (size_t)batch * cf_shape_size(L->in)); break;
+    case CF_NPR: npr_backward(L, dy, dx, batch); break;
+    case CF_DROPOUT: dropout_backward(L, l, ws, dy, dx); break;
+    default: break;
     }
-    return ws->grad_a;
-}
-
-void cf_model_zero_grads(cf_model *m) { memset(m->grads, 0, sizeof(float) * m->n_params); }
-
-/* ---------- loss and probabilities ---------- */
-
-float cf_sigmoid(float x) {
-    return x >= 0.0f ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
-}
-
-float cf_fake_score(const cf_model *m, const float *logits) {
-    return cf_model_outputs(m) == 1 ? logits[0] : logits[1] - logits[0];
-}
-
-/* Cross-entropy of one image against target t = P(FAKE); writes d(loss)/d(z) / batch into dz when
- * dz is not NULL. With t exactly 0 or 1 this is the usual hard-label loss, bit for bit. */
-static double example_loss(const float *z, int k, float t, float *dz, int batch) {
-    if (k == 1) {
-        if (dz) dz[0] = (cf_sigmoid(z[0]) - t) / (float)batch;
-        /* log(1 + e^-|z|) + max(z, 0) - z*t, stable for any z */
-        return log1p(exp(-fabs((double)z[0]))) + (z[0] > 0 ? z[0] : 0.0) - (double)z[0] * t;
-    }
-    double zmax = z[0] > z[1] ? z[0] : z[1];
-    double lse = zmax + log(exp(z[0] - zmax) + exp(z[1] - zmax));
-    double tz[2] = {1.0 - t, t};
-    if (dz)
-        for (int j = 0; j < 2; j++) dz[j] = (float)(exp(z[j] - lse) - tz[j]) / (float)batch;
-    return lse - (tz[0] * z[0] + tz[1] * z[1]);
-}
-
-/* Mean loss over the batch against hard labels or, when targets is not NULL, soft targets. */
-static float batch_loss(const cf_model *m, const float *logits, const int *labels, const float *targets, int batch,
-                        float *dlogits) {
-    int k = cf_model_outputs(m);
-    double total = 0.0;
-    for (int b = 0; b < batch; b++) {
-        float t = targets ? targets[b] : (float)labels[b];
-        total += example_loss(logits + (size_t)b * k, k, t, dlogits ? dlogits + (size_t)b * k : NULL, batch);
-    }
-    return (float)(total / batch);
-}
-
-float cf_loss(const cf_model *m, const float *logits, const int *labels, int batch, float *dlogits) {
-    return batch_loss(m, logits, labels, NULL, batch, dlogits);
-}
-
-float cf_loss_soft(const cf_model *m, const float *logits, const float *targets, int batch, float *dlogits) {
-    return batch_loss(m, logits, NULL, targets, batch, dlogits);
 }
 
 /* ---------- reference twins ---------- */
@@ -888,3 +683,4 @@ void cf_conv_backward_ref(const cf_layer *L, const float *x, const float *dy, fl
                         }
             }
 }
+

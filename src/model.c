@@ -220,6 +220,8 @@ void cf_model_free(cf_model *m) {
 
 int cf_model_outputs(const cf_model *m) { return m->layers[m->n_layers - 1].out.c; }
 
+void cf_model_zero_grads(cf_model *m) { memset(m->grads, 0, sizeof(float) * m->n_params); }
+
 void cf_model_init_params(cf_model *m, uint64_t seed) {
     for (int l = 0; l < m->n_layers; l++) {
         cf_layer *L = &m->layers[l];

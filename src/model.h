@@ -1,4 +1,5 @@
-/* model.h - a CNN described by a short spec string: building it, forward and backward over a batch.
+/* model.h - a CNN described by a short spec string: its layers, building it, its parameters. The
+ * passes over it (forward, backward, the workspace they run in, the losses) are in net.h.
  *
  * Spec grammar: comma-separated layer tokens, applied in order to a C x H x W input.
  *   cN      3x3 convolution, N filters, zero "same" padding, with bias
@@ -18,9 +19,8 @@
  *
  * Example, the paper's best topology: "c128v,relu,mp,c128v,relu,mp,flat,d64,relu,d1".
  *
- * Memory: a cf_model owns its parameters, gradients and buffers (batch-norm running statistics).
- * A cf_workspace owns everything a batch needs (activations, gradients, per-thread scratch), so the
- * per-image path never allocates once a workspace exists. */
+ * Memory: a cf_model owns its parameters, gradients and buffers (batch-norm running statistics);
+ * a cf_workspace (net.h) everything a batch needs. */
 #ifndef CIFAKE_MODEL_H
 #define CIFAKE_MODEL_H
 
@@ -80,6 +80,8 @@ void cf_model_init_params(cf_model *m, uint64_t seed);
 int cf_model_outputs(const cf_model *m);
 /* Deep copy (parameters and buffers; gradients zeroed). */
 int cf_model_clone(const cf_model *src, cf_model *dst, cf_error *err);
+/* Zeroes m->grads (the passes of net.h add to them). */
+void cf_model_zero_grads(cf_model *m);
 /* Inference copy with every batch norm that directly follows a conv or dense layer folded into it
  * (w' = w * gamma / sqrt(var + eps), b' = (b - mean) * gamma / sqrt(var + eps) + beta): same outputs,
  * fewer layers. */
@@ -87,69 +89,6 @@ int cf_model_fold_bn(const cf_model *src, cf_model *dst, cf_error *err);
 
 #define CF_BN_EPS 1e-5f
 #define CF_BN_MOMENTUM 0.1f
-
-typedef struct {
-    int max_batch, n_threads;
-    int batch;           /* batch size of the last forward pass */
-    int training;        /* mode of the last forward pass */
-    /* act[0] input, act[l+1] output of layer l, each max_batch images; in training, a batch norm
-     * followed by a ReLU leaves its own output unwritten (the two run fused, layers.c) */
-    float *act[CF_MAX_LAYERS + 1];
-    float *grad_a, *grad_b;        /* ping-pong activation gradients */
-    float *bn_mean[CF_MAX_LAYERS], *bn_invstd[CF_MAX_LAYERS]; /* batch statistics saved for backward */
-    int32_t *pool_index[CF_MAX_LAYERS];                       /* argmax of each pooled window */
-    float *drop_mask[CF_MAX_LAYERS];                          /* 0 or 1/(1-p) per activation */
-    float *packed_a;     /* one convolution's weights packed for the GEMM (shared, read-only in a pass) */
-    float *wino_u;       /* one convolution's Winograd-transformed weights, or NULL (no layer qualifies) */
-    float *flipped, *zero_bias; /* one convolution's flipped kernel (for dX) and a bias of zeros */
-    float *wino_staging; /* room to transform one convolution's weights before packing them */
-    float *frozen[CF_MAX_LAYERS]; /* each convolution's weights packed once (cf_workspace_freeze_weights) */
-    /* per-thread scratch */
-    float **dcol, **gemm_work, **param_partial, **wino_scratch;
-    size_t max_act;      /* floats per image of the largest activation */
-} cf_workspace;
-
-int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_threads, cf_error *err);
-void cf_workspace_free(cf_workspace *ws);
-
-/* For a workspace that will only run inference on weights that no longer change (the detector, an
- * evaluation): packs every convolution's weights once, so inference passes skip that work. The
- * packs are not refreshed: after changing the weights, use a new workspace. Training-mode passes
- * ignore them. */
-int cf_workspace_freeze_weights(cf_workspace *ws, const cf_model *m, cf_error *err);
-
-/* Forward pass over `batch` images stored contiguously (C,H,W each, normalised floats). In training
- * mode batch norm uses batch statistics (and updates the running ones) and dropout draws its masks
- * from (seed, image_ids[i], layer), so a given image gets the same mask whatever its batch position.
- * image_ids may be NULL (index in batch). Returns the logits: batch x cf_model_outputs(m). */
-const float *cf_forward(cf_model *m, cf_workspace *ws, const float *input, int batch, int training, uint64_t seed,
-                        const uint64_t *image_ids);
-
-/* The buffer to write d(loss)/d(logits) into before cf_backward (batch x outputs). */
-float *cf_output_grad(cf_workspace *ws, const cf_model *m);
-
-/* Backward pass through layers n_layers-1 down to first_layer, for the batch of the last forward.
- * With param_grads, parameter gradients are ADDED to m->grads (zero them first with
- * cf_model_zero_grads). Returns the gradient with respect to the input of first_layer (the output of
- * layer first_layer-1), or NULL when first_layer == 0 (input gradients are never needed). */
-const float *cf_backward(cf_model *m, cf_workspace *ws, int first_layer, int param_grads);
-void cf_model_zero_grads(cf_model *m);
-
-/* Loss for labels (0 REAL, 1 FAKE): mean binary or categorical cross-entropy over the batch; writes
- * d(loss)/d(logits) into dlogits when it is not NULL. */
-float cf_loss(const cf_model *m, const float *logits, const int *labels, int batch, float *dlogits);
-/* The same against soft targets: targets[b] is the probability that image b is FAKE (for mixed
- * images, e.g. a REAL image with a FAKE patch pasted in); 0/1 targets give exactly cf_loss. */
-float cf_loss_soft(const cf_model *m, const float *logits, const float *targets, int batch, float *dlogits);
-
-/* Score of FAKE as a single logit: z for a sigmoid head, z_fake - z_real for a softmax head; the
- * probability of FAKE at temperature T is sigmoid(score / T) in both cases. */
-float cf_fake_score(const cf_model *m, const float *logits_of_one_image);
-float cf_sigmoid(float x);
-
-/* Per-layer reference twins (naive loops), used by tests to check the fast paths. */
-void cf_conv_forward_ref(const cf_layer *L, const float *x, float *y);
-void cf_conv_backward_ref(const cf_layer *L, const float *x, const float *dy, float *dx, float *dw, float *db);
 
 const char *cf_layer_name(cf_layer_kind kind);
 

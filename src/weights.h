@@ -31,6 +31,9 @@
 /* Sane maxima for a model read from a file, checked before anything is allocated for it (the
  * shipped model has 287,137 parameters and 244,865 activation values per image). */
 #define CF_WEIGHTS_MAX_PARAMS 50000000      /* parameters + buffers: 200 MB of floats */
+/* The largest weight file the tools read: the parameter limit in floats, plus room for metadata and
+ * a checkpoint's optimiser state. */
+#define CF_WEIGHTS_MAX_FILE_BYTES ((size_t)256 << 20)
 #define CF_WEIGHTS_MAX_ACTIVATIONS 16000000 /* floats per image over all layers: 64 MB */
 
 /* The input geometry of a model, in its metadata: key CF_META_VIEW, value CF_VIEW_THUMBNAIL (the whole

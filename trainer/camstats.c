@@ -14,7 +14,13 @@
  * rows, REAL called REAL, REAL called FAKE, FAKE called FAKE, FAKE called REAL, each marked by a strip on
  * its left (green: right verdicts, red: wrong ones), --grid-cols images per row picked evenly over the
  * split's sorted file list (so over the ten classes), each drawn as the model saw it and, beside it,
- * with the heatmap of its predicted class. The chosen files are listed on stderr. */
+ * with the heatmap of its predicted class. The chosen files are listed on stderr.
+ *
+ * --faithfulness instead measures whether the maps point at what the model uses (faithfulness.h):
+ * deletion and insertion curves of Grad-CAM, Grad-CAM++ and a random map (seeded) for the predicted
+ * class of each image of a seeded subset, their areas (mean and standard error over images, paired
+ * differences between the maps), per explained class, and with --plot FILE.png a figure of the mean
+ * curves. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +28,13 @@
 
 #include "detector.h"
 #include "dataset.h"
+#include "faithfulness.h"
 #include "fileio.h"
 #include "image.h"
+#include "perturb.h"
+#include "plot.h"
 #include "png.h"
+#include "progress.h"
 
 #define CELLS (CF_MODEL_SIDE * CF_MODEL_SIDE)
 #define GRID_ROWS 4
@@ -136,13 +146,289 @@ static void print_row(const char *name, const group *g) {
     printf(" %5ld |\n", g->zero_maps);
 }
 
+/* ---- --faithfulness: deletion and insertion curves ---- */
+
+#define FAITH_MAPS 3
+enum { FAITH_DELETION = 0, FAITH_INSERTION = 1 };
+static const char *const faith_names[FAITH_MAPS] = {"Grad-CAM", "Grad-CAM++", "random"};
+
+typedef struct {
+    int subset, cell;
+    uint64_t seed;
+    float blur_sigma; /* > 0: the baseline is the image blurred so; 0: the training split's mean colour */
+    const char *plot;
+} faith_config;
+
+typedef struct {
+    int n;                                                   /* images measured */
+    long per_class[2];                                       /* by explained class: 0 REAL, 1 FAKE */
+    double curve[2][FAITH_MAPS][2][FAITH_STEPS];             /* sums: [class][map][deletion, insertion][step] */
+    double *auc;                                             /* per image: [map][deletion, insertion] */
+    int *explained;                                          /* per image: the explained class */
+} faith_stats;
+
+static int compare_int(const void *a, const void *b) {
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The images to measure: subset of them drawn without replacement by the seed (all when subset is 0
+ * or at least the split's size), in dataset order. */
+static int *faith_subset(int n_total, int subset, uint64_t seed, int *n) {
+    int *idx = malloc(sizeof(int) * (n_total + 1));
+    if (!idx) return NULL;
+    for (int i = 0; i < n_total; i++) idx[i] = i;
+    *n = subset > 0 && subset < n_total ? subset : n_total;
+    cf_rng rng = cf_rng_make(seed, 0x5ab5e7, 0);
+    for (int i = 0; *n < n_total && i < *n; i++) {
+        int j = i + (int)cf_rng_below(&rng, (uint32_t)(n_total - i)), t = idx[i];
+        idx[i] = idx[j], idx[j] = t;
+    }
+    qsort(idx, (size_t)*n, sizeof(int), compare_int);
+    return idx;
+}
+
+/* The baseline of an image: its blurred copy, or the per-channel training mean (0 once normalised). */
+static int faith_baseline(const uint8_t *rgb, const cf_infer_params *p, float sigma, float *out, cf_error *err) {
+    if (sigma <= 0.0f) {
+        memset(out, 0, sizeof(float) * 3 * CELLS);
+        return 0;
+    }
+    uint8_t blurred[PERTURB_BYTES];
+    perturbation blur = {PERTURB_BLUR, sigma, "blur"};
+    if (perturb_apply(&blur, rgb, blurred, NULL, err)) return -1;
+    cifake_normalise(p->mean, p->std, blurred, CELLS, out);
+    return 0;
+}
+
+/* One image: its three maps for the predicted class, their curves, added to st. */
+static int faith_image(cifake_detector *d, faith_work *w, const dataset *ds, int i, const faith_config *c,
+                       faith_stats *st, cf_error *err) {
+    static float maps[FAITH_MAPS][CELLS], tiebreak[CELLS], baseline[3 * CELLS];
+    cifake_result r;
+    if (cifake_classify_rgb32(d, ds->pixels + (size_t)i * DS_PIXELS, &r, err)) return -1;
+    int target = r.p_fake >= cifake_params(d)->threshold; /* the class the page would explain */
+    if (cifake_explain(d, CF_CAM_GRADCAM, target, -1, maps[0], err) ||
+        cifake_explain(d, CF_CAM_GRADCAMPP, target, -1, maps[1], err))
+        return -1;
+    cf_rng map_rng = cf_rng_make(c->seed, (uint64_t)i, 1), tie_rng = cf_rng_make(c->seed, (uint64_t)i, 2);
+    for (int k = 0; k < CELLS; k++) maps[2][k] = cf_rng_uniform(&map_rng);
+    for (int k = 0; k < faith_cell_count(CF_MODEL_SIDE, c->cell); k++) tiebreak[k] = cf_rng_uniform(&tie_rng);
+    if (faith_baseline(ds->pixels + (size_t)i * DS_PIXELS, cifake_params(d), c->blur_sigma, baseline, err)) return -1;
+    const float *const map_list[FAITH_MAPS] = {maps[0], maps[1], maps[2]};
+    double del[FAITH_MAPS * FAITH_STEPS], ins[FAITH_MAPS * FAITH_STEPS];
+    if (faith_curves(d, w, cifake_input(d), baseline, map_list, FAITH_MAPS, tiebreak, target, del, ins, err)) return -1;
+    double *auc = st->auc + (size_t)st->n * FAITH_MAPS * 2;
+    for (int m = 0; m < FAITH_MAPS; m++) {
+        for (int s = 0; s < FAITH_STEPS; s++) {
+            st->curve[target][m][FAITH_DELETION][s] += del[m * FAITH_STEPS + s];
+            st->curve[target][m][FAITH_INSERTION][s] += ins[m * FAITH_STEPS + s];
+        }
+        auc[m * 2 + FAITH_DELETION] = faith_auc(del + m * FAITH_STEPS);
+        auc[m * 2 + FAITH_INSERTION] = faith_auc(ins + m * FAITH_STEPS);
+    }
+    st->explained[st->n] = target;
+    st->per_class[target]++;
+    st->n++;
+    return 0;
+}
+
+/* Mean and standard error over the images explained as cls (both classes: cls < 0) of
+ * a[map * 2 + curve] - (other >= 0 ? a[other * 2 + curve] : 0), a an image's areas. */
+static void faith_mean_se(const faith_stats *st, int cls, int map, int other, int curve, double *mean, double *se) {
+    double sum = 0.0, sumsq = 0.0;
+    long n = 0;
+    for (int j = 0; j < st->n; j++) {
+        if (cls >= 0 && st->explained[j] != cls) continue;
+        const double *a = st->auc + (size_t)j * FAITH_MAPS * 2;
+        double v = a[map * 2 + curve] - (other >= 0 ? a[other * 2 + curve] : 0.0);
+        sum += v, sumsq += v * v, n++;
+    }
+    *mean = n ? sum / n : 0.0;
+    double var = n > 1 ? (sumsq - n * *mean * *mean) / (n - 1) : 0.0;
+    *se = n ? sqrt(var > 0 ? var / n : 0.0) : 0.0;
+}
+
+/* The mean curve of a map over both classes (cls < 0) or one. */
+static void faith_mean_curve(const faith_stats *st, int cls, int map, int curve, double *out) {
+    long n = cls < 0 ? st->per_class[0] + st->per_class[1] : st->per_class[cls];
+    for (int s = 0; s < FAITH_STEPS; s++) {
+        double sum = cls < 0 ? st->curve[0][map][curve][s] + st->curve[1][map][curve][s] : st->curve[cls][map][curve][s];
+        out[s] = n ? sum / n : 0.0;
+    }
+}
+
+static void faith_print(const faith_stats *st) {
+    printf("| map | deletion AUC (lower: more faithful) | insertion AUC (higher: more faithful) |\n");
+    printf("|---|---:|---:|\n");
+    for (int m = 0; m < FAITH_MAPS; m++) {
+        double dm, dse, im, ise;
+        faith_mean_se(st, -1, m, -1, FAITH_DELETION, &dm, &dse);
+        faith_mean_se(st, -1, m, -1, FAITH_INSERTION, &im, &ise);
+        printf("| %s | %.4f ± %.4f | %.4f ± %.4f |\n", faith_names[m], dm, dse, im, ise);
+    }
+    printf("\nPaired differences over the same images (mean ± standard error):\n\n");
+    printf("| maps | deletion AUC | insertion AUC |\n|---|---:|---:|\n");
+    static const int pairs[3][2] = {{0, 1}, {0, 2}, {1, 2}};
+    for (int k = 0; k < 3; k++) {
+        double dm, dse, im, ise;
+        faith_mean_se(st, -1, pairs[k][0], pairs[k][1], FAITH_DELETION, &dm, &dse);
+        faith_mean_se(st, -1, pairs[k][0], pairs[k][1], FAITH_INSERTION, &im, &ise);
+        printf("| %s - %s | %+.4f ± %.4f | %+.4f ± %.4f |\n", faith_names[pairs[k][0]], faith_names[pairs[k][1]], dm,
+               dse, im, ise);
+    }
+    printf("\nBy explained class (the predicted one); p: the mean probability of that class on the image and on "
+           "its baseline:\n\n");
+    printf("| explained class | n | maps | deletion AUC | insertion AUC | p, image | p, baseline |\n"
+           "|---|---:|---|---:|---:|---:|---:|\n");
+    for (int cls = 1; cls >= 0; cls--)
+        for (int k = 0; k < FAITH_MAPS + 1; k++) { /* each map, then Grad-CAM - Grad-CAM++ */
+            double del[FAITH_STEPS], dm, dse, im, ise;
+            int m = k < FAITH_MAPS ? k : 0, other = k < FAITH_MAPS ? -1 : 1;
+            faith_mean_curve(st, cls, 0, FAITH_DELETION, del);
+            faith_mean_se(st, cls, m, other, FAITH_DELETION, &dm, &dse);
+            faith_mean_se(st, cls, m, other, FAITH_INSERTION, &im, &ise);
+            char name[64];
+            snprintf(name, sizeof name, "%s%s%s", faith_names[m], other >= 0 ? " - " : "", other >= 0 ? faith_names[other] : "");
+            printf(other < 0 ? "| %s | %ld | %s | %.4f ± %.4f | %.4f ± %.4f |" : "| %s | %ld | %s | %+.4f ± %.4f | %+.4f ± %.4f |",
+                   cls ? "FAKE" : "REAL", st->per_class[cls], name, dm, dse, im, ise);
+            if (other < 0) printf(" %.4f | %.4f |\n", del[0], del[FAITH_STEPS - 1]);
+            else printf(" | |\n");
+        }
+    printf("\nMean probability of the explained class after deleting / inserting the top k%% of cells:\n\n| k |");
+    for (int curve = 0; curve < 2; curve++)
+        for (int m = 0; m < FAITH_MAPS; m++) printf(" %s %s |", curve ? "ins." : "del.", faith_names[m]);
+    printf("\n|---:|");
+    for (int m = 0; m < 2 * FAITH_MAPS; m++) printf("---:|");
+    printf("\n");
+    double curves[2][FAITH_MAPS][FAITH_STEPS];
+    for (int curve = 0; curve < 2; curve++)
+        for (int m = 0; m < FAITH_MAPS; m++) faith_mean_curve(st, -1, m, curve, curves[curve][m]);
+    for (int s = 0; s < FAITH_STEPS; s++) {
+        printf("| %3.0f |", 100 * faith_k(s));
+        for (int curve = 0; curve < 2; curve++)
+            for (int m = 0; m < FAITH_MAPS; m++) printf(" %.4f |", curves[curve][m][s]);
+        printf("\n");
+    }
+}
+
+/* Mean curves in a grid: rows all images, explained FAKE, explained REAL; columns deletion, insertion;
+ * under each panel the areas of its curves. */
+static int faith_plot(const faith_stats *st, const char *path, const char *caption, cf_error *err) {
+    static const uint8_t colours[FAITH_MAPS][3] = {{210, 50, 40}, {40, 90, 200}, {110, 110, 110}}, black[3] = {0};
+    static const char *const curves[2] = {"deletion", "insertion"};
+    const int left = 60, pw = 370, ph = 200, gap = 70, row_h = 300, top = 34;
+    plot_canvas cv;
+    if (plot_canvas_init(&cv, 2 * (left + pw) + 30, top + 3 * row_h, err)) return -1;
+    plot_text(&cv, 12, 10, 1, caption, black);
+    double xt[6] = {0, 0.2, 0.4, 0.6, 0.8, 1.0}, yt[6] = {0, 0.2, 0.4, 0.6, 0.8, 1.0};
+    for (int row = 0; row < 3; row++) {
+        int cls = row == 0 ? -1 : row == 1 ? 1 : 0, y0 = top + row * row_h;
+        long n = cls < 0 ? st->n : st->per_class[cls];
+        for (int curve = 0; curve < 2; curve++) {
+            plot_panel p = {left + curve * (pw + gap), y0 + 44, pw, ph, 0.0, 1.0, 0.0, 1.0, 0};
+            char title[96];
+            snprintf(title, sizeof title, "%s (n = %ld)", cls < 0 ? "all images" : cls ? "explained FAKE" : "explained REAL", n);
+            plot_text(&cv, p.x, y0 + 12, 2, curves[curve], black);
+            plot_text(&cv, p.x + plot_text_width(curves[curve], 2) + 12, y0 + 19, 1, title, black);
+            plot_axes(&cv, &p, xt, 6, "%.1f", yt, 6, "%.1f",
+                      curve ? "k: share of the cells revealed, top-ranked first"
+                            : "k: share of the cells replaced, top-ranked first",
+                      "probability of the explained class");
+            int lx = p.x;
+            for (int m = FAITH_MAPS - 1; m >= 0; m--) {
+                double y[FAITH_STEPS];
+                faith_mean_curve(st, cls, m, curve, y);
+                for (int s = 0; s + 1 < FAITH_STEPS; s++)
+                    plot_line(&cv, plot_px(&p, faith_k(s)), plot_py(&p, y[s]), plot_px(&p, faith_k(s + 1)),
+                              plot_py(&p, y[s + 1]), 2, m == 2 ? 5 : 0, colours[m]);
+            }
+            for (int m = 0; m < FAITH_MAPS; m++) {
+                double y[FAITH_STEPS];
+                char label[64];
+                faith_mean_curve(st, cls, m, curve, y);
+                snprintf(label, sizeof label, "%s %.3f", faith_names[m], faith_auc(y));
+                int ly = p.y + ph + 34;
+                plot_line(&cv, lx, ly + 3, lx + 14, ly + 3, 2, m == 2 ? 5 : 0, colours[m]);
+                plot_text(&cv, lx + 18, ly, 1, label, black);
+                lx += 18 + plot_text_width(label, 1) + 22;
+            }
+        }
+    }
+    int rc = make_parent_dirs(path, err) || plot_canvas_write_png(&cv, path, err);
+    plot_canvas_free(&cv);
+    return rc;
+}
+
+/* The cell of the CAM's own grid: the input side over the side of the CAM layer's map (1 when it
+ * does not divide). */
+static int cam_grid_cell(cifake_detector *d, cf_error *err) {
+    cf_model *m = cifake_model(d);
+    int layer;
+    if (cf_cam_feature_layer(m, -1, &layer, err)) return -1;
+    int side = m->layers[layer].out.h;
+    return side > 0 && CF_MODEL_SIDE % side == 0 ? CF_MODEL_SIDE / side : 1;
+}
+
+static int run_faithfulness(cifake_detector *d, const dataset *ds, const char *split, const char *weights,
+                            const faith_config *config, cf_error *err) {
+    faith_config cfg = *config;
+    const faith_config *c = &cfg;
+    if (!cfg.cell && (cfg.cell = cam_grid_cell(d, err)) < 0) return -1;
+    int n = 0, rc = 0;
+    int *idx = faith_subset(ds->n, c->subset, c->seed, &n);
+    faith_stats st = {0};
+    st.auc = malloc(sizeof(double) * ((size_t)n * FAITH_MAPS * 2 + 1));
+    st.explained = malloc(sizeof(int) * ((size_t)n + 1));
+    faith_work w = {0};
+    if (!idx || !st.auc || !st.explained) rc = cf_fail(err, "out of memory");
+    if (!rc) rc = faith_work_init(&w, CF_MODEL_SIDE, c->cell, FAITH_MAPS, err);
+    double t0 = now_seconds();
+    for (int j = 0; !rc && j < n; j++) {
+        rc = faith_image(d, &w, ds, idx[j], c, &st, err);
+        if (rc) cf_error_prefix(err, "%s", ds->paths[idx[j]]);
+        if (!rc && ((j + 1) % 500 == 0 || j + 1 == n))
+            fprintf(stderr, "faithfulness: %d of %d images, %.0f s\n", j + 1, n, now_seconds() - t0);
+    }
+    if (!rc) {
+        char baseline[64], caption[512];
+        if (c->blur_sigma > 0) snprintf(baseline, sizeof baseline, "the image blurred (Gaussian, sigma %.2g px)", c->blur_sigma);
+        else snprintf(baseline, sizeof baseline, "the training split's mean colour");
+        printf("Deletion and insertion, %s split, %d of %d images (seed %llu), %s; cells of %dx%d pixels (%d per "
+               "image), k = 0, 5, ..., 100%%; baseline: %s; random map seed %llu\n\n",
+               split, n, ds->n, (unsigned long long)c->seed, weights, c->cell, c->cell,
+               faith_cell_count(CF_MODEL_SIDE, c->cell), baseline, (unsigned long long)c->seed);
+        faith_print(&st);
+        snprintf(caption, sizeof caption, "%s, %s split, %d images; cells of %d px; baseline: %s", weights, split, n,
+                 c->cell, baseline);
+        if (c->plot) rc = faith_plot(&st, c->plot, caption, err);
+        if (!rc && c->plot) printf("\nPlot: %s\n", c->plot);
+    }
+    faith_work_free(&w);
+    free(idx);
+    free(st.auc);
+    free(st.explained);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     const char *weights = "weights/cifake.bin", *data = getenv("CIFAKE_DIR"), *split = "test";
     cf_cam_method method = CF_CAM_GRADCAM;
     grid g = {NULL, 8, 64, {NULL}, {0}};
+    int faithfulness = 0;
+    faith_config fc = {2000, 0, 1, 2.5f, NULL};
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (v && !strcmp(argv[i], "--weights")) weights = v, i++;
+        if (!strcmp(argv[i], "--faithfulness")) faithfulness = 1;
+        else if (v && !strcmp(argv[i], "--subset") && atoi(v) >= 0) fc.subset = atoi(v), i++;
+        else if (v && !strcmp(argv[i], "--seed")) fc.seed = strtoull(v, NULL, 10), i++;
+        else if (v && !strcmp(argv[i], "--cell") && atoi(v) >= 0 && (!atoi(v) || CF_MODEL_SIDE % atoi(v) == 0))
+            fc.cell = atoi(v), i++;
+        else if (v && !strcmp(argv[i], "--baseline") && !strcmp(v, "mean")) fc.blur_sigma = 0.0f, i++;
+        else if (v && !strcmp(argv[i], "--baseline") && !strncmp(v, "blur", 4) && atof(v + 4) > 0 && atof(v + 4) <= 2.5)
+            fc.blur_sigma = (float)atof(v + 4), i++;
+        else if (v && !strcmp(argv[i], "--plot")) fc.plot = v, i++;
+        else if (v && !strcmp(argv[i], "--weights")) weights = v, i++;
         else if (v && !strcmp(argv[i], "--grid")) g.path = v, i++;
         else if (v && !strcmp(argv[i], "--grid-cols") && atoi(v) >= 1 && atoi(v) <= 64) g.cols = atoi(v), i++;
         else if (v && !strcmp(argv[i], "--grid-tile") && atoi(v) >= 8 && atoi(v) <= 512) g.tile = atoi(v), i++;
@@ -152,22 +438,34 @@ int main(int argc, char **argv) {
         else {
             fprintf(stderr, "usage: cifake-camstats [--weights FILE] [--data DIR] [--split test|train] "
                             "[--cam-method gradcam|gradcampp]\n"
-                            "                       [--grid FILE.png [--grid-cols N (8)] [--grid-tile PIXELS (64)]]\n");
+                            "                       [--grid FILE.png [--grid-cols N (8)] [--grid-tile PIXELS (64)]]\n"
+                            "       cifake-camstats --faithfulness [--weights FILE] [--data DIR] [--split test|train]\n"
+                            "                       [--subset N (2000; 0: all)] [--seed S (1)] [--cell PIXELS (0)]\n"
+                            "                       [--baseline blurSIGMA|mean (blur2.5)] [--plot FILE.png]\n"
+                            "  --faithfulness  deletion and insertion curves of Grad-CAM, Grad-CAM++ and a random map\n"
+                            "                  (seeded) for the predicted class: remove (or reveal) the top k%% of cells\n"
+                            "                  ranked by the map, k = 0, 5, ..., 100, replacing them by the baseline: the\n"
+                            "                  image blurred with a Gaussian of SIGMA pixels (0 < SIGMA <= 2.5), or the\n"
+                            "                  training split's mean colour. Cells: squares of PIXELS (a divisor of\n"
+                            "                  the input side); 0: the CAM's own grid (input side / CAM map side)\n");
             return 2;
         }
     }
     if (!data) return fprintf(stderr, "cifake-camstats: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     cf_error err;
-    uint8_t *bytes;
-    size_t n;
     cifake_detector *d;
     dataset ds;
-    if (read_file(weights, (size_t)256 << 20, &bytes, &n, &err)) return fprintf(stderr, "cifake-camstats: %s\n", err.msg), 1;
-    int rc = cifake_open(bytes, n, &d, &err);
-    free(bytes);
+    int rc = open_detector_files(&weights, 1, &d, &err);
     if (rc || dataset_load(&ds, data, split, 2, &err)) {
         fprintf(stderr, "cifake-camstats: %s\n", err.msg);
         return 1;
+    }
+    if (faithfulness) {
+        rc = run_faithfulness(d, &ds, split, weights, &fc, &err);
+        if (rc) fprintf(stderr, "cifake-camstats: %s\n", err.msg);
+        dataset_free(&ds);
+        cifake_close(d);
+        return rc ? 1 : 0;
     }
     for (int row = 0; g.path && row < GRID_ROWS; row++)
         if (!(g.idx[row] = malloc(sizeof(int) * ds.n))) return fprintf(stderr, "cifake-camstats: out of memory\n"), 1;

@@ -45,7 +45,7 @@ weight decay, no translations (--pad 0); the trainer always applies random horiz
 // The paper's figures (Bird & Lotfi, IEEE Access 2024; arXiv 2303.14126), as summarised in the project
 // brief (../shared/PAPER.md): the accuracy of each of the 12 feature extractors, their mean and the
 // best F1. Everything else is printed as "not found": we never fill a gap with a guess. See
-// trainer/REPRODUCTION.md.
+// trainer/results/REPRODUCTION.md.
 const PAPER_EXTRACTORS = { // accuracy, indexed [conv layers][filters]
   1: { 16: 0.9006, 32: 0.9038, 64: 0.9094, 128: 0.9139 },
   2: { 16: 0.9146, 32: 0.9293, 64: 0.9271, 128: 0.9298 },

@@ -122,26 +122,6 @@ static int parse_cam_option(const char *a, const char *v, cam_options *cam) {
 
 #define MAX_WEIGHTS 4
 
-/* Opens the detector on the weight files in order. */
-static int open_detector(const char **weights, int n, cifake_detector **d, cf_error *err) {
-    *d = NULL;
-    for (int k = 0; k < n; k++) {
-        uint8_t *bytes;
-        size_t size;
-        if (read_file(weights[k], (size_t)256 << 20, &bytes, &size, err)) break;
-        int rc = k ? cifake_add_model(*d, bytes, size, err) : cifake_open(bytes, size, d, err);
-        free(bytes);
-        if (rc) {
-            cf_error_prefix(err, "%s", weights[k]);
-            break;
-        }
-        if (k == n - 1) return 0;
-    }
-    cifake_close(*d);
-    *d = NULL;
-    return -1;
-}
-
 static void print_json_result(const char *path, const cifake_result *r, const char **weights, const char *cam_file) {
     printf(", \"label\": \"%s\", \"p_fake\": ", cifake_label_name(r->label));
     if (r->p_fake == r->p_fake) printf("%.4f", r->p_fake);
@@ -203,7 +183,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     cifake_detector *d;
-    if (open_detector(weights, n_weights, &d, &err)) {
+    if (open_detector_files(weights, n_weights, &d, &err)) {
         fprintf(stderr, "cifake-detect: %s\n", err.msg);
         return 1;
     }

@@ -4,6 +4,8 @@
  * With --perturb, the same split clean and under each degradation of perturb.h, one row each.
  * Several --weights evaluate their ensemble: the mean of the files' calibrated logits (score / T).
  * With --real DIR --fake DIR, any images through the detector's own path (folder_eval.h).
+ * Calibration: the expected calibration error (metrics.h, ECE_BINS bins) at the file's temperature
+ * and at temperature 1; --calibration FILE.png also draws the reliability diagram of both.
  * With --folders DIR, a patch model on image folders with a manifest, per group and generator (folders.h). */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "detector.h"
 #include "dataset.h"
 #include "fileio.h"
+#include "options.h"
 #include "folders.h"
 #include "metrics.h"
 #include "weights.h"
@@ -21,6 +24,7 @@
 #include "json.h"
 #include "parallel.h"
 #include "perturb.h"
+#include "plot.h"
 #include "progress.h"
 
 #define MAX_ENSEMBLE 8
@@ -47,10 +51,14 @@ static void usage(FILE *f) {
                "                    0.5/1), Gaussian noise (sigma 2/5/10 of 255) and rescaling (to 24 and 16 pixels\n"
                "                    and back): accuracy, AUROC and both error rates per perturbation\n"
                "  --seed S          seed of the noise (default 1; each image has its own stream)\n"
+               "  --calibration FILE.png  also a reliability diagram: per confidence bin (%d equal-width bins\n"
+               "                    of max(p_fake, 1 - p_fake)), the accuracy of the prediction p_fake >= 0.5\n"
+               "                    against the bin's mean confidence, and the bin counts, at temperature 1 and\n"
+               "                    at the file's temperature; the per-bin table goes to stderr\n"
                "  --bands           also the coverage and accuracy of the decided images for UNSURE bands\n"
                "                    [threshold - h, threshold + h) of p_fake, h = 0.05 .. 0.40 (to choose a\n"
                "                    weight file's unsure_band on --split val)\n"
-               "Patch models (view=patches) on image folders (trainer/folders.h), one markdown table per\n"
+               "Patch models (view=patches) on image folders (trainer/lib/folders.h), one markdown table per\n"
                "condition (as they are; every image re-encoded as JPEG at --jpeg Q), a row per group and per\n"
                "generator: AUROC against all the REAL images evaluated, share of REAL called FAKE and of FAKE\n"
                "caught at the file's threshold, and coverage and accuracy of the verdicts outside the UNSURE band:\n"
@@ -60,11 +68,11 @@ static void usage(FILE *f) {
                "  --jpeg Q          quality of the re-encoded condition (default 90)\n"
                "  --scores TSV      also write every image's scores: path, class, group, generator, logit, p_fake,\n"
                "                    logit and p_fake after re-encoding\n",
-            MAX_ENSEMBLE);
+            MAX_ENSEMBLE, ECE_BINS);
 }
 
 typedef struct {
-    const char *weights[MAX_ENSEMBLE], *data, *split, *real, *fake;
+    const char *weights[MAX_ENSEMBLE], *data, *split, *real, *fake, *calibration_png;
     int n_weights, json, threads, exclude_leaked, perturb, bands;
     uint64_t seed;
     const char *folders, *groups, *scores_out;
@@ -86,7 +94,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         else if (!strcmp(a, "--exclude-leaked")) c->exclude_leaked = 1;
         else if (!strcmp(a, "--perturb")) c->perturb = 1;
         else if (!strcmp(a, "--bands")) c->bands = 1;
-        else if (v && !strcmp(a, "--seed")) c->seed = strtoull(v, NULL, 10), i++;
+        else if (v && !strcmp(a, "--seed") && !opt_u64(v, &c->seed)) i++;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 1;
         else if (v && !strcmp(a, "--weights")) {
             if (c->n_weights == MAX_ENSEMBLE)
@@ -97,32 +105,33 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         else if (v && !strcmp(a, "--folders")) c->folders = v, i++;
         else if (v && !strcmp(a, "--groups")) c->groups = v, i++;
         else if (v && !strcmp(a, "--scores")) c->scores_out = v, i++;
-        else if (v && !strcmp(a, "--jpeg")) c->jpeg = atoi(v), i++;
+        else if (v && !strcmp(a, "--jpeg")) c->jpeg = opt_int(v), i++;
         else if (v && !strcmp(a, "--band")) {
             if (sscanf(v, "%f,%f", &c->band_lo, &c->band_hi) != 2 || !(c->band_lo <= c->band_hi))
                 return fprintf(stderr, "cifake-eval: --band needs LO,HI with LO <= HI\n"), 2;
             i++;
         }
         else if (v && !strcmp(a, "--real")) c->real = v, i++;
+        else if (v && !strcmp(a, "--calibration")) c->calibration_png = v, i++;
         else if (v && !strcmp(a, "--fake")) c->fake = v, i++;
         else if (v && !strcmp(a, "--split")) c->split = v, i++;
-        else if (v && !strcmp(a, "--threads")) c->threads = atoi(v), i++;
+        else if (v && !strcmp(a, "--threads")) c->threads = opt_int(v), i++;
         else return fprintf(stderr, "cifake-eval: unknown option or missing value: %s\n", a), usage(stderr), 2;
     }
     if (!c->real != !c->fake) return fprintf(stderr, "cifake-eval: --real and --fake go together\n"), 2;
     if (c->real && c->folders) return fprintf(stderr, "cifake-eval: --folders or --real/--fake, not both\n"), 2;
     if (c->real) {
-        if (c->perturb || c->exclude_leaked)
-            return fprintf(stderr, "cifake-eval: --perturb and --exclude-leaked apply to CIFAKE (--data)\n"), 2;
-        if (c->threads < 1) c->threads = 1;
+        if (c->perturb || c->exclude_leaked || c->calibration_png)
+            return fprintf(stderr, "cifake-eval: --perturb, --exclude-leaked and --calibration apply to CIFAKE (--data)\n"), 2;
+        if (c->threads < 1) return fprintf(stderr, "cifake-eval: --threads must be a whole number >= 1\n"), 2;
         return 0;
     }
     if (!c->n_weights) return fprintf(stderr, "cifake-eval: --weights FILE is required\n"), usage(stderr), 2;
     if (c->folders) {
-        if (c->n_weights != 1 || c->perturb || c->exclude_leaked || c->jpeg < 1 || c->jpeg > 100)
-            return fprintf(stderr, "cifake-eval: --folders takes one --weights file, no --perturb or --exclude-leaked, "
-                                   "and 1 <= --jpeg <= 100\n"), 2;
-        if (c->threads < 1) c->threads = 1;
+        if (c->n_weights != 1 || c->perturb || c->exclude_leaked || c->calibration_png || c->jpeg < 1 || c->jpeg > 100)
+            return fprintf(stderr, "cifake-eval: --folders takes one --weights file, no --perturb, --exclude-leaked or "
+                                   "--calibration, and 1 <= --jpeg <= 100\n"), 2;
+        if (c->threads < 1) return fprintf(stderr, "cifake-eval: --threads must be a whole number >= 1\n"), 2;
         return 0;
     }
     if (!c->data) return fprintf(stderr, "cifake-eval: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
@@ -132,7 +141,9 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         return fprintf(stderr, "cifake-eval: --exclude-leaked applies to the test split\n"), 2;
     if (c->perturb && c->n_weights > 1)
         return fprintf(stderr, "cifake-eval: --perturb takes one weight file\n"), 2;
-    if (c->threads < 1) c->threads = 1;
+    if (c->perturb && c->calibration_png)
+        return fprintf(stderr, "cifake-eval: --calibration measures the clean images (without --perturb)\n"), 2;
+    if (c->threads < 1) return fprintf(stderr, "cifake-eval: --threads must be a whole number >= 1\n"), 2;
     return 0;
 }
 
@@ -274,22 +285,122 @@ static void print_bands(const float *scores, const int *labels, int n, float tem
     }
 }
 
+/* ---- --calibration: the reliability diagram ---- */
+
+#define REL_LEFT 64 /* room for the y tick labels */
+#define REL_W 330
+#define REL_H 280
+#define REL_COUNT_H 90
+#define REL_GAP 46 /* below a panel: tick labels and the x label */
+#define REL_TOP 44
+
+static const uint8_t rel_bar[3] = {70, 120, 200}, rel_gap_fill[3] = {245, 170, 170}, rel_gap_edge[3] = {200, 40, 40},
+                     rel_count[3] = {150, 150, 150}, rel_black[3] = {0, 0, 0};
+
+/* One temperature: accuracy per bin against confidence over the bins a two-class model can fill
+ * (from the one holding 0.5), the diagonal, and the bin counts on a log scale below. */
+static void draw_reliability_panel(plot_canvas *cv, int x, const calibration *c, const char *name) {
+    int first = (int)ceil(0.5 * c->bins) - 1, max_count = 1;
+    double lo = (double)first / c->bins;
+    for (int b = 0; b < c->bins; b++) max_count = c->count[b] > max_count ? c->count[b] : max_count;
+    char title[96];
+    snprintf(title, sizeof title, "%s: ECE %.4f", name, c->ece);
+    plot_text(cv, x, REL_TOP - 8, 2, title, rel_black);
+    snprintf(title, sizeof title, "largest gap (MCE) %.4f", c->mce);
+    plot_text(cv, x + REL_W - plot_text_width(title, 1), REL_TOP + 12, 1, title, rel_black);
+    int y = REL_TOP + 30;
+    plot_panel rel = {x, y, REL_W, REL_H, lo, 1.0, 0.0, 1.0, 0};
+    double xt[6] = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0}, yt[6] = {0.0, 0.2, 0.4, 0.6, 0.8, 1.0};
+    plot_axes(cv, &rel, xt, 6, "%.1f", yt, 6, "%.1f", "confidence max(p_fake, 1 - p_fake)", "accuracy");
+    double top = pow(10.0, ceil(log10((double)max_count)));
+    plot_panel counts = {x, y + REL_H + REL_GAP, REL_W, REL_COUNT_H, lo, 1.0, 1.0, top, 1};
+    double ct[8];
+    int nct = 0;
+    for (double t = 1.0; t <= top && nct < 8; t *= 10) ct[nct++] = t;
+    plot_axes(cv, &counts, xt, 6, "%.1f", ct, nct, "%.0f", "confidence", "images per bin (log scale)");
+    for (int b = first; b < c->bins; b++) {
+        if (!c->count[b]) continue;
+        int x0 = (int)lround(plot_px(&rel, (double)b / c->bins)) + 2, x1 = (int)lround(plot_px(&rel, (b + 1.0) / c->bins)) - 2;
+        int base = (int)lround(plot_py(&rel, 0.0)), acc = (int)lround(plot_py(&rel, c->accuracy[b]));
+        int conf = (int)lround(plot_py(&rel, c->confidence[b]));
+        plot_rect(cv, x0, acc, x1 - x0 + 1, base - acc, rel_bar);
+        int g0 = acc < conf ? acc : conf, g1 = acc < conf ? conf : acc;
+        plot_rect(cv, x0, g0, x1 - x0 + 1, g1 - g0 + 1, rel_gap_fill);
+        plot_line(cv, x0, g0, x1, g0, 1, 0, rel_gap_edge);
+        plot_line(cv, x0, g1, x1, g1, 1, 0, rel_gap_edge);
+        plot_line(cv, x0, g0, x0, g1, 1, 0, rel_gap_edge);
+        plot_line(cv, x1, g0, x1, g1, 1, 0, rel_gap_edge);
+        int cb = (int)lround(plot_py(&counts, 1.0)), ctop = (int)lround(plot_py(&counts, c->count[b]));
+        plot_rect(cv, x0, ctop, x1 - x0 + 1, cb - ctop, rel_count);
+    }
+    plot_line(cv, plot_px(&rel, lo), plot_py(&rel, lo), plot_px(&rel, 1.0), plot_py(&rel, 1.0), 1, 4, rel_black);
+}
+
+static int draw_reliability(const char *path, const char *caption, const calibration cal[2], const char *const names[2],
+                            cf_error *err) {
+    plot_canvas cv;
+    int width = 2 * (REL_LEFT + REL_W) + 40, height = REL_TOP + 30 + REL_H + REL_GAP + REL_COUNT_H + REL_GAP + 30;
+    if (plot_canvas_init(&cv, width, height, err)) return -1;
+    plot_text(&cv, 12, 10, 1, caption, rel_black);
+    for (int k = 0; k < 2; k++) draw_reliability_panel(&cv, REL_LEFT + k * (REL_LEFT + REL_W + 20), &cal[k], names[k]);
+    int ly = height - 22, lx = REL_LEFT;
+    static const char *legend[3] = {"accuracy of the bin's predictions", "gap to the bin's mean confidence",
+                                    "perfect calibration"};
+    const uint8_t *colours[3] = {rel_bar, rel_gap_fill, NULL};
+    for (int i = 0; i < 3; i++) {
+        if (colours[i]) plot_rect(&cv, lx, ly, 10, 10, colours[i]);
+        else plot_line(&cv, lx - 4, ly + 5, lx + 13, ly + 5, 1, 4, rel_black);
+        plot_text(&cv, lx + 18, ly + 2, 1, legend[i], rel_black);
+        lx += 18 + plot_text_width(legend[i], 1) + 30;
+    }
+    int rc = make_parent_dirs(path, err) || plot_canvas_write_png(&cv, path, err);
+    plot_canvas_free(&cv);
+    return rc;
+}
+
+/* The calibration of p_fake before the temperature, sigmoid(raw) (for an ensemble, raw is the mean of
+ * the files' logits), and after it, sigmoid(score / temperature) (for an ensemble, score is the mean
+ * calibrated logit and temperature 1). */
+static int calibrate(const float *raw, const float *scores, float temperature, const int *labels, int n,
+                     calibration cal[2], cf_error *err) {
+    float *p = malloc(sizeof(float) * (n + 1));
+    if (!p) return cf_fail(err, "out of memory");
+    int rc = 0;
+    for (int k = 0; !rc && k < 2; k++) {
+        for (int i = 0; i < n; i++) p[i] = k ? cf_sigmoid(scores[i] / temperature) : cf_sigmoid(raw[i]);
+        if (calibration_compute(p, labels, n, ECE_BINS, &cal[k])) rc = cf_fail(err, "cannot bin %d probabilities", n);
+    }
+    free(p);
+    return rc;
+}
+
+/* --calibration: both calibrations (named, e.g. "T = 1"), a table per bin on stderr and the diagram in path. */
+static int report_calibration(const char *path, const char *caption, const calibration cal[2],
+                              const char *const names[2], cf_error *err) {
+    fprintf(stderr, "\ncalibration, %d bins of confidence max(p_fake, 1 - p_fake)\n%-16s", ECE_BINS, "");
+    for (int k = 0; k < 2; k++) fprintf(stderr, " | %-30s", names[k]);
+    fprintf(stderr, "\n%-16s", "bin");
+    for (int k = 0; k < 2; k++) fprintf(stderr, " | %6s  %10s  %8s", "n", "confidence", "accuracy");
+    fprintf(stderr, "\n");
+    for (int b = 0; b < ECE_BINS; b++) {
+        if (!cal[0].count[b] && !cal[1].count[b]) continue;
+        fprintf(stderr, "(%.4f, %.4f]", (double)b / ECE_BINS, (b + 1.0) / ECE_BINS);
+        for (int k = 0; k < 2; k++)
+            fprintf(stderr, " | %6d  %10.4f  %8.4f", cal[k].count[b], cal[k].confidence[b], cal[k].accuracy[b]);
+        fprintf(stderr, "\n");
+    }
+    fprintf(stderr, "ECE %.4f at %s, %.4f at %s; reliability diagram: %s\n", cal[0].ece, names[0], cal[1].ece, names[1],
+            path);
+    return draw_reliability(path, caption, cal, names, err);
+}
+
 /* Opens every weight file; on failure closes the ones already open. */
 static int open_detectors(const eval_config *c, cifake_detector **d, cf_error *err) {
-    for (int k = 0; k < c->n_weights; k++) {
-        uint8_t *bytes;
-        size_t nbytes;
-        int rc = read_file(c->weights[k], (size_t)256 << 20, &bytes, &nbytes, err);
-        if (!rc) {
-            rc = cifake_open(bytes, nbytes, &d[k], err);
-            free(bytes);
-            if (rc) cf_error_prefix(err, "%s", c->weights[k]);
-        }
-        if (rc) {
+    for (int k = 0; k < c->n_weights; k++)
+        if (open_detector_files(&c->weights[k], 1, &d[k], err)) {
             while (k--) cifake_close(d[k]);
             return -1;
         }
-    }
     return 0;
 }
 
@@ -311,25 +422,32 @@ static int check_same_split(const eval_config *c, cifake_detector **d, cf_error 
 
 /* Scores of the selected images and how to read them: one file's own logits, temperature and
  * threshold; for an ensemble, the mean of the files' calibrated logits (score / T), temperature 1
- * and the mean of their thresholds. */
+ * and the mean of their thresholds. raw: the logits before any temperature (for an ensemble, the
+ * mean of the files' logits). */
 static int ensemble_scores(const eval_config *c, cifake_detector **d, const dataset *ds, const int *idx, int n,
-                           float *scores, float *temperature, float *threshold, cf_error *err) {
+                           float *scores, float *raw, float *temperature, float *threshold, cf_error *err) {
     const cf_infer_params *p = cifake_params(d[0]);
     if (c->n_weights == 1) {
         *temperature = p->temperature;
         *threshold = p->threshold;
-        return infer_scores(cifake_model(d[0]), ds, idx, n, p->mean, p->std, c->threads, scores, err);
+        int rc = infer_scores(cifake_model(d[0]), ds, idx, n, p->mean, p->std, c->threads, scores, err);
+        if (!rc) memcpy(raw, scores, sizeof(float) * n);
+        return rc;
     }
     float *one = malloc(sizeof(float) * (n + 1));
     if (!one) return cf_fail(err, "out of memory");
     memset(scores, 0, sizeof(float) * n);
+    memset(raw, 0, sizeof(float) * n);
     *temperature = 1.0f;
     *threshold = 0.0f;
     int rc = 0;
     for (int k = 0; !rc && k < c->n_weights; k++) {
         p = cifake_params(d[k]);
         rc = infer_scores(cifake_model(d[k]), ds, idx, n, p->mean, p->std, c->threads, one, err);
-        for (int i = 0; !rc && i < n; i++) scores[i] += one[i] / p->temperature / (float)c->n_weights;
+        for (int i = 0; !rc && i < n; i++) {
+            scores[i] += one[i] / p->temperature / (float)c->n_weights;
+            raw[i] += one[i] / (float)c->n_weights;
+        }
         *threshold += p->threshold / (float)c->n_weights;
     }
     free(one);
@@ -346,24 +464,37 @@ static int run(const eval_config *c, cf_error *err) {
     if (!rc) rc = dataset_load(&ds, c->data, folder, c->threads, err);
     if (!rc && c->exclude_leaked) rc = dataset_load(&train, c->data, "train", c->threads, err);
     if (!rc) rc = select_images(c, cifake_meta(d[0]), &ds, &train, &idx, &n, err);
-    float *scores = rc ? NULL : malloc(sizeof(float) * (n + 1));
+    float *scores = rc ? NULL : malloc(sizeof(float) * (n + 1)), *raw = rc ? NULL : malloc(sizeof(float) * (n + 1));
     int *labels = rc ? NULL : malloc(sizeof(int) * (n + 1));
-    if (!rc && (!scores || !labels)) rc = cf_fail(err, "out of memory");
+    if (!rc && (!scores || !raw || !labels)) rc = cf_fail(err, "out of memory");
     char title[64];
     snprintf(title, sizeof title, "%s%s", c->split, c->exclude_leaked ? "-without-leaked" : "");
     for (int i = 0; !rc && i < n; i++) labels[i] = ds.labels[idx[i]];
     float temperature = 1.0f, threshold = 0.5f;
     if (!rc && c->perturb) rc = evaluate_perturbed(c, d[0], &ds, idx, n, title, scores, labels, err);
-    else if (!rc) rc = ensemble_scores(c, d, &ds, idx, n, scores, &temperature, &threshold, err);
+    else if (!rc) rc = ensemble_scores(c, d, &ds, idx, n, scores, raw, &temperature, &threshold, err);
     if (!rc && !c->perturb) {
         if (c->n_weights > 1)
             fprintf(stderr, "ensemble of %d files: mean calibrated logit, threshold %.4f\n", c->n_weights, threshold);
         metrics m;
+        calibration cal[2];
         score_metrics(scores, labels, n, temperature, threshold, &m);
-        metrics_print(stdout, title, &m, c->json);
-        if (c->bands) print_bands(scores, labels, n, temperature, threshold);
+        rc = calibrate(raw, scores, temperature, labels, n, cal, err);
+        if (!rc) m.ece_t1 = cal[0].ece; /* an ensemble's: of its mean raw logit */
+        if (!rc) metrics_print(stdout, title, &m, c->json);
+        if (!rc && c->bands) print_bands(scores, labels, n, temperature, threshold);
+        if (!rc && c->calibration_png) {
+            char caption[512], after[32];
+            snprintf(caption, sizeof caption, "Reliability of p_fake: %s%s, %s split, n = %d, %d equal-width bins",
+                     c->weights[0], c->n_weights > 1 ? " (ensemble)" : "", title, n, ECE_BINS);
+            snprintf(after, sizeof after, "T = %.4f", temperature);
+            const char *names[2] = {c->n_weights > 1 ? "mean raw logit" : "T = 1",
+                                    c->n_weights > 1 ? "files' own T" : after};
+            rc = report_calibration(c->calibration_png, caption, cal, names, err);
+        }
     }
     free(scores);
+    free(raw);
     free(labels);
     free(idx);
     dataset_free(&ds);
@@ -459,7 +590,7 @@ static void print_folder_table(const folder_set *fs, const float *scores, const 
 static int run_folders(const eval_config *c, cf_error *err) {
     uint8_t *bytes;
     size_t nbytes;
-    if (read_file(c->weights[0], (size_t)256 << 20, &bytes, &nbytes, err)) return -1;
+    if (read_file(c->weights[0], CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &nbytes, err)) return -1;
     cf_model m;
     cf_meta meta;
     int rc = cf_weights_read(bytes, nbytes, &m, &meta, NULL, err);

@@ -4,7 +4,7 @@
  *   cifake-export --onnx OUT.onnx [--weights FILE]
  *   cifake-export --set KEY=VALUE [--set ...] --out OUT.bin [--weights FILE]
  * The ONNX graph (opset 13) takes the normalised input [N, 3, 32, 32] and outputs p_fake and the raw
- * FAKE logit; trainer/onnx.h says exactly what they are. Exit status 0 written, 1 failure, 2 usage. */
+ * FAKE logit; trainer/lib/onnx.h says exactly what they are. Exit status 0 written, 1 failure, 2 usage. */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
 #include <stdio.h>
@@ -36,20 +36,25 @@ static void usage(FILE *f) {
             ONNX_OPSET);
 }
 
+/* Reads and parses a weight file (the model as trained, batch norm not folded). */
+static int read_weights(const char *weights, cf_model *m, cf_meta *meta, cf_error *err) {
+    uint8_t *bytes;
+    size_t n;
+    if (read_file(weights, CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &n, err)) return -1;
+    int rc = cf_weights_read(bytes, n, m, meta, NULL, err);
+    free(bytes);
+    if (rc) cf_error_prefix(err, "%s", weights);
+    return rc;
+}
+
 /* Reads the weight file and writes the ONNX file atomically; prints a one-line summary. */
 static int export_onnx(const char *weights, const char *out, cf_error *err) {
-    uint8_t *bytes, *onnx = NULL;
-    size_t n, onnx_n = 0;
-    if (read_file(weights, (size_t)256 << 20, &bytes, &n, err)) return -1;
+    uint8_t *onnx = NULL;
+    size_t onnx_n = 0;
     cf_model m;
     cf_meta meta = {0};
-    int rc = cf_weights_read(bytes, n, &m, &meta, NULL, err);
-    free(bytes);
-    if (rc) {
-        cf_error_prefix(err, "%s", weights);
-        return -1;
-    }
-    rc = onnx_export(&m, &meta, CIFAKE_VERSION, &onnx, &onnx_n, err);
+    if (read_weights(weights, &m, &meta, err)) return -1;
+    int rc = onnx_export(&m, &meta, CIFAKE_VERSION, &onnx, &onnx_n, err);
     if (rc) cf_error_prefix(err, "%s", weights);
     if (!rc) rc = write_file_atomic(out, onnx, onnx_n, err);
     if (!rc) printf("%s: %zu bytes, ONNX opset %d, model %s\n", out, onnx_n, ONNX_OPSET, m.spec);
@@ -64,17 +69,12 @@ static int export_onnx(const char *weights, const char *out, cf_error *err) {
 /* Reads the weight file, sets each KEY=VALUE in its metadata, checks that the detector opens the
  * result, and writes it atomically. */
 static int set_meta(const char *weights, const char **sets, int n_sets, const char *out, cf_error *err) {
-    uint8_t *bytes, *written = NULL;
-    size_t n, written_n = 0;
-    if (read_file(weights, (size_t)256 << 20, &bytes, &n, err)) return -1;
+    uint8_t *written = NULL;
+    size_t written_n = 0;
     cf_model m;
     cf_meta meta = {0};
-    int rc = cf_weights_read(bytes, n, &m, &meta, NULL, err);
-    free(bytes);
-    if (rc) {
-        cf_error_prefix(err, "%s", weights);
-        return -1;
-    }
+    if (read_weights(weights, &m, &meta, err)) return -1;
+    int rc = 0;
     for (int i = 0; !rc && i < n_sets; i++) {
         char key[256];
         const char *eq = strchr(sets[i], '=');

@@ -16,10 +16,11 @@
 #include "cutmix.h"
 #include "dataset.h"
 #include "fileio.h"
+#include "options.h"
 #include "folders.h"
 #include "infer.h"
 #include "metrics.h"
-#include "model.h"
+#include "net.h"
 #include "optim.h"
 #include "parallel.h"
 #include "perturb.h"
@@ -90,7 +91,7 @@ static void usage(FILE *f) {
             "                     --epochs is the most it trains); default 0 (off)\n"
             "Native-resolution patch models (the weight file records view=patches and input 3xPxP):\n"
             "  --folders DIR      DIR/real/<group>/, DIR/fake/<group>/ of any image sizes, optional DIR/MANIFEST.tsv\n"
-            "                     (columns crop, generator, source_file; see trainer/folders.h); nothing is resized\n"
+            "                     (columns crop, generator, source_file; see trainer/lib/folders.h); nothing is resized\n"
             "  --patch P          patch side, 32 or 64 (default 64)\n"
             "  --val-groups LIST  groups (or gen:PREFIX generators) held out for validation: the epoch is chosen,\n"
             "                     and temperature and threshold are fitted, on whole-image scores there (the mean\n"
@@ -104,13 +105,6 @@ static void usage(FILE *f) {
             "                     phase with probability --jpeg-twice P (default 0.3); random flips and offsets\n"
             "  --rescale-prob P   share of patches first shrunk by a factor in [0.5, 1) (area averaging), both classes\n"
             "                     alike (default 0)\n");
-}
-
-/* The whole of v as a number, or NaN, which every range check refuses. */
-static float strict_float(const char *v) {
-    char *end;
-    float x = strtof(v, &end);
-    return end == v || *end ? NAN : x;
 }
 
 static int parse_args(int argc, char **argv, train_config *c) {
@@ -143,36 +137,36 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!strcmp(a, "--model")) c->spec = v;
         else if (!strcmp(a, "--out")) c->out = v, out_given = 1;
         else if (!strcmp(a, "--folders")) c->folders = v;
-        else if (!strcmp(a, "--patch")) c->patch = atoi(v);
+        else if (!strcmp(a, "--patch")) c->patch = opt_int(v);
         else if (!strcmp(a, "--val-groups")) c->val_groups = v;
         else if (!strcmp(a, "--exclude-groups")) c->exclude_groups = v;
-        else if (!strcmp(a, "--steps-per-epoch")) c->steps_per_epoch = atoi(v);
+        else if (!strcmp(a, "--steps-per-epoch")) c->steps_per_epoch = opt_int(v);
         else if (!strcmp(a, "--balance") && (!strcmp(v, "group") || !strcmp(v, "generator")))
             c->balance_generator = !strcmp(v, "generator");
-        else if (!strcmp(a, "--balance-power")) c->balance_power = strict_float(v);
-        else if (!strcmp(a, "--jpeg-prob")) c->aug.jpeg_prob = strict_float(v);
-        else if (!strcmp(a, "--jpeg-twice")) c->aug.jpeg_twice = strict_float(v);
-        else if (!strcmp(a, "--rescale-prob")) c->aug.rescale_prob = strict_float(v);
+        else if (!strcmp(a, "--balance-power")) c->balance_power = opt_float(v);
+        else if (!strcmp(a, "--jpeg-prob")) c->aug.jpeg_prob = opt_float(v);
+        else if (!strcmp(a, "--jpeg-twice")) c->aug.jpeg_twice = opt_float(v);
+        else if (!strcmp(a, "--rescale-prob")) c->aug.rescale_prob = opt_float(v);
         else if (!strcmp(a, "--jpeg-quality")) {
             if (sscanf(v, "%d,%d", &c->aug.jpeg_min, &c->aug.jpeg_max) != 2) c->aug.jpeg_min = -1;
         }
         else if (!strcmp(a, "--resume")) c->resume = v;
         else if (!strcmp(a, "--checkpoint")) c->checkpoint = v;
-        else if (!strcmp(a, "--epochs")) c->epochs = atoi(v), epochs_given = 1;
-        else if (!strcmp(a, "--batch")) c->batch = atoi(v);
-        else if (!strcmp(a, "--threads")) c->threads = atoi(v);
-        else if (!strcmp(a, "--seed")) c->seed = strtoull(v, NULL, 10);
-        else if (!strcmp(a, "--split-seed")) c->split_seed = strtoull(v, NULL, 10), split_seed_given = 1;
-        else if (!strcmp(a, "--lr")) c->lr = strtof(v, NULL);
-        else if (!strcmp(a, "--wd")) c->weight_decay = strtof(v, NULL);
-        else if (!strcmp(a, "--val-permille")) c->val_permille = atoi(v);
-        else if (!strcmp(a, "--pad")) c->pad = atoi(v);
-        else if (!strcmp(a, "--subset")) c->subset = atoi(v);
-        else if (!strcmp(a, "--perturb-prob")) c->perturb_prob = strict_float(v);
-        else if (!strcmp(a, "--stop-after")) c->stop_after = atoi(v);
-        else if (!strcmp(a, "--patience")) c->patience = atoi(v);
-        else if (!strcmp(a, "--ema")) c->ema = strict_float(v);
-        else if (!strcmp(a, "--cutmix")) c->cutmix = strict_float(v);
+        else if (!strcmp(a, "--epochs")) c->epochs = opt_int(v), epochs_given = 1;
+        else if (!strcmp(a, "--batch")) c->batch = opt_int(v);
+        else if (!strcmp(a, "--threads")) c->threads = opt_int(v);
+        else if (!strcmp(a, "--seed") && !opt_u64(v, &c->seed)) {}
+        else if (!strcmp(a, "--split-seed") && !opt_u64(v, &c->split_seed)) split_seed_given = 1;
+        else if (!strcmp(a, "--lr")) c->lr = opt_float(v);
+        else if (!strcmp(a, "--wd")) c->weight_decay = opt_float(v);
+        else if (!strcmp(a, "--val-permille")) c->val_permille = opt_int(v);
+        else if (!strcmp(a, "--pad")) c->pad = opt_int(v);
+        else if (!strcmp(a, "--subset")) c->subset = opt_int(v);
+        else if (!strcmp(a, "--perturb-prob")) c->perturb_prob = opt_float(v);
+        else if (!strcmp(a, "--stop-after")) c->stop_after = opt_int(v);
+        else if (!strcmp(a, "--patience")) c->patience = opt_int(v);
+        else if (!strcmp(a, "--ema")) c->ema = opt_float(v);
+        else if (!strcmp(a, "--cutmix")) c->cutmix = opt_float(v);
         else if (!strcmp(a, "--optim") && (!strcmp(v, "sgd") || !strcmp(v, "adam"))) c->optim = !strcmp(v, "adam") ? OPT_ADAM : OPT_SGD;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "onecycle")) c->sched = SCHED_ONECYCLE;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "cosine")) c->sched = SCHED_COSINE;
@@ -194,12 +188,13 @@ static int parse_args(int argc, char **argv, train_config *c) {
         if (!out_given) c->out = "build/wild/wild.bin";
     } else if (!c->data) return fprintf(stderr, "cifake-train: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     if (c->epochs < 1 || c->batch < 2 || c->threads < 1 || c->val_permille < 1 || c->val_permille > 500 ||
-        c->pad < 0 || c->pad > 16 || c->subset < 0 || c->patience < 0 || !(c->perturb_prob >= 0 && c->perturb_prob <= 1) ||
-        !(c->ema >= 0 && c->ema < 1) || !(c->cutmix >= 0 && c->cutmix <= 1))
-        return fprintf(stderr, "cifake-train: an option is out of range (epochs >= 1, batch >= 2, threads >= 1, "
-                               "1 <= val-permille <= 500, 0 <= pad <= 16, patience >= 0, 0 <= perturb-prob <= 1, "
-                               "0 <= ema < 1, 0 <= cutmix <= 1)\n"), 2;
-    if (c->lr < 0) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f;
+        c->pad < 0 || c->pad > 16 || c->subset < 0 || c->patience < 0 || c->stop_after < 0 ||
+        !(c->perturb_prob >= 0 && c->perturb_prob <= 1) || !(c->ema >= 0 && c->ema < 1) ||
+        !(c->cutmix >= 0 && c->cutmix <= 1) || !(c->lr == -1 || c->lr > 0) || !(c->weight_decay >= 0))
+        return fprintf(stderr, "cifake-train: an option is out of range or not a number (epochs >= 1, batch >= 2, "
+                               "threads >= 1, 1 <= val-permille <= 500, 0 <= pad <= 16, subset, patience, stop-after >= 0, "
+                               "0 <= perturb-prob <= 1, 0 <= ema < 1, 0 <= cutmix <= 1, lr > 0, wd >= 0)\n"), 2;
+    if (c->lr == -1) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f; /* -1: not given */
     if (!split_seed_given) c->split_seed = c->seed;
     size_t used = 0;
     for (int i = 0; i < argc && used + 2 < sizeof c->command; i++)
@@ -230,7 +225,7 @@ static int save_checkpoint(const train_config *c, const char *path, run_state *s
                            const float std[3], cf_error *err) {
     cf_meta meta = {0};
     cf_extras ex = {0};
-    int side = c->folders ? c->patch : 32;
+    int side = c->folders ? c->patch : DS_SIDE;
     int rc = cf_meta_set(&meta, "spec", c->spec, err) || cf_meta_setf(&meta, "input", err, "3x%dx%d", side, side) ||
              cf_meta_setf(&meta, "mean", err, "%.9g,%.9g,%.9g", mean[0], mean[1], mean[2]) ||
              cf_meta_setf(&meta, "std", err, "%.9g,%.9g,%.9g", std[0], std[1], std[2]) ||
@@ -394,11 +389,11 @@ static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws,
             cutmix_batch(input, tb->source, labels, ids, c->batch, c->cutmix, c->seed, tb->targets);
         }
         const float *logits = cf_forward(&s->model, ws, input, c->batch, 1, c->seed, ids);
-        float *dlogits = cf_output_grad(ws, &s->model);
+        float *dlogits = cf_output_grad(ws);
         float loss = c->cutmix > 0 ? cf_loss_soft(&s->model, logits, tb->targets, c->batch, dlogits)
                                    : cf_loss(&s->model, logits, labels, c->batch, dlogits);
         cf_model_zero_grads(&s->model);
-        cf_backward(&s->model, ws, 0, 1);
+        cf_backward(&s->model, ws, 0, s->model.n_layers - 1, CF_GRAD_PARAMS);
         lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
         optim_step(&s->opt, &s->model, lr);
         if (c->ema > 0) ema_update(&s->ema, &s->model, c->ema, s->opt.step);
@@ -581,6 +576,65 @@ static int end_epoch(const train_config *c, run_state *s, const char *ckpt, cons
     return 0;
 }
 
+/* One training mode's epoch, for run_epochs: a pass over the training data (returns its mean loss),
+ * then validation: the loss that selects the kept epoch (lower is better) and the middle of the
+ * epoch's log line. */
+typedef struct {
+    double (*train)(void *mode, const train_config *c, run_state *s, long long total_steps);
+    int (*validate)(void *mode, const train_config *c, run_state *s, double *selection_loss, char *log, size_t n,
+                    cf_error *err);
+    void *mode;
+} epoch_mode;
+
+/* Trains epochs until training_done: each one trained, validated, kept if best, logged and
+ * checkpointed. *stopped: --stop-after ended the run early (no weight file is written then). */
+static int run_epochs(const train_config *c, run_state *s, const epoch_mode *m, const char *ckpt, long long total_steps,
+                      const float mean[3], const float std[3], int *stopped, cf_error *err) {
+    *stopped = 0;
+    while (!training_done(c, s)) {
+        double e0 = now_seconds();
+        double train_loss = m->train(m->mode, c, s, total_steps);
+        if (s->augment_failed) {
+            *err = s->augment_err;
+            return -1;
+        }
+        double loss = 0.0;
+        char log[192];
+        if (m->validate(m->mode, c, s, &loss, log, sizeof log, err)) return -1;
+        s->epoch++;
+        keep_if_best(c, s, loss);
+        s->train_seconds += now_seconds() - e0;
+        fprintf(stderr, "epoch %d: train loss %.4f, %s%s (%.0f s total)\n", s->epoch, train_loss, log,
+                s->best_epoch == s->epoch ? " *best*" : "", s->train_seconds);
+        if (end_epoch(c, s, ckpt, mean, std, stopped, err)) return -1;
+        if (*stopped) return 0;
+    }
+    return 0;
+}
+
+/* The CIFAKE mode's epoch: whole 32x32 images, validated on the held-out split. */
+typedef struct {
+    cf_workspace *ws;
+    const train_data *d;
+    train_batch *tb;
+    const int *val_idx;
+    int n_val;
+} cifake_mode;
+
+static double cifake_train_epoch(void *mode, const train_config *c, run_state *s, long long total_steps) {
+    cifake_mode *m = mode;
+    return train_epoch(c, s, m->ws, m->d, m->tb, total_steps);
+}
+
+static int cifake_validate(void *mode, const train_config *c, run_state *s, double *loss, char *log, size_t n,
+                           cf_error *err) {
+    cifake_mode *m = mode;
+    metrics val;
+    if (validate(c, s, m->d, m->val_idx, m->n_val, loss, &val, err)) return -1;
+    snprintf(log, n, "val loss %.4f, val acc %.4f, val auroc %.5f", *loss, val.accuracy, val.auroc);
+    return 0;
+}
+
 static int run(train_config *c, cf_error *err) {
     dataset train = {0}, test = {0};
     int *train_idx = NULL, *val_idx = NULL, n_train = 0, n_val = 0, rc = -1;
@@ -611,7 +665,7 @@ static int run(train_config *c, cf_error *err) {
     fprintf(stderr, "loaded in %.1f s: %d train, %d validation, %d test images\n", now_seconds() - t0, n_train, n_val, test.n);
     train_data d = {&train, train_idx, n_train, {0}, {0}};
     dataset_channel_stats(&train, train_idx, n_train, d.mean, d.std);
-    if (start_run(c, &s, &ws, (cf_shape){3, 32, 32}, err)) goto done;
+    if (start_run(c, &s, &ws, (cf_shape){3, DS_SIDE, DS_SIDE}, err)) goto done;
     fprintf(stderr, "model %s: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec, s.model.n_params,
             c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov", c->lr, c->weight_decay);
     tb.input = malloc(sizeof(float) * DS_PIXELS * c->batch);
@@ -626,28 +680,13 @@ static int run(train_config *c, cf_error *err) {
     char ckpt[4096];
     if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
     long long total_steps = (long long)c->epochs * (n_train / c->batch);
-    while (!training_done(c, &s)) {
-        double e0 = now_seconds();
-        double train_loss = train_epoch(c, &s, &ws, &d, &tb, total_steps);
-        if (s.augment_failed) {
-            *err = s.augment_err;
-            goto done;
-        }
-        double val_loss = 0.0;
-        metrics val;
-        if (validate(c, &s, &d, val_idx, n_val, &val_loss, &val, err)) goto done;
-        s.epoch++;
-        keep_if_best(c, &s, val_loss);
-        s.train_seconds += now_seconds() - e0;
-        fprintf(stderr, "epoch %d: train loss %.4f, val loss %.4f, val acc %.4f, val auroc %.5f%s (%.0f s total)\n",
-                s.epoch, train_loss, val_loss, val.accuracy, val.auroc, s.best_epoch == s.epoch ? " *best*" : "",
-                s.train_seconds);
-        int stop = 0;
-        if (end_epoch(c, &s, ckpt, d.mean, d.std, &stop, err)) goto done;
-        if (stop) {
-            rc = 0;
-            goto done;
-        }
+    cifake_mode mode = {&ws, &d, &tb, val_idx, n_val};
+    epoch_mode epochs = {cifake_train_epoch, cifake_validate, &mode};
+    int stopped;
+    if (run_epochs(c, &s, &epochs, ckpt, total_steps, d.mean, d.std, &stopped, err)) goto done;
+    if (stopped) {
+        rc = 0;
+        goto done;
     }
     rc = write_weights(c, &s, &d, val_idx, n_val, c->report_test ? &test : NULL, err);
 done:
@@ -711,9 +750,9 @@ static double patch_epoch(const train_config *c, run_state *s, cf_workspace *ws,
         }
         if (s->augment_failed) break;
         const float *logits = cf_forward(&s->model, ws, tb->input, c->batch, 1, c->seed, tb->ids);
-        float loss = cf_loss(&s->model, logits, tb->labels, c->batch, cf_output_grad(ws, &s->model));
+        float loss = cf_loss(&s->model, logits, tb->labels, c->batch, cf_output_grad(ws));
         cf_model_zero_grads(&s->model);
-        cf_backward(&s->model, ws, 0, 1);
+        cf_backward(&s->model, ws, 0, s->model.n_layers - 1, CF_GRAD_PARAMS);
         float lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
         optim_step(&s->opt, &s->model, lr);
         if (c->ema > 0) ema_update(&s->ema, &s->model, c->ema, s->opt.step);
@@ -747,6 +786,30 @@ static int patch_validate(const train_config *c, run_state *s, const patch_data 
     }
     free(scores);
     return rc;
+}
+
+/* The patch mode's epoch: random patches, validated on whole held-out images as they are and
+ * re-encoded; the kept epoch maximises the selection criterion (so the "loss" is minus it). */
+typedef struct {
+    cf_workspace *ws;
+    const patch_data *d;
+    train_batch *tb;
+} patch_mode;
+
+static double patch_train_epoch(void *mode, const train_config *c, run_state *s, long long total_steps) {
+    patch_mode *m = mode;
+    return patch_epoch(c, s, m->ws, m->d, m->tb, total_steps);
+}
+
+static int patch_validate_epoch(void *mode, const train_config *c, run_state *s, double *loss, char *log, size_t n,
+                                cf_error *err) {
+    patch_mode *m = mode;
+    double criterion = 0;
+    metrics plain, recoded;
+    if (patch_validate(c, s, m->d, &criterion, &plain, &recoded, err)) return -1;
+    *loss = -criterion;
+    snprintf(log, n, "val loss %.4f, val auroc %.5f, val auroc jpeg90 %.5f", plain.loss, plain.auroc, recoded.auroc);
+    return 0;
 }
 
 static int compare_floats(const void *a, const void *b) {
@@ -916,29 +979,13 @@ static int run_folders(train_config *c, cf_error *err) {
     char ckpt[4096];
     if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
     long long total_steps = (long long)c->epochs * c->steps_per_epoch;
-    while (!training_done(c, &s)) {
-        double e0 = now_seconds();
-        double train_loss = patch_epoch(c, &s, &ws, &d, &tb, total_steps);
-        if (s.augment_failed) {
-            *err = s.augment_err;
-            goto done;
-        }
-        double criterion = 0;
-        metrics plain, recoded;
-        if (patch_validate(c, &s, &d, &criterion, &plain, &recoded, err)) goto done;
-        s.epoch++;
-        keep_if_best(c, &s, -criterion);
-        s.train_seconds += now_seconds() - e0;
-        fprintf(stderr,
-                "epoch %d: train loss %.4f, val loss %.4f, val auroc %.5f, val auroc jpeg90 %.5f%s (%.0f s total)\n",
-                s.epoch, train_loss, plain.loss, plain.auroc, recoded.auroc, s.best_epoch == s.epoch ? " *best*" : "",
-                s.train_seconds);
-        int stop = 0;
-        if (end_epoch(c, &s, ckpt, d.mean, d.std, &stop, err)) goto done;
-        if (stop) {
-            rc = 0;
-            goto done;
-        }
+    patch_mode mode = {&ws, &d, &tb};
+    epoch_mode epochs = {patch_train_epoch, patch_validate_epoch, &mode};
+    int stopped;
+    if (run_epochs(c, &s, &epochs, ckpt, total_steps, d.mean, d.std, &stopped, err)) goto done;
+    if (stopped) {
+        rc = 0;
+        goto done;
     }
     rc = write_patch_weights(c, &s, &d, err);
 done:

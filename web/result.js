@@ -1,8 +1,7 @@
-// result.js - one detector result as the page uses it, whatever version of detector.js produced it.
-// detector.js returns { label: REAL|FAKE|UNSURE, pFake, reason, scope, reliability, model, region,
-// patches, width, height, cam }; fields an older module does not give are filled in here from what
-// it does give (the weight file's metadata), never invented: a missing reliability stays null unless
-// the image is the size the model was measured on. No DOM: also imported by the Node tests.
+// result.js - one detector result as the page uses it. detector.js returns { label: REAL|FAKE|UNSURE,
+// pFake, reason, scope, reliability, model, region, patches, width, height, cam }; this checks each
+// field's type and range (a malformed one becomes absent, never invented) and drops the probability
+// of an image no model judged. No DOM: also imported by the Node tests.
 
 import { formatCount } from './format.js';
 
@@ -36,8 +35,6 @@ function validPatches(p) {
   return { side: p.side, cols: p.cols ?? null, rows: p.rows ?? null, x: p.x, y: p.y, pFake: p.pFake, count: n };
 }
 
-const percent = (v) => `${(v <= 1 ? v * 100 : v).toFixed(1)}%`;
-
 /** The page's view of a result: every contract field present, with the right type. info is the
  *  weight file's metadata (d.info()). */
 export function normaliseResult(raw, info = {}) {
@@ -50,22 +47,12 @@ export function normaliseResult(raw, info = {}) {
   const region = validRegion(raw.region, width, height) || centreSquare(width, height);
   let label = LABELS.includes(raw.label) ? raw.label : 'UNSURE';
   let pFake = typeof raw.pFake === 'number' && Number.isFinite(raw.pFake) ? raw.pFake : null;
-  let scope = SCOPES.includes(raw.scope) ? raw.scope : null;
+  const scope = SCOPES.includes(raw.scope) ? raw.scope : null;
   let reason = typeof raw.reason === 'string' && raw.reason ? raw.reason : null;
-  let reliability = typeof raw.reliability === 'string' && raw.reliability ? raw.reliability : null;
+  const reliability = typeof raw.reliability === 'string' && raw.reliability ? raw.reliability : null;
 
-  if (scope === null) {
-    // an older detector.js: it judged everything, even images smaller than its input
-    if (Math.min(width, height) < side) {
-      scope = 'too-small';
-      label = 'UNSURE';
-      pFake = null;
-    } else scope = 'judged';
-    if (raw.reliability === undefined && scope === 'judged' && width === side && height === side &&
-        Number.isFinite(Number(info.test_accuracy)) && info.test_accuracy !== '')
-      reliability = `On CIFAKE's ${side}x${side} test images this model is right ${percent(Number(info.test_accuracy))} of the time.`;
-  }
-  if (scope === 'too-small' && label !== 'UNSURE') label = 'UNSURE';
+  // only a judged image has a verdict (a result that does not say why it was judged has none)
+  if (scope !== 'judged') label = 'UNSURE';
   // a model's guess on an image it does not judge is no probability to show
   if (scope === 'too-small' || scope === 'out-of-scope') pFake = null;
   if (label === 'UNSURE' && !reason) reason = defaultReason(scope, width, height, side);

@@ -17,6 +17,7 @@ const js = load('js.json');
 peak.wasm_1_thread = js.wasm_peak;
 const sizes = load('sizes.json');
 const page = load('page.json');
+const photo = { native: load('patch-native.json'), wasm: load('patch-wasm.json') };
 
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const ratio = (x) => `${x.toFixed(2)}x`;
@@ -72,6 +73,10 @@ lines.push(`Module web/cifake.wasm: ${fmt(sizes.wasm_bytes)} bytes, ${fmt(sizes.
 lines.push(`Page, time to first verdict (navigation start to the verdict of one dropped sample, fresh Chromium, ` +
   `${page.runs} loads, dropped at DOMContentLoaded): median ${fmt(page.median_ms)} ms, ${fmt(page.drop_to_verdict_median_ms)} ms ` +
   `after the drop (model ready at ${fmt(page.model_ready_median_ms)} ms)`);
+lines.push(`A ${fmt(photo.native.width)} x ${fmt(photo.native.height)} photo through a patch model (${fmt(photo.native.patches)} ` +
+  `patches of ${photo.native.patch} px, ${fmt(photo.native.madds_per_patch / 1e6, 1)} M multiply-adds each): native 1 thread ` +
+  `median ${fmt(photo.native.median_ms)} ms (best ${fmt(photo.native.best_ms)}), WebAssembly median ${fmt(photo.wasm.median_ms)} ms ` +
+  `(best ${fmt(photo.wasm.best_ms)})`);
 lines.push(`machine: ${machine}`);
 console.log(lines.join('\n'));
 
@@ -83,6 +88,7 @@ const doc = {
   sizes: { ...sizes, weights: Object.fromEntries(js.models.map((m) => [m.model, m.weights_bytes])),
     onnx: Object.fromEntries(js.models.map((m) => [m.model, m.onnx_bytes])) },
   page,
+  full_size_photo: photo,
 };
 const out = path.join(build, 'bench.json');
 fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(doc, null, 1)}\n`);

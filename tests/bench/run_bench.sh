@@ -6,7 +6,9 @@
 #      rounds (BENCH_ROUNDS, default 5) whose medians are compared;
 #   2. the measured multiply-add peak, native (widest vectors of -march=native) and WebAssembly;
 #   3. WebAssembly inference in Node: our module against onnxruntime-web and tfjs-wasm (js_bench.mjs);
-#   4. module and weight sizes; the page's time to first verdict in Chromium (page_bench.mjs).
+#   4. module and weight sizes; the page's time to first verdict in Chromium (page_bench.mjs);
+#   5. a 12-megapixel photo through a native-resolution patch model (the weights/WILD.md recipe, 11,750
+#      patches of 32 px), natively (patch_bench.c) and in WebAssembly (patch_bench.mjs).
 # Prints one table with ratios (report.mjs) and writes build/bench.json; the parts stay in build/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -61,6 +63,11 @@ echo "{\"wasm_bytes\": $wasm_bytes, \"wasm_gzip9_bytes\": $wasm_gzip}" > "$OUT/s
 
 echo "bench: the page's time to first verdict in Chromium ($PAGE_RUNS loads)" >&2
 node tests/bench/page_bench.mjs "$OUT/page.json" "$SHIPPED" "$PAGE_RUNS"
+
+echo "bench: a 12-megapixel photo through a patch model, native and WebAssembly" >&2
+PATCH_SPEC="npr,c16,bn,relu,mp,c32,bn,relu,mp,c64,bn,relu,mp,c64,bn,relu,gap,d1"
+"$BUILD/patch_bench" "$PATCH_SPEC" 32 4000 3000 "$OUT/patch-model.bin" 5 > "$OUT/patch-native.json"
+node tests/bench/patch_bench.mjs "$OUT/patch-model.bin" 4000 3000 3 > "$OUT/patch-wasm.json"
 
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 node tests/bench/report.mjs "$BUILD" "$machine" "$THREADS" "$BATCH"

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "model.h"
+#include "net.h"
 #include "optim.h"
 #include "progress.h"
 
@@ -47,9 +47,9 @@ int main(int argc, char **argv) {
     for (int s = 0; s < steps + 2; s++) {
         if (s == 2) t0 = now_seconds();
         const float *z = cf_forward(&m, &ws, x, batch, 1, 1, NULL);
-        cf_loss(&m, z, labels, batch, cf_output_grad(&ws, &m));
+        cf_loss(&m, z, labels, batch, cf_output_grad(&ws));
         cf_model_zero_grads(&m);
-        cf_backward(&m, &ws, 0, 1);
+        cf_backward(&m, &ws, 0, m.n_layers - 1, CF_GRAD_PARAMS);
         optim_step(&opt, &m, 0.01f);
     }
     double train_s = now_seconds() - t0;

@@ -5,7 +5,9 @@
 
 #include "common.h"
 #include "gemm.h"
+#include "layers.h"
 #include "model.h"
+#include "net.h"
 #include "test.h"
 #include "winograd.h"
 
@@ -68,7 +70,6 @@ static int build(cf_model *m, const char *spec, cf_shape in, uint64_t seed) {
 }
 
 TEST(conv_fast_path_matches_reference) {
-    /* a leading identity layer (drop0) puts the conv at index 1, so cf_backward computes its dx */
     /* the last two span several GEMM depth blocks (K = 40*9 > 256, starting mid-channel) and column
      * blocks (33*33 > 1024 output pixels), where the implicit-im2col packers restart mid-row */
     /* c6 on 5x32 has 16 tiles per tile row: a whole number of vectors on every target, so its Winograd
@@ -76,9 +77,8 @@ TEST(conv_fast_path_matches_reference) {
      * row) and c16k3v (4) take that transform's specialised narrow-map widths; the last two have 32
      * and 128 input channels, whole slivers on every target, so their weight gradients take the
      * pixel-major panels (layers.c), the second across two GEMM column blocks (9*128 > 1024) */
-    const char *specs[] = {"drop0,c8,d1",     "drop0,c5v,d1",  "drop0,c4k1,d1", "drop0,c3k5,d1", "drop0,c16k3v,d1",
-                           "drop0,c13,d1",    "drop0,c4,d1",   "drop0,c9v,d1",  "drop0,c6,d1",
-                           "drop0,c7,d1",     "drop0,c5,d1",   "drop0,c3,d1"};
+    const char *specs[] = {"c8,d1",  "c5v,d1", "c4k1,d1", "c3k5,d1", "c16k3v,d1", "c13,d1",
+                           "c4,d1",  "c9v,d1", "c6,d1",   "c7,d1",   "c5,d1",     "c3,d1"};
     cf_shape shapes[] = {{3, 9, 7},   {4, 8, 8},    {5, 6, 6}, {2, 11, 9}, {16, 7, 10},
                          {40, 9, 11}, {3, 33, 33}, {8, 3, 4}, {8, 5, 32},
                          {9, 4, 16},  {32, 5, 6},  {128, 3, 4}};
@@ -89,7 +89,7 @@ TEST(conv_fast_path_matches_reference) {
             CHECK(0);
             continue;
         }
-        cf_layer *L = &m.layers[1];
+        cf_layer *L = &m.layers[0];
         winograd_layers += cf_winograd_applies(L);
         int batch = 3, in = cf_shape_size(L->in), out = cf_shape_size(L->out);
         float *x = malloc(sizeof(float) * in * batch), *y_ref = malloc(sizeof(float) * out);
@@ -104,17 +104,14 @@ TEST(conv_fast_path_matches_reference) {
         /* both modes, with and without batch statistics (Winograd where it applies, winograd.h) */
         float *y_train = malloc(sizeof(float) * out * batch);
         cf_forward(&m, &ws, x, batch, 1, 0, NULL);
-        memcpy(y_train, ws.act[2], sizeof(float) * out * batch);
+        memcpy(y_train, ws.act[1], sizeof(float) * out * batch);
         cf_forward(&m, &ws, x, batch, 0, 0, NULL);
-        int saved = m.n_layers;
-        m.n_layers = 2; /* backward from the conv's output */
-        memcpy(cf_output_grad(&ws, &m), dy, sizeof(float) * out * batch);
+        memcpy(cf_output_grad(&ws), dy, sizeof(float) * out * batch); /* backward from the conv's output */
         cf_model_zero_grads(&m);
-        const float *dx = cf_backward(&m, &ws, 1, 1);
-        m.n_layers = saved;
+        const float *dx = cf_backward(&m, &ws, 0, 0, CF_GRAD_INPUT | CF_GRAD_PARAMS);
         for (int b = 0; b < batch; b++) {
             cf_conv_forward_ref(L, x + (size_t)b * in, y_ref);
-            CHECK_MSG(max_abs_diff(ws.act[2] + (size_t)b * out, y_ref, (size_t)out) < 1e-4, "forward %s", specs[s]);
+            CHECK_MSG(max_abs_diff(ws.act[1] + (size_t)b * out, y_ref, (size_t)out) < 1e-4, "forward %s", specs[s]);
             CHECK_MSG(max_abs_diff(y_train + (size_t)b * out, y_ref, (size_t)out) < 1e-4, "training forward %s",
                       specs[s]);
             cf_conv_backward_ref(L, x + (size_t)b * in, dy + (size_t)b * out, dx_ref, dw_ref, db_ref);
@@ -142,7 +139,7 @@ static double net_loss(cf_model *m, cf_workspace *ws, const float *x, const int 
     return cf_loss(m, z, labels, batch, NULL);
 }
 
-/* Compares every parameter gradient (and the input gradient of layer 1) with central differences. */
+/* Compares every parameter gradient with central differences (input gradients: input_gradient_mismatches). */
 static int gradient_check(const char *spec, cf_shape in, int *failures) {
     cf_model m;
     if (build(&m, spec, in, 5)) return -1;
@@ -154,9 +151,9 @@ static int gradient_check(const char *spec, cf_shape in, int *failures) {
     cf_workspace_init(&ws, &m, batch, 2, &err);
     static const uint64_t ids[8] = {11, 12, 13, 14, 15, 16, 17, 18};
     const float *z = cf_forward(&m, &ws, x, batch, 1, 42, ids);
-    cf_loss(&m, z, labels, batch, cf_output_grad(&ws, &m));
+    cf_loss(&m, z, labels, batch, cf_output_grad(&ws));
     cf_model_zero_grads(&m);
-    cf_backward(&m, &ws, 0, 1);
+    cf_backward(&m, &ws, 0, m.n_layers - 1, CF_GRAD_PARAMS);
     float *analytic = malloc(sizeof(float) * m.n_params);
     memcpy(analytic, m.grads, sizeof(float) * m.n_params);
     int bad = 0;
@@ -219,8 +216,8 @@ static int input_gradient_mismatches(const char *spec, cf_shape in, uint64_t see
     cf_workspace_init(&ws, &m, 1, 1, &err);
     cf_workspace_init(&tws, &tail, 1, 1, &err);
     cf_forward(&m, &ws, x, 1, 0, 0, NULL);
-    cf_output_grad(&ws, &m)[0] = 1.0f; /* d score / d logit */
-    const float *g = cf_backward(&m, &ws, first, 0);
+    cf_output_grad(&ws)[0] = 1.0f; /* d score / d logit */
+    const float *g = cf_backward(&m, &ws, first, m.n_layers - 1, CF_GRAD_INPUT);
     int n = cf_shape_size(m.layers[first].in), bad = 0;
     float *analytic = malloc(sizeof(float) * n), *a = malloc(sizeof(float) * n);
     memcpy(analytic, g, sizeof(float) * n);
@@ -251,6 +248,51 @@ TEST(input_gradient_matches_finite_differences) {
     float x[50];
     fill_random(x, 50, 5, 1.0f);
     CHECK(input_gradient_mismatches("c4,bn,relu,c3,relu,gap,d1", (cf_shape){2, 5, 5}, 9, x, 3, "c3,relu,gap,d1") == 0);
+    /* and of layer 0: the gradient with respect to the net's own input (CF_GRAD_INPUT) */
+    CHECK(input_gradient_mismatches("c4,bn,relu,c3,relu,gap,d1", (cf_shape){2, 5, 5}, 9, x, 0,
+                                    "c4,bn,relu,c3,relu,gap,d1") == 0);
+}
+
+TEST(backward_in_pieces_equals_one_pass) {
+    /* In training (batch norm + ReLU fused), the backward pass split at every layer boundary, each
+     * piece continuing from the gradient the one before left in cf_output_grad, gives bit for bit the
+     * parameter and input gradients of one pass over the whole net, fused pairs split included. */
+    const char *spec = "c6,bn,relu,mp,c8,bn,relu,gap,drop0.2,d4,bn,relu,d1";
+    cf_shape in = {3, 8, 8};
+    int batch = 4, labels[4] = {1, 0, 0, 1}, n_in = cf_shape_size(in);
+    static const uint64_t ids[4] = {3, 1, 4, 1};
+    float x[4 * 192];
+    fill_random(x, (size_t)n_in * batch, 21, 1.0f);
+    cf_model m;
+    cf_workspace ws;
+    cf_error err;
+    CHECK(build(&m, spec, in, 8) == 0);
+    CHECK(cf_workspace_init(&ws, &m, batch, 2, &err) == 0);
+    float *grads = malloc(sizeof(float) * m.n_params), *dx = malloc(sizeof(float) * n_in * batch);
+    for (int split = 0; split < m.n_layers; split++) { /* split 0: one pass */
+        cf_model_zero_grads(&m);
+        const float *z = cf_forward(&m, &ws, x, batch, 1, 9, ids);
+        cf_loss(&m, z, labels, batch, cf_output_grad(&ws));
+        const float *g = cf_backward(&m, &ws, split, m.n_layers - 1, CF_GRAD_INPUT | CF_GRAD_PARAMS);
+        if (split > 0) {
+            CHECK(g == cf_output_grad(&ws));
+            g = cf_backward(&m, &ws, 0, split - 1, CF_GRAD_INPUT | CF_GRAD_PARAMS);
+        }
+        CHECK(g != NULL);
+        if (split == 0) {
+            memcpy(grads, m.grads, sizeof(float) * m.n_params);
+            memcpy(dx, g, sizeof(float) * n_in * batch);
+            CHECK(cf_backward(&m, &ws, 0, m.n_layers - 1, CF_GRAD_PARAMS) == NULL); /* no input gradient */
+            CHECK(cf_backward(&m, &ws, 1, 0, CF_GRAD_INPUT) == NULL && cf_backward(&m, &ws, 0, m.n_layers, 0) == NULL);
+            continue;
+        }
+        CHECK_MSG(memcmp(grads, m.grads, sizeof(float) * m.n_params) == 0, "parameter gradients, split at %d", split);
+        CHECK_MSG(memcmp(dx, g, sizeof(float) * n_in * batch) == 0, "input gradient, split at %d", split);
+    }
+    free(grads);
+    free(dx);
+    cf_workspace_free(&ws);
+    cf_model_free(&m);
 }
 
 TEST(npr_forward_is_x_minus_its_block_anchor) {
@@ -353,9 +395,9 @@ TEST(training_step_is_deterministic_for_fixed_threads) {
         fill_random(x, 16 * 432, 9, 1.0f);
         for (int i = 0; i < 16; i++) labels[i] = i % 3 == 0, ids[i] = (uint64_t)i * 31;
         const float *z = cf_forward(&m, &ws, x, 16, 1, 5, ids);
-        cf_loss(&m, z, labels, 16, cf_output_grad(&ws, &m));
+        cf_loss(&m, z, labels, 16, cf_output_grad(&ws));
         cf_model_zero_grads(&m);
-        cf_backward(&m, &ws, 0, 1);
+        cf_backward(&m, &ws, 0, m.n_layers - 1, CF_GRAD_PARAMS);
         CHECK(m.n_params <= 2000);
         memcpy(grads[run], m.grads, sizeof(float) * m.n_params);
         cf_workspace_free(&ws);

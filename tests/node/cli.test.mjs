@@ -233,3 +233,52 @@ test("the paper's best topology (2 conv layers of 128 filters, dense 64, sigmoid
   const d = run('cifake-detect', ['--weights', out, sampleImages()[0].path]);
   assert.equal(d.code, 0, d.stderr);
 });
+
+test('numbers on the command lines are read whole: "3x", "abc" or a negative seed are refused, not guessed', () => {
+  const data = tinyDataset();
+  for (const args of [['--epochs', '3x'], ['--lr', 'abc'], ['--pad', ''], ['--stop-after', 'x'], ['--seed', '-3'],
+    ['--split-seed', '1e3']]) {
+    const r = run('cifake-train', ['--data', data, '--out', path.join(tempDir(), 'w.bin'), ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  }
+  const e = run('cifake-eval', ['--weights', shippedWeights, '--data', data, '--threads', '2x']);
+  assert.equal(e.code, 2);
+  assert.match(e.stderr, /--threads must be a whole number >= 1/);
+});
+
+// Image folders in the --folders layout made of the shared samples: two groups of each class, the
+// second of each held out for validation.
+function tinyFolders() {
+  const dir = tempDir('cifake-folders-');
+  sampleImages().forEach(({ path: p, label }, k) => {
+    const group = path.join(dir, label === 'REAL' ? 'real' : 'fake', `${label.toLowerCase()}-${k % 2}`);
+    fs.mkdirSync(group, { recursive: true });
+    fs.copyFileSync(p, path.join(group, path.basename(p)));
+  });
+  return dir;
+}
+
+test('cifake-train --folders: a patch model validated on held-out groups, resumable bit for bit, opened by cifake-detect', () => {
+  const data = tinyFolders(), out = tempDir();
+  const args = (file) => ['--folders', data, '--patch', '32', '--val-groups', 'real-1,fake-1', '--model', TINY, '--epochs', '2',
+    '--steps-per-epoch', '2', '--batch', '8', '--threads', '1', '--seed', '5', '--out', file];
+  const full = run('cifake-train', args(path.join(out, 'full.bin')));
+  assert.equal(full.code, 0, full.stderr);
+  assert.match(full.stderr, /^epoch 2: train loss [\d.]+, val loss [\d.]+, val auroc [\d.na]+, val auroc jpeg90 /m);
+  const meta = metadata(path.join(out, 'full.bin'));
+  assert.equal(meta.view, 'patches');
+  assert.equal(meta.input, '3x32x32');
+  assert.equal(meta.val_groups, 'real-1,fake-1');
+  // interrupted after epoch 1 and resumed: the same weights
+  const part = path.join(out, 'part.bin');
+  assert.equal(run('cifake-train', [...args(part), '--stop-after', '1']).code, 0);
+  assert.ok(!fs.existsSync(part) && fs.existsSync(`${part}.ckpt`));
+  const resumed = run('cifake-train', [...args(part), '--resume', `${part}.ckpt`]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.ok(tensorBytes(part).equals(tensorBytes(path.join(out, 'full.bin'))), 'resumed weights differ');
+  // the patch model opens in the detector behind the shipped one: a 32x32 sample stays with the first
+  const r = run('cifake-detect', ['--json', '--weights', shippedWeights, '--weights', path.join(out, 'full.bin'),
+    sampleImages()[0].path]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout)[0].model, shippedWeights);
+});

@@ -34,13 +34,18 @@ function done(index, name, raw) {
     sha256: 'ab'.repeat(32), decoder: 'core', format: 'JPEG', camMethod: 'gradcam', analysedAt: '2026-01-01T00:00:00.000Z' };
 }
 const failed = (index, name, error = 'truncated JPEG data') => ({ index, name, path: name, size: 5, status: 'error', result: null, error });
-const judged = (label, pFake, w = 32, h = 32) => ({ label, pFake, width: w, height: h, cam: null });
+// A result as detector.js gives it for the shipped 32x32 model: judged at 32x32, UNSURE otherwise.
+const judged = (label, pFake, w = 32, h = 32) => {
+  const scope = Math.min(w, h) < 32 ? 'too-small' : Math.max(w, h) > 32 ? 'out-of-scope' : 'judged';
+  return { label: scope === 'judged' ? label : 'UNSURE', pFake, scope, width: w, height: h, cam: null,
+    reliability: scope === 'judged' ? "On CIFAKE's 20,000 test images: right on 97.6%." : null };
+};
 
 function items() {
   return [
     failed(1, 'broken.jpg'),
     done(2, 'b.jpg', judged('FAKE', 0.97)),
-    done(3, 'a10.jpg', judged('REAL', 0.02, 640, 400)),
+    done(3, 'a10.jpg', { ...judged('REAL', 0.02), width: 640, height: 400 }), // a model whose scope holds 640x400
     done(4, 'tiny.png', judged('REAL', 0.4, 16, 16)), // too small: UNSURE without P(fake)
     done(5, 'a9.jpg', judged('FAKE', 0.7)),
     { index: 6, name: 'queued.jpg', path: '', size: 1, status: 'queued', result: null, error: null },
@@ -141,15 +146,20 @@ test('UNSURE and the contract fields: too small images are not judged, missing f
   const tiny = normaliseResult(judged('FAKE', 0.9, 20, 40), INFO);
   assert.equal(tiny.label, 'UNSURE');
   assert.equal(tiny.scope, 'too-small');
-  assert.equal(tiny.pFake, null);
+  assert.equal(tiny.pFake, null, "a model's guess on an image it did not judge is not shown");
   assert.match(tiny.reason, /20 × 40 pixels.*too small to judge/);
   const photo = normaliseResult(judged('REAL', 0.1, 6028, 3391), INFO);
+  assert.equal(photo.label, 'UNSURE');
+  assert.equal(photo.pFake, null);
   assert.deepEqual(photo.region, { x: 1318, y: 0, width: 3391, height: 3391 });
-  assert.equal(photo.reliability, null, 'no measured reliability for photos unless detector.js gives one');
+  assert.equal(photo.reliability, null);
   assert.ok(Math.abs(analysedShare(photo) - 3391 / 6028) < 1e-9);
   const small = normaliseResult(judged('REAL', 0.1), INFO);
+  assert.equal(small.label, 'REAL');
   assert.match(small.reliability, /97\.6%/);
-  // a newer detector.js: its fields win
+  // a result without a scope says nothing about why it would be a verdict: none
+  assert.equal(normaliseResult({ label: 'FAKE', pFake: 0.9, width: 32, height: 32 }, INFO).label, 'UNSURE');
+  // the fields detector.js gives are kept
   const given = normaliseResult({ label: 'UNSURE', pFake: 0.55, reason: 'weak', scope: 'weak-evidence', reliability: null,
     model: { name: 'wild.bin', view: 'patches' }, region: { x: 0, y: 0, width: 256, height: 128 },
     patches: { side: 128, cols: 2, rows: 1, x: Int32Array.of(0, 128), y: Int32Array.of(0, 0), pFake: Float32Array.of(0.2, 0.9) },

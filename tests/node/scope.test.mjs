@@ -165,3 +165,18 @@ test('the hostile table gives results natively and in WebAssembly with the same 
   files.forEach((f, k) => sameVerdict(d.classify(fs.readFileSync(f)), theirs[k], f));
   d.dispose();
 });
+
+test('cifake-export --set writes a copy with the keys set, and refuses what the detector would not open', () => {
+  const dir = tempDir(), out = path.join(dir, 'out.bin');
+  const ok = run('cifake-export', ['--weights', shippedWeights, '--set', 'scope_max_side=64', '--out', out]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const r = native([out], [path.join(hostileDir, 'cases', 'tall-1x300.png')]);
+  assert.equal(r[0].scope, 'too-small');
+  const bad = run('cifake-export', ['--weights', shippedWeights, '--set', 'novalue', '--out', path.join(dir, 'a.bin')]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--set novalue: expected KEY=VALUE/);
+  const band = run('cifake-export', ['--weights', shippedWeights, '--set', 'unsure_band=0.9,0.1', '--out', path.join(dir, 'b.bin')]);
+  assert.equal(band.code, 1);
+  assert.match(band.stderr, /the result would not open: weight file: unsure_band/);
+  assert.ok(!fs.existsSync(path.join(dir, 'a.bin')) && !fs.existsSync(path.join(dir, 'b.bin')));
+});

@@ -14,7 +14,7 @@
 
 #include "fileio.h"
 #include "gradcam.h"
-#include "model.h"
+#include "net.h"
 #include "weights.h"
 
 #define BATCH 4
@@ -55,9 +55,9 @@ int main(int argc, char **argv) {
     float logits_eval[BATCH * 2], logits_train[BATCH * 2];
     memcpy(logits_eval, cf_forward(&m, &ws, input, BATCH, 0, 0, NULL), sizeof(float) * BATCH * k);
     memcpy(logits_train, cf_forward(&m, &ws, input, BATCH, 1, 0, NULL), sizeof(float) * BATCH * k);
-    loss_value = cf_loss(&m, logits_train, ilabels, BATCH, cf_output_grad(&ws, &m));
+    loss_value = cf_loss(&m, logits_train, ilabels, BATCH, cf_output_grad(&ws));
     cf_model_zero_grads(&m);
-    cf_backward(&m, &ws, 0, 1);
+    cf_backward(&m, &ws, 0, m.n_layers - 1, CF_GRAD_PARAMS);
 
     /* class activation maps, from a fresh inference pass on image 0, before the training step */
     cf_model cam_model; /* the parameters before the step; m keeps the gradients */

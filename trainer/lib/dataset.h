@@ -7,8 +7,11 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "image.h"
 
-#define DS_PIXELS (32 * 32 * 3)
+/* CIFAKE images are the thumbnail model's input size. */
+#define DS_SIDE CF_MODEL_SIDE
+#define DS_PIXELS (DS_SIDE * DS_SIDE * 3)
 
 typedef struct {
     int n;

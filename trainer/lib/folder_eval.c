@@ -103,17 +103,7 @@ static int classify_items(const folder_eval_config *c, item_list *l, cf_error *e
     CF_PARALLEL(threads) {
         cifake_detector *d = NULL;
         cf_error e;
-        int ok = 1;
-        for (int k = 0; ok && k < c->n_weights; k++) {
-            uint8_t *bytes;
-            size_t n;
-            ok = !read_file(c->weights[k], (size_t)256 << 20, &bytes, &n, &e);
-            if (ok) {
-                ok = !(k ? cifake_add_model(d, bytes, n, &e) : cifake_open(bytes, n, &d, &e));
-                free(bytes);
-                if (!ok) cf_error_prefix(&e, "%s", c->weights[k]);
-            }
-        }
+        int ok = !open_detector_files(c->weights, c->n_weights, &d, &e);
         if (!ok) {
             CF_CRITICAL {
                 failed_open = 1;

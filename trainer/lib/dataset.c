@@ -190,7 +190,7 @@ void dataset_prepare(const dataset *ds, int i, const float mean[3], const float 
                      cf_rng *rng, float *out) {
     const uint8_t *px = ds->pixels + (size_t)i * DS_PIXELS;
     if (!augment) {
-        cifake_normalise(mean, std, px, 32 * 32, out);
+        cifake_normalise(mean, std, px, DS_SIDE * DS_SIDE, out);
         return;
     }
     int flip = cf_rng_below(rng, 2);

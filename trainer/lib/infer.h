@@ -8,7 +8,7 @@
 #include "dataset.h"
 #include "folders.h"
 #include "metrics.h"
-#include "model.h"
+#include "net.h"
 
 /* FAKE scores (cf_fake_score: a logit) for images idx[0..n) of ds, inference mode, in batches. */
 int infer_scores(cf_model *m, const dataset *ds, const int *idx, int n, const float mean[3], const float std[3],

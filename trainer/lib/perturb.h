@@ -11,8 +11,9 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "image.h"
 
-#define PERTURB_SIDE 32
+#define PERTURB_SIDE CF_MODEL_SIDE
 #define PERTURB_BYTES (PERTURB_SIDE * PERTURB_SIDE * 3)
 
 typedef enum {

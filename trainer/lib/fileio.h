@@ -16,6 +16,11 @@ int write_file_atomic(const char *path, const void *bytes, size_t n, cf_error *e
 
 int file_exists(const char *path);
 
+/* Opens a detector on weight files (at most CF_WEIGHTS_MAX_FILE_BYTES each): the first with
+ * cifake_open, the others added in order (cifake_add_model). On failure *d is NULL and the message
+ * names the file. */
+int open_detector_files(const char *const *weights, int n, cifake_detector **d, cf_error *err);
+
 /* The weight file a tool uses without --weights: $CIFAKE_WEIGHTS, else ../weights/cifake.bin relative
  * to the executable (the shipped file beside the build), else weights/cifake.bin. buf holds the
  * built path (n bytes). */

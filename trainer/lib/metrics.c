@@ -65,6 +65,7 @@ void metrics_compute(const float *scores, const float *p_fake, const int *labels
     m.f1 = m.precision + m.recall > 0 ? 2 * m.precision * m.recall / (m.precision + m.recall) : 0.0;
     m.auroc = auroc(scores, labels, n);
     m.loss = mean_bce(p_fake, labels, n);
+    m.ece = m.ece_t1 = NAN;
     *out = m;
 }
 
@@ -128,4 +129,32 @@ float pick_threshold(const float *p, const int *labels, int n) {
     }
     free(sorted);
     return best;
+}
+
+int calibration_compute(const float *p_fake, const int *labels, int n, int bins, calibration *out) {
+    if (bins < 1 || bins > CALIBRATION_MAX_BINS || n < 1) return -1;
+    calibration c = {0};
+    c.bins = bins;
+    c.n = n;
+    for (int i = 0; i < n; i++) {
+        double p = p_fake[i];
+        if (!(p >= 0.0 && p <= 1.0)) return -1;
+        int predicted = p >= 0.5;
+        double confidence = predicted ? p : 1.0 - p;
+        int b = (int)ceil(confidence * bins) - 1; /* (b / bins, (b + 1) / bins] */
+        b = b < 0 ? 0 : b >= bins ? bins - 1 : b;
+        c.count[b]++;
+        c.confidence[b] += confidence;
+        c.accuracy[b] += predicted == (labels[i] == 1);
+    }
+    for (int b = 0; b < bins; b++) {
+        if (!c.count[b]) continue;
+        c.confidence[b] /= c.count[b];
+        c.accuracy[b] /= c.count[b];
+        double gap = fabs(c.accuracy[b] - c.confidence[b]);
+        c.ece += (double)c.count[b] / n * gap;
+        if (gap > c.mce) c.mce = gap;
+    }
+    *out = c;
+    return 0;
 }

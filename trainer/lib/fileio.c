@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fileio.h"
+#include "weights.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,4 +113,24 @@ const char *default_weights_path(char *buf, size_t n) {
         }
     }
     return "weights/cifake.bin";
+}
+
+int open_detector_files(const char *const *weights, int n, cifake_detector **d, cf_error *err) {
+    *d = NULL;
+    for (int k = 0; k < n; k++) {
+        uint8_t *bytes;
+        size_t size;
+        int rc = read_file(weights[k], CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &size, err);
+        if (!rc) {
+            rc = k ? cifake_add_model(*d, bytes, size, err) : cifake_open(bytes, size, d, err);
+            free(bytes);
+            if (rc) cf_error_prefix(err, "%s", weights[k]);
+        }
+        if (rc) {
+            cifake_close(*d);
+            *d = NULL;
+            return -1;
+        }
+    }
+    return 0;
 }

@@ -160,7 +160,7 @@ static int manifest_load(manifest *mf, const char *path, cf_error *err) {
     memset(mf, 0, sizeof *mf);
     uint8_t *bytes;
     size_t n;
-    if (read_file(path, (size_t)256 << 20, &bytes, &n, err)) return -1;
+    if (read_file(path, (size_t)64 << 20, &bytes, &n, err)) return -1; /* a manifest line per file: far below this */
     char *text = realloc(bytes, n + 1);
     if (!text) {
         free(bytes);
