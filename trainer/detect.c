@@ -122,7 +122,7 @@ static int parse_cam_option(const char *a, const char *v, cam_options *cam) {
 
 #define MAX_WEIGHTS 4
 
-static void print_json_result(const char *path, const cifake_result *r, const char **weights, const char *cam_file) {
+static void print_json_result(const cifake_result *r, const char **weights, const char *cam_file) {
     printf(", \"label\": \"%s\", \"p_fake\": ", cifake_label_name(r->label));
     if (r->p_fake == r->p_fake) printf("%.4f", r->p_fake);
     else printf("null");
@@ -141,7 +141,6 @@ static void print_json_result(const char *path, const cifake_result *r, const ch
         printf(", \"cam\": ");
         json_write_string(stdout, cam_file);
     }
-    (void)path;
 }
 
 int main(int argc, char **argv) {
@@ -200,7 +199,7 @@ int main(int argc, char **argv) {
         if (json) {
             printf("%s\n  {\"path\": ", i > first ? "," : "");
             json_write_string(stdout, argv[i]);
-            if (ok) print_json_result(argv[i], &r, weights, cam.dir ? cam_file : NULL);
+            if (ok) print_json_result(&r, weights, cam.dir ? cam_file : NULL);
             else {
                 printf(", \"error\": ");
                 json_write_string(stdout, err.msg);

@@ -235,7 +235,7 @@ class Detector {
     }
   }
 
-  // Floats of one map (and of one normalised thumbnail channel plane) of the first model.
+  // Side of the last Grad-CAM map (and of the first model's thumbnail input).
   get #side() { return this.#x.cfw_cam_side(this.#h); }
 
   #camBuffer(floats) {
