@@ -147,18 +147,11 @@ static int parse_args(int argc, char **argv, eval_config *c) {
     return 0;
 }
 
-/* Seed of the validation split a weight file held out: split_seed, or in files older than that key,
- * the training seed (which then seeded both). */
-static const char *split_seed(const cf_meta *meta) {
-    const char *s = cf_meta_get(meta, "split_seed");
-    return s ? s : cf_meta_get(meta, "seed");
-}
-
 /* Indices of the images to evaluate. */
 static int select_images(const eval_config *c, const cf_meta *meta, dataset *ds, dataset *train, int **idx, int *n,
                          cf_error *err) {
     if (!strcmp(c->split, "val")) {
-        const char *seed = split_seed(meta), *permille = cf_meta_get(meta, "val_permille");
+        const char *seed = dataset_split_seed(meta), *permille = cf_meta_get(meta, "val_permille");
         if (!seed || !permille)
             return cf_fail(err, "weight file does not record its validation split (split_seed or seed, val_permille)");
         int *tr, n_tr;
@@ -407,16 +400,12 @@ static int open_detectors(const eval_config *c, cifake_detector **d, cf_error *e
 /* The files of an ensemble must hold out one validation split: otherwise some of them would be
  * scored on images they were trained on. */
 static int check_same_split(const eval_config *c, cifake_detector **d, cf_error *err) {
-    static const char *const keys[] = {"split seed", "val_permille"};
+    const cf_meta *first = cifake_meta(d[0]);
+    const char *seed = dataset_split_seed(first), *permille = cf_meta_get(first, "val_permille");
+    if (!seed || !permille) return cf_fail(err, "%s does not record its validation split", c->weights[0]);
     for (int k = 1; k < c->n_weights; k++)
-        for (int j = 0; j < 2; j++) {
-            const cf_meta *first = cifake_meta(d[0]), *other = cifake_meta(d[k]);
-            const char *a = j ? cf_meta_get(first, keys[j]) : split_seed(first);
-            const char *b = j ? cf_meta_get(other, keys[j]) : split_seed(other);
-            if (!a || !b || strcmp(a, b))
-                return cf_fail(err, "%s and %s hold out different validation splits (%s %s against %s)",
-                               c->weights[0], c->weights[k], keys[j], a ? a : "missing", b ? b : "missing");
-        }
+        if (dataset_check_split(cifake_meta(d[k]), c->weights[k], strtoull(seed, NULL, 10), atoi(permille), err))
+            return -1;
     return 0;
 }
 

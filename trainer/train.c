@@ -5,7 +5,8 @@
  * optionally a moving average of the weights, checkpoints every epoch (atomically) and resumes from
  * a checkpoint, keeps the epoch with the lowest validation loss, fits the calibration
  * temperature and the decision threshold on validation, folds batch norm into the convolutions and
- * writes the weight file. The test split is only used to report, at the very end. */
+ * writes the weight file. The test split is only used to report, at the very end. With --teacher it
+ * distils: the targets come from an ensemble of trained weight files (teachers.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "parallel.h"
 #include "perturb.h"
 #include "progress.h"
+#include "teachers.h"
 #include "weights.h"
 
 #ifndef CIFAKE_VERSION
@@ -41,6 +43,11 @@ typedef struct {
     float cutmix; /* --cutmix: share of training images given a box of blocks from another image */
     float ema; /* --ema: decay of the weight average that is validated and shipped; 0 = off */
     float perturb_prob; /* --perturb-prob: share of training images given one perturbation (perturb.h) */
+    /* --teacher: distillation (teachers.h); the target is teacher_weight * the ensemble's p_fake plus
+     * (1 - teacher_weight) * the label */
+    const char *teachers[TEACHERS_MAX];
+    int n_teachers, teacher_live;
+    float teacher_weight;
     optim_kind optim;
     sched_kind sched;
     char command[2048];
@@ -58,6 +65,7 @@ static void usage(FILE *f) {
             "                    [--optim sgd|adam] [--schedule onecycle|cosine|constant] [--val-permille N]\n"
             "                    [--pad N] [--subset N] [--no-test] [--stop-after N] [--perturb-prob P]\n"
             "                    [--cutmix P] [--ema DECAY] [--split-seed S] [--patience N]\n"
+            "                    [--teacher FILE ... [--teacher-weight W] [--teacher-mode cached|live]]\n"
             "       cifake-train --folders DIR --patch 32|64 --val-groups LIST [--exclude-groups LIST]\n"
             "                    [--steps-per-epoch N] [--jpeg-prob P] [--jpeg-twice P] [--jpeg-quality MIN,MAX]\n"
             "                    [--balance group|generator] [--balance-power A] [common options above]\n"
@@ -83,6 +91,13 @@ static void usage(FILE *f) {
             "  --ema DECAY        keep an exponential moving average of the weights and batch-norm statistics\n"
             "                     (e.g. 0.999 per step); validation, model selection and the weight file use it\n"
             "                     instead of the raw weights; default 0 (off)\n"
+            "  --teacher FILE     distillation: given 1 to %d times, the weight files whose ensemble (the mean of\n"
+            "                     their calibrated logits, as cifake-eval) gives the targets; each must hold out\n"
+            "                     this run's validation split\n"
+            "  --teacher-weight W the target is W x the ensemble's p_fake + (1 - W) x the label (default 1)\n"
+            "  --teacher-mode M   cached (default): the teachers score every training image upright and mirrored\n"
+            "                     once, before training (a translated or perturbed image gets its clean image's\n"
+            "                     target); live: they score every training batch as the student sees it\n"
             "  --no-test          do not evaluate on the test split at the end\n"
             "  --stop-after N     stop after epoch N as if interrupted (the checkpoint is kept; --resume continues);\n"
             "                     the learning-rate schedule still spans --epochs\n"
@@ -104,7 +119,8 @@ static void usage(FILE *f) {
             "                     drawn from --jpeg-quality MIN,MAX (default 60,100), a second time at another grid\n"
             "                     phase with probability --jpeg-twice P (default 0.3); random flips and offsets\n"
             "  --rescale-prob P   share of patches first shrunk by a factor in [0.5, 1) (area averaging), both classes\n"
-            "                     alike (default 0)\n");
+            "                     alike (default 0)\n",
+            TEACHERS_MAX);
 }
 
 static int parse_args(int argc, char **argv, train_config *c) {
@@ -125,6 +141,7 @@ static int parse_args(int argc, char **argv, train_config *c) {
     c->steps_per_epoch = 200;
     c->balance_power = 0.5f;
     c->aug = (patch_augment){0.9f, 0.3f, 60, 100, 1, 0.0f};
+    c->teacher_weight = 1.0f;
     int epochs_given = 0, out_given = 0;
     int split_seed_given = 0;
     for (int i = 1; i < argc; i++) {
@@ -167,6 +184,14 @@ static int parse_args(int argc, char **argv, train_config *c) {
         else if (!strcmp(a, "--patience")) c->patience = opt_int(v);
         else if (!strcmp(a, "--ema")) c->ema = opt_float(v);
         else if (!strcmp(a, "--cutmix")) c->cutmix = opt_float(v);
+        else if (!strcmp(a, "--teacher")) {
+            if (c->n_teachers == TEACHERS_MAX)
+                return fprintf(stderr, "cifake-train: at most %d --teacher files\n", TEACHERS_MAX), 2;
+            c->teachers[c->n_teachers++] = v;
+        }
+        else if (!strcmp(a, "--teacher-weight")) c->teacher_weight = opt_float(v);
+        else if (!strcmp(a, "--teacher-mode") && (!strcmp(v, "cached") || !strcmp(v, "live")))
+            c->teacher_live = !strcmp(v, "live");
         else if (!strcmp(a, "--optim") && (!strcmp(v, "sgd") || !strcmp(v, "adam"))) c->optim = !strcmp(v, "adam") ? OPT_ADAM : OPT_SGD;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "onecycle")) c->sched = SCHED_ONECYCLE;
         else if (!strcmp(a, "--schedule") && !strcmp(v, "cosine")) c->sched = SCHED_COSINE;
@@ -194,6 +219,11 @@ static int parse_args(int argc, char **argv, train_config *c) {
         return fprintf(stderr, "cifake-train: an option is out of range or not a number (epochs >= 1, batch >= 2, "
                                "threads >= 1, 1 <= val-permille <= 500, 0 <= pad <= 16, subset, patience, stop-after >= 0, "
                                "0 <= perturb-prob <= 1, 0 <= ema < 1, 0 <= cutmix <= 1, lr > 0, wd >= 0)\n"), 2;
+    if (!(c->teacher_weight >= 0 && c->teacher_weight <= 1))
+        return fprintf(stderr, "cifake-train: --teacher-weight must be in [0, 1]\n"), 2;
+    if (c->n_teachers && c->folders) return fprintf(stderr, "cifake-train: --teacher trains CIFAKE models, not --folders ones\n"), 2;
+    if (c->n_teachers && c->cutmix > 0 && !c->teacher_live)
+        return fprintf(stderr, "cifake-train: --cutmix with --teacher needs --teacher-mode live (a mixed image has no cached target)\n"), 2;
     if (c->lr == -1) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f; /* -1: not given */
     if (!split_seed_given) c->split_seed = c->seed;
     size_t used = 0;
@@ -221,6 +251,33 @@ static void iso_date(char *buf, size_t n) {
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* --teacher: the teachers (files as given), their weight and mode, in a weight file's or checkpoint's
+ * metadata; nothing without teachers. */
+static int distillation_meta(const train_config *c, cf_meta *meta, cf_error *err) {
+    if (!c->n_teachers) return 0;
+    char files[2048] = "";
+    for (int k = 0; k < c->n_teachers; k++) {
+        size_t used = strlen(files);
+        snprintf(files + used, sizeof files - used, "%s%s", k ? "," : "", c->teachers[k]);
+    }
+    return cf_meta_set(meta, "teachers", files, err) || cf_meta_setf(meta, "teacher_weight", err, "%g", c->teacher_weight) ||
+           cf_meta_set(meta, "teacher_mode", c->teacher_live ? "live" : "cached", err);
+}
+
+/* Whether a checkpoint's metadata records the distillation this run asks for (a run must not resume
+ * with other targets than it started with). */
+static int same_distillation(const train_config *c, const cf_meta *ckpt, cf_error *err) {
+    static const char *const keys[] = {"teachers", "teacher_weight", "teacher_mode"};
+    cf_meta want = {0};
+    int same = !distillation_meta(c, &want, err);
+    for (int i = 0; same && i < 3; i++) {
+        const char *a = cf_meta_get(&want, keys[i]), *b = cf_meta_get(ckpt, keys[i]);
+        same = (!a && !b) || (a && b && !strcmp(a, b));
+    }
+    cf_meta_free(&want);
+    return same;
+}
+
 static int save_checkpoint(const train_config *c, const char *path, run_state *s, const float mean[3],
                            const float std[3], cf_error *err) {
     cf_meta meta = {0};
@@ -235,7 +292,7 @@ static int save_checkpoint(const train_config *c, const char *path, run_state *s
              cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
              cf_meta_setf(&meta, "best_val_loss", err, "%.17g", s->best_val_loss) ||
              cf_meta_setf(&meta, "train_seconds", err, "%.3f", s->train_seconds) ||
-             cf_meta_setf(&meta, "step", err, "%lld", s->opt.step);
+             cf_meta_setf(&meta, "step", err, "%lld", s->opt.step) || distillation_meta(c, &meta, err);
     ex.t[ex.n++] = (cf_tensor){"opt.m1", s->opt.m1, s->opt.n};
     ex.t[ex.n++] = (cf_tensor){"opt.m2", s->opt.m2, s->opt.n};
     ex.t[ex.n++] = (cf_tensor){"best.params", s->best.params, s->best.n_params};
@@ -284,6 +341,9 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
         strtoull(split_seed, NULL, 10) != c->split_seed)
         rc = cf_fail(err, "%s: checkpoint was made with another model spec or seed (spec '%s', seed %s, split seed %s)",
                      c->resume, m.spec, seed ? seed : "?", split_seed ? split_seed : "?");
+    if (!rc && !same_distillation(c, &meta, err))
+        rc = cf_fail(err, "%s: checkpoint was made with other --teacher files, weight or mode (teachers %s)", c->resume,
+                     cf_meta_get(&meta, "teachers") ? cf_meta_get(&meta, "teachers") : "none");
     if (!rc) {
         memcpy(s->model.params, m.params, sizeof(float) * m.n_params);
         memcpy(s->model.buffers, m.buffers, sizeof(float) * m.n_buffers);
@@ -315,15 +375,15 @@ typedef struct {
 
 /* --perturb-prob: one random perturbation of image i, then the usual flip and translation from aug.
  * The perturbation draws from its own stream, so the flips and translations are those of a run
- * without the option, and the whole remains a function of (seed, epoch, image). */
+ * without the option, and the whole remains a function of (seed, epoch, image). Returns -1 on
+ * failure, else whether the image was mirrored. */
 static int prepare_perturbed(const train_config *c, const train_data *d, int i, uint64_t id, cf_rng *aug, float *out,
                              cf_error *err) {
     uint8_t pixels[DS_PIXELS];
     cf_rng rng = cf_rng_make(c->seed, id, 0x9E27u);
     if (perturb_random(c->perturb_prob, d->train->pixels + (size_t)i * DS_PIXELS, pixels, &rng, err)) return -1;
     dataset one = {.n = 1, .pixels = pixels};
-    dataset_prepare(&one, 0, d->mean, d->std, 1, c->pad, aug, out);
-    return 0;
+    return dataset_prepare(&one, 0, d->mean, d->std, 1, c->pad, aug, out);
 }
 
 /* --ema: ema += (1 - d) * (model - ema) over parameters and batch-norm statistics, after optimiser
@@ -338,10 +398,24 @@ static void ema_update(cf_model *ema, const cf_model *m, float decay, long long 
 typedef struct {
     float *input;    /* prepared images */
     float *source;   /* --cutmix: the images before mixing */
-    float *targets;  /* --cutmix: P(FAKE) of each mixed image */
+    float *targets;  /* --cutmix or --teacher: the soft target, P(FAKE), of each image */
+    float *teacher_z; /* --teacher: the ensemble's logit of each image */
     int *labels;
+    int *flipped;    /* whether each image was mirrored */
+    teacher_set *teachers; /* --teacher, else NULL */
     uint64_t *ids;   /* (epoch, image): seeds each image's random choices */
 } train_batch;
+
+/* --teacher: mixes the teachers' opinion of each image of the prepared batch into its target (the
+ * label, or CutMix's area share when set). */
+static void teacher_targets(const train_config *c, const train_data *d, train_batch *tb, const int *batch_idx) {
+    if (c->teacher_live) teachers_score_batch(tb->teachers, tb->input, c->batch, d->mean, d->std, tb->teacher_z);
+    for (int i = 0; i < c->batch; i++) {
+        float z = c->teacher_live ? tb->teacher_z[i] : teachers_cached_logit(tb->teachers, batch_idx[i], tb->flipped[i]);
+        float hard = c->cutmix > 0 ? tb->targets[i] : (float)tb->labels[i];
+        tb->targets[i] = c->teacher_weight * cf_sigmoid(z) + (1 - c->teacher_weight) * hard;
+    }
+}
 
 /* One epoch of training over a seeded shuffle; returns the mean training loss. */
 static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws, const train_data *d, train_batch *tb,
@@ -371,9 +445,10 @@ static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws,
             cf_rng rng = cf_rng_make(c->seed, ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i], 0xA06u);
             cf_error e;
             if (c->perturb_prob <= 0)
-                dataset_prepare(d->train, batch_idx[i], d->mean, d->std, 1, c->pad, &rng, input + (size_t)i * DS_PIXELS);
-            else if (prepare_perturbed(c, d, batch_idx[i], ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i], &rng,
-                                       input + (size_t)i * DS_PIXELS, &e)) {
+                tb->flipped[i] = dataset_prepare(d->train, batch_idx[i], d->mean, d->std, 1, c->pad, &rng,
+                                                 input + (size_t)i * DS_PIXELS);
+            else if ((tb->flipped[i] = prepare_perturbed(c, d, batch_idx[i], ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i],
+                                                         &rng, input + (size_t)i * DS_PIXELS, &e)) < 0) {
                 CF_CRITICAL
                 {
                     s->augment_failed = 1;
@@ -388,10 +463,11 @@ static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws,
             memcpy(tb->source, input, sizeof(float) * DS_PIXELS * c->batch);
             cutmix_batch(input, tb->source, labels, ids, c->batch, c->cutmix, c->seed, tb->targets);
         }
+        if (tb->teachers) teacher_targets(c, d, tb, batch_idx);
         const float *logits = cf_forward(&s->model, ws, input, c->batch, 1, c->seed, ids);
         float *dlogits = cf_output_grad(ws);
-        float loss = c->cutmix > 0 ? cf_loss_soft(&s->model, logits, tb->targets, c->batch, dlogits)
-                                   : cf_loss(&s->model, logits, labels, c->batch, dlogits);
+        float loss = c->cutmix > 0 || tb->teachers ? cf_loss_soft(&s->model, logits, tb->targets, c->batch, dlogits)
+                                                   : cf_loss(&s->model, logits, labels, c->batch, dlogits);
         cf_model_zero_grads(&s->model);
         cf_backward(&s->model, ws, 0, s->model.n_layers - 1, CF_GRAD_PARAMS);
         lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
@@ -482,7 +558,7 @@ static int write_weights(const train_config *c, run_state *s, const train_data *
              cf_meta_setf(&meta, "epochs", err, "%d", c->epochs) ||
              cf_meta_setf(&meta, "perturb_prob", err, "%g", c->perturb_prob) ||
              cf_meta_setf(&meta, "ema", err, "%g", c->ema) ||
-             cf_meta_setf(&meta, "cutmix", err, "%g", c->cutmix) ||
+             cf_meta_setf(&meta, "cutmix", err, "%g", c->cutmix) || distillation_meta(c, &meta, err) ||
              cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
              cf_meta_setf(&meta, "epochs_run", err, "%d", s->epoch) ||
              cf_meta_setf(&meta, "patience", err, "%d", c->patience) ||
@@ -635,12 +711,26 @@ static int cifake_validate(void *mode, const train_config *c, run_state *s, doub
     return 0;
 }
 
+/* --teacher: opens the teachers and, in cached mode, has them score the training images. Their time
+ * is reported here and not counted in the run's training time. */
+static int open_teachers(const train_config *c, const dataset *train, const int *train_idx, int n_train,
+                         teacher_set *t, cf_error *err) {
+    double t0 = now_seconds();
+    if (teachers_open(t, c->teachers, c->n_teachers, c->split_seed, c->val_permille, err)) return -1;
+    if (c->teacher_live) return teachers_go_live(t, c->batch, c->threads, err);
+    if (teachers_cache(t, train, train_idx, n_train, c->threads, err)) return -1;
+    fprintf(stderr, "%d teacher%s scored %d training images upright and mirrored in %.1f s\n", t->n, t->n > 1 ? "s" : "",
+            n_train, now_seconds() - t0);
+    return 0;
+}
+
 static int run(train_config *c, cf_error *err) {
     dataset train = {0}, test = {0};
     int *train_idx = NULL, *val_idx = NULL, n_train = 0, n_val = 0, rc = -1;
     run_state s = {0};
     cf_workspace ws = {0};
     train_batch tb = {0};
+    teacher_set teachers = {0};
     double t0 = now_seconds();
     fprintf(stderr, "loading %s/train ...\n", c->data);
     if (dataset_load(&train, c->data, "train", c->threads, err)) goto done;
@@ -672,10 +762,16 @@ static int run(train_config *c, cf_error *err) {
     tb.source = malloc(sizeof(float) * DS_PIXELS * c->batch);
     tb.targets = malloc(sizeof(float) * c->batch);
     tb.labels = malloc(sizeof(int) * c->batch);
+    tb.flipped = malloc(sizeof(int) * c->batch);
+    tb.teacher_z = malloc(sizeof(float) * c->batch);
     tb.ids = malloc(sizeof(uint64_t) * c->batch);
-    if (!tb.input || !tb.source || !tb.targets || !tb.labels || !tb.ids) {
+    if (!tb.input || !tb.source || !tb.targets || !tb.labels || !tb.flipped || !tb.teacher_z || !tb.ids) {
         cf_fail(err, "out of memory");
         goto done;
+    }
+    if (c->n_teachers) {
+        if (open_teachers(c, &train, train_idx, n_train, &teachers, err)) goto done;
+        tb.teachers = &teachers;
     }
     char ckpt[4096];
     if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
@@ -694,7 +790,10 @@ done:
     free(tb.source);
     free(tb.targets);
     free(tb.labels);
+    free(tb.flipped);
+    free(tb.teacher_z);
     free(tb.ids);
+    teachers_close(&teachers);
     free(train_idx);
     free(val_idx);
     cf_workspace_free(&ws);

@@ -101,7 +101,7 @@ test('cifake-train trains, checkpoints, resumes to identical weights, and cifake
   assert.equal(JSON.parse(r.stdout).n, 48);
   r = run('cifake-eval', ['--weights', full, '--weights', shippedWeights, '--data', data, '--split', 'val']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /hold out different validation splits \(split seed 7 against 1\)/);
+  assert.match(r.stderr, /held out another validation split \(split seed 1, val_permille 50; expected 7 and 250\)/);
   assert.equal(run('cifake-eval', ['--weights', full, '--weights', full, '--data', data, '--perturb']).code, 2);
   assert.equal(run('cifake-eval', [...Array(9).fill(['--weights', full]).flat(), '--data', data]).code, 2);
 
@@ -162,6 +162,67 @@ for (const [option, value] of [['--ema', '0.9'], ['--cutmix', '1']]) {
     }
   });
 }
+
+// --teacher: distillation towards an ensemble's calibrated probabilities. Weight 0 leaves the labels
+// as the targets (bit for bit a run without teachers); weight 1 trains on the teachers' opinion, in
+// either mode; the teachers must hold out the student's validation split; a run resumes only with the
+// teachers it started with.
+test('cifake-train --teacher distils an ensemble, is recorded, and refuses mismatched teachers', () => {
+  const data = tinyDataset();
+  const out = tempDir();
+  const common = ['--data', data, '--model', TINY, '--batch', '8', '--val-permille', '250', '--seed', '7',
+    '--threads', '2', '--epochs', '2', '--no-test', '--pad', '0'];
+  const teacherA = path.join(out, 'a.bin'), teacherB = path.join(out, 'b.bin'), plain = path.join(out, 'plain.bin');
+  let r = run('cifake-train', [...common, '--out', plain]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const [file, seed] of [[teacherA, '8'], [teacherB, '9']]) {
+    r = run('cifake-train', [...common, '--seed', seed, '--split-seed', '7', '--out', file]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const teachers = ['--teacher', teacherA, '--teacher', teacherB];
+
+  const zero = path.join(out, 'zero.bin');
+  r = run('cifake-train', [...common, ...teachers, '--teacher-weight', '0', '--out', zero]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /2 teachers scored \d+ training images upright and mirrored/);
+  assert.ok(tensorBytes(zero).equals(tensorBytes(plain)), 'teacher weight 0 changed the weights');
+
+  const distilled = {};
+  for (const mode of ['cached', 'live']) {
+    distilled[mode] = path.join(out, `${mode}.bin`);
+    r = run('cifake-train', [...common, ...teachers, '--teacher-mode', mode, '--out', distilled[mode]]);
+    assert.equal(r.code, 0, r.stderr);
+    const meta = metadata(distilled[mode]);
+    assert.equal(meta.teachers, `${teacherA},${teacherB}`);
+    assert.equal(meta.teacher_weight, '1');
+    assert.equal(meta.teacher_mode, mode);
+    assert.ok(!tensorBytes(distilled[mode]).equals(tensorBytes(plain)), `${mode}: the teachers changed nothing`);
+  }
+
+  // interrupted and resumed with the same teachers: identical; with others: refused
+  const part = path.join(out, 'part.bin');
+  r = run('cifake-train', [...common, ...teachers, '--stop-after', '1', '--out', part]);
+  assert.equal(r.code, 0, r.stderr);
+  const resumed = path.join(out, 'resumed.bin');
+  r = run('cifake-train', [...common, ...teachers, '--out', resumed, '--resume', `${part}.ckpt`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(tensorBytes(resumed).equals(tensorBytes(distilled.cached)), 'resumed run differs from the uninterrupted one');
+  r = run('cifake-train', [...common, '--teacher', teacherA, '--out', path.join(out, 'x.bin'), '--resume', `${part}.ckpt`]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /other --teacher files, weight or mode/);
+
+  // a teacher that learned the student's validation images is refused; options out of range
+  r = run('cifake-train', [...common, '--teacher', shippedWeights, '--out', path.join(out, 'y.bin')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /cifake\.bin held out another validation split/);
+  for (const bad of [['--teacher-weight', '1.5'], ['--teacher-weight', 'x'], ['--teacher-mode', 'sometimes'],
+    ['--cutmix', '0.5']]) {
+    r = run('cifake-train', [...common, ...teachers, ...bad, '--out', path.join(out, 'z.bin')]);
+    assert.equal(r.code, 2, bad.join(' '));
+  }
+  r = run('cifake-train', [...common, ...teachers, '--cutmix', '0.5', '--teacher-mode', 'live', '--out', path.join(out, 'm.bin')]);
+  assert.equal(r.code, 0, r.stderr);
+});
 
 // --patience: training ends once that many epochs in a row brought no better validation loss; the file
 // holds the best epoch, as a run of exactly that many epochs would, and an interrupted run stops at

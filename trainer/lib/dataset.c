@@ -186,12 +186,28 @@ void dataset_channel_stats(const dataset *ds, const int *idx, int n, float mean[
     }
 }
 
-void dataset_prepare(const dataset *ds, int i, const float mean[3], const float std[3], int augment, int pad,
-                     cf_rng *rng, float *out) {
+const char *dataset_split_seed(const cf_meta *meta) {
+    const char *s = cf_meta_get(meta, "split_seed");
+    return s ? s : cf_meta_get(meta, "seed");
+}
+
+int dataset_check_split(const cf_meta *meta, const char *file, uint64_t split_seed, int permille, cf_error *err) {
+    const char *seed = dataset_split_seed(meta), *per = cf_meta_get(meta, "val_permille");
+    char want_seed[32], want_per[16];
+    snprintf(want_seed, sizeof want_seed, "%llu", (unsigned long long)split_seed);
+    snprintf(want_per, sizeof want_per, "%d", permille);
+    if (!seed || strcmp(seed, want_seed) || !per || strcmp(per, want_per))
+        return cf_fail(err, "%s held out another validation split (split seed %s, val_permille %s; expected %s and %s)",
+                       file, seed ? seed : "missing", per ? per : "missing", want_seed, want_per);
+    return 0;
+}
+
+int dataset_prepare(const dataset *ds, int i, const float mean[3], const float std[3], int augment, int pad,
+                    cf_rng *rng, float *out) {
     const uint8_t *px = ds->pixels + (size_t)i * DS_PIXELS;
     if (!augment) {
         cifake_normalise(mean, std, px, DS_SIDE * DS_SIDE, out);
-        return;
+        return 0;
     }
     int flip = cf_rng_below(rng, 2);
     int dx = pad ? (int)cf_rng_below(rng, 2 * pad + 1) - pad : 0;
@@ -206,4 +222,5 @@ void dataset_prepare(const dataset *ds, int i, const float mean[3], const float 
                 out[c * 1024 + y * 32 + x] = v * scale - shift;
             }
     }
+    return flip;
 }

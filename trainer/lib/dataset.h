@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "image.h"
+#include "weights.h"
 
 /* CIFAKE images are the thumbnail model's input size. */
 #define DS_SIDE CF_MODEL_SIDE
@@ -32,6 +33,14 @@ void dataset_free(dataset *ds);
 int dataset_split(const dataset *ds, uint64_t seed, int permille, int **train_idx, int *n_train, int **val_idx,
                   int *n_val, cf_error *err);
 
+/* The seed of the validation split a weight file held out: its split_seed, or in files older than that
+ * key, the training seed (which then seeded both). NULL when the file says neither. */
+const char *dataset_split_seed(const cf_meta *meta);
+
+/* Fails, naming `file`, unless the weight file with metadata meta held out the validation split of
+ * (split_seed, permille): a model must never be scored or chosen on images it was trained on. */
+int dataset_check_split(const cf_meta *meta, const char *file, uint64_t split_seed, int permille, cf_error *err);
+
 /* Indices of the test images whose exact bytes also occur in `train` (leaked duplicates). */
 int dataset_leaked(const dataset *test, const dataset *train, int **idx, int *n, cf_error *err);
 
@@ -39,8 +48,9 @@ int dataset_leaked(const dataset *test, const dataset *train, int **idx, int *n,
 void dataset_channel_stats(const dataset *ds, const int *idx, int n, float mean[3], float std[3]);
 
 /* Writes one normalised CHW float image for ds image i into out; with augment, a random horizontal
- * flip and a random translation of up to pad pixels (zero padding), drawn from rng. */
-void dataset_prepare(const dataset *ds, int i, const float mean[3], const float std[3], int augment, int pad,
+ * flip and a random translation of up to pad pixels (zero padding), drawn from rng. Returns 1 when
+ * the image was mirrored, else 0. */
+int dataset_prepare(const dataset *ds, int i, const float mean[3], const float std[3], int augment, int pad,
                      cf_rng *rng, float *out);
 
 #endif
