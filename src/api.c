@@ -27,6 +27,7 @@ typedef struct {
     int side;                   /* input side: the thumbnail, or the patch */
     int max_side;               /* longest image side the model judges; 0: no limit */
     float unsure_lo, unsure_hi; /* UNSURE when unsure_lo <= p_fake < unsure_hi */
+    int flip_average;           /* tta=flip: the score is the mean logit of the image and its mirror */
     const char *reliability, *reliability_out_of_scope; /* from meta; "" when absent */
     cf_workspace ws;            /* batch 1 (thumbnail) or CF_PATCH_BATCH (patches), one thread */
     float *input;               /* normalised input of one batch */
@@ -99,6 +100,12 @@ static int parse_scope(model_slot *s, cf_error *err) {
         s->unsure_lo = lo;
         s->unsure_hi = hi;
     }
+    const char *tta = cf_meta_get(&s->meta, CF_META_TTA);
+    s->flip_average = tta && !strcmp(tta, CF_TTA_FLIP);
+    if (tta && !s->flip_average && strcmp(tta, "none"))
+        return cf_fail(err, "weight file: unknown tta \"%s\" (flip or none)", tta);
+    if (s->flip_average && s->view != CIFAKE_VIEW_THUMBNAIL)
+        return cf_fail(err, "weight file: tta=flip applies to thumbnail models");
     s->reliability = meta_text(&s->meta, "reliability");
     s->reliability_out_of_scope = meta_text(&s->meta, "reliability_out_of_scope");
     return 0;
@@ -189,12 +196,38 @@ static int check_score(float score, cf_error *err) {
 
 static float calibrated(const model_slot *s, float score) { return cf_sigmoid(score / s->params.temperature); }
 
-/* Runs slot k on its prepared pixels (one side x side image): the FAKE logit. */
+/* Mirrors slot s's side x side pixels left to right, in place. */
+static void mirror_pixels(model_slot *s) {
+    for (int y = 0; y < s->side; y++)
+        for (int x = 0; x < s->side / 2; x++) {
+            uint8_t *a = s->pixels + ((size_t)y * s->side + x) * 3, *b = s->pixels + ((size_t)y * s->side + s->side - 1 - x) * 3;
+            for (int c = 0; c < 3; c++) {
+                uint8_t t = a[c];
+                a[c] = b[c];
+                b[c] = t;
+            }
+        }
+}
+
+/* One inference pass of slot s on its pixels: the FAKE logit; the workspace keeps the pass (Grad-CAM). */
+static float forward_pixels(model_slot *s) {
+    cifake_normalise(s->params.mean, s->params.std, s->pixels, s->side * s->side, s->input);
+    return cf_fake_score(&s->model, cf_forward(&s->model, &s->ws, s->input, 1, 0, 0, NULL));
+}
+
+/* Runs slot k on its prepared pixels (one side x side image): the FAKE logit, with tta=flip the mean
+ * of the mirror image's and the image's. The image's pass runs last, so the workspace and input
+ * hold it. */
 static int run_thumbnail_pixels(cifake_detector *d, int k, float *score, cf_error *err) {
     model_slot *s = &d->slot[k];
-    cifake_normalise(s->params.mean, s->params.std, s->pixels, s->side * s->side, s->input);
-    const float *logits = cf_forward(&s->model, &s->ws, s->input, 1, 0, 0, NULL);
-    *score = cf_fake_score(&s->model, logits);
+    float mirrored = 0.0f;
+    if (s->flip_average) {
+        mirror_pixels(s);
+        mirrored = forward_pixels(s);
+        mirror_pixels(s);
+    }
+    *score = forward_pixels(s);
+    if (s->flip_average) *score = (*score + mirrored) / 2;
     if (check_score(*score, err)) return -1;
     d->cam_model = k;
     d->cam_label = calibrated(s, *score) >= s->params.threshold;
@@ -449,6 +482,30 @@ int cifake_patches(const cifake_detector *d, int *x, int *y, float *p_fake, int 
 
 int cifake_cam_side(const cifake_detector *d) { return d->slot[d->cam_model >= 0 ? d->cam_model : 0].side; }
 
+/* tta=flip: the score is the mean of two views, so the map is the mean of theirs: map (the image's,
+ * fh x fw) becomes the mean of itself and the mirror view's map mirrored back. The image's pass is
+ * run again afterwards, so the workspace holds it as before. */
+static int add_mirror_view_map(model_slot *s, int feature, int target, cf_cam_method method, float *map,
+                               cf_error *err) {
+    int fh, fw;
+    float *other = malloc(sizeof(float) * s->side * s->side);
+    if (!other) return cf_fail(err, "out of memory");
+    mirror_pixels(s);
+    forward_pixels(s);
+    int rc = cf_gradcam(&s->model, &s->ws, feature, target, method, other, &fh, &fw, err);
+    mirror_pixels(s);
+    forward_pixels(s);
+    float max = 0.0f;
+    for (int y = 0; !rc && y < fh; y++)
+        for (int x = 0; x < fw; x++) {
+            map[y * fw + x] = (map[y * fw + x] + other[y * fw + fw - 1 - x]) / 2;
+            if (map[y * fw + x] > max) max = map[y * fw + x];
+        }
+    for (int i = 0; !rc && max > 0.0f && i < fh * fw; i++) map[i] /= max; /* a map is divided by its maximum */
+    free(other);
+    return rc;
+}
+
 int cifake_explain(cifake_detector *d, cf_cam_method method, int target, int conv_layer, float *cam, cf_error *err) {
     if (d->cam_model < 0) return cf_fail(err, "no image a thumbnail model looked at to explain (classify one first)");
     model_slot *s = &d->slot[d->cam_model];
@@ -460,6 +517,7 @@ int cifake_explain(cifake_detector *d, cf_cam_method method, int target, int con
     if (!map) return cf_fail(err, "out of memory");
     if (target < 0) target = d->cam_label;
     int rc = cf_gradcam(&s->model, &s->ws, feature, target, method, map, &fh, &fw, err);
+    if (!rc && s->flip_average) rc = add_mirror_view_map(s, feature, target, method, map, err);
     if (!rc) cf_resize_bilinear(map, fh, fw, cam, side, side);
     free(map);
     return rc;

@@ -43,6 +43,10 @@
 #define CF_META_VIEW "view"
 #define CF_VIEW_THUMBNAIL "thumbnail"
 #define CF_VIEW_PATCHES "patches"
+/* Test-time augmentation of a thumbnail model, key CF_META_TTA: CF_TTA_FLIP scores an image as the
+ * mean of the model's logits on it and on its mirror image; absent or "none": the image alone. */
+#define CF_META_TTA "tta"
+#define CF_TTA_FLIP "flip"
 
 typedef struct {
     int n;

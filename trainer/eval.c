@@ -32,6 +32,7 @@
 static void usage(FILE *f) {
     fprintf(f, "usage: cifake-eval --weights FILE [--weights FILE...] [--data DIR] [--split test|val]\n"
                "                   [--exclude-leaked] [--json] [--threads N] [--perturb [--seed S]]\n"
+               "                   [--tta none|flip]\n"
                "       cifake-eval [--weights FILE...] --real DIR --fake DIR [--json] [--threads N]\n"
                "  --real DIR --fake DIR  any images (all sizes and formats the detector takes, in subfolders or\n"
                "                    not) through exactly the detector's path, scope rules and UNSURE band\n"
@@ -47,6 +48,9 @@ static void usage(FILE *f) {
                "  --split val       the validation images the trainer held out (same seed and share)\n"
                "  --exclude-leaked  drop test images whose exact bytes also occur in train\n"
                "  --json            one JSON object: accuracy, precision, recall, f1, auroc, loss, n, confusion\n"
+               "  --tta none|flip   test-time augmentation (default: each file's own, its tta key, as the detector\n"
+               "                    does): flip scores an image by the mean of the logits of it and its mirror\n"
+               "                    image (twice the inference; temperature and threshold stay the file's)\n"
                "  --perturb         also under JPEG re-compression (quality 90/75/50/30), Gaussian blur (sigma\n"
                "                    0.5/1), Gaussian noise (sigma 2/5/10 of 255) and rescaling (to 24 and 16 pixels\n"
                "                    and back): accuracy, AUROC and both error rates per perturbation\n"
@@ -74,6 +78,7 @@ static void usage(FILE *f) {
 typedef struct {
     const char *weights[MAX_ENSEMBLE], *data, *split, *real, *fake, *calibration_png;
     int n_weights, json, threads, exclude_leaked, perturb, bands;
+    int tta; /* --tta: -1 each file's own (its tta key), 0 none, 1 flip */
     uint64_t seed;
     const char *folders, *groups, *scores_out;
     float band_lo, band_hi; /* NaN: the file's */
@@ -86,6 +91,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
     c->split = "test";
     c->threads = 2;
     c->seed = 1;
+    c->tta = -1;
     c->band_lo = c->band_hi = NAN;
     c->jpeg = 90;
     for (int i = 1; i < argc; i++) {
@@ -94,6 +100,8 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         else if (!strcmp(a, "--exclude-leaked")) c->exclude_leaked = 1;
         else if (!strcmp(a, "--perturb")) c->perturb = 1;
         else if (!strcmp(a, "--bands")) c->bands = 1;
+        else if (v && !strcmp(a, "--tta") && (!strcmp(v, "none") || !strcmp(v, CF_TTA_FLIP)))
+            c->tta = !strcmp(v, CF_TTA_FLIP), i++;
         else if (v && !strcmp(a, "--seed") && !opt_u64(v, &c->seed)) i++;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 1;
         else if (v && !strcmp(a, "--weights")) {
@@ -225,6 +233,31 @@ static void print_robustness_row(const char *name, const metrics *m, int json, i
            m->n, m->accuracy, m->auroc, fake_as_real, real_as_fake, m->f1, m->loss, m->tp, m->fp, m->tn, m->fn);
 }
 
+/* Whether a file's scores average the image and its mirror: --tta, else the file's tta key. */
+static int flip_averaged(const eval_config *c, cifake_detector *d) {
+    const char *tta = cf_meta_get(cifake_meta(d), CF_META_TTA);
+    return c->tta >= 0 ? c->tta : tta && !strcmp(tta, CF_TTA_FLIP);
+}
+
+/* One file's logits of images idx[0..n) of ds; flip-averaged, the mean of the image's and its mirror's. */
+static int file_scores(const eval_config *c, cifake_detector *d, const dataset *ds, const int *idx, int n,
+                       float *scores, cf_error *err) {
+    const cf_infer_params *p = cifake_params(d);
+    if (infer_scores(cifake_model(d), ds, idx, n, p->mean, p->std, c->threads, scores, err)) return -1;
+    if (!flip_averaged(c, d)) return 0;
+    dataset mirrored = {0};
+    int *seq = malloc(sizeof(int) * (n + 1));
+    float *other = malloc(sizeof(float) * (n + 1));
+    int rc = !seq || !other ? cf_fail(err, "out of memory") : dataset_mirrored(ds, idx, n, &mirrored, err);
+    for (int i = 0; !rc && i < n; i++) seq[i] = i;
+    if (!rc) rc = infer_scores(cifake_model(d), &mirrored, seq, n, p->mean, p->std, c->threads, other, err);
+    for (int i = 0; !rc && i < n; i++) scores[i] = (scores[i] + other[i]) / 2;
+    dataset_free(&mirrored);
+    free(seq);
+    free(other);
+    return rc;
+}
+
 /* --perturb: the selected images clean, then under each member of the perturbation family. */
 static int evaluate_perturbed(const eval_config *c, cifake_detector *d, const dataset *ds, const int *idx, int n,
                               const char *title, float *scores, const int *labels, cf_error *err) {
@@ -248,7 +281,7 @@ static int evaluate_perturbed(const eval_config *c, cifake_detector *d, const da
             rc = perturb_images(ds, idx, n, &family[k], k, c->seed, c->threads, pixels, err);
             source = &perturbed;
         }
-        if (!rc) rc = infer_scores(cifake_model(d), source, idx, n, p->mean, p->std, c->threads, scores, err);
+        if (!rc) rc = file_scores(c, d, source, idx, n, scores, err);
         if (rc) break;
         metrics m;
         score_metrics(scores, labels, n, p->temperature, p->threshold, &m);
@@ -419,7 +452,7 @@ static int ensemble_scores(const eval_config *c, cifake_detector **d, const data
     if (c->n_weights == 1) {
         *temperature = p->temperature;
         *threshold = p->threshold;
-        int rc = infer_scores(cifake_model(d[0]), ds, idx, n, p->mean, p->std, c->threads, scores, err);
+        int rc = file_scores(c, d[0], ds, idx, n, scores, err);
         if (!rc) memcpy(raw, scores, sizeof(float) * n);
         return rc;
     }
@@ -432,7 +465,7 @@ static int ensemble_scores(const eval_config *c, cifake_detector **d, const data
     int rc = 0;
     for (int k = 0; !rc && k < c->n_weights; k++) {
         p = cifake_params(d[k]);
-        rc = infer_scores(cifake_model(d[k]), ds, idx, n, p->mean, p->std, c->threads, one, err);
+        rc = file_scores(c, d[k], ds, idx, n, one, err);
         for (int i = 0; !rc && i < n; i++) {
             scores[i] += one[i] / p->temperature / (float)c->n_weights;
             raw[i] += one[i] / (float)c->n_weights;

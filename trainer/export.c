@@ -27,12 +27,14 @@ static void usage(FILE *f) {
                "                   from the weight file (copied into the ONNX metadata), as cifake_normalise does\n"
                "  outputs 'p_fake' float32 [N,1]: sigmoid(logit / temperature), the calibrated probability of FAKE\n"
                "          'logit'  float32 [N,1]: the raw FAKE score\n"
-               "  Batch norm is folded into the convolution before it, as the detector does.\n"
+               "  Batch norm is folded into the convolution before it, as the detector does. The graph scores one\n"
+               "  view: for a file with tta=flip the detector averages the logits of the image and its mirror image.\n"
                "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build)\n"
                "usage: cifake-export --set KEY=VALUE [--set KEY=VALUE...] --out OUT.bin [--weights FILE]\n"
                "  Writes a copy of the weight file with metadata keys set (the parameters are copied unchanged),\n"
                "  e.g. the keys the detector reads for a model's scope: view, scope_max_side, unsure_band (LO,HI),\n"
-               "  reliability, reliability_out_of_scope, name. The copy is checked by opening it as the detector does.\n",
+               "  reliability, reliability_out_of_scope, name; and tta (flip: score the mean logit of the image and\n"
+               "  its mirror image; none). The copy is checked by opening it as the detector does.\n",
             ONNX_OPSET);
 }
 

@@ -214,3 +214,55 @@ TEST(pixels_decoded_elsewhere_classify_like_the_encoded_file) {
     free(weights);
     cifake_close(d);
 }
+
+/* rgb (w x h) mirrored left to right into out. */
+static void mirror_rgb(const uint8_t *rgb, int w, int h, uint8_t *out) {
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) memcpy(out + ((size_t)y * w + x) * 3, rgb + ((size_t)y * w + w - 1 - x) * 3, 3);
+}
+
+/* tta=flip: the score is the mean of the logits of the image and its mirror, so an image and its
+ * mirror get the same score, and the heatmap of one is the other's mirrored. */
+TEST(flip_averaging_scores_and_explains_both_views) {
+    const char *flip[] = {"tta=flip", NULL}, *none[] = {"tta=none", NULL};
+    cifake_detector *tta = open_models(model_file(32, NULL, flip), no_model);
+    cifake_detector *plain = open_models(model_file(32, NULL, none), no_model);
+    CHECK(tta != NULL && plain != NULL);
+    if (!tta || !plain) return;
+    uint8_t *rgb = texture(32, 32, 5), mirrored[32 * 32 * 3];
+    mirror_rgb(rgb, 32, 32, mirrored);
+    cifake_result a, b, pa, pb;
+    cf_error err;
+    CHECK(!cifake_classify_pixels(plain, rgb, 32, 32, 3, &pa, &err));
+    CHECK(!cifake_classify_pixels(plain, mirrored, 32, 32, 3, &pb, &err));
+    CHECK(fabsf(pa.score - pb.score) > 1e-4f); /* the random model is not symmetric by itself */
+    CHECK(!cifake_classify_pixels(tta, mirrored, 32, 32, 3, &b, &err));
+    float cam_b[32 * 32], cam_a[32 * 32];
+    CHECK(!cifake_explain(tta, CF_CAM_GRADCAM, 1, -1, cam_b, &err));
+    CHECK(!cifake_classify_pixels(tta, rgb, 32, 32, 3, &a, &err));
+    CHECK_NEAR(a.score, (pa.score + pb.score) / 2, 1e-5);
+    CHECK_NEAR(a.score, b.score, 1e-5);
+    CHECK_NEAR(a.p_fake, 1.0f / (1.0f + expf(-a.score / 1.5f)), 1e-6); /* the file's temperature, 1.5 */
+    CHECK(!cifake_explain(tta, CF_CAM_GRADCAM, 1, -1, cam_a, &err));
+    float worst = 0.0f, top = 0.0f;
+    for (int y = 0; y < 32; y++)
+        for (int x = 0; x < 32; x++) {
+            float d = fabsf(cam_a[y * 32 + x] - cam_b[y * 32 + 31 - x]);
+            if (d > worst) worst = d;
+            if (cam_a[y * 32 + x] > top) top = cam_a[y * 32 + x];
+        }
+    CHECK_NEAR(worst, 0.0, 1e-4);
+    CHECK(top > 0.0f); /* a map, not all zeros */
+    /* explaining again gives the same map: the image's own pass is restored after the mirror's */
+    float again[32 * 32];
+    CHECK(!cifake_explain(tta, CF_CAM_GRADCAM, 1, -1, again, &err));
+    CHECK(!memcmp(again, cam_a, sizeof again));
+    free(rgb);
+    cifake_close(tta);
+    cifake_close(plain);
+
+    /* only for thumbnails, and only known values */
+    const char *bad[] = {"tta=rotate", NULL};
+    CHECK(open_models(model_file(32, NULL, bad), no_model) == NULL);
+    CHECK(open_models(model_file(32, "patches", flip), no_model) == NULL);
+}

@@ -28,22 +28,6 @@ int teachers_open(teacher_set *t, const char *const *files, int n, uint64_t spli
     return 0;
 }
 
-/* A copy of images idx[0..n) of ds, each mirrored left to right. */
-static int mirrored_copy(const dataset *ds, const int *idx, int n, dataset *out, cf_error *err) {
-    memset(out, 0, sizeof *out);
-    out->pixels = malloc((size_t)n * DS_PIXELS + 1);
-    if (!out->pixels) return cf_fail(err, "out of memory for %d mirrored images", n);
-    out->n = n;
-    for (int i = 0; i < n; i++) {
-        const uint8_t *src = ds->pixels + (size_t)idx[i] * DS_PIXELS;
-        uint8_t *dst = out->pixels + (size_t)i * DS_PIXELS;
-        for (int y = 0; y < DS_SIDE; y++)
-            for (int x = 0; x < DS_SIDE; x++)
-                memcpy(dst + (y * DS_SIDE + x) * 3, src + (y * DS_SIDE + DS_SIDE - 1 - x) * 3, 3);
-    }
-    return 0;
-}
-
 /* Adds each teacher's calibrated logit / n_teachers of images idx[0..n) of ds to sum[0..n). */
 static int add_ensemble_logits(teacher_set *t, const dataset *ds, const int *idx, int n, int threads, float *sum,
                                float *one, cf_error *err) {
@@ -67,14 +51,14 @@ int teachers_cache(teacher_set *t, const dataset *ds, const int *idx, int n, int
     if (!t->cache || !upright || !mirrored || !one || !seq) rc = cf_fail(err, "out of memory for the teachers' cache");
     for (int i = 0; !rc && i < 2 * ds->n; i++) t->cache[i] = NAN;
     for (int i = 0; !rc && i < n; i++) seq[i] = i;
-    if (!rc) rc = mirrored_copy(ds, idx, n, &flipped, err);
+    if (!rc) rc = dataset_mirrored(ds, idx, n, &flipped, err);
     if (!rc) rc = add_ensemble_logits(t, ds, idx, n, threads, upright, one, err);
     if (!rc) rc = add_ensemble_logits(t, &flipped, seq, n, threads, mirrored, one, err);
     for (int i = 0; !rc && i < n; i++) {
         t->cache[2 * (size_t)idx[i]] = upright[i];
         t->cache[2 * (size_t)idx[i] + 1] = mirrored[i];
     }
-    free(flipped.pixels);
+    dataset_free(&flipped);
     free(upright);
     free(mirrored);
     free(one);
