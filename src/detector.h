@@ -24,7 +24,8 @@ const float *cifake_input(const cifake_detector *d);
 
 /* Classifies n images already normalised for the first model (n x 3 x side x side floats, CHW each)
  * in one forward pass: p_fake[i] (and score[i] when score is not NULL). n in [1, 1024]; the last
- * classified image and its Grad-CAM state stay as they were. */
+ * classified image and its Grad-CAM state stay as they were. One view: a file's tta=flip is not
+ * applied here (the network alone, as other engines run it). */
 int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake, float *score, cf_error *err);
 
 /* Writes the normalised CHW floats for n_pixels RGB HWC pixels: (pixel / 255 - mean[c]) / std[c].

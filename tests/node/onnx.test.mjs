@@ -46,7 +46,10 @@ before(async () => {
   images = sampleImages().map((i) => ({ ...i, bytes: fs.readFileSync(i.path) }));
   dir = tempDir('cifake-onnx-');
   const data = tinyDataset();
-  models.shipped = WEIGHTS;
+  // the engines compare networks, one view each: a copy of the shipped file without its flip averaging
+  models.shipped = path.join(dir, 'shipped-one-view.bin');
+  const r = run('cifake-export', ['--weights', WEIGHTS, '--set', 'tta=none', '--out', models.shipped]);
+  assert.equal(r.code, 0, r.stderr);
   models.paper = trainOneEpoch(data, PAPER_SPEC, path.join(dir, 'paper.bin'));
   models.everyLayer = trainOneEpoch(data, EVERY_LAYER_SPEC, path.join(dir, 'every-layer.bin'));
   fs.rmSync(data, { recursive: true, force: true });
@@ -106,6 +109,29 @@ for (const name of ['shipped', 'paper', 'everyLayer']) {
     console.log(`${name}: largest |p_onnxruntime - p_ours| = ${worst.toExponential(2)} over ${n} images`);
   });
 }
+
+// A file with tta=flip: our detector's p_fake is sigmoid of the mean of the logits of the image and of
+// its mirror image over the temperature; onnxruntime-web, given both views, must agree.
+test('flip averaging (tta=flip) matches onnxruntime-web on the image and its mirror image', async () => {
+  const flipped = path.join(dir, 'shipped-flip.bin');
+  const r = run('cifake-export', ['--weights', WEIGHTS, '--set', 'tta=flip', '--out', flipped]);
+  assert.equal(r.code, 0, r.stderr);
+  const { results, inputs, meta } = await ours(flipped);
+  const n = results.length;
+  const mirrored = new Float32Array(inputs.length);
+  for (let k = 0; k < n * 3; k++) // each 32x32 plane of each image, columns reversed
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) mirrored[k * 1024 + y * 32 + x] = inputs[k * 1024 + y * 32 + 31 - x];
+  const onnxFile = exportOnnx(flipped, 'shipped-flip');
+  const [a, b] = [await theirs(onnxFile, inputs, n), await theirs(onnxFile, mirrored, n)];
+  let moved = 0;
+  for (let k = 0; k < n; k++) {
+    const p = 1 / (1 + Math.exp(-(a.logit[k] + b.logit[k]) / 2 / Number(meta.temperature)));
+    assert.ok(Math.abs(p - results[k].pFake) <= TOLERANCE, `${images[k].path}: ${p} against ours ${results[k].pFake}`);
+    moved = Math.max(moved, Math.abs(a.pFake[k] - results[k].pFake));
+  }
+  assert.ok(moved > 1e-3, 'flip averaging changed no probability: the two views were not both scored');
+});
 
 // The benchmark's TensorFlow.js net (tests/bench/tfjs_net.mjs) must be the same net, or its timings
 // would compare different work.

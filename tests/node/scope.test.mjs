@@ -60,7 +60,7 @@ before(async () => {
   // The shipped network as a patch model (a routing test, not a detector anyone should use).
   patchWeights = path.join(tempDir(), 'patches.bin');
   const r = run('cifake-export', ['--weights', shippedWeights, '--set', 'view=patches', '--set', 'scope_max_side=0',
-    '--set', 'unsure_band=0.5,0.5', '--set', 'name=patch test model', '--out', patchWeights]);
+    '--set', 'unsure_band=0.5,0.5', '--set', 'tta=none', '--set', 'name=patch test model', '--out', patchWeights]);
   assert.equal(r.code, 0, r.stderr);
 });
 
@@ -178,5 +178,8 @@ test('cifake-export --set writes a copy with the keys set, and refuses what the 
   const band = run('cifake-export', ['--weights', shippedWeights, '--set', 'unsure_band=0.9,0.1', '--out', path.join(dir, 'b.bin')]);
   assert.equal(band.code, 1);
   assert.match(band.stderr, /the result would not open: weight file: unsure_band/);
-  assert.ok(!fs.existsSync(path.join(dir, 'a.bin')) && !fs.existsSync(path.join(dir, 'b.bin')));
+  const tta = run('cifake-export', ['--weights', shippedWeights, '--set', 'tta=mirror', '--out', path.join(dir, 'c.bin')]);
+  assert.equal(tta.code, 1);
+  assert.match(tta.stderr, /the result would not open: weight file: unknown tta "mirror"/);
+  assert.ok(['a', 'b', 'c'].every((f) => !fs.existsSync(path.join(dir, `${f}.bin`))));
 });
