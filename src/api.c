@@ -620,6 +620,7 @@ int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake,
 cf_model *cifake_model(cifake_detector *d) { return &d->slot[0].model; }
 const cf_meta *cifake_meta(const cifake_detector *d) { return &d->slot[0].meta; }
 const cf_infer_params *cifake_params(const cifake_detector *d) { return &d->slot[0].params; }
+int cifake_flip_averaged(const cifake_detector *d) { return d->slot[0].flip_average; }
 
 int cifake_model_count(const cifake_detector *d) { return d->n_models; }
 

@@ -13,6 +13,8 @@
 cf_model *cifake_model(cifake_detector *d);
 const cf_meta *cifake_meta(const cifake_detector *d);
 const cf_infer_params *cifake_params(const cifake_detector *d);
+/* Whether the first model scores an image with its mirror image (its file's tta=flip). */
+int cifake_flip_averaged(const cifake_detector *d);
 
 /* Classifies an already-prepared RGB image of the first model's input size (HWC bytes) with the
  * first model, whatever its scope (the trainer's tools use it on dataset images). */

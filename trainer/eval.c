@@ -235,8 +235,7 @@ static void print_robustness_row(const char *name, const metrics *m, int json, i
 
 /* Whether a file's scores average the image and its mirror: --tta, else the file's tta key. */
 static int flip_averaged(const eval_config *c, cifake_detector *d) {
-    const char *tta = cf_meta_get(cifake_meta(d), CF_META_TTA);
-    return c->tta >= 0 ? c->tta : tta && !strcmp(tta, CF_TTA_FLIP);
+    return c->tta >= 0 ? c->tta : cifake_flip_averaged(d);
 }
 
 /* One file's logits of images idx[0..n) of ds; flip-averaged, the mean of the image's and its mirror's. */

@@ -266,3 +266,29 @@ TEST(flip_averaging_scores_and_explains_both_views) {
     CHECK(open_models(model_file(32, NULL, bad), no_model) == NULL);
     CHECK(open_models(model_file(32, "patches", flip), no_model) == NULL);
 }
+
+/* Each model's metadata through the public API: by index and by key, out-of-range asks give NULL. */
+TEST(metadata_of_each_model_by_index_and_by_key) {
+    const char *first[] = {"name=first model", NULL}, *second[] = {"name=second model", "tta=flip", NULL};
+    cifake_detector *d = open_models(model_file(32, NULL, first), model_file(32, NULL, second));
+    CHECK(d != NULL);
+    if (!d) return;
+    CHECK(cifake_model_count(d) == 2);
+    CHECK(!strcmp(cifake_meta_get(d, 0, "name"), "first model"));
+    CHECK(!strcmp(cifake_meta_get(d, 1, "name"), "second model"));
+    CHECK(cifake_meta_get(d, 0, "tta") == NULL);
+    CHECK(!strcmp(cifake_meta_get(d, 1, "tta"), "flip"));
+    CHECK(!strcmp(cifake_meta_get(d, 1, "temperature"), "1.5"));
+    int n = cifake_meta_count(d, 1), found = 0;
+    CHECK(n >= 9); /* spec, input, mean, std, classes, threshold, temperature, name, tta */
+    for (int i = 0; i < n; i++) {
+        const char *k = cifake_meta_key(d, 1, i), *v = cifake_meta_value(d, 1, i);
+        CHECK(k != NULL && v != NULL);
+        if (k && v && !strcmp(k, "name")) found += !strcmp(v, "second model");
+        if (k && v) CHECK(!strcmp(cifake_meta_get(d, 1, k), v)); /* by index and by key agree */
+    }
+    CHECK(found == 1);
+    CHECK(cifake_meta_key(d, 1, n) == NULL && cifake_meta_value(d, 1, -1) == NULL);
+    CHECK(cifake_meta_get(d, 2, "name") == NULL && cifake_meta_count(d, 2) == 0 && cifake_meta_count(d, -1) == 0);
+    cifake_close(d);
+}

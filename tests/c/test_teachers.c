@@ -14,9 +14,9 @@
 #define N_IMAGES 6
 #define SPEC "c4,relu,mp,c8,relu,gap,d1"
 
-/* A random 3x32x32 model written to dir/name, with the given temperature and held-out split. */
+/* A random 3x32x32 model written to dir/name, with the given temperature, held-out split and tta. */
 static int teacher_file(const char *dir, const char *name, uint64_t init_seed, const char *temperature,
-                        const char *split_seed, char *path, size_t n) {
+                        const char *split_seed, const char *tta, char *path, size_t n) {
     cf_model m;
     cf_meta meta = {0};
     cf_error err;
@@ -29,7 +29,8 @@ static int teacher_file(const char *dir, const char *name, uint64_t init_seed, c
              cf_meta_set(&meta, "mean", "0.5,0.4,0.3", &err) || cf_meta_set(&meta, "std", "0.25,0.2,0.3", &err) ||
              cf_meta_set(&meta, "classes", "REAL,FAKE", &err) || cf_meta_set(&meta, "threshold", "0.5", &err) ||
              cf_meta_set(&meta, "temperature", temperature, &err) || cf_meta_set(&meta, "split_seed", split_seed, &err) ||
-             cf_meta_set(&meta, "val_permille", "50", &err) || cf_weights_write(&m, &meta, NULL, &bytes, &size, &err) ||
+             cf_meta_set(&meta, "val_permille", "50", &err) || cf_meta_set(&meta, CF_META_TTA, tta, &err) ||
+             cf_weights_write(&m, &meta, NULL, &bytes, &size, &err) ||
              write_file_atomic(path, bytes, size, &err);
     free(bytes);
     cf_meta_free(&meta);
@@ -67,12 +68,13 @@ static float direct_logit(const char *path, const dataset *ds, int i, int mirror
 }
 
 TEST(teachers_cache_and_live_scores_are_the_ensembles_calibrated_logits) {
-    char dir[64], a[128], b[128], other[128];
+    char dir[64], a[128], b[128], other[128], flip[128];
     snprintf(dir, sizeof dir, "/tmp/cifake-teachers-XXXXXX");
     CHECK(mkdtemp(dir) != NULL);
-    CHECK(!teacher_file(dir, "a.bin", 1, "1", "1", a, sizeof a));
-    CHECK(!teacher_file(dir, "b.bin", 2, "2.5", "1", b, sizeof b));
-    CHECK(!teacher_file(dir, "other.bin", 3, "1", "9", other, sizeof other));
+    CHECK(!teacher_file(dir, "a.bin", 1, "1", "1", "none", a, sizeof a));
+    CHECK(!teacher_file(dir, "b.bin", 2, "2.5", "1", "none", b, sizeof b));
+    CHECK(!teacher_file(dir, "other.bin", 3, "1", "9", "none", other, sizeof other));
+    CHECK(!teacher_file(dir, "flip.bin", 4, "1.5", "1", CF_TTA_FLIP, flip, sizeof flip));
     dataset ds = {0};
     random_images(&ds);
     const char *files[2] = {a, b};
@@ -103,6 +105,20 @@ TEST(teachers_cache_and_live_scores_are_the_ensembles_calibrated_logits) {
     for (int k = 0; k < 3; k++) CHECK_NEAR(z[k], teachers_cached_logit(&t, idx[k], flipped[k]), 1e-4);
     teachers_close(&t);
 
+    /* a teacher whose file asks for flip averaging gives both views the mean of their logits */
+    const char *with_flip[2] = {a, flip};
+    CHECK(!teachers_open(&t, with_flip, 2, 1, 50, &err));
+    CHECK(!teachers_cache(&t, &ds, idx, 3, 2, &err));
+    CHECK(!teachers_go_live(&t, 4, 2, &err));
+    teachers_score_batch(&t, batch, 3, mean, std, z);
+    for (int k = 0; k < 3; k++) {
+        float both = (direct_logit(flip, &ds, idx[k], 0) + direct_logit(flip, &ds, idx[k], 1)) / 2;
+        for (int mirrored = 0; mirrored < 2; mirrored++)
+            CHECK_NEAR(teachers_cached_logit(&t, idx[k], mirrored), (direct_logit(a, &ds, idx[k], mirrored) + both) / 2, 1e-4);
+        CHECK_NEAR(z[k], teachers_cached_logit(&t, idx[k], flipped[k]), 1e-4);
+    }
+    teachers_close(&t);
+
     /* a teacher that held out another validation split is refused, by name */
     const char *mixed[2] = {a, other};
     CHECK(teachers_open(&t, mixed, 2, 1, 50, &err) == -1);
@@ -112,6 +128,7 @@ TEST(teachers_cache_and_live_scores_are_the_ensembles_calibrated_logits) {
     remove(a);
     remove(b);
     remove(other);
+    remove(flip);
     rmdir(dir);
     free(ds.pixels);
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "infer.h"
+
 #define FAITH_MAX_BATCH 1024 /* cifake_predict's largest batch (detector.h) */
 
 double faith_k(int step) { return (double)step / (FAITH_STEPS - 1); }
@@ -91,7 +93,10 @@ int faith_work_init(faith_work *w, int side, int cell, int max_maps, cf_error *e
     w->p_fake = malloc(sizeof(float) * 2 * FAITH_STEPS * max_maps);
     w->scores = malloc(sizeof(float) * n);
     w->order = malloc(sizeof(int) * n);
-    if (!w->inputs || !w->p_fake || !w->scores || !w->order) {
+    w->mirrored = malloc(sizeof(float) * FAITH_CHANNELS * side * side * 2 * FAITH_STEPS * max_maps);
+    w->logits = malloc(sizeof(float) * 2 * FAITH_STEPS * max_maps);
+    w->mirrored_logits = malloc(sizeof(float) * 2 * FAITH_STEPS * max_maps);
+    if (!w->inputs || !w->p_fake || !w->scores || !w->order || !w->mirrored || !w->logits || !w->mirrored_logits) {
         faith_work_free(w);
         return cf_fail(err, "out of memory");
     }
@@ -103,7 +108,23 @@ void faith_work_free(faith_work *w) {
     free(w->p_fake);
     free(w->scores);
     free(w->order);
+    free(w->mirrored);
+    free(w->logits);
+    free(w->mirrored_logits);
     memset(w, 0, sizeof *w);
+}
+
+/* p_fake of the n inputs of w as the detector gives it: one view, or for a flip-averaged file the
+ * mean logit of each input and its mirror at the file's temperature. */
+static int detector_p_fake(cifake_detector *d, faith_work *w, int n, cf_error *err) {
+    if (!cifake_flip_averaged(d)) return cifake_predict(d, w->inputs, n, w->p_fake, NULL, err);
+    mirror_planes(w->inputs, n * FAITH_CHANNELS, w->side, w->mirrored);
+    if (cifake_predict(d, w->inputs, n, w->p_fake, w->logits, err) ||
+        cifake_predict(d, w->mirrored, n, w->p_fake, w->mirrored_logits, err))
+        return -1;
+    float temperature = cifake_params(d)->temperature;
+    for (int i = 0; i < n; i++) w->p_fake[i] = cf_sigmoid((w->logits[i] + w->mirrored_logits[i]) / 2 / temperature);
+    return 0;
 }
 
 int faith_curves(cifake_detector *d, faith_work *w, const float *image, const float *baseline, const float *const *maps,
@@ -116,7 +137,7 @@ int faith_curves(cifake_detector *d, faith_work *w, const float *image, const fl
         faith_rank(w->scores, tiebreak, n, w->order);
         faith_compose(image, baseline, w->side, w->cell, w->order, w->inputs + (size_t)m * 2 * FAITH_STEPS * per);
     }
-    if (cifake_predict(d, w->inputs, 2 * FAITH_STEPS * n_maps, w->p_fake, NULL, err)) return -1;
+    if (detector_p_fake(d, w, 2 * FAITH_STEPS * n_maps, err)) return -1;
     for (int m = 0; m < n_maps; m++)
         for (int s = 0; s < FAITH_STEPS; s++) {
             double del = w->p_fake[m * 2 * FAITH_STEPS + s], ins = w->p_fake[m * 2 * FAITH_STEPS + FAITH_STEPS + s];

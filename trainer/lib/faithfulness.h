@@ -43,6 +43,7 @@ double faith_auc(const double *curve);
 typedef struct {
     int side, cell, max_maps;
     float *inputs, *p_fake, *scores;
+    float *mirrored, *logits, *mirrored_logits; /* for a flip-averaged file (tta=flip) */
     int *order;
 } faith_work;
 
@@ -51,7 +52,8 @@ void faith_work_free(faith_work *w);
 
 /* The curves of n_maps maps of one image, in one batch through the detector's first model: for map
  * m, deletion[m * FAITH_STEPS + s] and insertion[m * FAITH_STEPS + s] are the probability of class
- * target (1 FAKE: p_fake, 0 REAL: 1 - p_fake, at the file's temperature) at step s. image and
+ * target (1 FAKE: p_fake, 0 REAL: 1 - p_fake, at the file's temperature) at step s, as the detector
+ * gives it (for a file with tta=flip, from the mean logit of each input and its mirror). image and
  * baseline are normalised inputs of the model (FAITH_CHANNELS x side x side); maps[m] are side x side;
  * tiebreak is one value per cell. */
 int faith_curves(cifake_detector *d, faith_work *w, const float *image, const float *baseline, const float *const *maps,

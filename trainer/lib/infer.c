@@ -136,3 +136,8 @@ void metrics_print(FILE *f, const char *title, const metrics *m, int json) {
     fprintf(f, "    actual REAL      %14d  %14d\n", m->tn, m->fp);
     fprintf(f, "    actual FAKE      %14d  %14d\n", m->fn, m->tp);
 }
+
+void mirror_planes(const float *in, int n, int side, float *out) {
+    for (size_t row = 0; row < (size_t)n * side; row++)
+        for (int x = 0; x < side; x++) out[row * side + x] = in[row * side + side - 1 - x];
+}

@@ -21,6 +21,10 @@ int infer_scores(cf_model *m, const dataset *ds, const int *idx, int n, const fl
 int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
                        const float std[3], int jpeg_quality, int n_threads, float *scores, cf_error *err);
 
+/* Each of n planes of side x side floats mirrored left to right, into out (a batch of CHW images:
+ * n = images x channels). */
+void mirror_planes(const float *in, int n, int side, float *out);
+
 /* Metrics of scores at temperature T and threshold. */
 void score_metrics(const float *scores, const int *labels, int n, float temperature, float threshold, metrics *out);
 

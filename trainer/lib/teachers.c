@@ -28,15 +28,17 @@ int teachers_open(teacher_set *t, const char *const *files, int n, uint64_t spli
     return 0;
 }
 
-/* Adds each teacher's calibrated logit / n_teachers of images idx[0..n) of ds to sum[0..n). */
-static int add_ensemble_logits(teacher_set *t, const dataset *ds, const int *idx, int n, int threads, float *sum,
-                               float *one, cf_error *err) {
-    for (int k = 0; k < t->n; k++) {
-        const cf_infer_params *p = cifake_params(t->d[k]);
-        if (infer_scores(cifake_model(t->d[k]), ds, idx, n, p->mean, p->std, threads, one, err)) return -1;
-        for (int i = 0; i < n; i++) sum[i] += one[i] / p->temperature / (float)t->n;
+/* Adds teacher k's calibrated logits / n_teachers of the n images, upright (u) and mirrored (m), to the
+ * ensemble's sums (sum_m may be NULL); a flip-averaged teacher adds the mean of the two to both. */
+static void add_teacher(const teacher_set *t, int k, const float *u, const float *m, int n, float *sum_u,
+                        float *sum_m) {
+    float w = 1.0f / cifake_params(t->d[k])->temperature / (float)t->n;
+    int both = cifake_flip_averaged(t->d[k]);
+    for (int i = 0; i < n; i++) {
+        float upright = both ? (u[i] + m[i]) / 2 : u[i];
+        sum_u[i] += w * upright;
+        if (sum_m) sum_m[i] += w * (both ? upright : m[i]);
     }
-    return 0;
 }
 
 int teachers_cache(teacher_set *t, const dataset *ds, const int *idx, int n, int threads, cf_error *err) {
@@ -44,16 +46,21 @@ int teachers_cache(teacher_set *t, const dataset *ds, const int *idx, int n, int
     t->n_cache = ds->n;
     t->cache = malloc(sizeof(float) * 2 * (size_t)ds->n);
     float *upright = calloc((size_t)n + 1, sizeof(float)), *mirrored = calloc((size_t)n + 1, sizeof(float));
-    float *one = malloc(sizeof(float) * ((size_t)n + 1));
+    float *u = malloc(sizeof(float) * ((size_t)n + 1)), *m = malloc(sizeof(float) * ((size_t)n + 1));
     int *seq = malloc(sizeof(int) * ((size_t)n + 1));
     dataset flipped = {0};
     int rc = 0;
-    if (!t->cache || !upright || !mirrored || !one || !seq) rc = cf_fail(err, "out of memory for the teachers' cache");
+    if (!t->cache || !upright || !mirrored || !u || !m || !seq) rc = cf_fail(err, "out of memory for the teachers' cache");
     for (int i = 0; !rc && i < 2 * ds->n; i++) t->cache[i] = NAN;
     for (int i = 0; !rc && i < n; i++) seq[i] = i;
     if (!rc) rc = dataset_mirrored(ds, idx, n, &flipped, err);
-    if (!rc) rc = add_ensemble_logits(t, ds, idx, n, threads, upright, one, err);
-    if (!rc) rc = add_ensemble_logits(t, &flipped, seq, n, threads, mirrored, one, err);
+    for (int k = 0; !rc && k < t->n; k++) {
+        const cf_infer_params *p = cifake_params(t->d[k]);
+        cf_model *model = cifake_model(t->d[k]);
+        rc = infer_scores(model, ds, idx, n, p->mean, p->std, threads, u, err) ||
+             infer_scores(model, &flipped, seq, n, p->mean, p->std, threads, m, err);
+        if (!rc) add_teacher(t, k, u, m, n, upright, mirrored);
+    }
     for (int i = 0; !rc && i < n; i++) {
         t->cache[2 * (size_t)idx[i]] = upright[i];
         t->cache[2 * (size_t)idx[i] + 1] = mirrored[i];
@@ -61,7 +68,8 @@ int teachers_cache(teacher_set *t, const dataset *ds, const int *idx, int n, int
     dataset_free(&flipped);
     free(upright);
     free(mirrored);
-    free(one);
+    free(u);
+    free(m);
     free(seq);
     return rc;
 }
@@ -72,7 +80,10 @@ float teachers_cached_logit(const teacher_set *t, int image, int flipped) {
 
 int teachers_go_live(teacher_set *t, int batch, int threads, cf_error *err) {
     t->renormalised = malloc(sizeof(float) * DS_PIXELS * (size_t)batch);
-    if (!t->renormalised) return cf_fail(err, "out of memory");
+    t->mirrored = malloc(sizeof(float) * DS_PIXELS * (size_t)batch);
+    t->u = malloc(sizeof(float) * (size_t)batch);
+    t->m = malloc(sizeof(float) * (size_t)batch);
+    if (!t->renormalised || !t->mirrored || !t->u || !t->m) return cf_fail(err, "out of memory");
     for (int k = 0; k < t->n; k++) {
         cf_model *m = cifake_model(t->d[k]);
         if (cf_workspace_init(&t->ws[k], m, batch, threads, err)) return -1;
@@ -100,16 +111,25 @@ static const float *teacher_input(teacher_set *t, int k, const float *input, int
     return t->renormalised;
 }
 
+/* Teacher k's logits of a batch already in its normalisation, into out. */
+static void teacher_logits(teacher_set *t, int k, const float *input, int n, float *out) {
+    cf_model *m = cifake_model(t->d[k]);
+    const float *logits = cf_forward(m, &t->ws[k], input, n, 0, 0, NULL);
+    int outputs = cf_model_outputs(m);
+    for (int i = 0; i < n; i++) out[i] = cf_fake_score(m, logits + (size_t)i * outputs);
+}
+
 void teachers_score_batch(teacher_set *t, const float *input, int n, const float mean[3], const float std[3],
                           float *z) {
     memset(z, 0, sizeof(float) * (size_t)n);
     for (int k = 0; k < t->n; k++) {
-        cf_model *m = cifake_model(t->d[k]);
-        const cf_infer_params *p = cifake_params(t->d[k]);
-        const float *logits = cf_forward(m, &t->ws[k], teacher_input(t, k, input, n, mean, std), n, 0, 0, NULL);
-        int outputs = cf_model_outputs(m);
-        for (int i = 0; i < n; i++)
-            z[i] += cf_fake_score(m, logits + (size_t)i * outputs) / p->temperature / (float)t->n;
+        const float *x = teacher_input(t, k, input, n, mean, std);
+        teacher_logits(t, k, x, n, t->u);
+        if (cifake_flip_averaged(t->d[k])) {
+            mirror_planes(x, 3 * n, DS_SIDE, t->mirrored);
+            teacher_logits(t, k, t->mirrored, n, t->m);
+        }
+        add_teacher(t, k, t->u, t->m, n, z, NULL);
     }
 }
 
@@ -117,6 +137,9 @@ void teachers_close(teacher_set *t) {
     for (int k = 0; k < t->live; k++) cf_workspace_free(&t->ws[k]);
     for (int k = 0; k < t->n; k++) cifake_close(t->d[k]);
     free(t->renormalised);
+    free(t->mirrored);
+    free(t->u);
+    free(t->m);
     free(t->cache);
     memset(t, 0, sizeof *t);
 }

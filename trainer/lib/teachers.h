@@ -8,6 +8,8 @@
  *     CutMix, at the price of every teacher's forward pass at every step; or
  *   - cached: every training image once upright and once mirrored, before training. Flips then get
  *     exact targets; translated or perturbed images get the clean image's.
+ * A teacher whose file asks for flip averaging (tta=flip) gives the mean logit of the image and its
+ * mirror image, as the detector scores with that file.
  *
  * Usage:
  *   teacher_set t;
@@ -35,6 +37,8 @@ typedef struct {
     cf_workspace ws[TEACHERS_MAX];
     int live, batch;
     float *renormalised; /* a batch in one teacher's normalisation, when it differs from the student's */
+    float *mirrored;     /* that batch mirrored, for a flip-averaged teacher */
+    float *u, *m;        /* one teacher's logits of the batch and of its mirror */
     /* cached: logit of dataset image i at [2 i] (upright) and [2 i + 1] (mirrored); NAN if not scored */
     float *cache;
     int n_cache;
