@@ -72,7 +72,7 @@ export interface Detector {
   classify(bytes: ArrayBuffer | ArrayBufferView, options?: ClassifyOptions): Result;
   /** Pixels decoded elsewhere (e.g. ImageData.data of a WebP): width * height * 4 (RGBA) or * 3 (RGB) bytes. */
   classifyPixels(pixels: ArrayBuffer | ArrayBufferView, width: number, height: number, options?: ClassifyOptions): Result;
-  /** n normalised inputs in one batch. */
+  /** n normalised inputs in one batch, one view each (the network alone: a file's tta=flip is applied by classify only). */
   predict(inputs: Float32Array, n?: number): { pFake: Float32Array; score: Float32Array };
   /** Draws cam over the square the thumbnail model analysed (cam null: the square alone). */
   render(cam: Float32Array | null, options?: { side?: number; colormap?: Colormap; alpha?: number }): Rgba;

@@ -8,7 +8,7 @@
 //     //   width, height, cam }
 //   d.classifyPixels(rgba, width, height)               // pixels the browser decoded (e.g. WebP)
 //   d.classify(bytes, { input: true }).input           // also the normalised 3x32x32 model input
-//   d.predict(float32Inputs, n)     // n normalised inputs in one batch: { pFake, score } (Float32Arrays)
+//   d.predict(float32Inputs, n)     // n normalised inputs in one batch, one view each: { pFake, score }
 //   const img = d.render(r.cam, { side: 256, colormap: 'turbo', alpha: 0.5 });   // ImageData-like
 //   d.info();      // weight file metadata, e.g. { spec, classes, threshold, temperature, ... }
 //   d.dispose();
