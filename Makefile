@@ -244,9 +244,10 @@ sweep: $(BUILD)/cifake-train $(BUILD)/cifake-eval
 	nice -n 10 $(NODE) trainer/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep $(SWEEP_FLAGS)
 
 # The same family trained to convergence: every network on the whole training split, stopped early
-# once 3 epochs in a row have not improved its validation loss (at most 40), cheapest network first.
+# once 3 epochs in a row have not improved its validation loss (at most 40), cheapest network first;
+# dense heads of 1-3 layers of 32-256 units, as `make sweep`.
 # Resumable like `make sweep`; results in build/sweep-full/results.md.
-SWEEP_FULL_FLAGS ?= --epochs 40 --patience 3 --subset 0 --order cost
+SWEEP_FULL_FLAGS ?= --epochs 40 --patience 3 --subset 0 --order cost --dense-widths 32,64,128,256
 sweep-full: $(BUILD)/cifake-train $(BUILD)/cifake-eval
 	nice -n 10 $(NODE) trainer/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep-full $(SWEEP_FULL_FLAGS)
 
