@@ -15,7 +15,7 @@ before(async () => {
   dir = tempDir('cifake-patches-');
   weights = path.join(dir, 'patches.bin');
   fs.writeFileSync(weights, weightsWithMeta(WEIGHTS, {
-    view: 'patches', scope_max_side: '0', unsure_band: '0.5,0.5', name: 'patch test model',
+    view: 'patches', scope_max_side: '0', unsure_band: '0.5,0.5', tta: 'none', name: 'patch test model',
     reliability: 'A patch model for the tests.',
   }));
   h = await openPage({ weights });

@@ -104,6 +104,12 @@ test('cifake-train trains, checkpoints, resumes to identical weights, and cifake
   assert.match(r.stderr, /held out another validation split \(split seed 1, val_permille 50; expected 7 and 250\)/);
   assert.equal(run('cifake-eval', ['--weights', full, '--weights', full, '--data', data, '--perturb']).code, 2);
   assert.equal(run('cifake-eval', [...Array(9).fill(['--weights', full]).flat(), '--data', data]).code, 2);
+  // --tta: a file without the key is scored on one view unless told; flip averaging changes the scores
+  assert.deepEqual(JSON.parse(run('cifake-eval', ['--weights', full, '--data', data, '--json', '--tta', 'none']).stdout), m);
+  const flipped = JSON.parse(run('cifake-eval', ['--weights', full, '--data', data, '--json', '--tta', 'flip']).stdout);
+  assert.equal(flipped.n, 48);
+  assert.notEqual(flipped.loss, m.loss);
+  assert.equal(run('cifake-eval', ['--weights', full, '--data', data, '--tta', 'sideways']).code, 2);
 
   // another training seed on the same validation split (--split-seed), so the two can be compared
   // and ensembled there; a checkpoint does not continue on another split
