@@ -112,7 +112,12 @@ export async function openPage({ viewport = { width: 1280, height: 900 }, weight
       fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
-  await h.load();
+  try {
+    await h.load();
+  } catch (e) {
+    await h.close(); // a page that failed to load must not keep the browser, the server and the test process alive
+    throw e;
+  }
   return h;
 }
 
