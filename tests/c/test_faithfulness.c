@@ -58,9 +58,23 @@ TEST(faith_compose_swaps_whole_cells) {
 /* A model whose FAKE evidence is the red channel's brightness: logit = 64 * mean(relu(red)) - 2 on
  * inputs pixel / 255. A black image with one 8x8 red patch (1/16 of the pixels) scores 2 (p_fake
  * 0.881); without it, -2 (0.119). */
+/* A detector on model m (freed here) with the metadata pairs kv[0..n_kv), through a weight file. */
+static cifake_detector *detector_of(cf_model *m, const char *const (*kv)[2], size_t n_kv) {
+    cf_meta meta = {0};
+    cf_error err;
+    for (size_t i = 0; i < n_kv; i++) cf_meta_set(&meta, kv[i][0], kv[i][1], &err);
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    cifake_detector *d = NULL;
+    if (!cf_weights_write(m, &meta, NULL, &bytes, &n, &err)) cifake_open(bytes, n, &d, &err);
+    free(bytes);
+    cf_meta_free(&meta);
+    cf_model_free(m);
+    return d;
+}
+
 static cifake_detector *patch_detector(void) {
     cf_model m;
-    cf_meta meta = {0};
     cf_error err;
     if (cf_model_build(&m, "c1,relu,gap,d1", (cf_shape){3, 32, 32}, &err)) return NULL;
     m.layers[0].weight[4] = 1.0f; /* red channel, centre tap */
@@ -69,15 +83,7 @@ static cifake_detector *patch_detector(void) {
     static const char *const kv[][2] = {{"spec", "c1,relu,gap,d1"}, {"input", "3x32x32"}, {"mean", "0,0,0"},
                                         {"std", "1,1,1"}, {"classes", "REAL,FAKE"}, {"threshold", "0.5"},
                                         {"temperature", "1"}};
-    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) cf_meta_set(&meta, kv[i][0], kv[i][1], &err);
-    uint8_t *bytes = NULL;
-    size_t n = 0;
-    cifake_detector *d = NULL;
-    if (!cf_weights_write(&m, &meta, NULL, &bytes, &n, &err)) cifake_open(bytes, n, &d, &err);
-    free(bytes);
-    cf_meta_free(&meta);
-    cf_model_free(&m);
-    return d;
+    return detector_of(&m, kv, sizeof kv / sizeof kv[0]);
 }
 
 TEST(faith_curves_find_the_evidence_on_a_constructed_model) {
@@ -131,22 +137,13 @@ TEST(faith_curves_find_the_evidence_on_a_constructed_model) {
 /* A random (not mirror-symmetric) model whose file asks for flip averaging. */
 static cifake_detector *flip_averaged_detector(void) {
     cf_model m;
-    cf_meta meta = {0};
     cf_error err;
     if (cf_model_build(&m, "c4,relu,mp,c8,relu,gap,d1", (cf_shape){3, 32, 32}, &err)) return NULL;
     cf_model_init_params(&m, 5);
     static const char *const kv[][2] = {{"spec", "c4,relu,mp,c8,relu,gap,d1"}, {"input", "3x32x32"},
                                         {"mean", "0.5,0.5,0.5"}, {"std", "0.25,0.25,0.25"}, {"classes", "REAL,FAKE"},
                                         {"threshold", "0.5"}, {"temperature", "0.5"}, {"tta", "flip"}};
-    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) cf_meta_set(&meta, kv[i][0], kv[i][1], &err);
-    uint8_t *bytes = NULL;
-    size_t n = 0;
-    cifake_detector *d = NULL;
-    if (!cf_weights_write(&m, &meta, NULL, &bytes, &n, &err)) cifake_open(bytes, n, &d, &err);
-    free(bytes);
-    cf_meta_free(&meta);
-    cf_model_free(&m);
-    return d;
+    return detector_of(&m, kv, sizeof kv / sizeof kv[0]);
 }
 
 /* With tta=flip the curves follow the detector's p_fake (both views), not the network's on one. */
