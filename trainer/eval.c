@@ -244,15 +244,10 @@ static int file_scores(const eval_config *c, cifake_detector *d, const dataset *
     const cf_infer_params *p = cifake_params(d);
     if (infer_scores(cifake_model(d), ds, idx, n, p->mean, p->std, c->threads, scores, err)) return -1;
     if (!flip_averaged(c, d)) return 0;
-    dataset mirrored = {0};
-    int *seq = malloc(sizeof(int) * (n + 1));
     float *other = malloc(sizeof(float) * (n + 1));
-    int rc = !seq || !other ? cf_fail(err, "out of memory") : dataset_mirrored(ds, idx, n, &mirrored, err);
-    for (int i = 0; !rc && i < n; i++) seq[i] = i;
-    if (!rc) rc = infer_scores(cifake_model(d), &mirrored, seq, n, p->mean, p->std, c->threads, other, err);
+    int rc = !other ? cf_fail(err, "out of memory")
+                    : infer_mirrored_scores(cifake_model(d), ds, idx, n, p->mean, p->std, c->threads, other, err);
     for (int i = 0; !rc && i < n; i++) scores[i] = (scores[i] + other[i]) / 2;
-    dataset_free(&mirrored);
-    free(seq);
     free(other);
     return rc;
 }

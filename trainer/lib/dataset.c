@@ -202,21 +202,6 @@ int dataset_check_split(const cf_meta *meta, const char *file, uint64_t split_se
     return 0;
 }
 
-int dataset_mirrored(const dataset *ds, const int *idx, int n, dataset *out, cf_error *err) {
-    memset(out, 0, sizeof *out);
-    out->pixels = malloc((size_t)n * DS_PIXELS + 1);
-    if (!out->pixels) return cf_fail(err, "out of memory for %d mirrored images", n);
-    out->n = n;
-    for (int i = 0; i < n; i++) {
-        const uint8_t *src = ds->pixels + (size_t)idx[i] * DS_PIXELS;
-        uint8_t *dst = out->pixels + (size_t)i * DS_PIXELS;
-        for (int y = 0; y < DS_SIDE; y++)
-            for (int x = 0; x < DS_SIDE; x++)
-                memcpy(dst + (y * DS_SIDE + x) * 3, src + (y * DS_SIDE + DS_SIDE - 1 - x) * 3, 3);
-    }
-    return 0;
-}
-
 int dataset_prepare(const dataset *ds, int i, const float mean[3], const float std[3], int augment, int pad,
                     cf_rng *rng, float *out) {
     const uint8_t *px = ds->pixels + (size_t)i * DS_PIXELS;

@@ -47,10 +47,6 @@ int dataset_leaked(const dataset *test, const dataset *train, int **idx, int *n,
 /* Per-channel mean and standard deviation of pixel/255 over the given images. */
 void dataset_channel_stats(const dataset *ds, const int *idx, int n, float mean[3], float std[3]);
 
-/* A dataset of images idx[0..n) of ds, each mirrored left to right (pixels only; free with
- * dataset_free). */
-int dataset_mirrored(const dataset *ds, const int *idx, int n, dataset *out, cf_error *err);
-
 /* Writes one normalised CHW float image for ds image i into out; with augment, a random horizontal
  * flip and a random translation of up to pad pixels (zero padding), drawn from rng. Returns 1 when
  * the image was mirrored, else 0. */

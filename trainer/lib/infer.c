@@ -10,8 +10,10 @@
 
 #define INFER_BATCH 256
 
-int infer_scores(cf_model *m, const dataset *ds, const int *idx, int n, const float mean[3], const float std[3],
-                 int n_threads, float *scores, cf_error *err) {
+/* infer_scores, of each image as it is or mirrored (normalisation is per channel, so mirroring the
+ * prepared floats is mirroring the pixels). */
+static int view_scores(cf_model *m, const dataset *ds, const int *idx, int n, const float mean[3], const float std[3],
+                       int n_threads, int mirrored, float *scores, cf_error *err) {
     cf_workspace ws;
     int batch = n < INFER_BATCH ? (n > 0 ? n : 1) : INFER_BATCH;
     if (cf_workspace_init(&ws, m, batch, n_threads, err)) return -1;
@@ -20,20 +22,35 @@ int infer_scores(cf_model *m, const dataset *ds, const int *idx, int n, const fl
         return -1;
     }
     float *input = malloc(sizeof(float) * DS_PIXELS * batch);
-    if (!input) {
+    float *prepared = mirrored ? malloc(sizeof(float) * DS_PIXELS * batch) : input;
+    if (!input || !prepared) {
+        free(input);
+        if (mirrored) free(prepared);
         cf_workspace_free(&ws);
         return cf_fail(err, "out of memory");
     }
     int k = cf_model_outputs(m);
     for (int start = 0; start < n; start += batch) {
         int b = n - start < batch ? n - start : batch;
-        for (int i = 0; i < b; i++) dataset_prepare(ds, idx[start + i], mean, std, 0, 0, NULL, input + (size_t)i * DS_PIXELS);
+        for (int i = 0; i < b; i++) dataset_prepare(ds, idx[start + i], mean, std, 0, 0, NULL, prepared + (size_t)i * DS_PIXELS);
+        if (mirrored) mirror_planes(prepared, 3 * b, DS_SIDE, input);
         const float *logits = cf_forward(m, &ws, input, b, 0, 0, NULL);
         for (int i = 0; i < b; i++) scores[start + i] = cf_fake_score(m, logits + (size_t)i * k);
     }
     free(input);
+    if (mirrored) free(prepared);
     cf_workspace_free(&ws);
     return 0;
+}
+
+int infer_scores(cf_model *m, const dataset *ds, const int *idx, int n, const float mean[3], const float std[3],
+                 int n_threads, float *scores, cf_error *err) {
+    return view_scores(m, ds, idx, n, mean, std, n_threads, 0, scores, err);
+}
+
+int infer_mirrored_scores(cf_model *m, const dataset *ds, const int *idx, int n, const float mean[3],
+                          const float std[3], int n_threads, float *scores, cf_error *err) {
+    return view_scores(m, ds, idx, n, mean, std, n_threads, 1, scores, err);
 }
 
 int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],

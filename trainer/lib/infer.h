@@ -13,6 +13,9 @@
 /* FAKE scores (cf_fake_score: a logit) for images idx[0..n) of ds, inference mode, in batches. */
 int infer_scores(cf_model *m, const dataset *ds, const int *idx, int n, const float mean[3], const float std[3],
                  int n_threads, float *scores, cf_error *err);
+/* The same, of each image's mirror image (left to right). */
+int infer_mirrored_scores(cf_model *m, const dataset *ds, const int *idx, int n, const float mean[3],
+                          const float std[3], int n_threads, float *scores, cf_error *err);
 
 /* Image-level FAKE scores of a patch model (input 3 x p x p) for images idx[0..n) of fs: the mean
  * (cf_patch_aggregate) of the patch logits over the grid of native-resolution patches covering the

@@ -43,34 +43,27 @@ static void add_teacher(const teacher_set *t, int k, const float *u, const float
 
 int teachers_cache(teacher_set *t, const dataset *ds, const int *idx, int n, int threads, cf_error *err) {
     free(t->cache);
-    t->n_cache = ds->n;
     t->cache = malloc(sizeof(float) * 2 * (size_t)ds->n);
     float *upright = calloc((size_t)n + 1, sizeof(float)), *mirrored = calloc((size_t)n + 1, sizeof(float));
     float *u = malloc(sizeof(float) * ((size_t)n + 1)), *m = malloc(sizeof(float) * ((size_t)n + 1));
-    int *seq = malloc(sizeof(int) * ((size_t)n + 1));
-    dataset flipped = {0};
     int rc = 0;
-    if (!t->cache || !upright || !mirrored || !u || !m || !seq) rc = cf_fail(err, "out of memory for the teachers' cache");
+    if (!t->cache || !upright || !mirrored || !u || !m) rc = cf_fail(err, "out of memory for the teachers' cache");
     for (int i = 0; !rc && i < 2 * ds->n; i++) t->cache[i] = NAN;
-    for (int i = 0; !rc && i < n; i++) seq[i] = i;
-    if (!rc) rc = dataset_mirrored(ds, idx, n, &flipped, err);
     for (int k = 0; !rc && k < t->n; k++) {
         const cf_infer_params *p = cifake_params(t->d[k]);
         cf_model *model = cifake_model(t->d[k]);
         rc = infer_scores(model, ds, idx, n, p->mean, p->std, threads, u, err) ||
-             infer_scores(model, &flipped, seq, n, p->mean, p->std, threads, m, err);
+             infer_mirrored_scores(model, ds, idx, n, p->mean, p->std, threads, m, err);
         if (!rc) add_teacher(t, k, u, m, n, upright, mirrored);
     }
     for (int i = 0; !rc && i < n; i++) {
         t->cache[2 * (size_t)idx[i]] = upright[i];
         t->cache[2 * (size_t)idx[i] + 1] = mirrored[i];
     }
-    dataset_free(&flipped);
     free(upright);
     free(mirrored);
     free(u);
     free(m);
-    free(seq);
     return rc;
 }
 

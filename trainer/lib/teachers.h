@@ -41,7 +41,6 @@ typedef struct {
     float *u, *m;        /* one teacher's logits of the batch and of its mirror */
     /* cached: logit of dataset image i at [2 i] (upright) and [2 i + 1] (mirrored); NAN if not scored */
     float *cache;
-    int n_cache;
 } teacher_set;
 
 /* Opens the weight files; each must be a 3x32x32 model that held out the validation split of
