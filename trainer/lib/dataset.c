@@ -11,27 +11,7 @@
 #include "fileio.h"
 #include "image.h"
 #include "parallel.h"
-
-typedef struct {
-    char **v;
-    int n, cap;
-} string_list;
-
-static int list_push(string_list *l, const char *s) {
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 1024;
-        char **v = realloc(l->v, sizeof(char *) * cap);
-        if (!v) return -1;
-        l->v = v;
-        l->cap = cap;
-    }
-    size_t len = strlen(s) + 1;
-    if (!(l->v[l->n] = malloc(len))) return -1;
-    memcpy(l->v[l->n++], s, len);
-    return 0;
-}
-
-static int compare_strings(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+#include "string_list.h"
 
 /* Appends the sorted paths of the regular entries of dir (skipping dot-files) to list. */
 static int list_folder(const char *dir, string_list *list, int *count, cf_error *err) {
@@ -42,7 +22,7 @@ static int list_folder(const char *dir, string_list *list, int *count, cf_error 
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
         char path[4096];
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path || list_push(list, path)) {
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path || string_list_push(list, path)) {
             closedir(d);
             return cf_fail(err, "%s: path too long or out of memory", dir);
         }
@@ -50,7 +30,7 @@ static int list_folder(const char *dir, string_list *list, int *count, cf_error 
     closedir(d);
     *count = list->n - start;
     if (*count == 0) return cf_fail(err, "%s: folder is empty", dir);
-    qsort(list->v + start, (size_t)*count, sizeof(char *), compare_strings);
+    string_list_sort(list, start);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "image.h"
 #include "parallel.h"
+#include "string_list.h"
 #include "perturb.h"
 
 /* ---------- selections ---------- */
@@ -64,39 +65,17 @@ int folders_image_matches(const folder_set *fs, int i, const folder_selection *s
 
 /* ---------- name tables ---------- */
 
-typedef struct {
-    char **v;
-    int n, cap;
-} names;
-
 /* Index of s in the table, appending it if new; -1 when out of memory. Linear: tables are small
  * (groups, generators) or filled once (sources, a few thousand). */
-static int name_index(names *t, const char *s) {
+static int name_index(string_list *t, const char *s) {
     for (int i = t->n - 1; i >= 0; i--)
         if (!strcmp(t->v[i], s)) return i;
-    if (t->n == t->cap) {
-        int cap = t->cap ? t->cap * 2 : 64;
-        char **v = realloc(t->v, sizeof(char *) * cap);
-        if (!v) return -1;
-        t->v = v;
-        t->cap = cap;
-    }
-    size_t len = strlen(s) + 1;
-    if (!(t->v[t->n] = malloc(len))) return -1;
-    memcpy(t->v[t->n], s, len);
-    return t->n++;
+    return string_list_push(t, s) ? -1 : t->n - 1;
 }
 
-static void names_free(names *t) {
-    for (int i = 0; i < t->n; i++) free(t->v[i]);
-    free(t->v);
-    memset(t, 0, sizeof *t);
-}
-
-static int compare_strings(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Sorted names of the entries of dir (no dot-files); want_dirs selects folders or regular files. */
-static int list_dir(const char *dir, int want_dirs, names *out, cf_error *err) {
+static int list_dir(const char *dir, int want_dirs, string_list *out, cf_error *err) {
     memset(out, 0, sizeof *out);
     DIR *d = opendir(dir);
     if (!d) return cf_fail(err, "%s: cannot open folder (expected DIR/real/<group>/ and DIR/fake/<group>/)", dir);
@@ -107,23 +86,15 @@ static int list_dir(const char *dir, int want_dirs, names *out, cf_error *err) {
         struct stat st;
         if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path || stat(path, &st)) continue;
         if (want_dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) continue;
-        if (out->n == out->cap) {
-            int cap = out->cap ? out->cap * 2 : 256;
-            char **v = realloc(out->v, sizeof(char *) * cap);
-            if (!v) break;
-            out->v = v;
-            out->cap = cap;
-        }
-        if (!(out->v[out->n] = strdup(e->d_name))) break;
-        out->n++;
+        if (string_list_push(out, e->d_name)) break;
     }
     int failed = e != NULL;
     closedir(d);
     if (failed) {
-        names_free(out);
+        string_list_free(out);
         return cf_fail(err, "%s: out of memory listing the folder", dir);
     }
-    if (out->n) qsort(out->v, (size_t)out->n, sizeof(char *), compare_strings);
+    string_list_sort(out, 0);
     return 0;
 }
 
@@ -219,10 +190,10 @@ void folders_free(folder_set *fs) {
     }
     free(fs->width), free(fs->height), free(fs->rgb), free(fs->label), free(fs->group), free(fs->generator);
     free(fs->source), free(fs->path);
-    names t;
-    t = (names){fs->group_name, fs->n_groups, 0}, names_free(&t);
-    t = (names){fs->generator_name, fs->n_generators, 0}, names_free(&t);
-    t = (names){fs->source_name, fs->n_sources, 0}, names_free(&t);
+    string_list t;
+    t = (string_list){fs->group_name, fs->n_groups, 0}, string_list_free(&t);
+    t = (string_list){fs->generator_name, fs->n_generators, 0}, string_list_free(&t);
+    t = (string_list){fs->source_name, fs->n_sources, 0}, string_list_free(&t);
     memset(fs, 0, sizeof *fs);
 }
 
@@ -252,7 +223,7 @@ int folders_load(folder_set *fs, const char *dir, const folder_selection *only, 
                  int min_side, int n_threads, int *n_small, cf_error *err) {
     memset(fs, 0, sizeof *fs);
     (void)n_threads; /* unused without OpenMP */
-    names groups = {0}, gens = {0}, sources = {0};
+    string_list groups = {0}, gens = {0}, sources = {0};
     manifest mf = {0};
     int have_manifest = 0, cap = 0, rc = -1;
     char path[4096];
@@ -263,19 +234,19 @@ int folders_load(folder_set *fs, const char *dir, const folder_selection *only, 
     }
     static const char *const classes[2] = {"real", "fake"};
     for (int c = 0; c < 2; c++) {
-        names sub;
+        string_list sub;
         snprintf(path, sizeof path, "%s/%s", dir, classes[c]);
         if (list_dir(path, 1, &sub, err)) goto done;
         if (!sub.n) {
-            names_free(&sub);
+            string_list_free(&sub);
             cf_fail(err, "%s: no group folders", path);
             goto done;
         }
         for (int g = 0; g < sub.n; g++) {
-            names files;
+            string_list files;
             snprintf(path, sizeof path, "%s/%s/%s", dir, classes[c], sub.v[g]);
             if (list_dir(path, 0, &files, err)) {
-                names_free(&sub);
+                string_list_free(&sub);
                 goto done;
             }
             for (int f = 0; f < files.n; f++) {
@@ -286,7 +257,7 @@ int folders_load(folder_set *fs, const char *dir, const folder_selection *only, 
                     const manifest_row *row = manifest_find(&mf, rel);
                     if (!row) {
                         cf_fail(err, "%s is not in %s/MANIFEST.tsv", rel, dir);
-                        names_free(&files), names_free(&sub);
+                        string_list_free(&files), string_list_free(&sub);
                         goto done;
                     }
                     gen = row->generator;
@@ -296,7 +267,7 @@ int folders_load(folder_set *fs, const char *dir, const folder_selection *only, 
                 if (folders_selection_matches(skip, sub.v[g], gen)) continue;
                 if (fs->n == cap && grow(fs, cap = cap ? cap * 2 : 1024)) {
                     cf_fail(err, "out of memory");
-                    names_free(&files), names_free(&sub);
+                    string_list_free(&files), string_list_free(&sub);
                     goto done;
                 }
                 int i = fs->n;
@@ -309,13 +280,13 @@ int folders_load(folder_set *fs, const char *dir, const folder_selection *only, 
                 fs->n++;
                 if (fs->group[i] < 0 || fs->generator[i] < 0 || fs->source[i] < 0 || !fs->path[i]) {
                     cf_fail(err, "out of memory");
-                    names_free(&files), names_free(&sub);
+                    string_list_free(&files), string_list_free(&sub);
                     goto done;
                 }
             }
-            names_free(&files);
+            string_list_free(&files);
         }
-        names_free(&sub);
+        string_list_free(&sub);
     }
     if (!fs->n) {
         cf_fail(err, "%s: no images selected", dir);
