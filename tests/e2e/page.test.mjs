@@ -5,10 +5,9 @@
 // Weights: $CIFAKE_WEIGHTS, else weights/cifake.bin (served as /cifake.bin).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { TRAP_MAGIC, sampleImages, trappingDetectorSource } from '../node/helpers.mjs';
+import { TRAP_MAGIC, sampleImages, tempDir, trappingDetectorSource } from '../node/helpers.mjs';
 import { ARTIFACTS, WEB, WEIGHTS, checkAgainstNative, makeBmp, nativeVerdicts, openPage, readCards as read,
   waitForCards as wait } from './harness.mjs';
 
@@ -103,7 +102,7 @@ test('a real drop event and a paste add images too; a photo-sized image is UNSUR
   const samples = sampleImages();
   const a = samples.filter((s) => s.label === 'FAKE')[5];
   const b = samples.filter((s) => s.label === 'REAL')[5];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cifake-e2e-'));
+  const dir = tempDir('cifake-e2e-');
   const bmp = path.join(dir, 'photo.bmp');
   fs.writeFileSync(bmp, makeBmp(640, 400));
   const native = nativeVerdicts([a.path, b.path, bmp]);
@@ -131,7 +130,6 @@ test('a real drop event and a paste add images too; a photo-sized image is UNSUR
   assert.match(await page.textContent('.card[data-name="photo.bmp"] .dims'), /640 × 400 px/);
   assert.match(await page.textContent('.card[data-name="photo.bmp"] .viz-caption'), /the 400 × 400 square the model looked at/);
   assert.deepEqual(await page.$eval('.card[data-name="photo.bmp"] canvas.overlay', (c) => [c.width, c.height]), [640, 400]);
-  fs.rmSync(dir, { recursive: true, force: true });
   assert.equal(await page.evaluate(() => document.querySelector('#dropzone').classList.contains('dragging')), false);
 });
 

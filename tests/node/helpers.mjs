@@ -24,8 +24,18 @@ export function sampleImages() {
   return out;
 }
 
+// Every temporary folder a test makes is removed when its test process exits, passed or failed
+// (node --test runs each file in a process of its own); CIFAKE_KEEP_TEMP=1 keeps them to look into.
+const tempDirs = [];
+process.on('exit', () => {
+  if (process.env.CIFAKE_KEEP_TEMP === '1') return;
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'cifake-') {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
 
 // A tiny dataset in the Kaggle layout made of the shared samples: train and test both hold them all.
