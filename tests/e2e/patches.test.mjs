@@ -24,7 +24,6 @@ before(async () => {
 
 after(async () => {
   if (h) await h.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('a full-size image is judged in patches over the whole image; the card draws the grid', async () => {

@@ -25,7 +25,6 @@ before(async () => {
 
 after(async () => {
   if (h) await h.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('UNSURE is its own state with its reason; a judged image shows the reliability; no 100.0 %', async () => {

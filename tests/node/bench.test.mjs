@@ -18,5 +18,4 @@ test('make bench without data/cifake: the paper-topology file is trained on the 
     assert.equal(metadata(out).spec, 'c128v,relu,mp,c128v,relu,mp,flat,d64,relu,d1');
     const detect = run('cifake-detect', ['--weights', out, sampleImages()[0].path]);
     assert.equal(detect.code, 0, detect.stderr);
-    fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -52,7 +52,6 @@ before(async () => {
   assert.equal(r.code, 0, r.stderr);
   models.paper = trainOneEpoch(data, PAPER_SPEC, path.join(dir, 'paper.bin'));
   models.everyLayer = trainOneEpoch(data, EVERY_LAYER_SPEC, path.join(dir, 'every-layer.bin'));
-  fs.rmSync(data, { recursive: true, force: true });
 });
 
 function exportOnnx(weights, name) {
