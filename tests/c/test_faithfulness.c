@@ -55,9 +55,6 @@ TEST(faith_compose_swaps_whole_cells) {
     free(out);
 }
 
-/* A model whose FAKE evidence is the red channel's brightness: logit = 64 * mean(relu(red)) - 2 on
- * inputs pixel / 255. A black image with one 8x8 red patch (1/16 of the pixels) scores 2 (p_fake
- * 0.881); without it, -2 (0.119). */
 /* A detector on model m (freed here) with the metadata pairs kv[0..n_kv), through a weight file. */
 static cifake_detector *detector_of(cf_model *m, const char *const (*kv)[2], size_t n_kv) {
     cf_meta meta = {0};
@@ -73,6 +70,9 @@ static cifake_detector *detector_of(cf_model *m, const char *const (*kv)[2], siz
     return d;
 }
 
+/* A model whose FAKE evidence is the red channel's brightness: logit = 64 * mean(relu(red)) - 2 on
+ * inputs pixel / 255. A black image with one 8x8 red patch (1/16 of the pixels) scores 2 (p_fake
+ * 0.881); without it, -2 (0.119). */
 static cifake_detector *patch_detector(void) {
     cf_model m;
     cf_error err;

@@ -11,8 +11,8 @@
 #include "fileio.h"
 #include "image.h"
 #include "parallel.h"
-#include "string_list.h"
 #include "perturb.h"
+#include "string_list.h"
 
 /* ---------- selections ---------- */
 
@@ -72,7 +72,6 @@ static int name_index(string_list *t, const char *s) {
         if (!strcmp(t->v[i], s)) return i;
     return string_list_push(t, s) ? -1 : t->n - 1;
 }
-
 
 /* Sorted names of the entries of dir (no dot-files); want_dirs selects folders or regular files. */
 static int list_dir(const char *dir, int want_dirs, string_list *out, cf_error *err) {
