@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "faithfulness.h"
+#include "fixtures.h"
 #include "test.h"
 
 TEST(faith_steps_ranks_and_area) {
@@ -55,17 +56,14 @@ TEST(faith_compose_swaps_whole_cells) {
     free(out);
 }
 
-/* A detector on model m (freed here) with the metadata pairs kv[0..n_kv), through a weight file. */
-static cifake_detector *detector_of(cf_model *m, const char *const (*kv)[2], size_t n_kv) {
-    cf_meta meta = {0};
-    cf_error err;
-    for (size_t i = 0; i < n_kv; i++) cf_meta_set(&meta, kv[i][0], kv[i][1], &err);
-    uint8_t *bytes = NULL;
+/* A detector on model m (freed here), its weight file's metadata changed by extra ("key=value"). */
+static cifake_detector *detector_of(cf_model *m, const char *const *extra) {
     size_t n = 0;
+    uint8_t *bytes = test_weight_file(m, extra, &n);
     cifake_detector *d = NULL;
-    if (!cf_weights_write(m, &meta, NULL, &bytes, &n, &err)) cifake_open(bytes, n, &d, &err);
+    cf_error err;
+    if (bytes && cifake_open(bytes, n, &d, &err)) d = NULL;
     free(bytes);
-    cf_meta_free(&meta);
     cf_model_free(m);
     return d;
 }
@@ -80,10 +78,8 @@ static cifake_detector *patch_detector(void) {
     m.layers[0].weight[4] = 1.0f; /* red channel, centre tap */
     m.layers[3].weight[0] = 64.0f;
     m.layers[3].bias[0] = -2.0f;
-    static const char *const kv[][2] = {{"spec", "c1,relu,gap,d1"}, {"input", "3x32x32"}, {"mean", "0,0,0"},
-                                        {"std", "1,1,1"}, {"classes", "REAL,FAKE"}, {"threshold", "0.5"},
-                                        {"temperature", "1"}};
-    return detector_of(&m, kv, sizeof kv / sizeof kv[0]);
+    static const char *const unnormalised[] = {"mean=0,0,0", "std=1,1,1", "temperature=1", NULL};
+    return detector_of(&m, unnormalised);
 }
 
 TEST(faith_curves_find_the_evidence_on_a_constructed_model) {
@@ -140,10 +136,8 @@ static cifake_detector *flip_averaged_detector(void) {
     cf_error err;
     if (cf_model_build(&m, "c4,relu,mp,c8,relu,gap,d1", (cf_shape){3, 32, 32}, &err)) return NULL;
     cf_model_init_params(&m, 5);
-    static const char *const kv[][2] = {{"spec", "c4,relu,mp,c8,relu,gap,d1"}, {"input", "3x32x32"},
-                                        {"mean", "0.5,0.5,0.5"}, {"std", "0.25,0.25,0.25"}, {"classes", "REAL,FAKE"},
-                                        {"threshold", "0.5"}, {"temperature", "0.5"}, {"tta", "flip"}};
-    return detector_of(&m, kv, sizeof kv / sizeof kv[0]);
+    static const char *const flip_averaged[] = {"temperature=0.5", "tta=flip", NULL};
+    return detector_of(&m, flip_averaged);
 }
 
 /* With tta=flip the curves follow the detector's p_fake (both views), not the network's on one. */

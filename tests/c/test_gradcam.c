@@ -4,28 +4,8 @@
 #include <string.h>
 
 #include "detector.h"
+#include "fixtures.h"
 #include "test.h"
-
-/* A random but valid weight file for a small net (BN, so folding runs too). */
-static uint8_t *make_weight_file(const char *spec, size_t *n) {
-    cf_model m;
-    cf_meta meta = {0};
-    cf_error err;
-    if (cf_model_build(&m, spec, (cf_shape){3, 32, 32}, &err)) return NULL;
-    cf_model_init_params(&m, 5);
-    cf_meta_set(&meta, "spec", spec, &err);
-    cf_meta_set(&meta, "input", "3x32x32", &err);
-    cf_meta_set(&meta, "mean", "0.47,0.46,0.42", &err);
-    cf_meta_set(&meta, "std", "0.24,0.23,0.25", &err);
-    cf_meta_set(&meta, "classes", "REAL,FAKE", &err);
-    cf_meta_set(&meta, "threshold", "0.5", &err);
-    cf_meta_set(&meta, "temperature", "1.5", &err);
-    uint8_t *bytes = NULL;
-    cf_weights_write(&m, &meta, NULL, &bytes, n, &err);
-    cf_meta_free(&meta);
-    cf_model_free(&m);
-    return bytes;
-}
 
 TEST(cam_feature_layer_choice_and_refusals) {
     cf_model m;
@@ -64,7 +44,7 @@ TEST(cam_all_zero_map_is_zeros_not_nan) {
 
 TEST(cam_maps_are_normalised_and_targets_differ) {
     size_t n;
-    uint8_t *w = make_weight_file("c8,bn,relu,mp,c16,bn,relu,gap,d1", &n);
+    uint8_t *w = test_random_weight_file("c8,bn,relu,mp,c16,bn,relu,gap,d1", 32, 5, NULL, &n); /* BN, so folding runs */
     cifake_detector *d;
     cf_error err;
     CHECK(cifake_open(w, n, &d, &err) == 0);

@@ -5,45 +5,24 @@
 #include <string.h>
 
 #include "detector.h"
+#include "fixtures.h"
 #include "image.h"
 #include "patches.h"
 #include "test.h"
 
-/* A small random model in a weight file: thumbnail or patch view, side x side input, extra metadata
- * as "key=value" strings. */
+/* A small random model of 32x32 input in a weight file, with extra metadata as "key=value" strings. */
 typedef struct {
     uint8_t *bytes;
     size_t n;
 } file_bytes;
 
-static file_bytes model_file(int side, const char *view, const char *const *extra) {
+static file_bytes model_file(const char *const *extra) {
     file_bytes f = {NULL, 0};
-    cf_model m;
-    cf_meta meta = {0};
-    cf_error err;
-    if (cf_model_build(&m, "c4,relu,mp,c8,relu,gap,d1", (cf_shape){3, side, side}, &err)) return f;
-    cf_model_init_params(&m, 11);
-    char input[32];
-    snprintf(input, sizeof input, "3x%dx%d", side, side);
-    cf_meta_set(&meta, "spec", "c4,relu,mp,c8,relu,gap,d1", &err);
-    cf_meta_set(&meta, "input", input, &err);
-    cf_meta_set(&meta, "mean", "0.5,0.5,0.5", &err);
-    cf_meta_set(&meta, "std", "0.25,0.25,0.25", &err);
-    cf_meta_set(&meta, "classes", "REAL,FAKE", &err);
-    cf_meta_set(&meta, "threshold", "0.5", &err);
-    cf_meta_set(&meta, "temperature", "1.5", &err);
-    if (view) cf_meta_set(&meta, "view", view, &err);
-    for (int i = 0; extra && extra[i]; i++) {
-        char key[64];
-        const char *eq = strchr(extra[i], '=');
-        snprintf(key, sizeof key, "%.*s", (int)(eq - extra[i]), extra[i]);
-        cf_meta_set(&meta, key, eq + 1, &err);
-    }
-    if (cf_weights_write(&m, &meta, NULL, &f.bytes, &f.n, &err)) f.bytes = NULL;
-    cf_meta_free(&meta);
-    cf_model_free(&m);
+    f.bytes = test_random_weight_file("c4,relu,mp,c8,relu,gap,d1", 32, 11, extra, &f.n);
     return f;
 }
+
+static const char *const patch_view[] = {"view=patches", NULL};
 
 static const file_bytes no_model = {NULL, 0};
 
@@ -78,7 +57,7 @@ static int classify_rgb(cifake_detector *d, int w, int h, cifake_result *r) {
 
 TEST(thumbnail_model_judges_its_own_size_only) {
     const char *extra[] = {"reliability=right here", "reliability_out_of_scope=at chance there", NULL};
-    cifake_detector *d = open_models(model_file(32, NULL, extra), no_model);
+    cifake_detector *d = open_models(model_file(extra), no_model);
     CHECK(d != NULL);
     if (!d) return;
     cifake_result r;
@@ -104,8 +83,8 @@ TEST(thumbnail_model_judges_its_own_size_only) {
 }
 
 TEST(scope_max_side_in_the_file_widens_the_scope_and_is_checked) {
-    const char *wide[] = {"scope_max_side=200", NULL};
-    cifake_detector *d = open_models(model_file(32, "thumbnail", wide), no_model);
+    const char *wide[] = {"view=thumbnail", "scope_max_side=200", NULL};
+    cifake_detector *d = open_models(model_file(wide), no_model);
     cifake_result r;
     CHECK(d && classify_rgb(d, 200, 150, &r) == 0 && r.scope == CIFAKE_JUDGED);
     CHECK(d && classify_rgb(d, 201, 150, &r) == 0 && r.scope == CIFAKE_OUT_OF_SCOPE);
@@ -113,7 +92,7 @@ TEST(scope_max_side_in_the_file_widens_the_scope_and_is_checked) {
     const char *bad[][2] = {{"scope_max_side=-3", NULL}, {"unsure_band=0.7,0.3", NULL}, {"unsure_band=0.3", NULL},
                             {"view=sideways", NULL}};
     for (int i = 0; i < 4; i++) {
-        file_bytes f = model_file(32, NULL, bad[i]);
+        file_bytes f = model_file(bad[i]);
         cf_error err = {{0}};
         CHECK_MSG(f.bytes && cifake_open(f.bytes, f.n, &d, &err) == -1 && d == NULL, "%s accepted", bad[i][0]);
         CHECK_MSG(strstr(err.msg, "weight file"), "%s: %s", bad[i][0], err.msg);
@@ -123,12 +102,12 @@ TEST(scope_max_side_in_the_file_widens_the_scope_and_is_checked) {
 
 TEST(unsure_band_makes_weak_evidence_unsure) {
     const char *all[] = {"unsure_band=0,1", NULL}, *none[] = {"unsure_band=0.2,0.2", NULL};
-    cifake_detector *d = open_models(model_file(32, NULL, all), no_model);
+    cifake_detector *d = open_models(model_file(all), no_model);
     cifake_result r;
     CHECK(d && classify_rgb(d, 32, 32, &r) == 0);
     CHECK(r.label == CIFAKE_UNSURE && r.scope == CIFAKE_WEAK_EVIDENCE && strstr(r.reason, "weak evidence"));
     cifake_close(d);
-    d = open_models(model_file(32, NULL, none), no_model);
+    d = open_models(model_file(none), no_model);
     CHECK(d && classify_rgb(d, 32, 32, &r) == 0 && r.scope == CIFAKE_JUDGED); /* an empty band decides all */
     cifake_close(d);
 }
@@ -141,7 +120,7 @@ static float mean_logit(const float *p, int n, float temperature) {
 }
 
 TEST(full_size_images_route_to_the_patch_model_over_the_whole_grid) {
-    cifake_detector *d = open_models(model_file(32, NULL, NULL), model_file(32, "patches", NULL));
+    cifake_detector *d = open_models(model_file(NULL), model_file(patch_view));
     CHECK(d != NULL && cifake_model_count(d) == 2);
     if (!d) return;
     cifake_result r;
@@ -162,7 +141,7 @@ TEST(full_size_images_route_to_the_patch_model_over_the_whole_grid) {
     cifake_close(d);
 
     /* each patch scores as that patch alone would (through a detector with the patch model only) */
-    d = open_models(model_file(32, "patches", NULL), no_model);
+    d = open_models(model_file(patch_view), no_model);
     uint8_t *rgb = texture(100, 70, 100 * 7 + 70), patch[32 * 32 * 3];
     for (int row = 0; rgb && row < 32; row++) memcpy(patch + row * 96, rgb + ((size_t)(y[5] + row) * 100 + x[5]) * 3, 96);
     cifake_result alone;
@@ -173,7 +152,7 @@ TEST(full_size_images_route_to_the_patch_model_over_the_whole_grid) {
     cifake_close(d);
 
     /* a patch model alone: too small below one patch, no upper limit */
-    d = open_models(model_file(32, "patches", NULL), no_model);
+    d = open_models(model_file(patch_view), no_model);
     CHECK(d && classify_rgb(d, 31, 400, &r) == 0 && r.scope == CIFAKE_TOO_SMALL && isnan(r.p_fake));
     CHECK(d && classify_rgb(d, 2000, 40, &r) == 0 && r.scope == CIFAKE_JUDGED && r.patch_cols == 63 && r.patch_rows == 2);
     cifake_close(d);
@@ -225,8 +204,8 @@ static void mirror_rgb(const uint8_t *rgb, int w, int h, uint8_t *out) {
  * mirror get the same score, and the heatmap of one is the other's mirrored. */
 TEST(flip_averaging_scores_and_explains_both_views) {
     const char *flip[] = {"tta=flip", NULL}, *none[] = {"tta=none", NULL};
-    cifake_detector *tta = open_models(model_file(32, NULL, flip), no_model);
-    cifake_detector *plain = open_models(model_file(32, NULL, none), no_model);
+    cifake_detector *tta = open_models(model_file(flip), no_model);
+    cifake_detector *plain = open_models(model_file(none), no_model);
     CHECK(tta != NULL && plain != NULL);
     if (!tta || !plain) return;
     uint8_t *rgb = texture(32, 32, 5), mirrored[32 * 32 * 3];
@@ -263,14 +242,15 @@ TEST(flip_averaging_scores_and_explains_both_views) {
 
     /* only for thumbnails, and only known values */
     const char *bad[] = {"tta=rotate", NULL};
-    CHECK(open_models(model_file(32, NULL, bad), no_model) == NULL);
-    CHECK(open_models(model_file(32, "patches", flip), no_model) == NULL);
+    CHECK(open_models(model_file(bad), no_model) == NULL);
+    const char *flip_patches[] = {"view=patches", "tta=flip", NULL};
+    CHECK(open_models(model_file(flip_patches), no_model) == NULL);
 }
 
 /* Each model's metadata through the public API: by index and by key, out-of-range asks give NULL. */
 TEST(metadata_of_each_model_by_index_and_by_key) {
     const char *first[] = {"name=first model", NULL}, *second[] = {"name=second model", "tta=flip", NULL};
-    cifake_detector *d = open_models(model_file(32, NULL, first), model_file(32, NULL, second));
+    cifake_detector *d = open_models(model_file(first), model_file(second));
     CHECK(d != NULL);
     if (!d) return;
     CHECK(cifake_model_count(d) == 2);

@@ -8,33 +8,29 @@
 
 #include "detector.h"
 #include "fileio.h"
+#include "fixtures.h"
 #include "teachers.h"
 #include "test.h"
 
 #define N_IMAGES 6
 #define SPEC "c4,relu,mp,c8,relu,gap,d1"
 
-/* A random 3x32x32 model written to dir/name, with the given temperature, held-out split and tta. */
+/* A random 3x32x32 model written to dir/name, with the given temperature, held-out split and tta, in
+ * a normalisation of its own. */
 static int teacher_file(const char *dir, const char *name, uint64_t init_seed, const char *temperature,
                         const char *split_seed, const char *tta, char *path, size_t n) {
-    cf_model m;
-    cf_meta meta = {0};
-    cf_error err;
-    uint8_t *bytes = NULL;
+    char entries[3][64];
+    snprintf(entries[0], sizeof entries[0], "temperature=%s", temperature);
+    snprintf(entries[1], sizeof entries[1], "split_seed=%s", split_seed);
+    snprintf(entries[2], sizeof entries[2], "%s=%s", CF_META_TTA, tta);
+    const char *const extra[] = {entries[0], entries[1], entries[2], "val_permille=50",
+                                 "mean=0.5,0.4,0.3", "std=0.25,0.2,0.3", NULL};
     size_t size = 0;
+    uint8_t *bytes = test_random_weight_file(SPEC, DS_SIDE, init_seed, extra, &size);
+    cf_error err;
     snprintf(path, n, "%s/%s", dir, name);
-    if (cf_model_build(&m, SPEC, (cf_shape){3, DS_SIDE, DS_SIDE}, &err)) return -1;
-    cf_model_init_params(&m, init_seed);
-    int rc = cf_meta_set(&meta, "spec", SPEC, &err) || cf_meta_set(&meta, "input", "3x32x32", &err) ||
-             cf_meta_set(&meta, "mean", "0.5,0.4,0.3", &err) || cf_meta_set(&meta, "std", "0.25,0.2,0.3", &err) ||
-             cf_meta_set(&meta, "classes", "REAL,FAKE", &err) || cf_meta_set(&meta, "threshold", "0.5", &err) ||
-             cf_meta_set(&meta, "temperature", temperature, &err) || cf_meta_set(&meta, "split_seed", split_seed, &err) ||
-             cf_meta_set(&meta, "val_permille", "50", &err) || cf_meta_set(&meta, CF_META_TTA, tta, &err) ||
-             cf_weights_write(&m, &meta, NULL, &bytes, &size, &err) ||
-             write_file_atomic(path, bytes, size, &err);
+    int rc = !bytes || write_file_atomic(path, bytes, size, &err);
     free(bytes);
-    cf_meta_free(&meta);
-    cf_model_free(&m);
     return rc;
 }
 
