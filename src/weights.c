@@ -38,6 +38,16 @@ int cf_meta_set(cf_meta *meta, const char *key, const char *value, cf_error *err
     return 0;
 }
 
+int cf_meta_set_pair(cf_meta *meta, const char *pair, cf_error *err) {
+    const char *eq = strchr(pair, '=');
+    size_t key_n = eq ? (size_t)(eq - pair) : 0;
+    if (!key_n || key_n >= CF_META_KEY_MAX) return cf_fail(err, "expected KEY=VALUE, got \"%s\"", pair);
+    char key[CF_META_KEY_MAX];
+    memcpy(key, pair, key_n);
+    key[key_n] = '\0';
+    return cf_meta_set(meta, key, eq + 1, err);
+}
+
 int cf_meta_setf(cf_meta *meta, const char *key, cf_error *err, const char *fmt, ...) {
     char buf[4096];
     va_list ap;

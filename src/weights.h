@@ -55,6 +55,10 @@ typedef struct {
 } cf_meta;
 
 int cf_meta_set(cf_meta *meta, const char *key, const char *value, cf_error *err);
+/* Sets one "KEY=VALUE" pair: the key is everything before the first '=' (not empty, under
+ * CF_META_KEY_MAX bytes), the value everything after it (may be empty or contain '='). */
+#define CF_META_KEY_MAX 256
+int cf_meta_set_pair(cf_meta *meta, const char *pair, cf_error *err);
 int cf_meta_setf(cf_meta *meta, const char *key, cf_error *err, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))

@@ -77,17 +77,11 @@ static int set_meta(const char *weights, const char **sets, int n_sets, const ch
     cf_meta meta = {0};
     if (read_weights(weights, &m, &meta, err)) return -1;
     int rc = 0;
-    for (int i = 0; !rc && i < n_sets; i++) {
-        char key[256];
-        const char *eq = strchr(sets[i], '=');
-        if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof key)
-            rc = cf_fail(err, "--set %s: expected KEY=VALUE", sets[i]);
-        else {
-            memcpy(key, sets[i], (size_t)(eq - sets[i]));
-            key[eq - sets[i]] = 0;
-            rc = cf_meta_set(&meta, key, eq + 1, err);
+    for (int i = 0; !rc && i < n_sets; i++)
+        if (cf_meta_set_pair(&meta, sets[i], err)) {
+            cf_error_prefix(err, "--set");
+            rc = -1;
         }
-    }
     if (!rc) rc = cf_weights_write(&m, &meta, NULL, &written, &written_n, err);
     cifake_detector *d = NULL;
     if (!rc && cifake_open(written, written_n, &d, err)) {

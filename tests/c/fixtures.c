@@ -26,13 +26,8 @@ static int set_defaults(cf_meta *meta, const cf_model *m, cf_error *err) {
 }
 
 static int set_extra(cf_meta *meta, const char *const *extra, cf_error *err) {
-    for (int i = 0; extra && extra[i]; i++) {
-        const char *eq = strchr(extra[i], '=');
-        if (!eq) return cf_fail(err, "fixture metadata \"%s\" is not key=value", extra[i]);
-        char key[64];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - extra[i]), extra[i]);
-        if (cf_meta_set(meta, key, eq + 1, err)) return -1;
-    }
+    for (int i = 0; extra && extra[i]; i++)
+        if (cf_meta_set_pair(meta, extra[i], err)) return -1;
     return 0;
 }
 

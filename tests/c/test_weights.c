@@ -172,3 +172,23 @@ TEST(weights_missing_inference_metadata_is_refused) {
     cf_meta_free(&meta);
     cf_model_free(&m);
 }
+
+TEST(weights_meta_pair_splits_at_the_first_equals) {
+    cf_meta meta = {0};
+    cf_error err = {{0}};
+    CHECK(cf_meta_set_pair(&meta, "note=a=b", &err) == 0);
+    CHECK(cf_meta_get(&meta, "note") && !strcmp(cf_meta_get(&meta, "note"), "a=b"));
+    CHECK(cf_meta_set_pair(&meta, "note=", &err) == 0);
+    CHECK(cf_meta_get(&meta, "note") && !strcmp(cf_meta_get(&meta, "note"), ""));
+    CHECK(meta.n == 1);
+    char long_key[CF_META_KEY_MAX + 8];
+    memset(long_key, 'k', CF_META_KEY_MAX);
+    strcpy(long_key + CF_META_KEY_MAX, "=v");
+    const char *bad[] = {"novalue", "=v", long_key};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err.msg[0] = '\0';
+        CHECK(cf_meta_set_pair(&meta, bad[i], &err) == -1 && strstr(err.msg, "expected KEY=VALUE"));
+    }
+    CHECK(meta.n == 1);
+    cf_meta_free(&meta);
+}

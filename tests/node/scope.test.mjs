@@ -174,7 +174,7 @@ test('cifake-export --set writes a copy with the keys set, and refuses what the 
   assert.equal(r[0].scope, 'too-small');
   const bad = run('cifake-export', ['--weights', shippedWeights, '--set', 'novalue', '--out', path.join(dir, 'a.bin')]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /--set novalue: expected KEY=VALUE/);
+  assert.match(bad.stderr, /--set: expected KEY=VALUE, got "novalue"/);
   const band = run('cifake-export', ['--weights', shippedWeights, '--set', 'unsure_band=0.9,0.1', '--out', path.join(dir, 'b.bin')]);
   assert.equal(band.code, 1);
   assert.match(band.stderr, /the result would not open: weight file: unsure_band/);
