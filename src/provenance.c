@@ -4,12 +4,15 @@
  * "stealth" parameters in prov_stealth.c, C2PA manifest stores in c2pa.c. */
 #include "provenance.h"
 
+#include "image.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "c2pa.h"
+#include "image.h"
 #include "prov_internal.h"
 
 /* ---- names ------------------------------------------------------------------------------------ */
@@ -157,6 +160,21 @@ static void reader_free(prov_reader *rd) {
     for (int i = 0; i < rd->n_xmp; i++) free(rd->xmp[i]);
 }
 
+/* A PNG with an alpha channel (IHDR colour type 4 or 6) may hide A1111's stealth parameters in it:
+ * the one case where reading provenance decodes pixels. A file that does not decode gives nothing
+ * here (the pixel decoder reports it). */
+static int read_png_stealth(const uint8_t *file, size_t n, cf_provenance *p, cf_error *err) {
+    if (n < 33 || memcmp(file, "\x89PNG\r\n\x1a\n", 8) || memcmp(file + 12, "IHDR", 4) || (file[25] != 4 && file[25] != 6))
+        return 0;
+    uint8_t *rgba;
+    int w, h;
+    cf_error ignored;
+    if (cf_image_decode_png_rgba(file, n, &rgba, &w, &h, &ignored)) return 0;
+    int rc = cf_provenance_read_stealth(p, rgba, w, h, err);
+    free(rgba);
+    return rc;
+}
+
 int cf_provenance_read(const uint8_t *file, size_t n, cf_provenance *p, cf_error *err) {
     memset(p, 0, sizeof *p);
     p->c2pa_signal = -1;
@@ -172,7 +190,7 @@ int cf_provenance_read(const uint8_t *file, size_t n, cf_provenance *p, cf_error
         cf_provenance_free(p);
         return cf_fail(err, "out of memory reading the image's metadata");
     }
-    if (p->c2pa_store && cf_c2pa_read(p, err)) {
+    if ((p->c2pa_store && cf_c2pa_read(p, err)) || read_png_stealth(file, n, p, err)) {
         cf_provenance_free(p);
         return -1;
     }
