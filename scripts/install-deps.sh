@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what cifake needs on a Debian machine, skipping what is already there.
-#   scripts/install-deps.sh build   what plain `make` needs: gcc, make, libstb-dev, libwebp-dev
+#   scripts/install-deps.sh build   what plain `make` needs: gcc, make, libstb-dev, libwebp-dev, libssl-dev
 #   scripts/install-deps.sh serve   what `make serve` needs: the above, emscripten (the module) and
 #                                   python3 (the web server); no test tools
 #   scripts/install-deps.sh         what `make test` needs: the above, python3-torch (reference
@@ -31,6 +31,7 @@ need gcc command -v gcc
 need make command -v make
 need libstb-dev test -f /usr/include/stb/stb_image.h
 need libwebp-dev test -f /usr/include/webp/decode.h
+need libssl-dev test -f /usr/include/openssl/evp.h
 if [ "$scope" = serve ]; then
   need emscripten command -v emcc
   need python3 command -v python3
