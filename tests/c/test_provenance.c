@@ -362,7 +362,7 @@ TEST(provenance_app11_reassembly_in_sequence_order) {
             CHECK_MSG(p.c2pa_store_size == size && p.c2pa_store && !memcmp(p.c2pa_store, store, size),
                       "first %u ordered %d: store of %zu bytes", first, ordered, p.c2pa_store_size);
             CHECK(p.c2pa_signal >= 0);
-            CHECK(p.unreadable[0] == 0);
+            CHECK(!strstr(p.unreadable, "APP11")); /* the stand-in store itself is no manifest c2pa.c can read */
             cf_provenance_free(&p);
             free(j.b);
         }
