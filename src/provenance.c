@@ -256,6 +256,7 @@ static const char *c2pa_status_words(const cf_prov_signal *s, char *buf, size_t 
     case CF_VERIFIED_EXPIRED: return "the signing certificate has expired";
     case CF_VERIFIED_INVALID: return "they do not match this image";
     default:
+        if (!strncmp(s->problem, "not checked", 11)) return s->problem; /* already says so */
         snprintf(buf, cap, "not checked%s%s", s->problem[0] ? ": " : "", s->problem);
         return buf;
     }
@@ -270,6 +271,8 @@ static void signal_sentence(const cf_prov_signal *s, char *out, size_t cap) {
                     !strncmp(says, "made", 4) || !strncmp(says, "created", 7);
         snprintf(out, cap, "Content Credentials%s%s say %s%s; %s", s->signer[0] ? " signed by " : "", s->signer,
                  plain ? "it was " : "", says, c2pa_status_words(s, status, sizeof status));
+    } else if (strstr(s->says, "forged")) { /* the sentence already warns */
+        snprintf(out, cap, "%s", s->says);
     } else {
         snprintf(out, cap, "%s (unsigned, easily removed or forged)", s->says[0] ? s->says : "metadata is present");
     }
@@ -311,12 +314,14 @@ void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
         return;
     }
     /* No declaration that decides: the pixel verdict stands, with what the metadata does say. */
-    const cf_prov_signal *invalid = NULL, *evidence = NULL, *damaged = NULL;
+    const cf_prov_signal *invalid = NULL, *evidence = NULL, *damaged = NULL, *other = NULL;
     for (int i = 0; i < p->n_signals; i++) {
         const cf_prov_signal *s = &p->signals[i];
-        if (s->kind == CF_SIGNAL_C2PA && s->verified == CF_VERIFIED_INVALID) invalid = s;
-        else if (s->kind == CF_SIGNAL_C2PA && s->declares == CF_DECLARES_NONE && s->problem[0]) damaged = s;
-        else if (s->declares == CF_DECLARES_CAPTURE && !evidence) evidence = s;
+        int c2pa = s->kind == CF_SIGNAL_C2PA;
+        if (c2pa && s->verified == CF_VERIFIED_INVALID) invalid = s;
+        else if (c2pa && s->declares == CF_DECLARES_NONE && s->problem[0]) damaged = s;
+        else if (s->declares == CF_DECLARES_CAPTURE && (!evidence || c2pa)) evidence = s; /* C2PA first */
+        else if (s->declares == CF_DECLARES_OTHER && (!other || c2pa)) other = s;
     }
     if (invalid) {
         snprintf(sentence, sizeof sentence, "Content Credentials%s%s are present but they do not match this image%s%s",
@@ -324,9 +329,13 @@ void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
                  invalid->problem);
         if (invalid->problem[0]) strncat(sentence, ")", sizeof sentence - strlen(sentence) - 1);
     } else if (evidence) {
-        snprintf(sentence, sizeof sentence, "%s: consistent with a camera original, not proof of one", evidence->says);
+        char said[sizeof sentence - 64];
+        signal_sentence(evidence, said, sizeof said);
+        snprintf(sentence, sizeof sentence, "%s; consistent with a camera original, not proof of one", said);
     } else if (damaged) {
         snprintf(sentence, sizeof sentence, "Content Credentials are present but could not be read (%s)", damaged->problem);
+    } else if (other) {
+        signal_sentence(other, sentence, sizeof sentence);
     } else if (p->declares == CF_DECLARES_NONE) {
         snprintf(sentence, sizeof sentence,
                  "no provenance found; most sites strip it: this says nothing about whether the image is real");
