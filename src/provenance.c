@@ -336,9 +336,10 @@ void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
         snprintf(sentence, sizeof sentence, "Content Credentials are present but could not be read (%s)", damaged->problem);
     } else if (other) {
         signal_sentence(other, sentence, sizeof sentence);
-    } else if (p->declares == CF_DECLARES_NONE) {
-        snprintf(sentence, sizeof sentence,
-                 "no provenance found; most sites strip it: this says nothing about whether the image is real");
+    } else if (!p->n_signals && !p->unreadable[0]) {
+        return; /* nothing found: the pixel verdict and its reason stand (the provenance says "none") */
+    } else if (!p->n_signals) {
+        snprintf(sentence, sizeof sentence, "%s", p->unreadable);
     } else {
         snprintf(sentence, sizeof sentence, "the metadata declares nothing about how the image was made");
     }

@@ -683,17 +683,24 @@ TEST(provenance_rule_unsigned_declaration_gives_fake) {
     cf_provenance_free(&p);
 }
 
-TEST(provenance_rule_nothing_found_says_so) {
+/* Nothing found is no evidence either way: the pixel verdict and its reason stand unchanged (the
+ * provenance object says "none"; the page and --provenance say "no provenance found"). */
+TEST(provenance_rule_nothing_found_leaves_the_pixel_verdict) {
     cf_provenance p;
     cf_error err;
     const uint8_t jpeg[] = {0xFF, 0xD8, 0xFF, 0xD9};
     CHECK(cf_provenance_read(jpeg, sizeof jpeg, &p, &err) == 0 && p.declares == CF_DECLARES_NONE);
-    cifake_result r = pixel(CIFAKE_REAL, 0.05f);
+    cifake_result r = pixel(CIFAKE_REAL, 0.05f), before = r;
     cf_provenance_decide(&p, &r);
-    CHECK(r.label == CIFAKE_REAL && strstr(r.reason, "no provenance found; most sites strip it"));
-    r = pixel(CIFAKE_UNSURE, 0.5f);
+    CHECK(r.label == CIFAKE_REAL && !strcmp(r.reason, before.reason));
+    r = before = pixel(CIFAKE_UNSURE, 0.5f);
     cf_provenance_decide(&p, &r);
-    CHECK(r.label == CIFAKE_UNSURE && strstr(r.reason, "too small") && strstr(r.reason, "no provenance"));
+    CHECK(r.label == CIFAKE_UNSURE && !strcmp(r.reason, before.reason) && strstr(r.reason, "too small"));
+    /* Unreadable metadata and nothing else: said, and the pixel verdict stands. */
+    snprintf(p.unreadable, sizeof p.unreadable, "metadata unreadable: a test");
+    r = pixel(CIFAKE_REAL, 0.05f);
+    cf_provenance_decide(&p, &r);
+    CHECK(r.label == CIFAKE_REAL && strstr(r.reason, "metadata unreadable"));
     cf_provenance_free(&p);
 }
 
