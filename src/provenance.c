@@ -94,6 +94,19 @@ const char *prov_find(const char *hay, size_t n, const char *needle) {
     return NULL;
 }
 
+/* Replaces each byte that does not belong to a valid UTF-8 sequence by '?', in place: sentences are
+ * built from file bytes and end up in reasons and terminals. */
+static size_t utf8_valid(const unsigned char *s, size_t n);
+static void utf8_sanitize(char *text) {
+    unsigned char *s = (unsigned char *)text;
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_valid(s + i, n - i);
+        if (len) i += len;
+        else s[i++] = '?';
+    }
+}
+
 void prov_says(cf_prov_signal *s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -102,6 +115,7 @@ void prov_says(cf_prov_signal *s, const char *fmt, ...) {
     /* vsnprintf may cut a multi-byte character: drop its start */
     size_t n = strlen(s->says);
     s->says[utf8_safe_cut(s->says, n)] = 0;
+    utf8_sanitize(s->says);
 }
 
 cf_prov_signal *cf_prov_add_signal(cf_provenance *p, cf_signal_kind kind) {
@@ -274,6 +288,7 @@ static void set_reason(cifake_result *r, const char *first, const char *second) 
     if (second && second[0]) snprintf(buf, sizeof buf, "%s; %s", first, second);
     else snprintf(buf, sizeof buf, "%s", first);
     prov_copy(r->reason, sizeof r->reason, buf, strlen(buf));
+    utf8_sanitize(r->reason);
 }
 
 void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
@@ -320,7 +335,8 @@ void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
         signal_sentence(other, sentence, sizeof sentence);
     } else if (p->declares == CF_DECLARES_NONE) {
         snprintf(sentence, sizeof sentence,
-                 "no provenance found; most sites strip it: this says nothing about whether the image is real");
+                 "no provenance found%s; most sites strip it: this says nothing about whether the image is real",
+                 p->unreadable[0] ? " (some metadata could not be read)" : "");
     } else {
         snprintf(sentence, sizeof sentence, "the metadata declares nothing about how the image was made");
     }
