@@ -18,6 +18,8 @@ peak.wasm_1_thread = js.wasm_peak;
 const sizes = load('sizes.json');
 const page = load('page.json');
 const photo = { native: load('patch-native.json'), wasm: load('patch-wasm.json') };
+// Absent when ../shared/provenance was not there (run_bench.sh says so).
+const provenance = fs.existsSync(path.join(dir, 'provenance.json')) ? load('provenance.json') : null;
 
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const ratio = (x) => `${x.toFixed(2)}x`;
@@ -77,6 +79,10 @@ lines.push(`A ${fmt(photo.native.width)} x ${fmt(photo.native.height)} photo thr
   `patches of ${photo.native.patch} px, ${fmt(photo.native.madds_per_patch / 1e6, 1)} M multiply-adds each): native 1 thread ` +
   `median ${fmt(photo.native.median_ms)} ms (best ${fmt(photo.native.best_ms)}), WebAssembly median ${fmt(photo.wasm.median_ms)} ms ` +
   `(best ${fmt(photo.wasm.best_ms)})`);
+if (provenance)
+  lines.push(`Provenance metadata of a ${fmt(provenance.width)} x ${fmt(provenance.height)} camera JPEG (${fmt(provenance.bytes)} bytes, ` +
+    `${provenance.signals} signals): read in median ${fmt(provenance.read_median_ms, 3)} ms (budget ${provenance.budget_ms} ms), ` +
+    `its pixels decoded in ${fmt(provenance.decode_median_ms)} ms`);
 lines.push(`machine: ${machine}`);
 console.log(lines.join('\n'));
 
@@ -89,6 +95,7 @@ const doc = {
     onnx: Object.fromEntries(js.models.map((m) => [m.model, m.onnx_bytes])) },
   page,
   full_size_photo: photo,
+  provenance,
 };
 const out = path.join(build, 'bench.json');
 fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(doc, null, 1)}\n`);

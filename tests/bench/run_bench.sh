@@ -8,7 +8,9 @@
 #   3. WebAssembly inference in Node: our module against onnxruntime-web and tfjs-wasm (js_bench.mjs);
 #   4. module and weight sizes; the page's time to first verdict in Chromium (page_bench.mjs);
 #   5. a 12-megapixel photo through a native-resolution patch model (the weights/WILD.md recipe, 11,750
-#      patches of 32 px), natively (patch_bench.c) and in WebAssembly (patch_bench.mjs).
+#      patches of 32 px), natively (patch_bench.c) and in WebAssembly (patch_bench.mjs);
+#   6. reading a 12-megapixel camera original's provenance metadata (EXIF, XMP, C2PA store) beside
+#      decoding its pixels (provenance_bench.c; budget 2 ms; skipped without ../shared/provenance).
 # Prints one table with ratios (report.mjs) and writes build/bench.json; the parts stay in build/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -68,6 +70,15 @@ echo "bench: a 12-megapixel photo through a patch model, native and WebAssembly"
 PATCH_SPEC="npr,c16,bn,relu,mp,c32,bn,relu,mp,c64,bn,relu,mp,c64,bn,relu,gap,d1"
 "$BUILD/patch_bench" "$PATCH_SPEC" 32 4000 3000 "$OUT/patch-model.bin" 5 > "$OUT/patch-native.json"
 node tests/bench/patch_bench.mjs "$OUT/patch-model.bin" 4000 3000 3 > "$OUT/patch-wasm.json"
+
+PROV_FILE=../shared/provenance/camera/nikon_z9_c2pa_building.jpeg
+if [ -f "$PROV_FILE" ]; then
+  echo "bench: reading provenance metadata of a 12-megapixel camera original" >&2
+  "$BUILD/provenance_bench" "$PROV_FILE" 50 > "$OUT/provenance.json"
+else
+  echo "bench: $PROV_FILE absent: provenance timing skipped" >&2
+  rm -f "$OUT/provenance.json"
+fi
 
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 node tests/bench/report.mjs "$BUILD" "$machine" "$THREADS" "$BATCH"
