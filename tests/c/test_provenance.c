@@ -1022,3 +1022,25 @@ TEST(provenance_hostile_table_cases) {
         free(data);
     }
 }
+
+/* Many large text chunks: what is kept stays bounded in all, not only per chunk. */
+TEST(provenance_hostile_many_large_text_chunks) {
+    size_t big = (size_t)1 << 20;
+    char *text = malloc(big + 1);
+    memset(text, 'a', big);
+    text[big] = 0;
+    bytes png = {0};
+    png_start(&png);
+    for (int i = 0; i < 30; i++) png_text_chunk(&png, "Comment", text);
+    png_chunk(&png, "IEND", NULL, 0);
+    cf_provenance p;
+    cf_error err;
+    CHECK(cf_provenance_read(png.b, png.n, &p, &err) == 0);
+    size_t kept = 0;
+    for (int i = 0; i < p.n_fields; i++) kept += strlen(p.fields[i].value);
+    CHECK_MSG(kept <= (size_t)8 << 20, "%zu bytes kept", kept);
+    CHECK(strstr(p.unreadable, "skipped") != NULL);
+    cf_provenance_free(&p);
+    free(png.b);
+    free(text);
+}
