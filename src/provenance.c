@@ -277,7 +277,10 @@ static void signal_sentence(const cf_prov_signal *s, char *out, size_t cap) {
 /* What the pixel model said, in a few words. */
 static void pixel_words(const cifake_result *r, char *out, size_t cap) {
     if (r->label == CIFAKE_UNSURE)
-        snprintf(out, cap, "the pixel model is unsure (%s)", cifake_scope_name(r->scope));
+        snprintf(out, cap, "the pixel model is unsure (%s)",
+                 r->scope == CIFAKE_TOO_SMALL      ? "the image is too small for it"
+                 : r->scope == CIFAKE_OUT_OF_SCOPE ? "the image is not of a kind it judges"
+                                                   : "its evidence is weak");
     else
         snprintf(out, cap, "the pixel model says %s (P(fake) %.2f)", cifake_label_name(r->label), (double)r->p_fake);
 }
