@@ -97,6 +97,19 @@ const char *prov_find(const char *hay, size_t n, const char *needle) {
     return NULL;
 }
 
+/* Replaces each byte that does not belong to a valid UTF-8 sequence by '?', in place: sentences are
+ * built from file bytes and end up in reasons and terminals. */
+static size_t utf8_valid(const unsigned char *s, size_t n);
+static void utf8_sanitize(char *text) {
+    unsigned char *s = (unsigned char *)text;
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_valid(s + i, n - i);
+        if (len) i += len;
+        else s[i++] = '?';
+    }
+}
+
 void prov_says(cf_prov_signal *s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -105,6 +118,7 @@ void prov_says(cf_prov_signal *s, const char *fmt, ...) {
     /* vsnprintf may cut a multi-byte character: drop its start */
     size_t n = strlen(s->says);
     s->says[utf8_safe_cut(s->says, n)] = 0;
+    utf8_sanitize(s->says);
 }
 
 cf_prov_signal *cf_prov_add_signal(cf_provenance *p, cf_signal_kind kind) {
@@ -281,7 +295,10 @@ static void signal_sentence(const cf_prov_signal *s, char *out, size_t cap) {
 /* What the pixel model said, in a few words. */
 static void pixel_words(const cifake_result *r, char *out, size_t cap) {
     if (r->label == CIFAKE_UNSURE)
-        snprintf(out, cap, "the pixel model is unsure (%s)", cifake_scope_name(r->scope));
+        snprintf(out, cap, "the pixel model is unsure (%s)",
+                 r->scope == CIFAKE_TOO_SMALL      ? "the image is too small for it"
+                 : r->scope == CIFAKE_OUT_OF_SCOPE ? "the image is not of a kind it judges"
+                                                   : "its evidence is weak");
     else
         snprintf(out, cap, "the pixel model says %s (P(fake) %.2f)", cifake_label_name(r->label), (double)r->p_fake);
 }
@@ -292,6 +309,7 @@ static void set_reason(cifake_result *r, const char *first, const char *second) 
     if (second && second[0]) snprintf(buf, sizeof buf, "%s; %s", first, second);
     else snprintf(buf, sizeof buf, "%s", first);
     prov_copy(r->reason, sizeof r->reason, buf, strlen(buf));
+    utf8_sanitize(r->reason);
 }
 
 void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {

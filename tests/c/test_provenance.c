@@ -992,3 +992,65 @@ TEST(provenance_rules_on_shared_c2pa_files) {
         free(data);
     }
 }
+
+/* The prov-* cases of the hostile table (tests/hostile/cases.tsv): metadata refused or bounded, fast. */
+TEST(provenance_hostile_table_cases) {
+    static const struct {
+        const char *file, *unreadable_has;
+        cf_declares declares;
+    } cases[] = {
+        {"prov-ztxt-bomb.png", "inflates past", CF_DECLARES_NONE},
+        {"prov-2000-text-chunks.png", "text chunks past the first", CF_DECLARES_OTHER},
+        {"prov-app11-overlapping.jpg", "same sequence number", CF_DECLARES_NONE},
+        {"prov-xmp-invalid-utf8.jpg", NULL, CF_DECLARES_OTHER},
+        {"prov-exif-offsets-past-end.jpg", "EXIF", CF_DECLARES_NONE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "tests/hostile/cases/%s", cases[i].file);
+        size_t n;
+        uint8_t *data = test_read_file(path, &n);
+        CHECK_MSG(data != NULL, "%s is missing (node tests/hostile/generate.mjs writes it)", path);
+        if (!data) continue;
+        double t0 = now_seconds();
+        cf_provenance p;
+        cf_error err;
+        CHECK(cf_provenance_read(data, n, &p, &err) == 0);
+        CHECK_MSG(now_seconds() - t0 < 1.0, "%s took %.2f s", path, now_seconds() - t0);
+        CHECK_MSG(p.declares == cases[i].declares, "%s declares %s", path, cf_declares_name(p.declares));
+        if (cases[i].unreadable_has)
+            CHECK_MSG(strstr(p.unreadable, cases[i].unreadable_has), "%s: \"%s\"", path, p.unreadable);
+        cf_buffer b = {0};
+        cf_provenance_json(&p, &b);
+        CHECK(clean_utf8(b.data, b.len));
+        cifake_result r = pixel(CIFAKE_REAL, 0.2f);
+        cf_provenance_decide(&p, &r);
+        CHECK_MSG(r.label == CIFAKE_REAL && clean_utf8((const uint8_t *)r.reason, strlen(r.reason)), "%s: %s", path,
+                  r.reason);
+        free(b.data);
+        cf_provenance_free(&p);
+        free(data);
+    }
+}
+
+/* Many large text chunks: what is kept stays bounded in all, not only per chunk. */
+TEST(provenance_hostile_many_large_text_chunks) {
+    size_t big = (size_t)1 << 20;
+    char *text = malloc(big + 1);
+    memset(text, 'a', big);
+    text[big] = 0;
+    bytes png = {0};
+    png_start(&png);
+    for (int i = 0; i < 30; i++) png_text_chunk(&png, "Comment", text);
+    png_chunk(&png, "IEND", NULL, 0);
+    cf_provenance p;
+    cf_error err;
+    CHECK(cf_provenance_read(png.b, png.n, &p, &err) == 0);
+    size_t kept = 0;
+    for (int i = 0; i < p.n_fields; i++) kept += strlen(p.fields[i].value);
+    CHECK_MSG(kept <= (size_t)8 << 20, "%zu bytes kept", kept);
+    CHECK(strstr(p.unreadable, "skipped") != NULL);
+    cf_provenance_free(&p);
+    free(png.b);
+    free(text);
+}
