@@ -4,8 +4,6 @@
  * "stealth" parameters in prov_stealth.c, C2PA manifest stores in c2pa.c. */
 #include "provenance.h"
 
-#include "image.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
