@@ -1075,3 +1075,47 @@ TEST(provenance_reason_fits_with_both_sides) {
               "%s", r.reason);
     cf_provenance_free(&p);
 }
+
+/* Front ends recognised from text chunks made here: a ComfyUI UI graph alone (its checkpoint only in
+ * widgets_values), InvokeAI's newer keys, SwarmUI's JSON, and text that names nothing. */
+TEST(provenance_front_ends_made_here) {
+    static const struct {
+        const char *key, *text, *generator, *says_has, *prompt;
+    } cases[] = {
+        {"workflow",
+         "{\"nodes\": [{\"type\": \"UNETLoader\", \"widgets_values\": [\"flux1-dev.safetensors\", \"fp8\"]}, "
+         "{\"type\": \"CLIPTextEncode\", \"widgets_values\": [\"a cat\"]}]}",
+         "ComfyUI", "ComfyUI workflow with a FLUX checkpoint (flux1-dev.safetensors)", NULL},
+        {"invokeai_graph", "{\"id\": \"x\", \"nodes\": {}, \"positive_prompt\": \"a dog\"}", "InvokeAI",
+         "invokeai_graph", "a dog"},
+        {"parameters", "{\"sui_image_params\": {\"prompt\": \"a fox\", \"model\": \"OfficialStableDiffusion/sd_xl_base_1.0\"}}",
+         "SwarmUI", "model OfficialStableDiffusion/sd_xl_base_1.0", "a fox"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bytes png = {0};
+        png_start(&png);
+        png_text_chunk(&png, cases[i].key, cases[i].text);
+        png_chunk(&png, "IEND", NULL, 0);
+        cf_provenance p;
+        cf_error err;
+        CHECK(cf_provenance_read(png.b, png.n, &p, &err) == 0);
+        const cf_prov_signal *s = signal_of(&p, CF_SIGNAL_PNG_TEXT);
+        CHECK_MSG(s && s->declares == CF_DECLARES_AI_GENERATED && !strcmp(s->generator, cases[i].generator) &&
+                      strstr(s->says, cases[i].says_has),
+                  "%s: %s / %s", cases[i].key, s ? s->generator : "(no signal)", s ? s->says : "");
+        if (cases[i].prompt) CHECK(s && s->prompt && !strcmp(s->prompt, cases[i].prompt));
+        cf_provenance_free(&p);
+        free(png.b);
+    }
+    /* ordinary text: listed, declares nothing about AI */
+    bytes png = {0};
+    png_start(&png);
+    png_text_chunk(&png, "Software", "GIMP 2.10");
+    png_text_chunk(&png, "Comment", "a photo of fireflies at dusk, made with Stable Diffusion in mind");
+    png_chunk(&png, "IEND", NULL, 0);
+    cf_provenance p;
+    cf_error err;
+    CHECK(cf_provenance_read(png.b, png.n, &p, &err) == 0 && p.declares == CF_DECLARES_OTHER);
+    cf_provenance_free(&p);
+    free(png.b);
+}
