@@ -1119,3 +1119,53 @@ TEST(provenance_front_ends_made_here) {
     cf_provenance_free(&p);
     free(png.b);
 }
+
+/* EXIF and XMP found in every container: PNG eXIf, WebP EXIF (with and without the "Exif" prefix)
+ * and XMP chunks. */
+TEST(provenance_exif_and_xmp_in_png_and_webp) {
+    const char *text = "x\nSteps: 20, Sampler: Euler, Seed: 1, Model: m1";
+    bytes c = {0};
+    put(&c, "ASCII\0\0\0", 8);
+    put(&c, text, strlen(text));
+    bytes j = jpeg_with_exif_comment(c.b, c.n, 1);
+    const uint8_t *tiff = j.b + 4 + 2 + 6; /* after SOI, APP1 marker, length, "Exif\0\0" */
+    size_t tiff_n = j.n - 12 - 2;
+    const char *xmp = "<Iptc4xmpExt:DigitalSourceType>http://cv.iptc.org/newscodes/digitalsourcetype/"
+                      "trainedAlgorithmicMedia</Iptc4xmpExt:DigitalSourceType>";
+    for (int kind = 0; kind < 3; kind++) {
+        bytes f = {0};
+        if (kind == 0) {
+            png_start(&f);
+            png_chunk(&f, "eXIf", tiff, tiff_n);
+            bytes x = {0};
+            put(&x, "XML:com.adobe.xmp\0\0\0\0\0", 22);
+            put(&x, xmp, strlen(xmp));
+            png_chunk(&f, "iTXt", x.b, x.n);
+            free(x.b);
+        } else {
+            put(&f, "RIFF\0\0\0\0WEBP", 12);
+            bytes e = {0};
+            if (kind == 2) put(&e, "Exif\0\0", 6);
+            put(&e, tiff, tiff_n);
+            put(&f, "EXIF", 4);
+            put_le32(&f, (uint32_t)e.n);
+            put(&f, e.b, e.n);
+            if (e.n & 1) put(&f, "", 1);
+            put(&f, "XMP ", 4);
+            put_le32(&f, (uint32_t)strlen(xmp));
+            put(&f, xmp, strlen(xmp));
+            free(e.b);
+        }
+        cf_provenance p;
+        cf_error err;
+        CHECK(cf_provenance_read(f.b, f.n, &p, &err) == 0);
+        const cf_prov_signal *e = signal_of(&p, CF_SIGNAL_EXIF), *x = signal_of(&p, CF_SIGNAL_XMP);
+        CHECK_MSG(e && e->declares == CF_DECLARES_AI_GENERATED && e->prompt && !strcmp(e->prompt, "x"), "kind %d", kind);
+        CHECK_MSG(x && x->declares == CF_DECLARES_AI_GENERATED, "kind %d", kind);
+        CHECK_MSG(p.unreadable[0] == 0, "kind %d: %s", kind, p.unreadable);
+        cf_provenance_free(&p);
+        free(f.b);
+    }
+    free(j.b);
+    free(c.b);
+}
