@@ -310,6 +310,29 @@ TEST(provenance_stealth_parameters_in_alpha) {
     free(data);
 }
 
+/* NovelAI's JSON hidden the same way: its generator is named, not A1111's. */
+TEST(provenance_stealth_novelai_json) {
+    const int w = 64, h = 64;
+    const char *text = "{\"Software\": \"NovelAI\", \"Description\": \"a cat\"}";
+    bytes bits = {0};
+    put(&bits, "stealth_pnginfo", 15);
+    put_be32(&bits, (uint32_t)strlen(text) * 8);
+    put(&bits, text, strlen(text));
+    uint8_t *rgba = malloc((size_t)w * h * 4);
+    memset(rgba, 255, (size_t)w * h * 4);
+    for (size_t i = 0; i < bits.n * 8; i++)
+        rgba[((i % h) * w + i / h) * 4 + 3] = (uint8_t)(254 | (bits.b[i / 8] >> (7 - i % 8) & 1));
+    cf_provenance p;
+    cf_error err;
+    cf_provenance_read(NULL, 0, &p, &err);
+    CHECK(cf_provenance_read_stealth(&p, rgba, w, h, &err) == 0);
+    const cf_prov_signal *s = signal_of(&p, CF_SIGNAL_STEALTH);
+    CHECK(s && !strcmp(s->generator, "NovelAI") && strstr(s->says, "(NovelAI)"));
+    cf_provenance_free(&p);
+    free(rgba);
+    free(bits.b);
+}
+
 /* Stealth data written here: plain signature, then a lying length. */
 TEST(provenance_stealth_made_here_and_lying_length) {
     const int w = 40, h = 40;
