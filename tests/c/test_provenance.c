@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common.h"
 #include "generators.h"
 #include "provenance.h"
 #include "stb_image.h"
@@ -308,6 +309,44 @@ TEST(provenance_stealth_parameters_in_alpha) {
     }
     cf_provenance_free(&p);
     free(data);
+}
+
+/* "stealth_pngcomp": the parameters gzip-compressed (a stored deflate block here), and a gzip
+ * member that is cut short. */
+TEST(provenance_stealth_compressed) {
+    const int w = 64, h = 64;
+    const char *text = "a heron\nSteps: 30, Sampler: DPM++ 2M, Seed: 9, Model: juggernaut";
+    size_t n = strlen(text);
+    for (int cut = 0; cut <= 1; cut++) {
+        bytes gz = {0};
+        put(&gz, "\x1f\x8b\x08\0\0\0\0\0\0\xff", 10);
+        uint8_t block[5] = {1, (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)~n, (uint8_t)(~n >> 8)};
+        put(&gz, block, 5);
+        put(&gz, text, cut ? n / 2 : n);
+        if (!cut) {
+            put_le32(&gz, cf_crc32(0, text, n));
+            put_le32(&gz, (uint32_t)n);
+        }
+        bytes bits = {0};
+        put(&bits, "stealth_pngcomp", 15);
+        put_be32(&bits, (uint32_t)gz.n * 8);
+        put(&bits, gz.b, gz.n);
+        uint8_t *rgba = malloc((size_t)w * h * 4);
+        memset(rgba, 255, (size_t)w * h * 4);
+        for (size_t i = 0; i < bits.n * 8; i++)
+            rgba[((i % h) * w + i / h) * 4 + 3] = (uint8_t)(254 | (bits.b[i / 8] >> (7 - i % 8) & 1));
+        cf_provenance p;
+        cf_error err;
+        cf_provenance_read(NULL, 0, &p, &err);
+        CHECK(cf_provenance_read_stealth(&p, rgba, w, h, &err) == 0);
+        const cf_prov_signal *s = signal_of(&p, CF_SIGNAL_STEALTH);
+        if (!cut) CHECK(s && s->prompt && !strcmp(s->prompt, "a heron") && strstr(s->says, "juggernaut"));
+        else CHECK(s == NULL && strstr(p.unreadable, "corrupt"));
+        cf_provenance_free(&p);
+        free(rgba);
+        free(bits.b);
+        free(gz.b);
+    }
 }
 
 /* NovelAI's JSON hidden the same way: its generator is named, not A1111's. */
