@@ -590,7 +590,7 @@ int cf_c2pa_read(cf_provenance *p, cf_error *err) {
     }
     if (cf_c2pa_parse_store(p->c2pa_store, p->c2pa_store_size, store, &perr) != 0) {
         free(store);
-        sig->declares = CF_DECLARES_OTHER;
+        sig->declares = CF_DECLARES_NONE; /* present, but nothing could be read from it */
         snprintf(sig->says, sizeof sig->says, "Content Credentials present but unreadable");
         snprintf(sig->problem, sizeof sig->problem, "not checked: the manifest store is unreadable (%.180s)", perr.msg);
         note_unreadable(p, perr.msg);
