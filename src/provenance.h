@@ -117,6 +117,23 @@ void cf_provenance_decide(const cf_provenance *p, cifake_result *r);
 /* Appends the JSON object {"declares": ..., "signals": [...], "unreadable": ...} to out. */
 void cf_provenance_json(const cf_provenance *p, cf_buffer *out);
 
+/* Helpers for the readers that fill a cf_provenance (provenance.c, c2pa.c). */
+/* A new signal of that kind (declares none, verified n/a, strings empty), or NULL when
+ * CF_PROV_MAX_SIGNALS are taken (noted in unreadable). */
+cf_prov_signal *cf_prov_add_signal(cf_provenance *p, cf_signal_kind kind);
+/* Adds a field with a copy of the first n bytes of value (at most CF_PROV_MAX_TEXT, cut at a NUL);
+ * fields past CF_PROV_MAX_FIELDS are dropped. -1 only when memory runs out. */
+int cf_prov_add_field(cf_provenance *p, const char *name, const char *value, size_t n);
+/* Notes why some metadata could not be read, once: the first note is kept ("metadata unreadable: ..."). */
+void cf_prov_note_unreadable(cf_provenance *p, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Recomputes p->declares from the signals: the strongest declaration, ignoring a C2PA signal whose
+ * check failed (invalid). */
+void cf_provenance_update_declares(cf_provenance *p);
+
 const char *cf_declares_name(cf_declares d);     /* "none" "other" "capture" "ai-edited" "ai-generated" */
 const char *cf_signal_kind_name(cf_signal_kind k); /* "c2pa" "xmp" "png-text" "exif" "stealth" */
 const char *cf_verified_name(cf_verified v);     /* "n/a" "not-checked" "valid" "untrusted" "expired" "invalid" */
