@@ -134,9 +134,13 @@ int cf_c2pa_has_assertion(const cf_c2pa_manifest *m, const char *prefix) {
     return 0;
 }
 
+/* Copies text, control characters as spaces, cut to fit but never inside a UTF-8 sequence. */
 static void copy_text(char *dst, size_t cap, const char *s, size_t len) {
     if (cap == 0) return;
-    if (len > cap - 1) len = cap - 1;
+    if (len > cap - 1) {
+        len = cap - 1;
+        while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80) len--;
+    }
     for (size_t i = 0; i < len; i++) dst[i] = (unsigned char)s[i] < 32 ? ' ' : s[i];
     dst[len] = 0;
 }
@@ -371,18 +375,8 @@ static cf_declares source_type_declares(const char *code) {
 }
 
 static void add_field(reader *rd, const char *name, const char *value, size_t len) {
-    cf_provenance *p = rd->p;
-    if (!p || rd->n_fields >= MAX_C2PA_FIELDS || p->n_fields >= CF_PROV_MAX_FIELDS) return;
-    if (len > CF_PROV_MAX_TEXT) len = CF_PROV_MAX_TEXT;
-    char *copy = malloc(len + 1);
-    if (!copy) {
-        rd->out_of_memory = 1;
-        return;
-    }
-    copy_text(copy, len + 1, value, len);
-    cf_prov_field *f = &p->fields[p->n_fields++];
-    snprintf(f->name, sizeof f->name, "%s", name);
-    f->value = copy;
+    if (!rd->p || rd->n_fields >= MAX_C2PA_FIELDS) return;
+    if (cf_prov_add_field(rd->p, name, value, len) != 0) rd->out_of_memory = 1;
     rd->n_fields++;
 }
 
@@ -562,39 +556,25 @@ static void describe(const summary *sum, char *out, size_t cap) {
     }
 }
 
-static cf_prov_signal *new_signal(cf_provenance *p) {
-    if (p->n_signals >= CF_PROV_MAX_SIGNALS) return NULL;
-    cf_prov_signal *sig = &p->signals[p->n_signals];
-    memset(sig, 0, sizeof *sig);
-    sig->kind = CF_SIGNAL_C2PA;
-    sig->verified = CF_VERIFIED_NOT_CHECKED;
-    p->c2pa_signal = p->n_signals++;
-    return sig;
-}
-
-static void note_unreadable(cf_provenance *p, const char *why) {
-    if (p->unreadable[0]) return;
-    snprintf(p->unreadable, sizeof p->unreadable, "metadata unreadable: %.200s", why);
-}
-
 int cf_c2pa_read(cf_provenance *p, cf_error *err) {
     if (!p->c2pa_store) return 0;
     cf_c2pa_store *store = malloc(sizeof *store);
     if (!store) return cf_fail(err, "out of memory reading the C2PA manifest store");
     cf_error perr = {{0}};
-    cf_prov_signal *sig = new_signal(p);
+    cf_prov_signal *sig = cf_prov_add_signal(p, CF_SIGNAL_C2PA); /* notes it when signals are full */
     if (!sig) {
         free(store);
-        note_unreadable(p, "too many provenance signals; the C2PA manifest store was not read");
         return 0;
     }
+    p->c2pa_signal = (int)(sig - p->signals);
+    sig->verified = CF_VERIFIED_NOT_CHECKED;
     if (cf_c2pa_parse_store(p->c2pa_store, p->c2pa_store_size, store, &perr) != 0) {
         free(store);
         sig->declares = CF_DECLARES_NONE; /* present, but nothing could be read from it */
         snprintf(sig->says, sizeof sig->says, "Content Credentials present but unreadable");
         snprintf(sig->problem, sizeof sig->problem, "not checked: the manifest store is unreadable (%.180s)", perr.msg);
-        note_unreadable(p, perr.msg);
-        p->declares = stronger(p->declares, sig->declares);
+        cf_prov_note_unreadable(p, "%.200s", perr.msg);
+        cf_provenance_update_declares(p);
         return 0;
     }
     reader rd = {store, p, MAX_SUMMARIES, 0, 0};
@@ -604,7 +584,7 @@ int cf_c2pa_read(cf_provenance *p, cf_error *err) {
     describe(&sum, sig->says, sizeof sig->says);
     snprintf(sig->generator, sizeof sig->generator, "%s", sum.generator);
     snprintf(sig->problem, sizeof sig->problem, "not checked: no verifier has run");
-    p->declares = stronger(p->declares, sig->declares);
+    cf_provenance_update_declares(p);
     free(store);
     if (rd.out_of_memory) return cf_fail(err, "out of memory reading the C2PA manifest store");
     return 0;
