@@ -644,3 +644,105 @@ TEST(provenance_expected_table_native) {
     c2pa_trust_free(trust);
     free(table);
 }
+
+/* ---- every status, with trust lists made here from the files' own certificates ---- */
+#ifdef CF_WITH_OPENSSL
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/ts.h>
+#include <openssl/x509.h>
+
+/* Writes DER certificates as a PEM list at path: 0 or -1. */
+static int write_pem(const char *path, const cf_c2pa_bytes *certs, int n) {
+    FILE *f = fopen(path, "w");
+    int ok = f != NULL;
+    for (int i = 0; ok && i < n; i++) {
+        const unsigned char *q = certs[i].data;
+        X509 *x = d2i_X509(NULL, &q, (long)certs[i].size);
+        ok = x && PEM_write_X509(f, x) == 1;
+        X509_free(x);
+    }
+    if (f) fclose(f);
+    return ok ? 0 : -1;
+}
+
+/* Writes the certificates a time-stamp token carries (c2pa-rs stores a whole TimeStampResp). */
+static int write_token_pem(const char *path, cf_c2pa_bytes token) {
+    const unsigned char *q = token.data;
+    TS_RESP *resp = d2i_TS_RESP(NULL, &q, (long)token.size);
+    PKCS7 *p7 = resp ? TS_RESP_get_token(resp) : NULL;
+    STACK_OF(X509) *certs = p7 && PKCS7_type_is_signed(p7) ? p7->d.sign->cert : NULL;
+    FILE *f = certs ? fopen(path, "w") : NULL;
+    int ok = f != NULL;
+    for (int i = 0; ok && i < sk_X509_num(certs); i++) ok = PEM_write_X509(f, sk_X509_value(certs, i)) == 1;
+    if (f) fclose(f);
+    TS_RESP_free(resp);
+    return ok ? 0 : -1;
+}
+
+/* Verifies the Firefly file with signers_pem / tsa_pem as the trust lists. */
+static cf_prov_signal firefly_with(const char *signers_pem, const char *tsa_pem, int *failures) {
+    cf_prov_signal s = {0};
+    cf_provenance p;
+    uint8_t *file;
+    size_t n;
+    c2pa_trust *trust = NULL;
+    cf_error err = {{0}};
+    CHECK_MSG(c2pa_trust_load(signers_pem, tsa_pem, &trust, &err) == 0, "%s", err.msg);
+    if (read_c2pa("c2pa/adobe_firefly_photoshop_ocsp.jpg", &p, &file, &n, failures) == 0) {
+        CHECK(c2pa_verify(&p, file, n, trust, &err) == 0);
+        s = p.signals[p.c2pa_signal];
+    }
+    free(file);
+    prov_release(&p);
+    c2pa_trust_free(trust);
+    return s;
+}
+
+TEST(c2pa_verify_statuses_with_lists_made_here) {
+    cf_provenance p;
+    uint8_t *file;
+    size_t n;
+    if (read_c2pa("c2pa/adobe_firefly_photoshop_ocsp.jpg", &p, &file, &n, failures) != 0) {
+        free(file);
+        prov_release(&p);
+        return;
+    }
+    /* The signature's own certificates and its time stamp's authority, as trust lists. */
+    cf_c2pa_store *store = malloc(sizeof *store);
+    cf_cose_sign1 cose;
+    cf_error err = {{0}};
+    const char *issuer = "build/test-c2pa-adobe-issuer.pem", *tsa = "build/test-c2pa-firefly-tsa.pem";
+    int ready = store && cf_c2pa_parse_store(p.c2pa_store, p.c2pa_store_size, store, &err) == 0 &&
+                cf_cose_sign1_parse(store->manifests[store->active].signature, &cose, &err) == 0 && cose.n_certs == 2 &&
+                cose.n_timestamps == 1 && write_pem(issuer, &cose.certs[1], 1) == 0 &&
+                write_token_pem(tsa, cose.timestamps[0]) == 0;
+    CHECK_MSG(ready, "%s", err.msg);
+    free(store);
+    free(file);
+    prov_release(&p);
+    if (!ready) return;
+
+    /* Adobe's issuing CA trusted, and the time stamp's authority: valid at the time-stamped signing
+     * time (Aug 2025), although the certificate has expired since (Oct 2025). */
+    cf_prov_signal s = firefly_with(issuer, tsa, failures);
+    CHECK_MSG(s.verified == CF_VERIFIED_VALID && strcmp(s.signer, "Adobe Inc.") == 0, "%d %s", (int)s.verified, s.problem);
+    /* The same without a trusted time stamp: checked now, when the certificate has expired. */
+    s = firefly_with(issuer, C2PA_TRUST_TSA, failures);
+    CHECK_MSG(s.verified == CF_VERIFIED_EXPIRED && strstr(s.problem, "certificate expired") &&
+                  strstr(s.problem, "time-stamping trust list"), "%d %s", (int)s.verified, s.problem);
+    /* An authority the list does not hold: untrusted, the signer named. */
+    s = firefly_with(tsa, tsa, failures);
+    CHECK_MSG(s.verified == CF_VERIFIED_UNTRUSTED && strcmp(s.signer, "Adobe Inc.") == 0, "%d %s", (int)s.verified, s.problem);
+    remove(issuer);
+    remove(tsa);
+}
+#endif
+
+TEST(c2pa_trust_load_errors) {
+    c2pa_trust *trust = NULL;
+    cf_error err = {{0}};
+    CHECK(c2pa_trust_load("tests/provenance/no-such-list.pem", NULL, &trust, &err) != 0 && trust == NULL);
+    CHECK_MSG(err.msg[0] != 0, "no message");
+    CHECK(c2pa_trust_load(EXPECTED_TSV, NULL, &trust, &err) != 0 && trust == NULL); /* not PEM */
+}
