@@ -527,6 +527,11 @@ static void summarize(reader *rd, const cf_c2pa_manifest *m, int depth, summary 
     read_actions(rd, m, sum);
     read_camera(m, sum);
     read_ingredients(rd, m, depth, sum);
+    if (sum->make[0] || sum->model[0]) {
+        char camera[130];
+        snprintf(camera, sizeof camera, "%s%s%s", sum->make, sum->make[0] && sum->model[0] ? " " : "", sum->model);
+        add_field(rd, "C2PA:camera", camera, strlen(camera));
+    }
     /* A camera's manifest: no actions, only its EXIF. */
     if (sum->declares == CF_DECLARES_OTHER && sum->n_actions == 0 && (sum->make[0] || sum->model[0]))
         sum->declares = CF_DECLARES_CAPTURE;

@@ -79,6 +79,19 @@ TEST(c2pa_shared_declarations) {
     }
 }
 
+TEST(c2pa_nikon_camera_field) {
+    cf_provenance p;
+    uint8_t *file;
+    size_t n;
+    if (read_c2pa("camera/nikon_z9_c2pa_building.jpeg", &p, &file, &n, failures) == 0) {
+        const char *camera = field(&p, "C2PA:camera");
+        CHECK_MSG(camera && strcmp(camera, "NIKON CORPORATION NIKON Z 9") == 0, "%s", camera ? camera : "(none)");
+        CHECK(field(&p, "C2PA:action") == NULL);
+    }
+    free(file);
+    prov_release(&p);
+}
+
 TEST(c2pa_firefly_fields) {
     cf_provenance p;
     uint8_t *file;
