@@ -561,6 +561,46 @@ static void describe(const summary *sum, char *out, size_t cap) {
     }
 }
 
+static const char *cose_alg_name(const cf_cose_sign1 *c) {
+    switch (c->has_alg ? c->alg : 0) {
+    case -7: return "ES256";
+    case -35: return "ES384";
+    case -36: return "ES512";
+    case -37: return "PS256";
+    case -38: return "PS384";
+    case -39: return "PS512";
+    case -8: return "Ed25519";
+    default: return "an unsupported algorithm";
+    }
+}
+
+/* What a verifier will check, as fields: the signature's algorithm, certificates and time stamp, and
+ * the hard binding. Reading them here also puts the verifier's parsers under the metadata fuzzer. */
+static void describe_checks(reader *rd, const cf_c2pa_manifest *m) {
+    char text[160];
+    cf_cose_sign1 cose;
+    cf_c2pa_hash_data hash;
+    char alg[16];
+    if (cf_cose_sign1_parse(m->signature, &cose, NULL) == 0)
+        snprintf(text, sizeof text, "COSE_Sign1 %s, %d certificate%s%s", cose_alg_name(&cose), cose.n_certs,
+                 cose.n_certs == 1 ? "" : "s", cose.n_timestamps ? ", RFC 3161 time stamp" : "");
+    else
+        snprintf(text, sizeof text, "missing or malformed");
+    add_field(rd, "C2PA:signature", text, strlen(text));
+    int has = cf_c2pa_hash_data_read(m, &hash);
+    if (has == 1)
+        snprintf(text, sizeof text, "c2pa.hash.data (%s, %d exclusion%s)", hash.alg[0] ? hash.alg : "claim's algorithm",
+                 hash.n_exclusions, hash.n_exclusions == 1 ? "" : "s");
+    else if (has < 0)
+        snprintf(text, sizeof text, "c2pa.hash.data, malformed");
+    else if (cf_c2pa_has_assertion(m, "c2pa.hash.boxes") || cf_c2pa_has_assertion(m, "c2pa.hash.bmff"))
+        snprintf(text, sizeof text, "%s", cf_c2pa_has_assertion(m, "c2pa.hash.boxes") ? "c2pa.hash.boxes" : "c2pa.hash.bmff");
+    else
+        snprintf(text, sizeof text, "none");
+    add_field(rd, "C2PA:hard_binding", text, strlen(text));
+    if (cf_c2pa_claim_refs(m, alg, NULL, NULL) < 0) add_field(rd, "C2PA:assertion_references", "malformed", 9);
+}
+
 int cf_c2pa_read(cf_provenance *p, cf_error *err) {
     if (!p->c2pa_store) return 0;
     cf_c2pa_store *store = malloc(sizeof *store);
@@ -585,6 +625,7 @@ int cf_c2pa_read(cf_provenance *p, cf_error *err) {
     reader rd = {store, p, MAX_SUMMARIES, 0, 0};
     summary sum;
     summarize(&rd, &store->manifests[store->active], 0, &sum);
+    describe_checks(&rd, &store->manifests[store->active]);
     sig->declares = sum.declares;
     describe(&sum, sig->says, sizeof sig->says);
     snprintf(sig->generator, sizeof sig->generator, "%s", sum.generator);

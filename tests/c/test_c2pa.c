@@ -87,6 +87,9 @@ TEST(c2pa_nikon_camera_field) {
         const char *camera = field(&p, "C2PA:camera");
         CHECK_MSG(camera && strcmp(camera, "NIKON CORPORATION NIKON Z 9") == 0, "%s", camera ? camera : "(none)");
         CHECK(field(&p, "C2PA:action") == NULL);
+        const char *sig = field(&p, "C2PA:signature"), *binding = field(&p, "C2PA:hard_binding");
+        CHECK_MSG(sig && strcmp(sig, "COSE_Sign1 PS256, 2 certificates") == 0, "%s", sig ? sig : "(none)");
+        CHECK_MSG(binding && strcmp(binding, "c2pa.hash.data (sha256, 1 exclusion)") == 0, "%s", binding ? binding : "(none)");
     }
     free(file);
     prov_release(&p);
