@@ -438,6 +438,13 @@ TEST(c2pa_built_stores_declare) {
     put_manifest(&m, "urn:uuid:edit", NULL, "urn:uuid:gen", "Photo_Editor/1.0");
     s = read_built_store(&m, failures);
     CHECK_MSG(s.declares == CF_DECLARES_AI_EDITED && strcmp(s.generator, "DALL-E") == 0, "%d %s", (int)s.declares, s.generator);
+    CHECK_MSG(strcmp(s.says, "edited with generative AI (DALL-E) in Photo Editor") == 0, "%s", s.says);
+    free(m.data);
+    /* an AI composite whose generator is unknown still names the editing app */
+    memset(&m, 0, sizeof m);
+    put_manifest(&m, "urn:uuid:composite", IPTC "compositeWithTrainedAlgorithmicMedia", NULL, "Some_Editor/3.1");
+    s = read_built_store(&m, failures);
+    CHECK_MSG(s.declares == CF_DECLARES_AI_EDITED && strcmp(s.says, "edited with generative AI in Some Editor") == 0, "%s", s.says);
     free(m.data);
 
     /* "algorithmicMedia" without "trained" is not AI; digitalCapture is a capture */
