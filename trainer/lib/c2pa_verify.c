@@ -328,6 +328,7 @@ static int signing_time(const cf_cose_sign1 *cose, cf_c2pa_bytes claim, X509_STO
         PKCS7 *token = read_token(cose->timestamps[i]);
         TS_TST_INFO *info = token ? PKCS7_to_TS_TST_INFO(token) : NULL;
         if (!info) {
+            /* unreadable: the note already says so, or keeps an earlier token's reason */
         } else if (!imprint_matches(info, &covered)) {
             snprintf(note, cap, "the time stamp does not cover this signature");
         } else if (!token_trusted(token, tsa)) {
