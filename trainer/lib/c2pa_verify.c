@@ -11,21 +11,9 @@
 #include "c2pa.h"
 #include "cbor.h"
 
-/* Copies text into dst, cut to what fits (messages are written short; a long signer name is cut). */
-static void copy_cut(char *dst, size_t cap, const char *text) {
-    size_t n = text ? strlen(text) : 0;
-    if (n > cap - 1) n = cap - 1;
-    if (n) memcpy(dst, text, n);
-    dst[n] = 0;
-}
-
-/* Records a result in the C2PA signal. */
+/* Records a result in the C2PA signal (and the declaration it now supports). */
 static void set_status(cf_provenance *p, cf_verified v, const char *signer, const char *problem) {
-    if (p->c2pa_signal < 0 || p->c2pa_signal >= p->n_signals) return;
-    cf_prov_signal *s = &p->signals[p->c2pa_signal];
-    s->verified = v;
-    copy_cut(s->signer, sizeof s->signer, signer);
-    copy_cut(s->problem, sizeof s->problem, problem);
+    cf_provenance_set_c2pa_status(p, v, signer ? signer : "", problem ? problem : "");
 }
 
 #ifndef CF_WITH_OPENSSL
@@ -340,6 +328,7 @@ static int signing_time(const cf_cose_sign1 *cose, cf_c2pa_bytes claim, X509_STO
         PKCS7 *token = read_token(cose->timestamps[i]);
         TS_TST_INFO *info = token ? PKCS7_to_TS_TST_INFO(token) : NULL;
         if (!info) {
+            /* unreadable: the note already says so, or keeps an earlier token's reason */
         } else if (!imprint_matches(info, &covered)) {
             snprintf(note, cap, "the time stamp does not cover this signature");
         } else if (!token_trusted(token, tsa)) {
