@@ -29,8 +29,7 @@ static void trim(const char **s, size_t *n) {
     while (*n && is_space((*s)[*n - 1])) (*n)--;
 }
 
-/* Appends code point c (< 0x110000) as UTF-8. */
-static size_t utf8_put(char *out, uint32_t c) {
+size_t prov_utf8_put(char *out, uint32_t c) {
     if (c < 0x80) return out[0] = (char)c, 1;
     if (c < 0x800) return out[0] = (char)(0xC0 | c >> 6), out[1] = (char)(0x80 | (c & 0x3F)), 2;
     if (c < 0x10000) {
@@ -98,7 +97,7 @@ static char *json_string_value(prov_reader *rd, const char *text, size_t n, cons
                     i += 4;
                     if (u >= 0xD800 && u < 0xE000) u = 0xFFFD;
                     if (u == 0) u = 0xFFFD;
-                    o += utf8_put(out + o, u);
+                    o += prov_utf8_put(out + o, u);
                 } else {
                     out[o++] = '?';
                 }
