@@ -5,7 +5,8 @@
 # skipped, an interrupted one continues from its checkpoint. Usage: scripts/wild-folds.sh [RUN...]
 # (default: the first comparison, in order; f0-* is the first final split, f4-* the final split of the
 # enlarged data set), with WILD_DIR (default ../shared/data/wild), OUT (default build/wild) and
-# THREADS (default 1). A run whose evaluation (NAME.eval.md) is missing is evaluated again.
+# THREADS (default 1). A run whose evaluation (NAME.eval.md: as they are, re-encoded as JPEG 90, and as
+# delivered on the web, cifake-eval --web) is missing is evaluated again.
 set -eu
 WILD_DIR=${WILD_DIR:-../shared/data/wild}
 OUT=${OUT:-build/wild}
@@ -50,7 +51,7 @@ train() { # name fold spec patch steps-per-epoch epochs [more cifake-train optio
     fi
     echo "$name: evaluating"
     if nice -n 5 build/cifake-eval --weights "$bin" --folders "$WILD_DIR" --groups "$test" --threads "$THREADS" \
-        --scores "$OUT/$name.scores.tsv" >"$OUT/$name.eval.md.tmp" 2>>"$OUT/$name.log"; then
+        --web --seed 1 --scores "$OUT/$name.scores.tsv" >"$OUT/$name.eval.md.tmp" 2>>"$OUT/$name.log"; then
         mv "$OUT/$name.eval.md.tmp" "$OUT/$name.eval.md"   # only a complete evaluation counts as done
     else
         echo "$name: evaluation failed"
