@@ -348,4 +348,20 @@ test('cifake-train --folders: a patch model validated on held-out groups, resuma
     sampleImages()[0].path]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout)[0].model, shippedWeights);
+  // cifake-eval --web: a third table, as delivered on the web, and its columns in the scores file;
+  // the draws are per image and seed, so the same seed gives the same scores
+  const tsv = path.join(out, 'scores.tsv');
+  const ev = (seed) => run('cifake-eval', ['--weights', path.join(out, 'full.bin'), '--folders', data, '--threads', '1',
+    '--web', '--seed', seed, '--scores', tsv]);
+  const e1 = ev('3');
+  assert.equal(e1.code, 0, e1.stderr);
+  assert.match(e1.stdout, /as they are[\s\S]*re-encoded as JPEG quality 90[\s\S]*as delivered on the web \(seed 3\)/);
+  const rows1 = fs.readFileSync(tsv, 'utf8').trim().split('\n');
+  assert.equal(rows1[0].split('\t').slice(-2).join(','), 'logit_web,p_fake_web');
+  assert.ok(rows1.slice(1).every((row) => row.split('\t').length === 10));
+  assert.equal(ev('3').code, 0);
+  assert.deepEqual(fs.readFileSync(tsv, 'utf8').trim().split('\n'), rows1);
+  const bad = run('cifake-eval', ['--weights', shippedWeights, '--real', data, '--fake', data, '--web']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--web applies to --folders/);
 });
