@@ -2,7 +2,8 @@
 #
 #   make wasm           web/cifake.wasm: the core library + emscripten/exports.c, SIMD128, standalone (no JS glue)
 #   make serve          copies the weights into web/ and serves web/ on http://127.0.0.1:8000
-#                       (PORT=8080, HOST=0.0.0.0, WEB_WEIGHTS=other.bin to change)
+#                       (PORT=8080, HOST=0.0.0.0, WEB_WEIGHTS=other.bin to change); installs only
+#                       what serving needs (emscripten, python3)
 #   make test-wasm-c    the C unit tests compiled with emcc -msimd128 and run under Node: the WASM SIMD
 #                       kernels against their reference twins
 #   make test-node      node --test tests/node/   (the CLI tests, the WebAssembly detector tests and the
@@ -40,18 +41,21 @@ WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
 # The web tests in the order `make test-web` runs them (for the main Makefile's `test` target).
 WEB_TESTS := test-wasm-c test-node test-e2e
 
-.PHONY: wasm serve $(WEB_TESTS) test-web web-deps clean-web
+.PHONY: wasm serve serve-deps $(WEB_TESTS) test-web web-deps clean-web
 
 wasm: web/cifake.wasm
 
 web/cifake.wasm: $(BUILD)/wasm/emscripten/exports.o $(wasm_CORE) emscripten/wasm.mk
 	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $(filter-out %.mk,$^) $(WASM_LDFLAGS) -o $@
 
-serve: deps web/cifake.wasm
+# Serving needs the module's compiler and a web server, not the test tools (scripts/install-deps.sh serve).
+serve-deps:
+	@./scripts/install-deps.sh serve
+
+serve: serve-deps web/cifake.wasm
 	@test -f $(WEB_WEIGHTS) || { echo "$(WEB_WEIGHTS) is missing: train the model first (see build/cifake-train --help), or WEB_WEIGHTS=file.bin make serve" >&2; exit 1; }
 	cp $(WEB_WEIGHTS) web/cifake.bin
-	@echo "cifake: serving web/ on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	cd web && python3 -m http.server $(PORT) --bind $(HOST)
+	@PORT=$(PORT) HOST=$(HOST) scripts/serve.sh
 
 # The C unit tests under Node. NODERAWFS gives them the real file system (the shared sample images,
 # found from the repository root); SINGLE_FILE embeds the .wasm in the JS, which Node 20 then loads

@@ -4,12 +4,15 @@
  * "stealth" parameters in prov_stealth.c, C2PA manifest stores in c2pa.c. */
 #include "provenance.h"
 
+#include "image.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "c2pa.h"
+#include "image.h"
 #include "prov_internal.h"
 
 /* ---- names ------------------------------------------------------------------------------------ */
@@ -171,6 +174,21 @@ static void reader_free(prov_reader *rd) {
     for (int i = 0; i < rd->n_xmp; i++) free(rd->xmp[i]);
 }
 
+/* A PNG with an alpha channel (IHDR colour type 4 or 6) may hide A1111's stealth parameters in it:
+ * the one case where reading provenance decodes pixels. A file that does not decode gives nothing
+ * here (the pixel decoder reports it). */
+static int read_png_stealth(const uint8_t *file, size_t n, cf_provenance *p, cf_error *err) {
+    if (n < 33 || memcmp(file, "\x89PNG\r\n\x1a\n", 8) || memcmp(file + 12, "IHDR", 4) || (file[25] != 4 && file[25] != 6))
+        return 0;
+    uint8_t *rgba;
+    int w, h;
+    cf_error ignored;
+    if (cf_image_decode_png_rgba(file, n, &rgba, &w, &h, &ignored)) return 0;
+    int rc = cf_provenance_read_stealth(p, rgba, w, h, err);
+    free(rgba);
+    return rc;
+}
+
 int cf_provenance_read(const uint8_t *file, size_t n, cf_provenance *p, cf_error *err) {
     memset(p, 0, sizeof *p);
     p->c2pa_signal = -1;
@@ -186,7 +204,7 @@ int cf_provenance_read(const uint8_t *file, size_t n, cf_provenance *p, cf_error
         cf_provenance_free(p);
         return cf_fail(err, "out of memory reading the image's metadata");
     }
-    if (p->c2pa_store && cf_c2pa_read(p, err)) {
+    if ((p->c2pa_store && cf_c2pa_read(p, err)) || read_png_stealth(file, n, p, err)) {
         cf_provenance_free(p);
         return -1;
     }
@@ -277,7 +295,10 @@ static void signal_sentence(const cf_prov_signal *s, char *out, size_t cap) {
 /* What the pixel model said, in a few words. */
 static void pixel_words(const cifake_result *r, char *out, size_t cap) {
     if (r->label == CIFAKE_UNSURE)
-        snprintf(out, cap, "the pixel model is unsure (%s)", cifake_scope_name(r->scope));
+        snprintf(out, cap, "the pixel model is unsure (%s)",
+                 r->scope == CIFAKE_TOO_SMALL      ? "the image is too small for it"
+                 : r->scope == CIFAKE_OUT_OF_SCOPE ? "the image is not of a kind it judges"
+                                                   : "its evidence is weak");
     else
         snprintf(out, cap, "the pixel model says %s (P(fake) %.2f)", cifake_label_name(r->label), (double)r->p_fake);
 }
@@ -333,10 +354,10 @@ void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
         snprintf(sentence, sizeof sentence, "Content Credentials are present but could not be read (%s)", damaged->problem);
     } else if (other) {
         signal_sentence(other, sentence, sizeof sentence);
-    } else if (p->declares == CF_DECLARES_NONE) {
-        snprintf(sentence, sizeof sentence,
-                 "no provenance found%s; most sites strip it: this says nothing about whether the image is real",
-                 p->unreadable[0] ? " (some metadata could not be read)" : "");
+    } else if (!p->n_signals && !p->unreadable[0]) {
+        return; /* nothing found: the pixel verdict and its reason stand (the provenance says "none") */
+    } else if (!p->n_signals) {
+        snprintf(sentence, sizeof sentence, "%s", p->unreadable);
     } else {
         snprintf(sentence, sizeof sentence, "the metadata declares nothing about how the image was made");
     }
