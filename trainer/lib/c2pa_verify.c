@@ -410,15 +410,15 @@ static void check_chain(cf_provenance *p, X509 *leaf, STACK_OF(X509) *chain, X50
     int ok = X509_verify_cert(ctx) == 1;
     X509_STORE_CTX_free(ctx);
     ERR_clear_error();
-    char at[160];
-    if (when) snprintf(at, sizeof at, "at its time-stamped signing time");
-    else snprintf(at, sizeof at, "now (%.120s)", time_note);
+    char expiry[200]; /* when the certificate was found expired, and why then */
+    if (when) snprintf(expiry, sizeof expiry, "had expired when it signed (time-stamped)");
+    else snprintf(expiry, sizeof expiry, "has expired (checked at the current time: %.120s)", time_note);
     if (e.untrusted) {
-        snprintf(problem, sizeof problem, "signature and hash valid, but the signer is not on the C2PA trust list%s%s",
-                 e.expired ? "; its certificate had also expired, checked " : "", e.expired ? at : "");
+        snprintf(problem, sizeof problem, "signature and hash valid; the signer is not on the C2PA trust list%s%s",
+                 e.expired ? "; its certificate " : "", e.expired ? expiry : "");
         set_status(p, CF_VERIFIED_UNTRUSTED, signer, problem);
     } else if (e.expired) {
-        snprintf(problem, sizeof problem, "certificate expired: the signer's certificate was not valid %s", at);
+        snprintf(problem, sizeof problem, "certificate expired: the signer's certificate %s", expiry);
         set_status(p, CF_VERIFIED_EXPIRED, signer, problem);
     } else if (e.other || !ok) {
         snprintf(problem, sizeof problem, "certificate invalid: %s", X509_verify_cert_error_string(e.other_code));
