@@ -237,6 +237,37 @@ TEST(c2pa_transplanted_manifest_fails_its_hash) {
     free(firefly);
 }
 
+TEST(c2pa_changed_ingredient_manifest_is_invalid) {
+    /* Firefly's text-to-image manifest is an ingredient of the Photoshop one: its bytes sit in the
+     * excluded APP11 range, so only the ingredient's signed hash binds them. Change its claim
+     * generator, and the active signature must no longer vouch for it. */
+    size_t n;
+    uint8_t *file = test_read_file(PROV_DIR "c2pa/adobe_firefly_photoshop_ocsp.jpg", &n);
+    if (!file) {
+        test_skip("../shared/provenance is absent");
+        return;
+    }
+    static const char needle[] = "Adobe_Firefly adobe_c2pa";
+    uint8_t *at = NULL;
+    for (size_t i = 0; i + sizeof needle - 1 <= n && !at; i++)
+        if (memcmp(file + i, needle, sizeof needle - 1) == 0) at = file + i;
+    CHECK(at != NULL);
+    if (at) at[6] = 'X'; /* "Adobe_Xirefly" */
+    cf_provenance p;
+    cf_error err = {{0}};
+    c2pa_trust *trust = load_trust(failures);
+    CHECK(cf_provenance_read(file, n, &p, &err) == 0 && p.c2pa_signal >= 0);
+    CHECK(c2pa_verify(&p, file, n, trust, &err) == 0);
+    if (p.c2pa_signal >= 0 && c2pa_verify_available()) {
+        const cf_prov_signal *s = &p.signals[p.c2pa_signal];
+        CHECK_MSG(s->verified == CF_VERIFIED_INVALID && strstr(s->problem, "ingredient") && strstr(s->problem, "changed after signing"),
+                  "%d %s", (int)s->verified, s->problem);
+    }
+    cf_provenance_free(&p);
+    c2pa_trust_free(trust);
+    free(file);
+}
+
 /* ---- hostile CBOR ---- */
 
 /* Whether the item in bytes is refused (-1) by cf_cbor_item_size. */

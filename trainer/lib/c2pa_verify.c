@@ -128,6 +128,47 @@ static int check_ref(void *ctx, const char *uri, size_t uri_len, const uint8_t *
     return 1;
 }
 
+/* The walk over the manifests the active one reaches through its ingredients (each at most once). */
+typedef struct {
+    const cf_c2pa_store *store;
+    const EVP_MD *md;
+    int queue[CF_C2PA_MAX_MANIFESTS], queued[CF_C2PA_MAX_MANIFESTS], n_queued;
+    char failed[160];
+} ingredients_check;
+
+/* An ingredient's manifest, which the claim signed through the ingredient assertion's hash of its
+ * box: what it declares (e.g. a generator's text-to-image action) is bound to this signature only
+ * if the box is unchanged. Its own ingredients are then checked the same way. */
+static int check_ingredient(void *ctx, const char *uri, size_t uri_len, const uint8_t *hash, size_t hash_len) {
+    ingredients_check *ic = ctx;
+    const cf_c2pa_manifest *im = cf_c2pa_find_manifest(ic->store, uri, uri_len);
+    if (!im) return 0; /* not in this store: nothing of it is used */
+    if (!digest_equals(ic->md, im->box.box.payload, im->box.box.payload_size, hash, hash_len)) {
+        snprintf(ic->failed, sizeof ic->failed, "the manifest of an ingredient (%.100s) changed after signing", im->box.label);
+        return 1;
+    }
+    int k = (int)(im - ic->store->manifests);
+    if (!ic->queued[k]) {
+        ic->queued[k] = 1;
+        ic->queue[ic->n_queued++] = k;
+    }
+    return 0;
+}
+
+/* 0 when every manifest reached through ingredients is the one signed for, else non-zero with the
+ * reason in ic->failed. */
+static int check_ingredients(ingredients_check *ic, int active) {
+    ic->queue[0] = active;
+    ic->queued[active] = 1;
+    ic->n_queued = 1;
+    for (int next = 0; next < ic->n_queued; next++) {
+        int r = cf_c2pa_ingredient_manifests(&ic->store->manifests[ic->queue[next]], check_ingredient, ic);
+        if (r < 0) snprintf(ic->failed, sizeof ic->failed, "an ingredient assertion is malformed");
+        if (r) return r;
+    }
+    return 0;
+}
+
 /* Sorts exclusions by start (insertion sort: at most CF_C2PA_MAX_EXCLUSIONS). */
 static void sort_exclusions(cf_c2pa_hash_data *h) {
     for (int i = 1; i < h->n_exclusions; i++)
@@ -436,38 +477,64 @@ typedef struct {
     cf_c2pa_hash_data hash;
 } parsed;
 
-/* Hashes of the claim's assertion references and the hard binding: 1 both match, 0 a mismatch
- * (status set), -1 not checkable (status set). */
-static int check_bindings(cf_provenance *p, parsed *ps, const uint8_t *file, size_t n, const char *signer) {
+/* The claim's references to its assertions, and the ingredient manifests reached through them: 1 all
+ * unchanged, else 0 with the status set. */
+static int check_assertions(cf_provenance *p, const parsed *ps, const EVP_MD *md, const char *signer) {
     const cf_c2pa_manifest *m = &ps->store.manifests[ps->store.active];
     char alg[16], problem[256];
-    refs_check rc = {m, NULL, ""};
-    if (cf_c2pa_claim_refs(m, alg, NULL, NULL) < 0 || !(rc.md = digest_named(alg))) {
-        set_status(p, CF_VERIFIED_NOT_CHECKED, signer, "not checked: the claim's hash algorithm or references are unreadable");
-        return -1;
-    }
+    refs_check rc = {m, md, ""};
     if (cf_c2pa_claim_refs(m, alg, check_ref, &rc) != 0) {
         snprintf(problem, sizeof problem, "signature invalid: the signed assertion %.150s", rc.failed);
         set_status(p, CF_VERIFIED_INVALID, signer, problem);
         return 0;
     }
+    ingredients_check *ic = calloc(1, sizeof *ic);
+    if (!ic) {
+        set_status(p, CF_VERIFIED_NOT_CHECKED, signer, "not checked: out of memory");
+        return 0;
+    }
+    ic->store = &ps->store;
+    ic->md = md;
+    int r = check_ingredients(ic, ps->store.active);
+    snprintf(problem, sizeof problem, "signature invalid: %s", ic->failed);
+    free(ic);
+    if (r != 0) set_status(p, CF_VERIFIED_INVALID, signer, problem);
+    return r == 0;
+}
+
+/* The hard binding of the pixels: 1 it matches, else 0 with the status set. */
+static int check_hard_binding(cf_provenance *p, parsed *ps, const char *alg, const uint8_t *file, size_t n, const char *signer) {
+    const cf_c2pa_manifest *m = &ps->store.manifests[ps->store.active];
+    char problem[256];
     int has = cf_c2pa_hash_data_read(m, &ps->hash);
     if (has < 0) {
         set_status(p, CF_VERIFIED_INVALID, signer, "pixels not bound: the hash assertion (c2pa.hash.data) is malformed");
         return 0;
     }
     if (has == 0) {
-        if (cf_c2pa_has_assertion(m, "c2pa.hash.boxes") || cf_c2pa_has_assertion(m, "c2pa.hash.bmff")) {
+        if (cf_c2pa_has_assertion(m, "c2pa.hash.boxes") || cf_c2pa_has_assertion(m, "c2pa.hash.bmff"))
             set_status(p, CF_VERIFIED_NOT_CHECKED, signer,
                        "not checked: the pixels are bound by a box or BMFF hash, which this verifier does not check");
-            return -1;
-        }
-        set_status(p, CF_VERIFIED_INVALID, signer, "pixels not bound: the manifest has no hash of the file");
+        else
+            set_status(p, CF_VERIFIED_INVALID, signer, "pixels not bound: the manifest has no hash of the file");
         return 0;
     }
     int r = check_data_hash(&ps->hash, alg, file, n, problem, sizeof problem);
     if (r != 1) set_status(p, r == 0 ? CF_VERIFIED_INVALID : CF_VERIFIED_NOT_CHECKED, signer, problem);
-    return r;
+    return r == 1;
+}
+
+/* Everything the signature binds besides the claim itself: 1 all of it unchanged, else 0 with the
+ * status set (invalid, or not checked and why). */
+static int check_bindings(cf_provenance *p, parsed *ps, const uint8_t *file, size_t n, const char *signer) {
+    const cf_c2pa_manifest *m = &ps->store.manifests[ps->store.active];
+    char alg[16];
+    const EVP_MD *md = NULL;
+    if (cf_c2pa_claim_refs(m, alg, NULL, NULL) < 0 || !(md = digest_named(alg))) {
+        set_status(p, CF_VERIFIED_NOT_CHECKED, signer, "not checked: the claim's hash algorithm or references are unreadable");
+        return 0;
+    }
+    return check_assertions(p, ps, md, signer) && check_hard_binding(p, ps, alg, file, n, signer);
 }
 
 /* The x5chain as OpenSSL certificates: the leaf, and the rest as untrusted intermediates. */
