@@ -110,6 +110,7 @@ static int digest_equals(const EVP_MD *md, const uint8_t *data, size_t n, const 
 }
 
 typedef struct {
+    const cf_c2pa_store *store;
     const cf_c2pa_manifest *m;
     const EVP_MD *md;
     char failed[128]; /* the label of the first assertion whose hash fails */
@@ -119,7 +120,9 @@ typedef struct {
 static int check_ref(void *ctx, const char *uri, size_t uri_len, const uint8_t *hash, size_t hash_len) {
     refs_check *rc = ctx;
     cf_jumbf j;
-    int found = cf_c2pa_find_assertion(rc->m, uri, uri_len, &j);
+    /* "self#jumbf=c2pa.assertions/..." is in this manifest; an absolute URI may name another one */
+    const cf_c2pa_manifest *in = cf_c2pa_find_manifest(rc->store, uri, uri_len);
+    int found = cf_c2pa_find_assertion(in ? in : rc->m, uri, uri_len, &j);
     if (found == 1 && digest_equals(rc->md, j.box.payload, j.box.payload_size, hash, hash_len)) return 0;
     const char *slash = memchr(uri, '/', uri_len);
     size_t from = slash ? (size_t)(slash - uri) + 1 : 0;
@@ -482,7 +485,7 @@ typedef struct {
 static int check_assertions(cf_provenance *p, const parsed *ps, const EVP_MD *md, const char *signer) {
     const cf_c2pa_manifest *m = &ps->store.manifests[ps->store.active];
     char alg[16], problem[256];
-    refs_check rc = {m, md, ""};
+    refs_check rc = {&ps->store, m, md, ""};
     if (cf_c2pa_claim_refs(m, alg, check_ref, &rc) != 0) {
         snprintf(problem, sizeof problem, "signature invalid: the signed assertion %.150s", rc.failed);
         set_status(p, CF_VERIFIED_INVALID, signer, problem);
