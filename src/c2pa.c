@@ -581,7 +581,7 @@ static void describe(const summary *sum, char *out, size_t cap) {
         break;
     default:
         if (app[0]) snprintf(out, cap, "made or edited with %s; no generative AI declared", app);
-        else snprintf(out, cap, "no origin declared");
+        else snprintf(out, cap, "nothing about how the image was made");
         break;
     }
 }

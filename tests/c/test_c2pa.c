@@ -268,6 +268,38 @@ TEST(c2pa_changed_ingredient_manifest_is_invalid) {
     free(file);
 }
 
+TEST(c2pa_hostile_table_cases) {
+    /* tests/hostile/cases (generate.mjs): read, verified and decided quickly, without a declaration */
+    static const char *const files[] = {"prov-c2pa-deep-cbor.jpg", "prov-c2pa-lying-box.jpg"};
+    c2pa_trust *trust = load_trust(failures);
+    for (size_t i = 0; i < 2; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "tests/hostile/cases/%s", files[i]);
+        size_t n;
+        uint8_t *data = test_read_file(path, &n);
+        CHECK_MSG(data != NULL, "%s is missing (node tests/hostile/generate.mjs writes it)", path);
+        if (!data) continue;
+        cf_provenance p;
+        cf_error err = {{0}};
+        CHECK(cf_provenance_read(data, n, &p, &err) == 0 && p.c2pa_signal >= 0);
+        CHECK(c2pa_verify(&p, data, n, trust, &err) == 0);
+        if (p.c2pa_signal >= 0) {
+            const cf_prov_signal *s = &p.signals[p.c2pa_signal];
+            CHECK_MSG(s->declares <= CF_DECLARES_OTHER && s->verified != CF_VERIFIED_VALID && s->verified != CF_VERIFIED_UNTRUSTED,
+                      "%s: %d %d %s", path, (int)s->declares, (int)s->verified, s->problem);
+            CHECK_MSG(s->problem[0] != 0, "%s: no reason", path);
+        }
+        cifake_result r;
+        memset(&r, 0, sizeof r);
+        r.label = CIFAKE_REAL;
+        cf_provenance_decide(&p, &r);
+        CHECK_MSG(r.label == CIFAKE_REAL, "%s: %s", path, r.reason);
+        cf_provenance_free(&p);
+        free(data);
+    }
+    c2pa_trust_free(trust);
+}
+
 /* ---- hostile CBOR ---- */
 
 /* Whether the item in bytes is refused (-1) by cf_cbor_item_size. */
