@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include "c2pa.h"
+#include "c2pa_verify.h"
 #include "cbor.h"
 #include "jumbf.h"
+#include "stb_image.h"
+#include "stb_image_write.h"
 #include "test.h"
 
 #define PROV_DIR "../shared/provenance/"
@@ -116,8 +119,6 @@ TEST(c2pa_firefly_fields) {
 
 /* ---- verification ---- */
 
-#include "c2pa_verify.h"
-
 static c2pa_trust *load_trust(int *failures) {
     c2pa_trust *trust = NULL;
     cf_error err = {{0}};
@@ -166,8 +167,6 @@ TEST(c2pa_verify_shared) {
 }
 
 /* ---- a manifest moved onto another image ---- */
-
-#include "stb_image_write.h"
 
 static void append_to_buffer(void *ctx, void *data, int size) { cf_buffer_append(ctx, data, (size_t)size); }
 
@@ -654,8 +653,6 @@ TEST(c2pa_mutated_shared_store) {
 
 /* ---- the table the page is compared with ---- */
 
-#include "stb_image.h"
-
 #define EXPECTED_TSV "tests/provenance/expected.tsv"
 
 /* The whole native pipeline on one file: metadata, stealth bits, C2PA verification with the bundled
@@ -733,8 +730,12 @@ TEST(provenance_expected_table_native) {
 
 /* ---- every status, with trust lists made here from the files' own certificates ---- */
 #ifdef CF_WITH_OPENSSL
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
+#include <openssl/rsa.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
@@ -827,10 +828,6 @@ TEST(c2pa_verify_statuses_with_lists_made_here) {
 /* A manifest signed here, end to end, with each COSE algorithm the verifier takes: a self-signed
  * certificate (trusted through a list made here), an actions assertion, a hard binding over `file`
  * with one exclusion, a claim referencing both, and a COSE_Sign1 over the claim. */
-#include <openssl/bn.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
 
 typedef struct {
     const char *name;
