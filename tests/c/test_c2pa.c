@@ -898,8 +898,11 @@ static void put_ref(cf_buffer *b, const char *label, const cf_buffer *superbox) 
     put_bytes(b, h, 32);
 }
 
-/* The whole store for file[0..n) (excluding bytes [100, 150)), signed with key under a. */
-static int signed_store(EVP_PKEY *key, X509 *cert, const test_alg *a, const uint8_t *file, size_t n, cf_buffer *store) {
+/* The whole store for file[0..n) (excluding bytes [100, 150)), signed with key under a; its hard
+ * binding is labelled binding_label (c2pa.hash.data, or c2pa.hash.boxes to stand for a binding the
+ * verifier does not check). */
+static int signed_store(EVP_PKEY *key, X509 *cert, const test_alg *a, const uint8_t *file, size_t n, const char *binding_label,
+                        cf_buffer *store) {
     cf_buffer actions = {0}, binding = {0}, actions_box = {0}, binding_box = {0}, assertions = {0}, a_store = {0};
     cf_buffer claim = {0}, claim_box = {0}, prot = {0}, tbs = {0}, sig = {0}, cose = {0}, sig_box = {0}, m = {0}, manifest = {0};
     cf_cbor_put_head(&actions, CF_CBOR_MAP, 1);
@@ -924,7 +927,7 @@ static int signed_store(EVP_PKEY *key, X509 *cert, const test_alg *a, const uint
     put_text(&binding, "length"), cf_cbor_put_head(&binding, CF_CBOR_UINT, 50);
     put_text(&binding, "alg"), put_text(&binding, "sha256");
     put_text(&binding, "hash"), put_bytes(&binding, h, 32);
-    put_cbor_assertion(&binding_box, "c2pa.hash.data", &binding);
+    put_cbor_assertion(&binding_box, binding_label, &binding);
     cf_buffer_append(&assertions, actions_box.data, actions_box.len);
     cf_buffer_append(&assertions, binding_box.data, binding_box.len);
     put_superbox(&a_store, "c2pa.assertions", &assertions);
@@ -934,7 +937,7 @@ static int signed_store(EVP_PKEY *key, X509 *cert, const test_alg *a, const uint
     put_text(&claim, "assertions");
     cf_cbor_put_head(&claim, CF_CBOR_ARRAY, 2);
     put_ref(&claim, "c2pa.actions", &actions_box);
-    put_ref(&claim, "c2pa.hash.data", &binding_box);
+    put_ref(&claim, binding_label, &binding_box);
     put_box(&claim_box, "cbor", claim.data, claim.len);
     /* COSE_Sign1: protected {1: alg, 33: certificate}, unprotected {}, detached payload */
     unsigned char *der = NULL;
@@ -1012,7 +1015,7 @@ TEST(c2pa_signed_here_every_algorithm) {
         FILE *f = cert ? fopen(pem, "w") : NULL;
         int ready = f && PEM_write_X509(f, cert) == 1;
         if (f) fclose(f);
-        ready = ready && signed_store(key, cert, a, file, sizeof file, &store) == 0;
+        ready = ready && signed_store(key, cert, a, file, sizeof file, "c2pa.hash.data", &store) == 0;
         CHECK_MSG(ready, "%s: could not sign", a->name);
         c2pa_trust *trust = NULL;
         cf_error err = {{0}};
@@ -1039,6 +1042,13 @@ TEST(c2pa_signed_here_every_algorithm) {
             /* not on the list: untrusted, the signer named */
             s = verify_store(&store, file, sizeof file, NULL, failures);
             CHECK_MSG(s.verified == CF_VERIFIED_UNTRUSTED && strcmp(s.signer, "cifake test signer") == 0, "%s: %d", a->name, (int)s.verified);
+            /* bound by a box hash, which this verifier does not check: said so, not called valid */
+            cf_buffer boxes = {0};
+            CHECK(signed_store(key, cert, a, file, sizeof file, "c2pa.hash.boxes", &boxes) == 0);
+            s = verify_store(&boxes, file, sizeof file, trust, failures);
+            CHECK_MSG(s.verified == CF_VERIFIED_NOT_CHECKED && strstr(s.problem, "box or BMFF hash"), "%s: %d %s", a->name,
+                      (int)s.verified, s.problem);
+            free(boxes.data);
         }
         c2pa_trust_free(trust);
         free(store.data);
