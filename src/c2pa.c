@@ -198,6 +198,29 @@ static int next_assertion(const cf_c2pa_manifest *m, const char *prefix, size_t 
     return r < 0 ? -1 : 0;
 }
 
+int cf_c2pa_ingredient_manifests(const cf_c2pa_manifest *m, cf_c2pa_ref_fn fn, void *ctx) {
+    size_t pos = 0;
+    cf_jumbf j;
+    int r;
+    while ((r = next_assertion(m, "c2pa.ingredient", &pos, &j)) == 1) {
+        cf_cbor map, ref, h;
+        const char *url;
+        size_t url_len, hash_len;
+        const uint8_t *hash;
+        if (cbor_content(&j, &map) != 0 || cf_cbor_major(map) != CF_CBOR_MAP) return -1;
+        int has = cf_cbor_map_get(map, "c2pa_manifest", &ref);
+        if (has == 0) has = cf_cbor_map_get(map, "activeManifest", &ref);
+        if (has < 0) return -1;
+        if (has == 0) continue; /* an ingredient without Content Credentials */
+        if (cf_cbor_map_text(ref, "url", &url, &url_len) != 0 || cf_cbor_map_get(ref, "hash", &h) != 1 ||
+            cf_cbor_bytes(h, &hash, &hash_len) != 0)
+            return -1;
+        int stop = fn(ctx, url, url_len, hash, hash_len);
+        if (stop) return stop;
+    }
+    return r < 0 ? -1 : 0;
+}
+
 int cf_c2pa_hash_data_read(const cf_c2pa_manifest *m, cf_c2pa_hash_data *out) {
     memset(out, 0, sizeof *out);
     size_t pos = 0;
@@ -558,7 +581,7 @@ static void describe(const summary *sum, char *out, size_t cap) {
         break;
     default:
         if (app[0]) snprintf(out, cap, "made or edited with %s; no generative AI declared", app);
-        else snprintf(out, cap, "no origin declared");
+        else snprintf(out, cap, "nothing about how the image was made");
         break;
     }
 }

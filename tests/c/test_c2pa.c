@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include "c2pa.h"
+#include "c2pa_verify.h"
 #include "cbor.h"
 #include "jumbf.h"
+#include "stb_image.h"
+#include "stb_image_write.h"
 #include "test.h"
 
 #define PROV_DIR "../shared/provenance/"
@@ -116,8 +119,6 @@ TEST(c2pa_firefly_fields) {
 
 /* ---- verification ---- */
 
-#include "c2pa_verify.h"
-
 static c2pa_trust *load_trust(int *failures) {
     c2pa_trust *trust = NULL;
     cf_error err = {{0}};
@@ -166,8 +167,6 @@ TEST(c2pa_verify_shared) {
 }
 
 /* ---- a manifest moved onto another image ---- */
-
-#include "stb_image_write.h"
 
 static void append_to_buffer(void *ctx, void *data, int size) { cf_buffer_append(ctx, data, (size_t)size); }
 
@@ -235,6 +234,69 @@ TEST(c2pa_transplanted_manifest_fails_its_hash) {
     free(target.data);
     free(moved.data);
     free(firefly);
+}
+
+TEST(c2pa_changed_ingredient_manifest_is_invalid) {
+    /* Firefly's text-to-image manifest is an ingredient of the Photoshop one: its bytes sit in the
+     * excluded APP11 range, so only the ingredient's signed hash binds them. Change its claim
+     * generator, and the active signature must no longer vouch for it. */
+    size_t n;
+    uint8_t *file = test_read_file(PROV_DIR "c2pa/adobe_firefly_photoshop_ocsp.jpg", &n);
+    if (!file) {
+        test_skip("../shared/provenance is absent");
+        return;
+    }
+    static const char needle[] = "Adobe_Firefly adobe_c2pa";
+    uint8_t *at = NULL;
+    for (size_t i = 0; i + sizeof needle - 1 <= n && !at; i++)
+        if (memcmp(file + i, needle, sizeof needle - 1) == 0) at = file + i;
+    CHECK(at != NULL);
+    if (at) at[6] = 'X'; /* "Adobe_Xirefly" */
+    cf_provenance p;
+    cf_error err = {{0}};
+    c2pa_trust *trust = load_trust(failures);
+    CHECK(cf_provenance_read(file, n, &p, &err) == 0 && p.c2pa_signal >= 0);
+    CHECK(c2pa_verify(&p, file, n, trust, &err) == 0);
+    if (p.c2pa_signal >= 0 && c2pa_verify_available()) {
+        const cf_prov_signal *s = &p.signals[p.c2pa_signal];
+        CHECK_MSG(s->verified == CF_VERIFIED_INVALID && strstr(s->problem, "ingredient") && strstr(s->problem, "changed after signing"),
+                  "%d %s", (int)s->verified, s->problem);
+    }
+    cf_provenance_free(&p);
+    c2pa_trust_free(trust);
+    free(file);
+}
+
+TEST(c2pa_hostile_table_cases) {
+    /* tests/hostile/cases (generate.mjs): read, verified and decided quickly, without a declaration */
+    static const char *const files[] = {"prov-c2pa-deep-cbor.jpg", "prov-c2pa-lying-box.jpg"};
+    c2pa_trust *trust = load_trust(failures);
+    for (size_t i = 0; i < 2; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "tests/hostile/cases/%s", files[i]);
+        size_t n;
+        uint8_t *data = test_read_file(path, &n);
+        CHECK_MSG(data != NULL, "%s is missing (node tests/hostile/generate.mjs writes it)", path);
+        if (!data) continue;
+        cf_provenance p;
+        cf_error err = {{0}};
+        CHECK(cf_provenance_read(data, n, &p, &err) == 0 && p.c2pa_signal >= 0);
+        CHECK(c2pa_verify(&p, data, n, trust, &err) == 0);
+        if (p.c2pa_signal >= 0) {
+            const cf_prov_signal *s = &p.signals[p.c2pa_signal];
+            CHECK_MSG(s->declares <= CF_DECLARES_OTHER && s->verified != CF_VERIFIED_VALID && s->verified != CF_VERIFIED_UNTRUSTED,
+                      "%s: %d %d %s", path, (int)s->declares, (int)s->verified, s->problem);
+            CHECK_MSG(s->problem[0] != 0, "%s: no reason", path);
+        }
+        cifake_result r;
+        memset(&r, 0, sizeof r);
+        r.label = CIFAKE_REAL;
+        cf_provenance_decide(&p, &r);
+        CHECK_MSG(r.label == CIFAKE_REAL, "%s: %s", path, r.reason);
+        cf_provenance_free(&p);
+        free(data);
+    }
+    c2pa_trust_free(trust);
 }
 
 /* ---- hostile CBOR ---- */
@@ -591,8 +653,6 @@ TEST(c2pa_mutated_shared_store) {
 
 /* ---- the table the page is compared with ---- */
 
-#include "stb_image.h"
-
 #define EXPECTED_TSV "tests/provenance/expected.tsv"
 
 /* The whole native pipeline on one file: metadata, stealth bits, C2PA verification with the bundled
@@ -670,8 +730,12 @@ TEST(provenance_expected_table_native) {
 
 /* ---- every status, with trust lists made here from the files' own certificates ---- */
 #ifdef CF_WITH_OPENSSL
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
+#include <openssl/rsa.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
@@ -759,6 +823,240 @@ TEST(c2pa_verify_statuses_with_lists_made_here) {
     CHECK_MSG(s.verified == CF_VERIFIED_UNTRUSTED && strcmp(s.signer, "Adobe Inc.") == 0, "%d %s", (int)s.verified, s.problem);
     remove(issuer);
     remove(tsa);
+}
+
+/* A manifest signed here, end to end, with each COSE algorithm the verifier takes: a self-signed
+ * certificate (trusted through a list made here), an actions assertion, a hard binding over `file`
+ * with one exclusion, a claim referencing both, and a COSE_Sign1 over the claim. */
+
+typedef struct {
+    const char *name;
+    int64_t cose_alg;
+    const char *key_type, *curve; /* EVP_PKEY_Q_keygen arguments */
+    const EVP_MD *(*md)(void);     /* NULL: Ed25519 */
+    int pss, ec_bytes;
+} test_alg;
+
+static X509 *self_signed(EVP_PKEY *key, const EVP_MD *md) {
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    int ok = x && name && X509_set_version(x, 2) == 1 && ASN1_INTEGER_set(X509_get_serialNumber(x), 27) == 1 &&
+             X509_gmtime_adj(X509_getm_notBefore(x), -86400) && X509_gmtime_adj(X509_getm_notAfter(x), 86400) &&
+             X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"cifake test signer", -1, -1, 0) == 1 &&
+             X509_set_subject_name(x, name) == 1 && X509_set_issuer_name(x, name) == 1 && X509_set_pubkey(x, key) == 1 &&
+             X509_sign(x, key, md) > 0;
+    X509_NAME_free(name);
+    if (!ok) X509_free(x);
+    return ok ? x : NULL;
+}
+
+/* The COSE signature of tbs: raw r||s for ECDSA, PSS with the hash's length as salt for RSA. */
+static int cose_sign(EVP_PKEY *key, const test_alg *a, const cf_buffer *tbs, cf_buffer *sig) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    const EVP_MD *md = a->md ? a->md() : NULL;
+    unsigned char der[1024];
+    size_t len = sizeof der;
+    int ok = ctx && EVP_DigestSignInit(ctx, &pctx, md, NULL, key) == 1;
+    if (ok && a->pss)
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+    ok = ok && EVP_DigestSign(ctx, der, &len, tbs->data, tbs->len) == 1;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) return -1;
+    if (!a->ec_bytes) {
+        cf_buffer_append(sig, der, len);
+        return 0;
+    }
+    const unsigned char *q = der;
+    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &q, (long)len);
+    unsigned char raw[2 * 66];
+    const BIGNUM *r, *s;
+    if (!es) return -1;
+    ECDSA_SIG_get0(es, &r, &s);
+    ok = BN_bn2binpad(r, raw, a->ec_bytes) == a->ec_bytes && BN_bn2binpad(s, raw + a->ec_bytes, a->ec_bytes) == a->ec_bytes;
+    ECDSA_SIG_free(es);
+    if (ok) cf_buffer_append(sig, raw, 2 * (size_t)a->ec_bytes);
+    return ok ? 0 : -1;
+}
+
+static void put_bytes(cf_buffer *b, const void *data, size_t n) {
+    cf_cbor_put_head(b, CF_CBOR_BYTES, n);
+    cf_buffer_append(b, data, n);
+}
+
+/* A hashed URI {url, hash} of an assertion superbox (its payload after the 8-byte header). */
+static void put_ref(cf_buffer *b, const char *label, const cf_buffer *superbox) {
+    char url[96];
+    unsigned char h[32];
+    snprintf(url, sizeof url, "self#jumbf=c2pa.assertions/%s", label);
+    SHA256(superbox->data + 8, superbox->len - 8, h);
+    cf_cbor_put_head(b, CF_CBOR_MAP, 2);
+    put_text(b, "url");
+    put_text(b, url);
+    put_text(b, "hash");
+    put_bytes(b, h, 32);
+}
+
+/* The whole store for file[0..n) (excluding bytes [100, 150)), signed with key under a; its hard
+ * binding is labelled binding_label (c2pa.hash.data, or c2pa.hash.boxes to stand for a binding the
+ * verifier does not check). */
+static int signed_store(EVP_PKEY *key, X509 *cert, const test_alg *a, const uint8_t *file, size_t n, const char *binding_label,
+                        cf_buffer *store) {
+    cf_buffer actions = {0}, binding = {0}, actions_box = {0}, binding_box = {0}, assertions = {0}, a_store = {0};
+    cf_buffer claim = {0}, claim_box = {0}, prot = {0}, tbs = {0}, sig = {0}, cose = {0}, sig_box = {0}, m = {0}, manifest = {0};
+    cf_cbor_put_head(&actions, CF_CBOR_MAP, 1);
+    put_text(&actions, "actions");
+    cf_cbor_put_head(&actions, CF_CBOR_ARRAY, 1);
+    cf_cbor_put_head(&actions, CF_CBOR_MAP, 3);
+    put_text(&actions, "action"), put_text(&actions, "c2pa.created");
+    put_text(&actions, "digitalSourceType"), put_text(&actions, IPTC "trainedAlgorithmicMedia");
+    put_text(&actions, "softwareAgent"), put_text(&actions, "Imagen 4");
+    put_cbor_assertion(&actions_box, "c2pa.actions", &actions);
+    unsigned char h[32];
+    EVP_MD_CTX *sc = EVP_MD_CTX_new();
+    int hashed = sc && EVP_DigestInit_ex(sc, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(sc, file, 100) == 1 &&
+                 EVP_DigestUpdate(sc, file + 150, n - 150) == 1 && EVP_DigestFinal_ex(sc, h, NULL) == 1;
+    EVP_MD_CTX_free(sc);
+    if (!hashed) memset(h, 0, sizeof h);
+    cf_cbor_put_head(&binding, CF_CBOR_MAP, 3);
+    put_text(&binding, "exclusions");
+    cf_cbor_put_head(&binding, CF_CBOR_ARRAY, 1);
+    cf_cbor_put_head(&binding, CF_CBOR_MAP, 2);
+    put_text(&binding, "start"), cf_cbor_put_head(&binding, CF_CBOR_UINT, 100);
+    put_text(&binding, "length"), cf_cbor_put_head(&binding, CF_CBOR_UINT, 50);
+    put_text(&binding, "alg"), put_text(&binding, "sha256");
+    put_text(&binding, "hash"), put_bytes(&binding, h, 32);
+    put_cbor_assertion(&binding_box, binding_label, &binding);
+    cf_buffer_append(&assertions, actions_box.data, actions_box.len);
+    cf_buffer_append(&assertions, binding_box.data, binding_box.len);
+    put_superbox(&a_store, "c2pa.assertions", &assertions);
+    cf_cbor_put_head(&claim, CF_CBOR_MAP, 3);
+    put_text(&claim, "claim_generator"), put_text(&claim, "cifake_test/1.0");
+    put_text(&claim, "alg"), put_text(&claim, "sha256");
+    put_text(&claim, "assertions");
+    cf_cbor_put_head(&claim, CF_CBOR_ARRAY, 2);
+    put_ref(&claim, "c2pa.actions", &actions_box);
+    put_ref(&claim, binding_label, &binding_box);
+    put_box(&claim_box, "cbor", claim.data, claim.len);
+    /* COSE_Sign1: protected {1: alg, 33: certificate}, unprotected {}, detached payload */
+    unsigned char *der = NULL;
+    int der_len = i2d_X509(cert, &der);
+    cf_cbor_put_head(&prot, CF_CBOR_MAP, 2);
+    cf_cbor_put_head(&prot, CF_CBOR_UINT, 1);
+    cf_cbor_put_head(&prot, a->cose_alg < 0 ? CF_CBOR_NEGINT : CF_CBOR_UINT, (uint64_t)(-1 - a->cose_alg));
+    cf_cbor_put_head(&prot, CF_CBOR_UINT, 33);
+    put_bytes(&prot, der, der_len > 0 ? (size_t)der_len : 0);
+    OPENSSL_free(der);
+    cf_cose_sign1 c;
+    memset(&c, 0, sizeof c);
+    c.protected_header.data = prot.data;
+    c.protected_header.size = prot.len;
+    cf_c2pa_bytes payload = {claim.data, claim.len};
+    cf_cose_sig_structure(&c, payload, &tbs);
+    int ok = !tbs.failed && cose_sign(key, a, &tbs, &sig) == 0;
+    cf_cbor_put_head(&cose, CF_CBOR_TAG, 18);
+    cf_cbor_put_head(&cose, CF_CBOR_ARRAY, 4);
+    put_bytes(&cose, prot.data, prot.len);
+    cf_cbor_put_head(&cose, CF_CBOR_MAP, 0);
+    cf_cbor_put_head(&cose, CF_CBOR_SIMPLE, 22); /* null: the claim is the detached payload */
+    put_bytes(&cose, sig.data, sig.len);
+    put_box(&sig_box, "cbor", cose.data, cose.len);
+    cf_buffer_append(&m, a_store.data, a_store.len);
+    put_superbox(&m, "c2pa.claim", &claim_box);
+    put_superbox(&m, "c2pa.signature", &sig_box);
+    put_superbox(&manifest, "urn:uuid:signed-here", &m);
+    put_superbox(store, "c2pa", &manifest);
+    cf_buffer *all[] = {&actions, &binding, &actions_box, &binding_box, &assertions, &a_store, &claim, &claim_box,
+                        &prot, &tbs, &sig, &cose, &sig_box, &m, &manifest};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (all[i]->failed) ok = 0;
+        free(all[i]->data);
+    }
+    return ok && !store->failed ? 0 : -1;
+}
+
+/* Verifies store against file with trust; returns the C2PA signal. */
+static cf_prov_signal verify_store(const cf_buffer *store, const uint8_t *file, size_t n, const c2pa_trust *trust, int *failures) {
+    cf_provenance p;
+    prov_init(&p);
+    cf_prov_signal s = {0};
+    p.c2pa_store = malloc(store->len);
+    if (!p.c2pa_store) return s;
+    memcpy(p.c2pa_store, store->data, store->len);
+    p.c2pa_store_size = store->len;
+    cf_error err = {{0}};
+    CHECK(cf_c2pa_read(&p, &err) == 0 && p.c2pa_signal >= 0);
+    CHECK(c2pa_verify(&p, file, n, trust, &err) == 0);
+    if (p.c2pa_signal >= 0) s = p.signals[p.c2pa_signal];
+    prov_release(&p);
+    return s;
+}
+
+TEST(c2pa_signed_here_every_algorithm) {
+    static const test_alg algs[] = {
+        {"ES256", -7, "EC", "P-256", EVP_sha256, 0, 32},   {"ES384", -35, "EC", "P-384", EVP_sha384, 0, 48},
+        {"ES512", -36, "EC", "P-521", EVP_sha512, 0, 66},  {"PS256", -37, "RSA", NULL, EVP_sha256, 1, 0},
+        {"PS384", -38, "RSA", NULL, EVP_sha384, 1, 0},     {"PS512", -39, "RSA", NULL, EVP_sha512, 1, 0},
+        {"Ed25519", -8, "ED25519", NULL, NULL, 0, 0},
+    };
+    uint8_t file[1000];
+    for (size_t i = 0; i < sizeof file; i++) file[i] = (uint8_t)(i * 7 + 3);
+    EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    CHECK(rsa != NULL);
+    for (size_t k = 0; k < sizeof algs / sizeof algs[0]; k++) {
+        const test_alg *a = &algs[k];
+        EVP_PKEY *key = a->pss ? rsa : a->curve ? EVP_PKEY_Q_keygen(NULL, NULL, a->key_type, a->curve)
+                                                : EVP_PKEY_Q_keygen(NULL, NULL, a->key_type);
+        X509 *cert = key ? self_signed(key, a->md ? a->md() : NULL) : NULL;
+        cf_buffer store = {0};
+        char pem[64];
+        snprintf(pem, sizeof pem, "build/test-c2pa-signer-%s.pem", a->name);
+        FILE *f = cert ? fopen(pem, "w") : NULL;
+        int ready = f && PEM_write_X509(f, cert) == 1;
+        if (f) fclose(f);
+        ready = ready && signed_store(key, cert, a, file, sizeof file, "c2pa.hash.data", &store) == 0;
+        CHECK_MSG(ready, "%s: could not sign", a->name);
+        c2pa_trust *trust = NULL;
+        cf_error err = {{0}};
+        if (ready) CHECK_MSG(c2pa_trust_load(pem, NULL, &trust, &err) == 0, "%s", err.msg);
+        if (ready && trust) {
+            cf_prov_signal s = verify_store(&store, file, sizeof file, trust, failures);
+            CHECK_MSG(s.verified == CF_VERIFIED_VALID && strcmp(s.signer, "cifake test signer") == 0, "%s: %d %s", a->name,
+                      (int)s.verified, s.problem);
+            CHECK_MSG(s.declares == CF_DECLARES_AI_GENERATED && strcmp(s.generator, "Google Imagen") == 0, "%s: %s", a->name, s.generator);
+            /* a byte inside the exclusion is free to change; one outside is not */
+            file[120] ^= 1;
+            s = verify_store(&store, file, sizeof file, trust, failures);
+            CHECK_MSG(s.verified == CF_VERIFIED_VALID, "%s: excluded byte: %d %s", a->name, (int)s.verified, s.problem);
+            file[120] ^= 1;
+            file[500] ^= 1;
+            s = verify_store(&store, file, sizeof file, trust, failures);
+            CHECK_MSG(s.verified == CF_VERIFIED_INVALID && strstr(s.problem, "pixels changed"), "%s: %d %s", a->name, (int)s.verified, s.problem);
+            file[500] ^= 1;
+            /* the signature's last byte changed */
+            store.data[store.len - 1] ^= 0x40;
+            s = verify_store(&store, file, sizeof file, trust, failures);
+            CHECK_MSG(s.verified == CF_VERIFIED_INVALID && strstr(s.problem, "signature invalid"), "%s: %d %s", a->name, (int)s.verified, s.problem);
+            store.data[store.len - 1] ^= 0x40;
+            /* not on the list: untrusted, the signer named */
+            s = verify_store(&store, file, sizeof file, NULL, failures);
+            CHECK_MSG(s.verified == CF_VERIFIED_UNTRUSTED && strcmp(s.signer, "cifake test signer") == 0, "%s: %d", a->name, (int)s.verified);
+            /* bound by a box hash, which this verifier does not check: said so, not called valid */
+            cf_buffer boxes = {0};
+            CHECK(signed_store(key, cert, a, file, sizeof file, "c2pa.hash.boxes", &boxes) == 0);
+            s = verify_store(&boxes, file, sizeof file, trust, failures);
+            CHECK_MSG(s.verified == CF_VERIFIED_NOT_CHECKED && strstr(s.problem, "box or BMFF hash"), "%s: %d %s", a->name,
+                      (int)s.verified, s.problem);
+            free(boxes.data);
+        }
+        c2pa_trust_free(trust);
+        free(store.data);
+        X509_free(cert);
+        if (key != rsa) EVP_PKEY_free(key);
+        remove(pem);
+    }
+    EVP_PKEY_free(rsa);
 }
 #endif
 

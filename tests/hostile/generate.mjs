@@ -202,7 +202,25 @@ function provenanceCases(rgbPng, colourJpeg) {
   // EXIF whose IFD0 offset and tag offsets point past the data
   const exif = Buffer.concat([Buffer.from('Exif\0\0MM\0\x2a', 'latin1'), u32be(8), Buffer.from([0, 2]),
     Buffer.from([0x01, 0x0f, 0, 2]), u32be(1000), u32be(0x7ffffff0), Buffer.from([0x87, 0x69, 0, 4]), u32be(1), u32be(0xfffffff0), u32be(0)]);
+  // C2PA stores whose insides are hostile (src/c2pa.c, cbor.c, jumbf.c): a claim of CBOR arrays nested
+  // 1000 deep and an actions assertion announcing a byte string of 2^64-1 bytes; and the same store
+  // with its manifest box claiming to run past the store
+  const plainBox = (type, payload) => Buffer.concat([u32be(8 + payload.length), Buffer.from(type, 'latin1'), payload]);
+  // JUMBF content types: the first four bytes name it ("c2pa" store, "c2ma" manifest, ...), the rest
+  // is the ISO suffix 0011-0010-8000-00AA00389B71
+  const superbox = (type, label, content) => plainBox('jumb', Buffer.concat([plainBox('jumd', Buffer.concat([
+    Buffer.from(type, 'latin1'), Buffer.from('00110010800000aa00389b71', 'hex'), Buffer.from([3]),
+    Buffer.from(`${label}\0`, 'latin1')])), content]));
+  const deepClaim = plainBox('cbor', Buffer.concat([Buffer.alloc(1000, 0x81), Buffer.from([0])]));
+  const hugeString = plainBox('cbor', Buffer.concat([Buffer.from([0xa1, 0x67]), Buffer.from('actions', 'latin1'),
+    Buffer.from([0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])]));
+  const store = superbox('c2pa', 'c2pa', superbox('c2ma', 'urn:uuid:hostile', Buffer.concat([
+    superbox('c2as', 'c2pa.assertions', superbox('cbor', 'c2pa.actions', hugeString)), superbox('c2cl', 'c2pa.claim', deepClaim)])));
+  const lyingStore = Buffer.from(store);
+  lyingStore.writeUInt32BE(0x7fffffff, 8 + 8 + 17 + 5); // the manifest's LBox, after the store's jumd ("c2pa\0")
   return {
+    'prov-c2pa-deep-cbor.jpg': afterSoi(colourJpeg, [xt(1, store)]),
+    'prov-c2pa-lying-box.jpg': afterSoi(colourJpeg, [xt(1, lyingStore)]),
     'prov-ztxt-bomb.png': beforeIdat(rgbPng, [bomb]),
     'prov-400-text-chunks.png': beforeIdat(rgbPng, tiny),
     'prov-app11-overlapping.jpg': afterSoi(colourJpeg, overlap),
