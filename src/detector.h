@@ -6,6 +6,7 @@
 
 #include "cifake.h"
 #include "gradcam.h"
+#include "input.h"
 #include "net.h"
 #include "weights.h"
 
@@ -29,9 +30,5 @@ const float *cifake_input(const cifake_detector *d);
  * classified image and its Grad-CAM state stay as they were. One view: a file's tta=flip is not
  * applied here (the network alone, as other engines run it). */
 int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake, float *score, cf_error *err);
-
-/* Writes the normalised CHW floats for n_pixels RGB HWC pixels: (pixel / 255 - mean[c]) / std[c].
- * The trainer and the detector both use this one function. */
-void cifake_normalise(const float mean[3], const float std[3], const uint8_t *rgb, int n_pixels, float *chw);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "input.h"
 #include "fileio.h"
 #include "image.h"
 #include "parallel.h"
