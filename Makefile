@@ -60,8 +60,8 @@ all: $(PROGRAMS)
 
 # Before anything is compiled: the Debian packages plain `make` needs are installed when missing (gcc,
 # libstb-dev, libwebp-dev; `make deps` installs what the tests need too), and stb_image is checked to
-# be the release src/image.c was written against. image.c guards against that release's bugs (in its
-# comments); another release may have fixed or moved them, or have others. The version is only in the
+# be the release src/image_check.c was written against. image_check.c guards against that release's
+# bugs (in its comments); another release may have fixed or moved them, or have others. The version is only in the
 # header's first comment (STBI_VERSION is 1 in every release), which the preprocessor cannot read, so
 # the Makefile reads it, for every build that compiles stb (native, WebAssembly, fuzzing).
 STB_RELEASE := v2.27
@@ -72,8 +72,8 @@ stb-check: | build-deps
 	@line=$$(head -n 1 $(STB_DIR)/stb_image.h); case "$$line" in \
 	  "/* stb_image - $(STB_RELEASE) "*) ;; \
 	  *) echo "cifake: $(STB_DIR)/stb_image.h is not stb_image $(STB_RELEASE); its first line: $$line" >&2; \
-	     echo "  src/image.c guards against the bugs of stb_image $(STB_RELEASE) (Debian 12's libstb-dev 0.0~git20220908)." >&2; \
-	     echo "  Install that package, or check image.c's guards against this release and set STB_RELEASE in the Makefile." >&2; \
+	     echo "  src/image_check.c guards against the bugs of stb_image $(STB_RELEASE) (Debian 12's libstb-dev 0.0~git20220908)." >&2; \
+	     echo "  Install that package, or check image_check.c's guards against this release and set STB_RELEASE in the Makefile." >&2; \
 	     exit 1 ;; esac
 
 # $(call flavour,NAME,COMPILER,ARCHIVER,FLAGS[,BEFORE]): every source compiled once with FLAGS into
@@ -134,8 +134,8 @@ $(BUILD)/tests-asan: $(asan_TESTS) $(asan_TOOLS) $(asan_CORE)
 
 # The C tests under MemorySanitizer: every read of memory nothing wrote is reported. msan is the code as
 # shipped; msan-unzeroed leaves stb_image's allocations unzeroed (CF_STB_UNZEROED, src/stb_impl.c), so
-# the hostile-input table and the regression files show that image.c's checks alone keep the decoder
-# from reading memory the file never wrote.
+# the hostile-input table and the regression files show that image_check.c's checks alone keep the
+# decoder from reading memory the file never wrote.
 MSAN_FLAGS := $(CSTD) $(MSAN)
 $(eval $(call flavour,msan,$(MSAN_CC),$(AR),$(MSAN_FLAGS),build-deps))
 $(eval $(call flavour,msan-unzeroed,$(MSAN_CC),$(AR),$(MSAN_FLAGS) -DCF_STB_UNZEROED,build-deps))

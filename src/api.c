@@ -7,6 +7,7 @@
 
 #include "detector.h"
 #include "image.h"
+#include "image_resize.h"
 #include "patches.h"
 
 #define CF_PREDICT_MAX_BATCH 1024
