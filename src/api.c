@@ -83,7 +83,7 @@ static int parse_scope(model_slot *s, cf_error *err) {
         return cf_fail(err, "weight file input is %dx%dx%d; the detector feeds square RGB inputs", in.c, in.h, in.w);
     s->side = in.h;
     s->max_side = s->view == CIFAKE_VIEW_THUMBNAIL ? s->side : 0;
-    const char *max_side = cf_meta_get(&s->meta, "scope_max_side");
+    const char *max_side = cf_meta_get(&s->meta, CF_META_SCOPE_MAX_SIDE);
     if (max_side) {
         char *end;
         long v = strtol(max_side, &end, 10);
@@ -92,7 +92,7 @@ static int parse_scope(model_slot *s, cf_error *err) {
         s->max_side = (int)v;
     }
     s->unsure_lo = s->unsure_hi = 0.0f;
-    const char *band = cf_meta_get(&s->meta, "unsure_band");
+    const char *band = cf_meta_get(&s->meta, CF_META_UNSURE_BAND);
     if (band) {
         char *mid, *end;
         float lo = strtof(band, &mid), hi = *mid == ',' ? strtof(mid + 1, &end) : -1.0f;
@@ -103,12 +103,12 @@ static int parse_scope(model_slot *s, cf_error *err) {
     }
     const char *tta = cf_meta_get(&s->meta, CF_META_TTA);
     s->flip_average = tta && !strcmp(tta, CF_TTA_FLIP);
-    if (tta && !s->flip_average && strcmp(tta, "none"))
+    if (tta && !s->flip_average && strcmp(tta, CF_TTA_NONE))
         return cf_fail(err, "weight file: unknown tta \"%s\" (flip or none)", tta);
     if (s->flip_average && s->view != CIFAKE_VIEW_THUMBNAIL)
         return cf_fail(err, "weight file: tta=flip applies to thumbnail models");
-    s->reliability = meta_text(&s->meta, "reliability");
-    s->reliability_out_of_scope = meta_text(&s->meta, "reliability_out_of_scope");
+    s->reliability = meta_text(&s->meta, CF_META_RELIABILITY);
+    s->reliability_out_of_scope = meta_text(&s->meta, CF_META_RELIABILITY_OUT_OF_SCOPE);
     return 0;
 }
 
@@ -346,7 +346,7 @@ static int out_of_scope(const model_slot *s, const cf_image *img) {
 }
 
 static const char *model_name(const model_slot *s) {
-    const char *name = cf_meta_get(&s->meta, "name");
+    const char *name = cf_meta_get(&s->meta, CF_META_NAME);
     return name ? name : s->view == CIFAKE_VIEW_PATCHES ? "the patch model" : "the thumbnail model";
 }
 

@@ -313,14 +313,14 @@ static int distillation_meta(const train_config *c, cf_meta *meta, cf_error *err
         size_t used = strlen(files);
         snprintf(files + used, sizeof files - used, "%s%s", k ? "," : "", c->teachers[k]);
     }
-    return cf_meta_set(meta, "teachers", files, err) || cf_meta_setf(meta, "teacher_weight", err, "%g", c->teacher_weight) ||
-           cf_meta_set(meta, "teacher_mode", c->teacher_live ? "live" : "cached", err);
+    return cf_meta_set(meta, CF_META_TEACHERS, files, err) || cf_meta_setf(meta, CF_META_TEACHER_WEIGHT, err, "%g", c->teacher_weight) ||
+           cf_meta_set(meta, CF_META_TEACHER_MODE, c->teacher_live ? "live" : "cached", err);
 }
 
 /* Whether a checkpoint's metadata records the distillation this run asks for (a run must not resume
  * with other targets than it started with). */
 static int same_distillation(const train_config *c, const cf_meta *ckpt, cf_error *err) {
-    static const char *const keys[] = {"teachers", "teacher_weight", "teacher_mode"};
+    static const char *const keys[] = {CF_META_TEACHERS, CF_META_TEACHER_WEIGHT, CF_META_TEACHER_MODE};
     cf_meta want = {0};
     int same = !distillation_meta(c, &want, err);
     for (int i = 0; same && i < 3; i++) {
@@ -333,13 +333,13 @@ static int same_distillation(const train_config *c, const cf_meta *ckpt, cf_erro
 
 /* The layer spec and input shape of a model, as its weight file and checkpoints record them. */
 static int meta_input(cf_meta *meta, const char *spec, cf_shape in, cf_error *err) {
-    return cf_meta_set(meta, "spec", spec, err) || cf_meta_setf(meta, "input", err, "%dx%dx%d", in.c, in.h, in.w);
+    return cf_meta_set(meta, CF_META_SPEC, spec, err) || cf_meta_setf(meta, CF_META_INPUT, err, "%dx%dx%d", in.c, in.h, in.w);
 }
 
 /* The per-channel normalisation of the input pixels. */
 static int meta_normalisation(cf_meta *meta, const float mean[3], const float std[3], cf_error *err) {
-    return cf_meta_setf(meta, "mean", err, "%.9g,%.9g,%.9g", mean[0], mean[1], mean[2]) ||
-           cf_meta_setf(meta, "std", err, "%.9g,%.9g,%.9g", std[0], std[1], std[2]);
+    return cf_meta_setf(meta, CF_META_MEAN, err, "%.9g,%.9g,%.9g", mean[0], mean[1], mean[2]) ||
+           cf_meta_setf(meta, CF_META_STD, err, "%.9g,%.9g,%.9g", std[0], std[1], std[2]);
 }
 
 static int save_checkpoint(const train_config *c, const char *path, run_state *s, const float mean[3],
@@ -347,13 +347,13 @@ static int save_checkpoint(const train_config *c, const char *path, run_state *s
     cf_meta meta = {0};
     cf_extras ex = {0};
     int rc = meta_input(&meta, c->spec, s->model.input, err) || meta_normalisation(&meta, mean, std, err) ||
-             cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
-             cf_meta_setf(&meta, "split_seed", err, "%llu", (unsigned long long)c->split_seed) ||
-             cf_meta_setf(&meta, "epoch", err, "%d", s->epoch) ||
-             cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
-             cf_meta_setf(&meta, "best_val_loss", err, "%.17g", s->best_val_loss) ||
-             cf_meta_setf(&meta, "train_seconds", err, "%.3f", s->train_seconds) ||
-             cf_meta_setf(&meta, "step", err, "%lld", s->opt.step) || distillation_meta(c, &meta, err);
+             cf_meta_setf(&meta, CF_META_SEED, err, "%llu", (unsigned long long)c->seed) ||
+             cf_meta_setf(&meta, CF_META_SPLIT_SEED, err, "%llu", (unsigned long long)c->split_seed) ||
+             cf_meta_setf(&meta, CF_META_EPOCH, err, "%d", s->epoch) ||
+             cf_meta_setf(&meta, CF_META_BEST_EPOCH, err, "%d", s->best_epoch) ||
+             cf_meta_setf(&meta, CF_META_BEST_VAL_LOSS, err, "%.17g", s->best_val_loss) ||
+             cf_meta_setf(&meta, CF_META_TRAIN_SECONDS, err, "%.3f", s->train_seconds) ||
+             cf_meta_setf(&meta, CF_META_STEP, err, "%lld", s->opt.step) || distillation_meta(c, &meta, err);
     ex.t[ex.n++] = (cf_tensor){"opt.m1", s->opt.m1, s->opt.n};
     ex.t[ex.n++] = (cf_tensor){"opt.m2", s->opt.m2, s->opt.n};
     ex.t[ex.n++] = (cf_tensor){"best.params", s->best.params, s->best.n_params};
@@ -394,8 +394,8 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
         cf_error_prefix(err, "%s", c->resume);
         return -1;
     }
-    const char *seed = cf_meta_get(&meta, "seed"), *epoch = cf_meta_get(&meta, "epoch");
-    const char *split_seed = cf_meta_get(&meta, "split_seed"); /* absent from older checkpoints: the seed */
+    const char *seed = cf_meta_get(&meta, CF_META_SEED), *epoch = cf_meta_get(&meta, CF_META_EPOCH);
+    const char *split_seed = cf_meta_get(&meta, CF_META_SPLIT_SEED); /* absent from older checkpoints: the seed */
     if (!split_seed) split_seed = seed;
     if (strcmp(m.spec, c->spec) || m.input.h != s->model.input.h || m.input.w != s->model.input.w || !seed || strtoull(seed, NULL, 10) != c->seed || !epoch ||
         strtoull(split_seed, NULL, 10) != c->split_seed)
@@ -403,7 +403,7 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
                      c->resume, m.spec, seed ? seed : "?", split_seed ? split_seed : "?");
     if (!rc && !same_distillation(c, &meta, err))
         rc = cf_fail(err, "%s: checkpoint was made with other --teacher files, weight or mode (teachers %s)", c->resume,
-                     cf_meta_get(&meta, "teachers") ? cf_meta_get(&meta, "teachers") : "none");
+                     cf_meta_get(&meta, CF_META_TEACHERS) ? cf_meta_get(&meta, CF_META_TEACHERS) : "none");
     if (!rc) {
         memcpy(s->model.params, m.params, sizeof(float) * m.n_params);
         memcpy(s->model.buffers, m.buffers, sizeof(float) * m.n_buffers);
@@ -415,10 +415,10 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
     }
     if (!rc) {
         s->epoch = atoi(epoch);
-        s->best_epoch = atoi(cf_meta_get(&meta, "best_epoch") ? cf_meta_get(&meta, "best_epoch") : "0");
-        s->best_val_loss = strtod(cf_meta_get(&meta, "best_val_loss") ? cf_meta_get(&meta, "best_val_loss") : "1e300", NULL);
-        s->train_seconds = strtod(cf_meta_get(&meta, "train_seconds") ? cf_meta_get(&meta, "train_seconds") : "0", NULL);
-        s->opt.step = strtoll(cf_meta_get(&meta, "step") ? cf_meta_get(&meta, "step") : "0", NULL, 10);
+        s->best_epoch = atoi(cf_meta_get(&meta, CF_META_BEST_EPOCH) ? cf_meta_get(&meta, CF_META_BEST_EPOCH) : "0");
+        s->best_val_loss = strtod(cf_meta_get(&meta, CF_META_BEST_VAL_LOSS) ? cf_meta_get(&meta, CF_META_BEST_VAL_LOSS) : "1e300", NULL);
+        s->train_seconds = strtod(cf_meta_get(&meta, CF_META_TRAIN_SECONDS) ? cf_meta_get(&meta, CF_META_TRAIN_SECONDS) : "0", NULL);
+        s->opt.step = strtoll(cf_meta_get(&meta, CF_META_STEP) ? cf_meta_get(&meta, CF_META_STEP) : "0", NULL, 10);
     }
     cf_model_free(&m);
     cf_meta_free(&meta);
@@ -483,27 +483,27 @@ static int end_epoch(const train_config *c, run_state *s, const char *ckpt, cons
 
 /* The keys every weight file records after its calibration: its classes, threshold and temperature. */
 static int meta_calibration(cf_meta *meta, float threshold, float temperature, cf_error *err) {
-    return cf_meta_set(meta, "classes", "REAL,FAKE", err) || cf_meta_setf(meta, "threshold", err, "%.9g", threshold) ||
-           cf_meta_setf(meta, "temperature", err, "%.9g", temperature);
+    return cf_meta_set(meta, CF_META_CLASSES, "REAL,FAKE", err) || cf_meta_setf(meta, CF_META_THRESHOLD, err, "%.9g", threshold) ||
+           cf_meta_setf(meta, CF_META_TEMPERATURE, err, "%.9g", temperature);
 }
 
 /* How the run was made: its threads, command line, date, trainer version and epoch budget. */
 static int meta_provenance(const train_config *c, cf_meta *meta, cf_error *err) {
     char date[32];
     iso_date(date, sizeof date);
-    return cf_meta_setf(meta, "threads", err, "%d", c->threads) || cf_meta_set(meta, "command", c->command, err) ||
-           cf_meta_set(meta, "date", date, err) || cf_meta_set(meta, "trainer_version", CIFAKE_VERSION, err) ||
-           cf_meta_setf(meta, "epochs", err, "%d", c->epochs);
+    return cf_meta_setf(meta, CF_META_THREADS, err, "%d", c->threads) || cf_meta_set(meta, CF_META_COMMAND, c->command, err) ||
+           cf_meta_set(meta, CF_META_DATE, date, err) || cf_meta_set(meta, CF_META_TRAINER_VERSION, CIFAKE_VERSION, err) ||
+           cf_meta_setf(meta, CF_META_EPOCHS, err, "%d", c->epochs);
 }
 
 /* How the run went: the kept epoch, the epochs trained, the patience, the time and the parameter count. */
 static int meta_outcome(const train_config *c, const run_state *s, const cf_model *folded, cf_meta *meta,
                         cf_error *err) {
-    return cf_meta_setf(meta, "best_epoch", err, "%d", s->best_epoch) ||
-           cf_meta_setf(meta, "epochs_run", err, "%d", s->epoch) ||
-           cf_meta_setf(meta, "patience", err, "%d", c->patience) ||
-           cf_meta_setf(meta, "train_seconds", err, "%.0f", s->train_seconds) ||
-           cf_meta_setf(meta, "params", err, "%zu", folded->n_params);
+    return cf_meta_setf(meta, CF_META_BEST_EPOCH, err, "%d", s->best_epoch) ||
+           cf_meta_setf(meta, CF_META_EPOCHS_RUN, err, "%d", s->epoch) ||
+           cf_meta_setf(meta, CF_META_PATIENCE, err, "%d", c->patience) ||
+           cf_meta_setf(meta, CF_META_TRAIN_SECONDS, err, "%.0f", s->train_seconds) ||
+           cf_meta_setf(meta, CF_META_PARAMS, err, "%zu", folded->n_params);
 }
 
 /* Unless an earlier step failed (rc), serialises the folded model with its metadata and writes it
@@ -756,21 +756,21 @@ static int cifake_write_weights(data_source *src, const train_config *c, run_sta
     cf_meta meta = {0};
     if (!rc)
         rc = meta_input(&meta, folded.spec, folded.input, err) || meta_normalisation(&meta, src->mean, src->std, err) ||
-             meta_calibration(&meta, threshold, temperature, err) || cf_meta_set(&meta, "train_spec", c->spec, err) ||
-             cf_meta_setf(&meta, "data", err, "CIFAKE train split (%d training, %d validation images)", src->n_train, n_val) ||
-             cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
-             cf_meta_setf(&meta, "split_seed", err, "%llu", (unsigned long long)c->split_seed) ||
-             cf_meta_setf(&meta, "val_permille", err, "%d", c->val_permille) || meta_provenance(c, &meta, err) ||
-             cf_meta_setf(&meta, "perturb_prob", err, "%g", c->perturb_prob) ||
-             cf_meta_setf(&meta, "ema", err, "%g", c->ema) ||
-             cf_meta_setf(&meta, "cutmix", err, "%g", c->cutmix) || distillation_meta(c, &meta, err) ||
+             meta_calibration(&meta, threshold, temperature, err) || cf_meta_set(&meta, CF_META_TRAIN_SPEC, c->spec, err) ||
+             cf_meta_setf(&meta, CF_META_DATA, err, "CIFAKE train split (%d training, %d validation images)", src->n_train, n_val) ||
+             cf_meta_setf(&meta, CF_META_SEED, err, "%llu", (unsigned long long)c->seed) ||
+             cf_meta_setf(&meta, CF_META_SPLIT_SEED, err, "%llu", (unsigned long long)c->split_seed) ||
+             cf_meta_setf(&meta, CF_META_VAL_PERMILLE, err, "%d", c->val_permille) || meta_provenance(c, &meta, err) ||
+             cf_meta_setf(&meta, CF_META_PERTURB_PROB, err, "%g", c->perturb_prob) ||
+             cf_meta_setf(&meta, CF_META_EMA, err, "%g", c->ema) ||
+             cf_meta_setf(&meta, CF_META_CUTMIX, err, "%g", c->cutmix) || distillation_meta(c, &meta, err) ||
              meta_outcome(c, s, &folded, &meta, err) ||
-             cf_meta_setf(&meta, "val_accuracy", err, "%.4f", val.accuracy) ||
-             cf_meta_setf(&meta, "val_auroc", err, "%.5f", val.auroc);
+             cf_meta_setf(&meta, CF_META_VAL_ACCURACY, err, "%.4f", val.accuracy) ||
+             cf_meta_setf(&meta, CF_META_VAL_AUROC, err, "%.5f", val.auroc);
     if (!rc && c->report_test)
-        rc = cf_meta_setf(&meta, "test_accuracy", err, "%.4f", tst.accuracy) ||
-             cf_meta_setf(&meta, "test_auroc", err, "%.5f", tst.auroc) ||
-             cf_meta_setf(&meta, "test_f1", err, "%.4f", tst.f1) || cf_meta_setf(&meta, "test_n", err, "%d", tst.n);
+        rc = cf_meta_setf(&meta, CF_META_TEST_ACCURACY, err, "%.4f", tst.accuracy) ||
+             cf_meta_setf(&meta, CF_META_TEST_AUROC, err, "%.5f", tst.auroc) ||
+             cf_meta_setf(&meta, CF_META_TEST_F1, err, "%.4f", tst.f1) || cf_meta_setf(&meta, CF_META_TEST_N, err, "%d", tst.n);
     free(scores);
     free(p);
     free(val_labels);
@@ -967,23 +967,23 @@ static int patch_write_weights(data_source *src, const train_config *c, run_stat
     if (!rc)
         rc = meta_input(&meta, folded.spec, folded.input, err) || cf_meta_set(&meta, CF_META_VIEW, CF_VIEW_PATCHES, err) ||
              meta_normalisation(&meta, src->mean, src->std, err) || meta_calibration(&meta, threshold, temperature, err) ||
-             cf_meta_setf(&meta, "unsure_band", err, "%.6f,%.6f", lo, hi) ||
-             cf_meta_set(&meta, "aggregate", "mean of the patch logits over the patch grid (patches.h)", err) ||
-             cf_meta_set(&meta, "train_spec", c->spec, err) ||
-             cf_meta_setf(&meta, "data", err, "image folders %s: %d training images, %d validation images", c->folders,
+             cf_meta_setf(&meta, CF_META_UNSURE_BAND, err, "%.6f,%.6f", lo, hi) ||
+             cf_meta_set(&meta, CF_META_AGGREGATE, "mean of the patch logits over the patch grid (patches.h)", err) ||
+             cf_meta_set(&meta, CF_META_TRAIN_SPEC, c->spec, err) ||
+             cf_meta_setf(&meta, CF_META_DATA, err, "image folders %s: %d training images, %d validation images", c->folders,
                           src->n_train, src->n_val) ||
-             cf_meta_set(&meta, "train_groups", d->train_groups, err) ||
-             cf_meta_set(&meta, "val_groups", c->val_groups, err) ||
-             cf_meta_set(&meta, "exclude_groups", c->exclude_groups ? c->exclude_groups : "", err) ||
-             cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) || meta_provenance(c, &meta, err) ||
-             cf_meta_setf(&meta, "steps_per_epoch", err, "%d", c->steps_per_epoch) ||
-             cf_meta_setf(&meta, "batch", err, "%d", c->batch) ||
-             cf_meta_setf(&meta, "augment", err, "jpeg_prob %g, jpeg_twice %g, jpeg_quality %d..%d, rescale_prob %g, flips",
+             cf_meta_set(&meta, CF_META_TRAIN_GROUPS, d->train_groups, err) ||
+             cf_meta_set(&meta, CF_META_VAL_GROUPS, c->val_groups, err) ||
+             cf_meta_set(&meta, CF_META_EXCLUDE_GROUPS, c->exclude_groups ? c->exclude_groups : "", err) ||
+             cf_meta_setf(&meta, CF_META_SEED, err, "%llu", (unsigned long long)c->seed) || meta_provenance(c, &meta, err) ||
+             cf_meta_setf(&meta, CF_META_STEPS_PER_EPOCH, err, "%d", c->steps_per_epoch) ||
+             cf_meta_setf(&meta, CF_META_BATCH, err, "%d", c->batch) ||
+             cf_meta_setf(&meta, CF_META_AUGMENT, err, "jpeg_prob %g, jpeg_twice %g, jpeg_quality %d..%d, rescale_prob %g, flips",
                           c->aug.jpeg_prob, c->aug.jpeg_twice, c->aug.jpeg_min, c->aug.jpeg_max, c->aug.rescale_prob) ||
-             cf_meta_setf(&meta, "balance", err, "%s^%g", c->balance_generator ? "generator" : "group", c->balance_power) ||
-             cf_meta_setf(&meta, "ema", err, "%g", c->ema) || meta_outcome(c, s, &folded, &meta, err) ||
-             cf_meta_setf(&meta, "val_auroc", err, "%.5f", plain.auroc) ||
-             cf_meta_setf(&meta, "val_auroc_jpeg90", err, "%.5f", recoded.auroc);
+             cf_meta_setf(&meta, CF_META_BALANCE, err, "%s^%g", c->balance_generator ? "generator" : "group", c->balance_power) ||
+             cf_meta_setf(&meta, CF_META_EMA, err, "%g", c->ema) || meta_outcome(c, s, &folded, &meta, err) ||
+             cf_meta_setf(&meta, CF_META_VAL_AUROC, err, "%.5f", plain.auroc) ||
+             cf_meta_setf(&meta, CF_META_VAL_AUROC_JPEG90, err, "%.5f", recoded.auroc);
     free(scores);
     free(p);
     return write_model_file(rc, c->out, &folded, &meta, err);
