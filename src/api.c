@@ -541,7 +541,7 @@ int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake,
 
 /* ---- metadata ---- */
 
-cf_model *cifake_model(cifake_detector *d) { return &d->slot[0].loaded.model; }
+const cf_loaded_model *cifake_loaded_model(const cifake_detector *d) { return &d->slot[0].loaded; }
 const cf_meta *cifake_meta(const cifake_detector *d) { return &d->slot[0].loaded.meta; }
 const cf_infer_params *cifake_params(const cifake_detector *d) { return &d->slot[0].loaded.params; }
 int cifake_flip_averaged(const cifake_detector *d) { return d->slot[0].loaded.flip_average; }

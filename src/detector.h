@@ -7,11 +7,13 @@
 #include "cifake.h"
 #include "gradcam.h"
 #include "input.h"
+#include "loaded_model.h"
 #include "net.h"
 #include "weights.h"
 
-/* The first model (the weight file given to cifake_open). */
-cf_model *cifake_model(cifake_detector *d);
+/* The first model (the weight file given to cifake_open) as loaded, read-only: the detector runs it.
+ * A tool that runs a model itself opens one (loaded_model.h, open_model_file) instead. */
+const cf_loaded_model *cifake_loaded_model(const cifake_detector *d);
 const cf_meta *cifake_meta(const cifake_detector *d);
 const cf_infer_params *cifake_params(const cifake_detector *d);
 /* Whether the first model scores an image with its mirror image (its file's tta=flip). */
