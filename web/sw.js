@@ -8,7 +8,11 @@ const NETWORK_WAIT_MS = 4000;
 // Everything the page needs (tests/e2e/offline.test.mjs checks that every file the page loads is here).
 const FILES = ['./', 'index.html', 'style.css', 'app.js', 'announce.js', 'cards.js', 'exports.js', 'format.js',
   'intake.js', 'order.js', 'pool.js', 'result.js', 'store.js', 'table.js', 'worker.js', 'detector.js', 'pixels.js',
-  'cifake.wasm', 'cifake.bin'];
+  'provenance.js', 'c2pa.js', 'cifake.wasm', 'cifake.bin'];
+// Loaded only when a file carries Content Credentials (the C2PA library is 8 MB): cached once the
+// service worker is active, without holding up its installation (and when one is missing, e.g. a
+// build without `make wasm`'s copy of the library, the page says the credentials were not checked).
+const LAZY = ['vendor/c2pa/c2pa.js', 'vendor/c2pa/c2pa_bg.wasm', 'trust/C2PA-TRUST-LIST.pem'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -22,8 +26,22 @@ self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
     await self.clients.claim();
+    cacheLazyFiles(); // not awaited: the page need not wait for it
   })());
 });
+
+async function cacheLazyFiles() {
+  const cache = await caches.open(CACHE);
+  for (const f of LAZY) {
+    try {
+      if (await cache.match(f)) continue;
+      const res = await fetch(new Request(f, { cache: 'reload' }));
+      if (res.ok) await cache.put(f, res);
+    } catch {
+      // offline: cached when it is first used online
+    }
+  }
+}
 
 self.addEventListener('fetch', (event) => {
   const req = event.request;

@@ -34,8 +34,10 @@ async function controlled() {
 
 test('every file the page loads is in the service worker\'s list', async () => {
   await controlled();
-  const listed = new Set([...fs.readFileSync(path.join(WEB, 'sw.js'), 'utf8').match(/const FILES = \[([^\]]*)\]/)[1]
-    .matchAll(/'([^']+)'/g)].map((m) => m[1]));
+  // FILES are cached on installation, LAZY (the C2PA library and trust list) once it is active
+  const sw = fs.readFileSync(path.join(WEB, 'sw.js'), 'utf8');
+  const list = (name) => [...sw.match(new RegExp(`const ${name} = \\[([^\\]]*)\\]`))[1].matchAll(/'([^']+)'/g)].map((m) => m[1]);
+  const listed = new Set([...list('FILES'), ...list('LAZY')]);
   const loaded = new Set(h.server.served.map((p) => (p === '/' ? './' : p.slice(1))).filter((p) => p !== 'sw.js'));
   for (const f of loaded) assert.ok(listed.has(f), `${f} is loaded by the page but not kept for offline use`);
   for (const f of listed) assert.ok(f === './' || f === 'cifake.bin' || fs.existsSync(path.join(WEB, f)), `${f} is listed but not in web/`);
