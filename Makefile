@@ -19,9 +19,13 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 # Native builds decode WebP too, with Debian's libwebp (src/image.c); the WebAssembly module does not.
 WEBP     := -DCF_WITH_WEBP
 WEBP_LIB := -lwebp
-CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP)
+# Native tools verify C2PA Content Credentials with Debian's OpenSSL libcrypto (trainer/lib/c2pa_verify.c);
+# the MemorySanitizer and WebAssembly builds have none and compile its "not checked" stub.
+CRYPTO   := -DCF_WITH_OPENSSL
+CRYPTO_LIB := -lcrypto
+CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP) $(CRYPTO)
 
-LDLIBS   := $(WEBP_LIB) -lm -fopenmp
+LDLIBS   := $(WEBP_LIB) $(CRYPTO_LIB) -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # MemorySanitizer (clang only) needs every linked object instrumented: these builds have no OpenMP and
 # no libwebp (Debian's is not instrumented), so their .webp cases must say "WebP is not supported".
@@ -111,14 +115,14 @@ $(BUILD)/tests: $(native_TESTS) $(NATIVE_LIBS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # AddressSanitizer + UBSan, without OpenMP.
-$(eval $(call flavour,asan,$(CC),$(AR),$(CSTD) $(SAN) -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP),build-deps))
+$(eval $(call flavour,asan,$(CC),$(AR),$(CSTD) $(SAN) -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP) $(CRYPTO),build-deps))
 # stb_image_write's JPEG bit writer shifts a signed int past bit 31 (nothings/stb issue 1433, still open),
 # which GCC defines as wrapping ("Integers implementation" in its manual) but UBSan reports. Only in the
 # third-party translation unit is that one check off; everything else keeps it.
 $(BUILD)/asan/src/stb_impl.o: OBJ_FLAGS := -fno-sanitize=shift-base
 
 $(BUILD)/tests-asan: $(asan_TESTS) $(asan_TOOLS) $(asan_CORE)
-	$(CC) $(CSTD) $(SAN) $^ $(WEBP_LIB) -lm -o $@
+	$(CC) $(CSTD) $(SAN) $^ $(WEBP_LIB) $(CRYPTO_LIB) -lm -o $@
 
 # The C tests under MemorySanitizer: every read of memory nothing wrote is reported. msan is the code as
 # shipped; msan-unzeroed leaves stb_image's allocations unzeroed (CF_STB_UNZEROED, src/stb_impl.c), so
@@ -137,7 +141,7 @@ $(BUILD)/tests-msan-unzeroed: $(msan-unzeroed_TESTS) $(msan-unzeroed_TOOLS) $(ms
 # WebAssembly one, test-wasm-c): plain C, SSE2 and AVX2+FMA, each checked to be the path it was built
 # for (tests/c/test_simd_path.c). -O2 without OpenMP: lighter to build, and threading is the native
 # runner's business. SSE2 and AVX2 exist on x86-64 only; AVX2 runs where the processor has it.
-SIMD_FLAGS := $(CSTD) -O2 -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP)
+SIMD_FLAGS := $(CSTD) -O2 -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP) $(CRYPTO)
 SIMD_PATHS := scalar
 ifeq ($(shell uname -m),x86_64)
 SIMD_PATHS += sse2 avx2
@@ -148,7 +152,7 @@ $(eval $(call flavour,avx2,$(CC),$(AR),$(SIMD_FLAGS) -march=haswell -mtune=gener
 
 define simd_runner
 $(BUILD)/tests-$(1): $$($(1)_TESTS) $$($(1)_TOOLS) $$($(1)_CORE)
-	$$(CC) $$^ $$(WEBP_LIB) -lm -o $$@
+	$$(CC) $$^ $$(WEBP_LIB) $$(CRYPTO_LIB) -lm -o $$@
 endef
 $(foreach p,scalar sse2 avx2,$(eval $(call simd_runner,$(p))))
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what cifake needs on a Debian machine, skipping what is already there.
-#   scripts/install-deps.sh build   what plain `make` needs: gcc, make, libstb-dev, libwebp-dev
+#   scripts/install-deps.sh build   what plain `make` needs: gcc, make, libstb-dev, libwebp-dev, libssl-dev
 #   scripts/install-deps.sh         what `make test` needs: the above, python3-torch (reference
 #                                   checks), clang and libclang-rt-14-dev (libFuzzer targets),
 #                                   pkg-config (the installed library's test); for the WebAssembly and
@@ -29,6 +29,7 @@ need gcc command -v gcc
 need make command -v make
 need libstb-dev test -f /usr/include/stb/stb_image.h
 need libwebp-dev test -f /usr/include/webp/decode.h
+need libssl-dev test -f /usr/include/openssl/evp.h
 if [ "$scope" = build ]; then
   install_wanted
   exit 0

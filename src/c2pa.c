@@ -155,7 +155,7 @@ static int each_ref(cf_cbor list, cf_c2pa_ref_fn fn, void *ctx) {
         if (cf_cbor_map_text(ref, "url", &url, &url_len) != 0 || cf_cbor_map_get(ref, "hash", &h) != 1 ||
             cf_cbor_bytes(h, &hash, &hash_len) != 0)
             return -1;
-        int stop = fn(ctx, url, url_len, hash, hash_len);
+        int stop = fn ? fn(ctx, url, url_len, hash, hash_len) : 0;
         if (stop) return stop;
     }
     return r;

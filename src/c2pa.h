@@ -53,7 +53,8 @@ const cf_c2pa_manifest *cf_c2pa_find_manifest(const cf_c2pa_store *s, const char
 int cf_c2pa_find_assertion(const cf_c2pa_manifest *m, const char *uri, size_t len, cf_jumbf *out);
 
 /* The claim's references to its assertions (assertions, created_assertions, gathered_assertions):
- * calls fn(ctx, uri, uri_len, hash, hash_len) for each; fn returns non-zero to stop (returned). *alg
+ * calls fn(ctx, uri, uri_len, hash, hash_len) for each (fn may be NULL: only reads them); fn returns
+ * non-zero to stop (returned). *alg
  * gets the claim's default hash algorithm ("sha256" when unnamed). -1 when the claim is malformed. */
 typedef int (*cf_c2pa_ref_fn)(void *ctx, const char *uri, size_t uri_len, const uint8_t *hash, size_t hash_len);
 int cf_c2pa_claim_refs(const cf_c2pa_manifest *m, char alg[16], cf_c2pa_ref_fn fn, void *ctx);

@@ -138,3 +138,54 @@ TEST(c2pa_firefly_fields) {
     free(file);
     prov_release(&p);
 }
+
+/* ---- verification ---- */
+
+#include "c2pa_verify.h"
+
+static c2pa_trust *load_trust(int *failures) {
+    c2pa_trust *trust = NULL;
+    cf_error err = {{0}};
+    if (!c2pa_verify_available()) return NULL;
+    CHECK_MSG(c2pa_trust_load(C2PA_TRUST_SIGNERS, C2PA_TRUST_TSA, &trust, &err) == 0, "%s", err.msg);
+    return trust;
+}
+
+static const struct {
+    const char *path;
+    cf_verified verified;
+    const char *signer, *problem;
+} shared_status[] = {
+    /* Adobe Root CA G2 is not on the C2PA trust list (only Adobe's newer issuing CA is). */
+    {"c2pa/adobe_firefly_photoshop_ocsp.jpg", CF_VERIFIED_UNTRUSTED, "Adobe Inc.", "not on the C2PA trust list"},
+    {"c2pa/testcert_digitalCapture_cawg.jpg", CF_VERIFIED_UNTRUSTED, "C2PA Test Signing Cert", "not on the C2PA trust list"},
+    {"c2pa/testcert_tampered_datahash_XCA.jpg", CF_VERIFIED_INVALID, "", "pixels changed after signing"},
+    {"c2pa/testcert_bad_signature_E-sig-CA.jpg", CF_VERIFIED_INVALID, "", "signature invalid"},
+    {"camera/nikon_z9_c2pa_building.jpeg", CF_VERIFIED_UNTRUSTED, "NIKON", "not on the C2PA trust list"},
+};
+
+TEST(c2pa_verify_shared) {
+    c2pa_trust *trust = load_trust(failures);
+    for (size_t i = 0; i < sizeof shared_status / sizeof shared_status[0]; i++) {
+        cf_provenance p;
+        uint8_t *file;
+        size_t n;
+        int r = read_c2pa(shared_status[i].path, &p, &file, &n, failures);
+        if (r == 0) {
+            cf_error err = {{0}};
+            CHECK(c2pa_verify(&p, file, n, trust, &err) == 0);
+            const cf_prov_signal *s = &p.signals[p.c2pa_signal];
+            if (c2pa_verify_available()) {
+                CHECK_MSG(s->verified == shared_status[i].verified, "%s: %d (%s)", shared_status[i].path, (int)s->verified, s->problem);
+                CHECK_MSG(strstr(s->signer, shared_status[i].signer) != NULL, "%s: signer '%s'", shared_status[i].path, s->signer);
+                CHECK_MSG(strstr(s->problem, shared_status[i].problem) != NULL, "%s: '%s'", shared_status[i].path, s->problem);
+            } else {
+                CHECK(s->verified == CF_VERIFIED_NOT_CHECKED && strstr(s->problem, "no cryptography library"));
+            }
+        }
+        free(file);
+        prov_release(&p);
+        if (r == 1) break;
+    }
+    c2pa_trust_free(trust);
+}
