@@ -5,7 +5,8 @@
 //
 //   import { verifyC2pa } from './c2pa.js';
 //   const v = await verifyC2pa(bytes);   // { verified, signer, problem }
-//     // verified: 'valid' | 'untrusted' | 'expired' | 'invalid' | 'not-checked' (problem says why)
+//     // verified: 'valid' | 'untrusted' | 'expired' | 'invalid' | 'not-checked' (problem says why,
+//     //   in the native verifier's words up to the first ':', ';' or '(')
 //
 // The library is @contentauth/c2pa-wasm, the engine of @contentauth/c2pa-web (which runs the same
 // module in a Web Worker of its own, which a page's worker and Node cannot start). It is loaded only
@@ -21,16 +22,22 @@ const TRUST_LIST = new URL('./trust/C2PA-TRUST-LIST.pem', import.meta.url);
 const VENDOR_MODULE = new URL('./vendor/c2pa/c2pa.js', import.meta.url);
 const VENDOR_WASM = new URL('./vendor/c2pa/c2pa_bg.wasm', import.meta.url);
 
-// The problem sentences: the same words as the native verifier (trainer/lib/c2pa_verify.c).
+// The problem sentences begin as the native verifier's do (trainer/lib/c2pa_verify.c), up to the
+// first ':', ';' or '(' (what follows is detail only one of the two can give).
 export const PROBLEMS = {
-  signature: 'signature invalid',
-  pixels: 'pixels changed after signing',
-  assertion: 'an assertion changed after signing',
+  signature: 'signature invalid: the claim\'s signature does not match its certificate',
+  pixels: 'pixels changed after signing (the file\'s hash does not match the signed one)',
+  assertion: 'signature invalid: a signed assertion does not match its hash',
+  untrusted: 'signature and hash valid, but the signer is not on the C2PA trust list',
+  alsoExpired: '; its certificate had also expired',
+  expired: 'certificate expired: the signer\'s certificate was not valid at signing time or now',
+  credential: 'certificate invalid: the signing certificate is revoked or malformed',
 };
 
 // Validation codes of the C2PA specification (section 15, "Validation"), most serious first.
-const SIGNATURE_FAILURES = ['claimSignature.mismatch', 'claimSignature.missing', 'signingCredential.invalid',
-  'signingCredential.revoked', 'claim.missing', 'claim.malformed', 'manifest.missing', 'general.error'];
+const SIGNATURE_FAILURES = ['claimSignature.mismatch', 'claimSignature.missing', 'claim.missing', 'claim.malformed',
+  'manifest.missing', 'general.error'];
+const CREDENTIAL_FAILURES = ['signingCredential.invalid', 'signingCredential.revoked'];
 const PIXEL_FAILURES = ['assertion.dataHash.mismatch', 'assertion.boxesHash.mismatch', 'assertion.bmffHash.mismatch',
   'assertion.collectionHash.mismatch', 'assertion.dataHash.malformed', 'assertion.boxesHash.unknownBox'];
 const ASSERTION_FAILURES = ['assertion.hashedURI.mismatch', 'assertion.missing', 'assertion.notRedacted'];
@@ -117,7 +124,7 @@ const codes = (list) => new Set((list || []).map((s) => s.code));
  *  information) to { verified, signer, problem }. Exported for the tests. */
 export function statusOf(store) {
   const manifest = store && store.manifests && store.manifests[store.active_manifest];
-  if (!manifest) return { verified: 'not-checked', signer: '', problem: 'the C2PA library found no active manifest' };
+  if (!manifest) return { verified: 'not-checked', signer: '', problem: 'not checked: the C2PA library found no active manifest' };
   const info = manifest.signature_info || {};
   const signer = info.issuer || info.common_name || '';
   const results = (store.validation_results && store.validation_results.activeManifest) || null;
@@ -128,9 +135,14 @@ export function statusOf(store) {
   if (any(PIXEL_FAILURES)) return { verified: 'invalid', signer, problem: PROBLEMS.pixels };
   if (any(ASSERTION_FAILURES)) return { verified: 'invalid', signer, problem: PROBLEMS.assertion };
   if (results && !passed.has('claimSignature.validated'))
-    return { verified: 'not-checked', signer, problem: 'the C2PA library did not validate the claim signature' };
-  if (failed.has('signingCredential.expired')) return { verified: 'expired', signer, problem: '' };
-  if (failed.has('signingCredential.untrusted')) return { verified: 'untrusted', signer, problem: '' };
+    return { verified: 'not-checked', signer, problem: 'not checked: the C2PA library did not validate the claim signature' };
+  // the chain: as the native verifier, a signer off the trust list first (its certificate's dates
+  // matter only for a signer one trusts), then an expired certificate
+  const expired = failed.has('signingCredential.expired');
+  if (failed.has('signingCredential.untrusted'))
+    return { verified: 'untrusted', signer, problem: PROBLEMS.untrusted + (expired ? PROBLEMS.alsoExpired : '') };
+  if (expired) return { verified: 'expired', signer, problem: PROBLEMS.expired };
+  if (any(CREDENTIAL_FAILURES)) return { verified: 'invalid', signer, problem: PROBLEMS.credential };
   return { verified: 'valid', signer, problem: '' };
 }
 
@@ -141,7 +153,7 @@ export async function verifyC2pa(bytes) {
   try {
     lib = await loadLibrary();
   } catch (e) {
-    return { verified: 'not-checked', signer: '', problem: `the C2PA library could not be loaded (${e.message || e})` };
+    return { verified: 'not-checked', signer: '', problem: `not checked: the C2PA library could not be loaded (${e.message || e})` };
   }
   const type = mimeOf(bytes);
   const blob = isNode ? new BytesBlob(bytes, type) : new Blob([bytes], { type });
@@ -152,7 +164,7 @@ export async function verifyC2pa(bytes) {
   } catch (e) {
     // a store the library cannot read at all, or a format it does not take
     const why = String(e && e.message ? e.message : e).slice(0, 160);
-    return { verified: 'not-checked', signer: '', problem: `the C2PA library could not read the manifest (${why})` };
+    return { verified: 'not-checked', signer: '', problem: `not checked: the C2PA library could not read the manifest (${why})` };
   } finally {
     if (reader) reader.free();
   }

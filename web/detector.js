@@ -37,7 +37,7 @@ const SCOPES = ['judged', 'too-small', 'out-of-scope', 'weak-evidence'];
 const VIEWS = ['thumbnail', 'patches'];
 // cf_verified in src/provenance.h, by value
 const VERIFIED = ['n/a', 'not-checked', 'valid', 'untrusted', 'expired', 'invalid'];
-const NOT_VERIFIED_SYNC = 'not verified: classify() is synchronous; classifyAsync() verifies Content Credentials';
+const NOT_VERIFIED_SYNC = 'not checked: classify() is synchronous; classifyAsync() verifies Content Credentials';
 
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node) &&
   typeof window === 'undefined' && typeof importScripts === 'undefined';
