@@ -11,7 +11,8 @@
 // The library is @contentauth/c2pa-wasm, the engine of @contentauth/c2pa-web (which runs the same
 // module in a Web Worker of its own, which a page's worker and Node cannot start). It is loaded only
 // when a file carries a manifest: in the browser from vendor/c2pa/ next to this file (copied there
-// by `make wasm`), in Node from the npm package. Nothing is fetched from the network: the trust list
+// by `make wasm`), in Node from the npm package (an optional peer dependency of cifake's: without
+// it, Content Credentials are 'not-checked', saying so). Nothing is fetched from the network: the trust list
 // is the bundled trust/C2PA-TRUST-LIST.pem, OCSP and remote manifests are not fetched, so a
 // certificate's revocation cannot be known offline.
 
