@@ -131,7 +131,9 @@ export class Cards {
       pbar.title = `P(fake) ${formatPFake(r.pFake)} (FAKE from ${Math.round(threshold * 100)} %)`;
     }
     const reason = $('.reason', card);
-    reason.hidden = !r.reason;
+    // a pixel verdict on a file without metadata: the panel below already says there is none
+    const repeatsPanel = !r.byProvenance && r.label !== 'UNSURE' && (!r.provenance || !r.provenance.signals.length);
+    reason.hidden = !r.reason || repeatsPanel;
     reason.textContent = r.reason ? groupNumbers(r.reason) : '';
     const rel = $('.reliability', card);
     rel.hidden = !r.reliability;
