@@ -227,6 +227,9 @@ $(BUILD)/train_bench: $(BUILD)/native/tests/bench/train_bench.o $(NATIVE_LIBS)
 $(BUILD)/patch_bench: $(BUILD)/native/tests/bench/patch_bench.o $(NATIVE_LIBS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/provenance_bench: $(BUILD)/native/tests/bench/provenance_bench.o $(NATIVE_LIBS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
 # The measured multiply-add peak: native in the widest vectors -march=native gives (contracted to
 # FMA), and WebAssembly SIMD128 (f32x4 mul + add, timed in Node by tests/bench/js_bench.mjs).
 $(BUILD)/peak_fma: tests/bench/peak_fma.c | $(BUILD)
@@ -238,7 +241,7 @@ $(BUILD)/peak_fma.wasm: tests/bench/peak_fma.c | $(BUILD)
 
 # Benchmarks report; they never pass or fail on speed. Native against PyTorch, WebAssembly against
 # onnxruntime-web and tfjs-wasm in Node, sizes, and the page's time to first verdict (run_bench.sh).
-bench: $(BUILD)/train_bench $(BUILD)/patch_bench $(BUILD)/peak_fma $(BUILD)/peak_fma.wasm $(PROGRAMS) web/cifake.wasm web-deps
+bench: $(BUILD)/train_bench $(BUILD)/patch_bench $(BUILD)/provenance_bench $(BUILD)/peak_fma $(BUILD)/peak_fma.wasm $(PROGRAMS) web/cifake.wasm web-deps
 	tests/bench/run_bench.sh
 
 # The CIFAKE paper's topology sweep (RQ1/RQ2) with a small budget; resumable (run it again after an

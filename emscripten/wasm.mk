@@ -5,7 +5,8 @@
 #   make web-vendor     copies @contentauth/c2pa-wasm (the C2PA project's verifier, which web/c2pa.js loads
 #                       when a file carries Content Credentials) from node_modules into web/vendor/c2pa/
 #   make serve          copies the weights into web/ and serves web/ on http://127.0.0.1:8000
-#                       (PORT=8080, HOST=0.0.0.0, WEB_WEIGHTS=other.bin to change)
+#                       (PORT=8080, HOST=0.0.0.0, WEB_WEIGHTS=other.bin to change); installs only
+#                       what serving needs (emscripten, python3)
 #   make test-wasm-c    the C unit tests compiled with emcc -msimd128 and run under Node: the WASM SIMD
 #                       kernels against their reference twins
 #   make test-node      node --test tests/node/   (the CLI tests, the WebAssembly detector tests and the
@@ -43,14 +44,18 @@ WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
 # The web tests in the order `make test-web` runs them (for the main Makefile's `test` target).
 WEB_TESTS := test-wasm-c test-node test-e2e
 
-.PHONY: wasm serve $(WEB_TESTS) test-web web-deps web-vendor clean-web
+.PHONY: wasm serve serve-deps $(WEB_TESTS) test-web web-deps web-vendor clean-web
 
 # The page's copy of the C2PA library (git-ignored, like the module): served from web/ so that the
 # page needs no network and no bundler.
 C2PA_PKG   := node_modules/@contentauth/c2pa-wasm/pkg
 WEB_VENDOR := web/vendor/c2pa/c2pa.js web/vendor/c2pa/c2pa_bg.wasm
 
-wasm: web/cifake.wasm $(if $(wildcard $(C2PA_PKG)/c2pa.js),$(WEB_VENDOR))
+# The copy when npm has installed the library (`npm install`): without it the page still works and
+# says that Content Credentials were not checked.
+VENDOR_IF_INSTALLED := $(if $(wildcard $(C2PA_PKG)/c2pa.js),$(WEB_VENDOR))
+
+wasm: web/cifake.wasm $(VENDOR_IF_INSTALLED)
 
 web-vendor: $(WEB_VENDOR)
 
@@ -61,11 +66,15 @@ web/vendor/c2pa/%: node_modules/playwright-core/package.json
 web/cifake.wasm: $(BUILD)/wasm/emscripten/exports.o $(wasm_CORE) emscripten/wasm.mk
 	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $(filter-out %.mk,$^) $(WASM_LDFLAGS) -o $@
 
-serve: deps web/cifake.wasm web-vendor
+# Serving needs the module's compiler and a web server, not the test tools (scripts/install-deps.sh serve).
+serve-deps:
+	@./scripts/install-deps.sh serve
+
+serve: serve-deps web/cifake.wasm $(VENDOR_IF_INSTALLED)
+	@test -n "$(VENDOR_IF_INSTALLED)" || echo "cifake: the C2PA library is not installed (npm install): Content Credentials will show as not checked" >&2
 	@test -f $(WEB_WEIGHTS) || { echo "$(WEB_WEIGHTS) is missing: train the model first (see build/cifake-train --help), or WEB_WEIGHTS=file.bin make serve" >&2; exit 1; }
 	cp $(WEB_WEIGHTS) web/cifake.bin
-	@echo "cifake: serving web/ on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	cd web && python3 -m http.server $(PORT) --bind $(HOST)
+	@PORT=$(PORT) HOST=$(HOST) scripts/serve.sh
 
 # The C unit tests under Node. NODERAWFS gives them the real file system (the shared sample images,
 # found from the repository root); SINGLE_FILE embeds the .wasm in the JS, which Node 20 then loads

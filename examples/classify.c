@@ -56,9 +56,9 @@ int main(int argc, char **argv) {
         } else if (cifake_classify(d, image, n, &r, &err)) {
             fprintf(stderr, "classify: %s: %s\n", argv[i], err.msg);
             status = 1;
-        } else if (r.p_fake == r.p_fake) {
+        } else if (r.scope == CIFAKE_JUDGED || r.scope == CIFAKE_WEAK_EVIDENCE) {
             printf("%s\t%s\t%.4f\n", argv[i], cifake_label_name(r.label), r.p_fake);
-        } else { /* UNSURE with no probability: no model looked at the image */
+        } else { /* UNSURE with no verdict of the model's own: too small, or out of every model's scope */
             printf("%s\t%s\t-\n", argv[i], cifake_label_name(r.label));
         }
         free(image);

@@ -9,16 +9,19 @@
 #                              see src/stb_impl.c), so src/image.c's JPEG walk alone must keep the
 #                              decoder from reading memory the file never wrote (the zeroing would hide
 #                              it); same corpus folders, crashes to build/fuzz/crash-*-msan-*
-#   make fuzz-smoke            all five for a few seconds each (part of `make test`: shows that the
+#   make fuzz-smoke            all seven for a few seconds each (part of `make test`: shows that the
 #                              targets build and run)
 #
 #   fuzz-image     bytes -> cifake_classify (decode, limits, resize, model) -> explain -> render
 #                  (WebP too: the targets are native builds, with libwebp)
 #   fuzz-weights   bytes -> cifake_open (the weight loader), also with the checksum fixed so the
 #                  checks behind it are reached; an accepted file must classify and explain
+#   fuzz-provenance  bytes -> cf_provenance_read (the metadata reader: containers, EXIF, XMP, PNG
+#                  text, C2PA stores), the stealth reader on the bytes as pixels, verdict and JSON
 #
 # Seeds are made at build time in build/fuzz/seeds-*: the shared sample JPEGs, tests/hostile and
-# tests/regress files, and small weight files written by fuzz/make_weight_seeds.c.
+# tests/regress files, and small weight files written by fuzz/make_weight_seeds.c; for the metadata
+# reader the files of ../shared/provenance and tests/hostile/provenance.
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -38,8 +41,10 @@ SAMPLE_DIR   ?= ../shared/data/cifake-sample
 # and libc is handled by the sanitizer's interceptors.
 FUZZ_MSAN_FLAGS := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,memory -fsanitize-memory-track-origins \
                    -fno-omit-frame-pointer -Isrc $(STB_INC)
-FUZZ_TARGETS := $(FUZZ_DIR)/fuzz-image $(FUZZ_DIR)/fuzz-weights
-FUZZ_MSAN_TARGETS := $(FUZZ_DIR)/fuzz-image-msan $(FUZZ_DIR)/fuzz-weights-msan $(FUZZ_DIR)/fuzz-jpeg-msan
+FUZZ_TARGETS := $(FUZZ_DIR)/fuzz-image $(FUZZ_DIR)/fuzz-weights $(FUZZ_DIR)/fuzz-provenance
+FUZZ_MSAN_TARGETS := $(FUZZ_DIR)/fuzz-image-msan $(FUZZ_DIR)/fuzz-weights-msan $(FUZZ_DIR)/fuzz-jpeg-msan \
+                     $(FUZZ_DIR)/fuzz-provenance-msan
+PROV_SEED_DIR ?= ../shared/provenance
 
 .PHONY: fuzz fuzz-msan fuzz-build fuzz-build-msan fuzz-smoke fuzz-seeds
 
@@ -61,8 +66,12 @@ $(FUZZ_DIR)/make_weight_seeds: $(BUILD)/native/fuzz/make_weight_seeds.o $(NATIVE
 
 # Seed folders are rebuilt every run (cheap), so new regression files are always included.
 fuzz-seeds: $(FUZZ_DIR)/make_weight_seeds
-	rm -rf $(FUZZ_DIR)/seeds-image $(FUZZ_DIR)/seeds-weights
-	mkdir -p $(FUZZ_DIR)/seeds-image $(FUZZ_DIR)/corpus-image $(FUZZ_DIR)/corpus-weights
+	rm -rf $(FUZZ_DIR)/seeds-image $(FUZZ_DIR)/seeds-weights $(FUZZ_DIR)/seeds-provenance
+	mkdir -p $(FUZZ_DIR)/seeds-image $(FUZZ_DIR)/corpus-image $(FUZZ_DIR)/corpus-weights \
+		$(FUZZ_DIR)/seeds-provenance $(FUZZ_DIR)/corpus-provenance
+	if [ -d $(PROV_SEED_DIR) ]; then find $(PROV_SEED_DIR) -type f \( -name '*.jpg' -o -name '*.jpeg' -o -name '*.png' \) | sort | \
+		while read -r f; do cp "$$f" "$(FUZZ_DIR)/seeds-provenance/shared-$$(basename "$$f" | tr -c 'A-Za-z0-9.\n' _)"; done; fi
+	find tests/hostile/provenance -type f -size -1024k -exec cp {} $(FUZZ_DIR)/seeds-provenance/ \; 2>/dev/null || true
 	if [ -d $(SAMPLE_DIR) ]; then find $(SAMPLE_DIR) -name '*.jpg' | sort | head -16 | \
 		while read -r f; do cp "$$f" "$(FUZZ_DIR)/seeds-image/sample-$$(basename "$$f" | tr -c 'A-Za-z0-9.\n' _)"; done; fi
 	find tests/hostile/cases tests/regress/image -type f -size -64k -exec cp {} $(FUZZ_DIR)/seeds-image/ \; 2>/dev/null || true
@@ -82,18 +91,20 @@ endef
 fuzz: fuzz-build fuzz-seeds
 	$(call run_fuzzer,image,$(FUZZ_SECONDS),image)
 	$(call run_fuzzer,weights,$(FUZZ_SECONDS),weights)
+	$(call run_fuzzer,provenance,$(FUZZ_SECONDS),provenance)
 
 fuzz-msan: fuzz-build-msan fuzz-seeds
 	$(call run_fuzzer,image-msan,$(FUZZ_SECONDS),image)
 	$(call run_fuzzer,jpeg-msan,$(FUZZ_SECONDS),image)
 	$(call run_fuzzer,weights-msan,$(FUZZ_SECONDS),weights)
+	$(call run_fuzzer,provenance-msan,$(FUZZ_SECONDS),provenance)
 
 # The smoke run starts from the seeds alone (a corpus grown by long runs would take longer than the
 # run itself to replay) with a fixed seed and a fixed number of inputs, so every machine tries the
 # same inputs (a slow one stops at the time cap, after a prefix of them); it exists to show that
 # every target builds and runs.
 fuzz-smoke: fuzz-build fuzz-build-msan fuzz-seeds
-	@set -e; for t in image weights image-msan jpeg-msan weights-msan; do \
+	@set -e; for t in image weights provenance image-msan jpeg-msan weights-msan provenance-msan; do \
 		seeds=$(FUZZ_DIR)/seeds-$${t%-msan}; [ $$t != jpeg-msan ] || seeds=$(FUZZ_DIR)/seeds-image; \
 		echo "$(FUZZ_DIR)/fuzz-$$t $$seeds -seed=1 -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=$(FUZZ_SMOKE_SECONDS)"; \
 		$(FUZZ_DIR)/fuzz-$$t $$seeds $(FUZZ_RUN) -seed=1 -runs=$(FUZZ_SMOKE_RUNS) -max_total_time=$(FUZZ_SMOKE_SECONDS) \

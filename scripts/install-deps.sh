@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what cifake needs on a Debian machine, skipping what is already there.
 #   scripts/install-deps.sh build   what plain `make` needs: gcc, make, libstb-dev, libwebp-dev, libssl-dev
+#   scripts/install-deps.sh serve   what `make serve` needs: the above, emscripten (the module) and
+#                                   python3 (the web server); no test tools
 #   scripts/install-deps.sh         what `make test` needs: the above, python3-torch (reference
 #                                   checks), clang and libclang-rt-14-dev (libFuzzer targets),
 #                                   pkg-config (the installed library's test); for the WebAssembly and
@@ -9,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scope=${1:-all}
-case $scope in build | all) ;; *) echo "usage: $0 [build|all]" >&2; exit 2 ;; esac
+case $scope in build | serve | all) ;; *) echo "usage: $0 [build|serve|all]" >&2; exit 2 ;; esac
 
 want=()
 # need PACKAGE CHECK...: installs PACKAGE unless the check command succeeds (a tool may come from
@@ -30,7 +32,11 @@ need make command -v make
 need libstb-dev test -f /usr/include/stb/stb_image.h
 need libwebp-dev test -f /usr/include/webp/decode.h
 need libssl-dev test -f /usr/include/openssl/evp.h
-if [ "$scope" = build ]; then
+if [ "$scope" = serve ]; then
+  need emscripten command -v emcc
+  need python3 command -v python3
+fi
+if [ "$scope" != all ]; then
   install_wanted
   exit 0
 fi

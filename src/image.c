@@ -884,36 +884,62 @@ static int decode_webp(const uint8_t *bytes, size_t n, int width, int height, cf
 }
 #endif
 
+/* Decodes a probed stb format (not WebP) into pixels of `desired` channels (0: as the file has
+ * them, reported in *channels), after the palette fix-up probe asked for. */
+static int decode_stb(const uint8_t *bytes, size_t n, image_format format, palette_padding *palette, int width,
+                      int height, int desired, uint8_t **out, int *channels, cf_error *err) {
+    uint8_t *padded = NULL;
+    if (palette->added) { /* n + 1024 stays below INT_MAX */
+        padded = with_full_palette(bytes, n, format, palette, &n);
+        if (!padded) return cf_fail(err, "out of memory decoding a %dx%d %s image", width, height, format_name(format));
+        bytes = padded;
+    }
+    int w = 0, h = 0;
+    *channels = 0;
+    /* Desired channels 0: keep what the file has (stb adds alpha for PNG tRNS, which the header
+     * alone does not reveal); 16-bit PNGs come back as 8-bit, a GIF as its first frame in RGBA. */
+    uint8_t *pixels = stbi_load_from_memory(bytes, (int)n, &w, &h, channels, desired);
+    free(padded);
+    if (!pixels) return fail_from_stb_reason(format, width, height, stbi_failure_reason(), err);
+    if (desired) *channels = desired;
+    if (w != width || h != height || *channels < 1 || *channels > 4) {
+        stbi_image_free(pixels);
+        return cf_fail(err, "corrupt %s: decoded %dx%d pixels with %d channels, the header says %dx%d",
+                       format_name(format), w, h, *channels, width, height);
+    }
+    *out = pixels;
+    return 0;
+}
+
 int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err) {
     if (!out) return cf_fail(err, "internal error: no output image");
     out->width = out->height = 0;
     out->rgb = NULL;
     image_format format;
     palette_padding palette;
-    int width, height;
+    int width, height, channels;
     if (probe(bytes, n, &format, &palette, &width, &height, err)) return -1;
 #ifdef CF_WITH_WEBP
     if (format == FORMAT_WEBP) return decode_webp(bytes, n, width, height, out, err);
 #endif
-    uint8_t *padded = NULL;
-    if (palette.added) { /* n + 1024 stays below INT_MAX */
-        padded = with_full_palette(bytes, n, format, &palette, &n);
-        if (!padded) return cf_fail(err, "out of memory decoding a %dx%d %s image", width, height, format_name(format));
-        bytes = padded;
-    }
+    uint8_t *pixels;
+    if (decode_stb(bytes, n, format, &palette, width, height, 0, &pixels, &channels, err)) return -1;
+    return take_pixels(out, pixels, width, height, channels, err);
+}
 
-    int w = 0, h = 0, channels = 0;
-    /* Desired channels 0: keep what the file has (stb adds alpha for PNG tRNS, which the header
-     * alone does not reveal); 16-bit PNGs come back as 8-bit, a GIF as its first frame in RGBA. */
-    uint8_t *pixels = stbi_load_from_memory(bytes, (int)n, &w, &h, &channels, 0);
-    free(padded);
-    if (!pixels) return fail_from_stb_reason(format, width, height, stbi_failure_reason(), err);
-    if (w != width || h != height || channels < 1 || channels > 4) {
-        stbi_image_free(pixels);
-        return cf_fail(err, "corrupt %s: decoded %dx%d pixels with %d channels, the header says %dx%d",
-                       format_name(format), w, h, channels, width, height);
-    }
-    return take_pixels(out, pixels, w, h, channels, err);
+int cf_image_decode_png_rgba(const uint8_t *bytes, size_t n, uint8_t **rgba, int *width, int *height,
+                             cf_error *err) {
+    *rgba = NULL;
+    *width = *height = 0;
+    image_format format;
+    palette_padding palette;
+    int w, h, channels;
+    if (probe(bytes, n, &format, &palette, &w, &h, err)) return -1;
+    if (format != FORMAT_PNG) return cf_fail(err, "not a PNG image");
+    if (decode_stb(bytes, n, format, &palette, w, h, 4, rgba, &channels, err)) return -1;
+    *width = w;
+    *height = h;
+    return 0;
 }
 
 int cf_image_from_pixels(const uint8_t *pixels, int width, int height, int channels, cf_image *out, cf_error *err) {

@@ -46,6 +46,11 @@ typedef struct {
 int cf_image_decode(const uint8_t *bytes, size_t n, cf_image *out, cf_error *err);
 void cf_image_free(cf_image *img);
 
+/* Decodes a PNG to RGBA, alpha kept (for data hidden in the alpha channel, provenance.h), after the
+ * same checks and limits as cf_image_decode. *rgba is owned by the caller (free()). */
+int cf_image_decode_png_rgba(const uint8_t *bytes, size_t n, uint8_t **rgba, int *width, int *height,
+                             cf_error *err);
+
 /* Copies pixels decoded elsewhere (channels 3: RGB, 4: RGBA, alpha composited over white) into an
  * RGB image, after the same size limits as cf_image_decode. */
 int cf_image_from_pixels(const uint8_t *pixels, int width, int height, int channels, cf_image *out, cf_error *err);

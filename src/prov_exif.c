@@ -201,7 +201,7 @@ static void exif_signal(prov_reader *rd, const exif_info *info, const char *comm
         }
     }
     const char *g = info->software[0] ? cf_generator_find(info->software, strlen(info->software)) : NULL;
-    char camera[300];
+    char camera[2 * EXIF_SHORT_TEXT + 8];
     camera_name(info, camera, sizeof camera);
     if (!tmp.declares && g) {
         int edits = cf_generator_edits(g);

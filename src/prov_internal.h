@@ -14,6 +14,7 @@
 #define PROV_MAX_INFLATED (8u << 20)     /* compressed text inflated in one file, bytes, in all */
 #define PROV_MAX_APP11 1024              /* JPEG APP11 segments kept for a C2PA store */
 #define PROV_MAX_XMP_PACKETS 4           /* XMP packets interpreted per file */
+#define PROV_MAX_KEPT (8u << 20)         /* PNG text kept from one file, bytes, in all */
 
 /* One PNG text chunk (or NovelAI/A1111-like key/value pair), decompressed, NUL-terminated. */
 typedef struct {
@@ -29,7 +30,8 @@ typedef struct {
     size_t inflated;          /* bytes inflated so far (PROV_MAX_INFLATED) */
     prov_text texts[PROV_MAX_TEXT_CHUNKS];
     int n_texts;
-    int skipped_texts;        /* text chunks past PROV_MAX_TEXT_CHUNKS */
+    int skipped_texts;        /* text chunks past PROV_MAX_TEXT_CHUNKS or PROV_MAX_KEPT */
+    size_t kept;              /* bytes of text kept so far (PROV_MAX_KEPT) */
     char *xmp[PROV_MAX_XMP_PACKETS]; /* owned, NUL-terminated */
     size_t xmp_n[PROV_MAX_XMP_PACKETS];
     int n_xmp;

@@ -39,11 +39,13 @@ void prov_keep_xmp(prov_reader *rd, const uint8_t *data, size_t n) {
 }
 
 void prov_keep_text(prov_reader *rd, const char *key, size_t key_n, const uint8_t *text, size_t n) {
-    if (rd->n_texts >= PROV_MAX_TEXT_CHUNKS) {
+    if (rd->n_texts >= PROV_MAX_TEXT_CHUNKS || rd->kept >= PROV_MAX_KEPT) {
         rd->skipped_texts++;
         return;
     }
     if (n > CF_PROV_MAX_TEXT) n = CF_PROV_MAX_TEXT;
+    if (n > PROV_MAX_KEPT - rd->kept) n = PROV_MAX_KEPT - rd->kept;
+    rd->kept += n;
     char *copy = malloc(n + 1);
     if (!copy) {
         rd->oom = 1;
@@ -415,8 +417,8 @@ static void walk_png(prov_reader *rd, const uint8_t *file, size_t n) {
         pos += 12 + len;
     }
     if (rd->skipped_texts)
-        cf_prov_note_unreadable(rd->p, "%d PNG text chunks past the first %d were skipped", rd->skipped_texts,
-                                PROV_MAX_TEXT_CHUNKS);
+        cf_prov_note_unreadable(rd->p, "%d PNG text chunks past the first %d (or %u bytes) were skipped",
+                                rd->skipped_texts, PROV_MAX_TEXT_CHUNKS, PROV_MAX_KEPT);
 }
 
 /* ---- RIFF / WebP ------------------------------------------------------------------------------ */

@@ -4,12 +4,15 @@
  * "stealth" parameters in prov_stealth.c, C2PA manifest stores in c2pa.c. */
 #include "provenance.h"
 
+#include "image.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "c2pa.h"
+#include "image.h"
 #include "prov_internal.h"
 
 /* ---- names ------------------------------------------------------------------------------------ */
@@ -94,6 +97,19 @@ const char *prov_find(const char *hay, size_t n, const char *needle) {
     return NULL;
 }
 
+/* Replaces each byte that does not belong to a valid UTF-8 sequence by '?', in place: sentences are
+ * built from file bytes and end up in reasons and terminals. */
+static size_t utf8_valid(const unsigned char *s, size_t n);
+static void utf8_sanitize(char *text) {
+    unsigned char *s = (unsigned char *)text;
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_valid(s + i, n - i);
+        if (len) i += len;
+        else s[i++] = '?';
+    }
+}
+
 void prov_says(cf_prov_signal *s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -102,6 +118,7 @@ void prov_says(cf_prov_signal *s, const char *fmt, ...) {
     /* vsnprintf may cut a multi-byte character: drop its start */
     size_t n = strlen(s->says);
     s->says[utf8_safe_cut(s->says, n)] = 0;
+    utf8_sanitize(s->says);
 }
 
 cf_prov_signal *cf_prov_add_signal(cf_provenance *p, cf_signal_kind kind) {
@@ -157,6 +174,21 @@ static void reader_free(prov_reader *rd) {
     for (int i = 0; i < rd->n_xmp; i++) free(rd->xmp[i]);
 }
 
+/* A PNG with an alpha channel (IHDR colour type 4 or 6) may hide A1111's stealth parameters in it:
+ * the one case where reading provenance decodes pixels. A file that does not decode gives nothing
+ * here (the pixel decoder reports it). */
+static int read_png_stealth(const uint8_t *file, size_t n, cf_provenance *p, cf_error *err) {
+    if (n < 33 || memcmp(file, "\x89PNG\r\n\x1a\n", 8) || memcmp(file + 12, "IHDR", 4) || (file[25] != 4 && file[25] != 6))
+        return 0;
+    uint8_t *rgba;
+    int w, h;
+    cf_error ignored;
+    if (cf_image_decode_png_rgba(file, n, &rgba, &w, &h, &ignored)) return 0;
+    int rc = cf_provenance_read_stealth(p, rgba, w, h, err);
+    free(rgba);
+    return rc;
+}
+
 int cf_provenance_read(const uint8_t *file, size_t n, cf_provenance *p, cf_error *err) {
     memset(p, 0, sizeof *p);
     p->c2pa_signal = -1;
@@ -172,7 +204,7 @@ int cf_provenance_read(const uint8_t *file, size_t n, cf_provenance *p, cf_error
         cf_provenance_free(p);
         return cf_fail(err, "out of memory reading the image's metadata");
     }
-    if (p->c2pa_store && cf_c2pa_read(p, err)) {
+    if ((p->c2pa_store && cf_c2pa_read(p, err)) || read_png_stealth(file, n, p, err)) {
         cf_provenance_free(p);
         return -1;
     }
@@ -238,6 +270,7 @@ static const char *c2pa_status_words(const cf_prov_signal *s, char *buf, size_t 
     case CF_VERIFIED_EXPIRED: return "the signing certificate has expired";
     case CF_VERIFIED_INVALID: return "they do not match this image";
     default:
+        if (!strncmp(s->problem, "not checked", 11)) return s->problem; /* already says so */
         snprintf(buf, cap, "not checked%s%s", s->problem[0] ? ": " : "", s->problem);
         return buf;
     }
@@ -252,6 +285,8 @@ static void signal_sentence(const cf_prov_signal *s, char *out, size_t cap) {
                     !strncmp(says, "made", 4) || !strncmp(says, "created", 7);
         snprintf(out, cap, "Content Credentials%s%s say %s%s; %s", s->signer[0] ? " signed by " : "", s->signer,
                  plain ? "it was " : "", says, c2pa_status_words(s, status, sizeof status));
+    } else if (strstr(s->says, "forged")) { /* the sentence already warns */
+        snprintf(out, cap, "%s", s->says);
     } else {
         snprintf(out, cap, "%s (unsigned, easily removed or forged)", s->says[0] ? s->says : "metadata is present");
     }
@@ -260,7 +295,10 @@ static void signal_sentence(const cf_prov_signal *s, char *out, size_t cap) {
 /* What the pixel model said, in a few words. */
 static void pixel_words(const cifake_result *r, char *out, size_t cap) {
     if (r->label == CIFAKE_UNSURE)
-        snprintf(out, cap, "the pixel model is unsure (%s)", cifake_scope_name(r->scope));
+        snprintf(out, cap, "the pixel model is unsure (%s)",
+                 r->scope == CIFAKE_TOO_SMALL      ? "the image is too small for it"
+                 : r->scope == CIFAKE_OUT_OF_SCOPE ? "the image is not of a kind it judges"
+                                                   : "its evidence is weak");
     else
         snprintf(out, cap, "the pixel model says %s (P(fake) %.2f)", cifake_label_name(r->label), (double)r->p_fake);
 }
@@ -271,6 +309,7 @@ static void set_reason(cifake_result *r, const char *first, const char *second) 
     if (second && second[0]) snprintf(buf, sizeof buf, "%s; %s", first, second);
     else snprintf(buf, sizeof buf, "%s", first);
     prov_copy(r->reason, sizeof r->reason, buf, strlen(buf));
+    utf8_sanitize(r->reason);
 }
 
 void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
@@ -293,12 +332,14 @@ void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
         return;
     }
     /* No declaration that decides: the pixel verdict stands, with what the metadata does say. */
-    const cf_prov_signal *invalid = NULL, *evidence = NULL, *damaged = NULL;
+    const cf_prov_signal *invalid = NULL, *evidence = NULL, *damaged = NULL, *other = NULL;
     for (int i = 0; i < p->n_signals; i++) {
         const cf_prov_signal *s = &p->signals[i];
-        if (s->kind == CF_SIGNAL_C2PA && s->verified == CF_VERIFIED_INVALID) invalid = s;
-        else if (s->kind == CF_SIGNAL_C2PA && s->declares == CF_DECLARES_NONE && s->problem[0]) damaged = s;
-        else if (s->declares == CF_DECLARES_CAPTURE && !evidence) evidence = s;
+        int c2pa = s->kind == CF_SIGNAL_C2PA;
+        if (c2pa && s->verified == CF_VERIFIED_INVALID) invalid = s;
+        else if (c2pa && s->declares == CF_DECLARES_NONE && s->problem[0]) damaged = s;
+        else if (s->declares == CF_DECLARES_CAPTURE && (!evidence || c2pa)) evidence = s; /* C2PA first */
+        else if (s->declares == CF_DECLARES_OTHER && (!other || c2pa)) other = s;
     }
     if (invalid) {
         snprintf(sentence, sizeof sentence, "Content Credentials%s%s are present but they do not match this image%s%s",
@@ -306,12 +347,17 @@ void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
                  invalid->problem);
         if (invalid->problem[0]) strncat(sentence, ")", sizeof sentence - strlen(sentence) - 1);
     } else if (evidence) {
-        snprintf(sentence, sizeof sentence, "%s: consistent with a camera original, not proof of one", evidence->says);
+        char said[sizeof sentence - 64];
+        signal_sentence(evidence, said, sizeof said);
+        snprintf(sentence, sizeof sentence, "%s; consistent with a camera original, not proof of one", said);
     } else if (damaged) {
         snprintf(sentence, sizeof sentence, "Content Credentials are present but could not be read (%s)", damaged->problem);
-    } else if (p->declares == CF_DECLARES_NONE) {
-        snprintf(sentence, sizeof sentence,
-                 "no provenance found; most sites strip it: this says nothing about whether the image is real");
+    } else if (other) {
+        signal_sentence(other, sentence, sizeof sentence);
+    } else if (!p->n_signals && !p->unreadable[0]) {
+        return; /* nothing found: the pixel verdict and its reason stand (the provenance says "none") */
+    } else if (!p->n_signals) {
+        snprintf(sentence, sizeof sentence, "%s", p->unreadable);
     } else {
         snprintf(sentence, sizeof sentence, "the metadata declares nothing about how the image was made");
     }

@@ -16,17 +16,7 @@
 #include "detector.h"
 #include "fileio.h"
 #include "patches.h"
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "timing.h"
 
 /* The patch model as a weight file: the spec with random weights and the metadata of a patch model. */
 static int write_model(const char *spec, int patch, const char *out, uint8_t **bytes, size_t *n, double *madds,

@@ -8,7 +8,9 @@
 #   3. WebAssembly inference in Node: our module against onnxruntime-web and tfjs-wasm (js_bench.mjs);
 #   4. module and weight sizes; the page's time to first verdict in Chromium (page_bench.mjs);
 #   5. a 12-megapixel photo through a native-resolution patch model (the weights/WILD.md recipe, 11,750
-#      patches of 32 px), natively (patch_bench.c) and in WebAssembly (patch_bench.mjs).
+#      patches of 32 px), natively (patch_bench.c) and in WebAssembly (patch_bench.mjs);
+#   6. reading and checking the provenance of an 11-megapixel camera JPEG with Content Credentials,
+#      beside classifying it (provenance_bench.c; skipped without ../shared).
 # Prints one table with ratios (report.mjs) and writes build/bench.json; the parts stay in build/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -68,6 +70,15 @@ echo "bench: a 12-megapixel photo through a patch model, native and WebAssembly"
 PATCH_SPEC="npr,c16,bn,relu,mp,c32,bn,relu,mp,c64,bn,relu,mp,c64,bn,relu,gap,d1"
 "$BUILD/patch_bench" "$PATCH_SPEC" 32 4000 3000 "$OUT/patch-model.bin" 5 > "$OUT/patch-native.json"
 node tests/bench/patch_bench.mjs "$OUT/patch-model.bin" 4000 3000 3 > "$OUT/patch-wasm.json"
+
+CAMERA_JPEG=../shared/provenance/camera/nikon_z9_c2pa_building.jpeg
+rm -f "$OUT/provenance.json"
+if [ -f "$CAMERA_JPEG" ]; then
+  echo "bench: reading and checking the provenance of a camera JPEG" >&2
+  "$BUILD/provenance_bench" "$CAMERA_JPEG" 15 > "$OUT/provenance.json"
+else
+  echo "bench: $CAMERA_JPEG not found: provenance timing skipped" >&2
+fi
 
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 node tests/bench/report.mjs "$BUILD" "$machine" "$THREADS" "$BATCH"

@@ -179,6 +179,37 @@ function jpegTableCases() {
   };
 }
 
+// Hostile metadata around valid pixels (the metadata reader, src/provenance.h): each must leave the
+// pixel verdict exactly that of the same pixels without it, and give "metadata unreadable" or a
+// bounded reading (tests/c/test_provenance.c reads these files too).
+function provenanceCases(rgbPng, colourJpeg) {
+  const app = (marker, body) => Buffer.concat([Buffer.from([0xff, marker]), Buffer.from([(body.length + 2) >> 8, (body.length + 2) & 255]), body]);
+  const afterSoi = (jpeg, segments) => Buffer.concat([jpeg.subarray(0, 2), ...segments, jpeg.subarray(2)]);
+  const beforeIdat = (file, chunks) => {
+    const idat = file.indexOf(Buffer.from('IDAT', 'latin1')) - 4;
+    return Buffer.concat([file.subarray(0, idat), ...chunks, file.subarray(idat)]);
+  };
+  // A zTXt chunk inflating to 8 MiB of zeros: past the reader's 1 MiB cap for one text
+  const bomb = pngChunk('zTXt', Buffer.concat([Buffer.from('parameters\0\0', 'latin1'), zlib.deflateSync(Buffer.alloc(8 << 20), { level: 9 })]));
+  const tiny = Array.from({ length: 2000 }, () => pngChunk('tEXt', Buffer.from('k\0v', 'latin1')));
+  // APP11 JPEG XT segments of one C2PA store: sequence 1 twice, and a store that claims more bytes than sent
+  const box = Buffer.concat([u32be(100000), Buffer.from('jumb', 'latin1'), u32be(30), Buffer.from('jumdc2pa', 'latin1'), Buffer.alloc(40, 7)]);
+  const xt = (seq, payload) => app(0xeb, Buffer.concat([Buffer.from('JP', 'latin1'), Buffer.from([2, 17]), u32be(seq), payload]));
+  const overlap = [xt(1, box), xt(1, box), xt(2, Buffer.concat([box.subarray(0, 8), Buffer.alloc(60, 9)]))];
+  const xmp = Buffer.concat([Buffer.from('http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><rdf:Description Iptc4xmpExt:DigitalSourceType="', 'latin1'),
+    Buffer.from([0xff, 0xfe, 0xc0, 0xaf, 0xed, 0xa0, 0x80]), Buffer.from('"/></x:xmpmeta>', 'latin1')]);
+  // EXIF whose IFD0 offset and tag offsets point past the data
+  const exif = Buffer.concat([Buffer.from('Exif\0\0MM\0\x2a', 'latin1'), u32be(8), Buffer.from([0, 2]),
+    Buffer.from([0x01, 0x0f, 0, 2]), u32be(1000), u32be(0x7ffffff0), Buffer.from([0x87, 0x69, 0, 4]), u32be(1), u32be(0xfffffff0), u32be(0)]);
+  return {
+    'prov-ztxt-bomb.png': beforeIdat(rgbPng, [bomb]),
+    'prov-2000-text-chunks.png': beforeIdat(rgbPng, tiny),
+    'prov-app11-overlapping.jpg': afterSoi(colourJpeg, overlap),
+    'prov-xmp-invalid-utf8.jpg': afterSoi(colourJpeg, [app(0xe1, xmp)]),
+    'prov-exif-offsets-past-end.jpg': afterSoi(colourJpeg, [app(0xe1, exif)]),
+  };
+}
+
 export function hostileCases() {
   const colourJpeg = fs.readFileSync(path.join(jpegDir, 'colour.jpg'));
   const hugeJpeg = Buffer.from(colourJpeg);
@@ -280,6 +311,7 @@ export function hostileCases() {
     'bad-first-chunk.webp': webp([note, webpChunk('VP8L', vp8l)]),
     'animated.webp': webp([vp8x(0x02, 16, 16), webpChunk('ANIM', Buffer.alloc(6)), webpChunk('VP8L', vp8l)]),
     'damaged-lossless.webp': damagedLossless,
+    ...provenanceCases(rgbPng, colourJpeg),
   };
 }
 

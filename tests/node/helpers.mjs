@@ -146,3 +146,43 @@ export function trappingDetectorSource() {
   const magic = [...TRAP_MAGIC].map((b, i) => `data[${i}] === ${b}`).join(' && ');
   return source.replace(CLASSIFY_CALL, `rc = x.cfw_classify(this.#h, ${magic} ? 0x7ffffff0 : p, data.length);`);
 }
+
+// ---- provenance test files (../shared/provenance) and JPEG metadata surgery ----
+export const provenanceDir = process.env.CIFAKE_PROVENANCE_DIR || path.resolve(root, '../shared/provenance');
+
+// tests/provenance/expected.tsv: what each shared provenance file must give (path under
+// provenanceDir, declares, the C2PA check or n/a, the label with an UNSURE pixel verdict, generator).
+export function provenanceExpected() {
+  const [head, ...rows] = fs.readFileSync(path.join(root, 'tests/provenance/expected.tsv'), 'utf8')
+    .split('\n').filter((l) => l && !l.startsWith('#'));
+  const cols = head.split('\t');
+  return rows.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v === '-' ? '' : v])));
+}
+
+// The segments of a JPEG up to its first scan: [{ marker, start, end }] (end exclusive, header included).
+export function jpegSegments(buf) {
+  const out = [];
+  let pos = 2;
+  while (pos + 4 <= buf.length && buf[pos] === 0xff) {
+    const marker = buf[pos + 1];
+    if (marker === 0xda) break;
+    const end = pos + 2 + buf.readUInt16BE(pos + 2);
+    out.push({ marker, start: pos, end });
+    pos = end;
+  }
+  return { segments: out, rest: pos };
+}
+
+// A copy of a JPEG without its APPn segments (EXIF, XMP, C2PA, ...), as most sites re-save uploads.
+export function stripJpegMetadata(buf) {
+  const { segments, rest } = jpegSegments(buf);
+  const kept = segments.filter((s) => s.marker < 0xe0 || s.marker > 0xef).map((s) => buf.subarray(s.start, s.end));
+  return Buffer.concat([buf.subarray(0, 2), ...kept, buf.subarray(rest)]);
+}
+
+// The APP11 (C2PA) segments of one JPEG moved into another, after its SOI: a manifest transplanted
+// onto pixels it was never signed for.
+export function transplantC2pa(from, to) {
+  const app11 = jpegSegments(from).segments.filter((s) => s.marker === 0xeb).map((s) => from.subarray(s.start, s.end));
+  return Buffer.concat([to.subarray(0, 2), ...app11, to.subarray(2)]);
+}

@@ -52,7 +52,10 @@ function sameVerdict(ours, theirs, what) {
   assert.equal(ours.scope, theirs.scope, what);
   assert.equal(ours.reason ?? undefined, theirs.reason, what);
   assert.equal(ours.reliability ?? '', theirs.reliability, what);
-  assert.ok(Math.abs(ours.pFake - theirs.p_fake) <= 5e-5, `${what}: ${ours.pFake} against ${theirs.p_fake}`);
+  // The CLI gives no probability where the model gave no verdict (out of scope, too small); the
+  // module still returns its guess, for information (the page shows none either).
+  if (ours.scope === 'out-of-scope' || ours.scope === 'too-small') assert.equal(theirs.p_fake, null, what);
+  else assert.ok(Math.abs(ours.pFake - theirs.p_fake) <= 5e-5, `${what}: ${ours.pFake} against ${theirs.p_fake}`);
 }
 
 before(async () => {
@@ -85,6 +88,25 @@ test('images larger or smaller than 32x32 are UNSURE, with the same reason nativ
   assert.deepEqual(ours[0].region, { x: 0, y: 5, width: 40, height: 40 });
   assert.deepEqual(ours[1].model, { index: 0, name: 'CIFAKE 32x32 model', view: 'thumbnail' });
   d.dispose();
+});
+
+test('the CLI prints no probability and writes no heatmap where the model gave no verdict', () => {
+  const dir = tempDir(), cams = path.join(dir, 'cams');
+  const files = [[40, 50], [32, 32], [1, 37]].map(([w, h], k) => {
+    const file = path.join(dir, `${w}x${h}.png`);
+    fs.writeFileSync(file, encodePng(w, h, texture(w, h, k + 7)));
+    return file;
+  });
+  const tsv = run('cifake-detect', ['--cam', cams, ...files]);
+  assert.equal(tsv.code, 0, tsv.stderr);
+  const probs = tsv.stdout.trim().split('\n').map((l) => l.split('\t')[2]);
+  assert.equal(probs[0], '-');
+  assert.match(probs[1], /^[01]\.\d{4}$/);
+  assert.equal(probs[2], '-');
+  assert.deepEqual(fs.readdirSync(cams), ['32x32.png.cam.png']);
+  assert.equal(tsv.stderr.match(/no heatmap/g)?.length, 1, tsv.stderr);
+  const json = native([shippedWeights], files);
+  assert.deepEqual(json.map((r) => r.p_fake === null), [true, false, true]);
 });
 
 test('the CIFAKE samples stay decided: at most a few fall in the UNSURE band', async () => {

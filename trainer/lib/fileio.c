@@ -98,8 +98,8 @@ int make_dirs(const char *dir, cf_error *err) {
     return make_parent_dirs(path, err);
 }
 
-const char *default_weights_path(char *buf, size_t n) {
-    const char *env = getenv("CIFAKE_WEIGHTS");
+const char *default_data_path(const char *env_name, const char *relative, char *buf, size_t n) {
+    const char *env = getenv(env_name);
     if (env && *env) return env;
     char exe[PATH_MAX];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -108,11 +108,15 @@ const char *default_weights_path(char *buf, size_t n) {
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = 0;
-            snprintf(buf, n, "%s/../weights/cifake.bin", exe);
+            snprintf(buf, n, "%s/../%s", exe, relative);
             if (file_exists(buf)) return buf;
         }
     }
-    return "weights/cifake.bin";
+    return relative;
+}
+
+const char *default_weights_path(char *buf, size_t n) {
+    return default_data_path("CIFAKE_WEIGHTS", "weights/cifake.bin", buf, n);
 }
 
 int open_detector_files(const char *const *weights, int n, cifake_detector **d, cf_error *err) {

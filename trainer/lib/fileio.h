@@ -26,6 +26,10 @@ int open_detector_files(const char *const *weights, int n, cifake_detector **d, 
  * built path (n bytes). */
 const char *default_weights_path(char *buf, size_t n);
 
+/* The same rule for any file shipped in the repository: $env_name, else ../relative from the
+ * executable's folder, else relative (to the current folder). */
+const char *default_data_path(const char *env_name, const char *relative, char *buf, size_t n);
+
 /* Makes the parent directories of path (like mkdir -p of its dirname). */
 int make_parent_dirs(const char *path, cf_error *err);
 
