@@ -20,8 +20,8 @@
  *                                         model m's metadata, NUL-terminated UTF-8, owned by h
  *   cfw_close(h)
  *   cfw_provenance(h, bytes, n, rgba, w, hh)   reads what the file declares about its origin (metadata;
- *                                         A1111 stealth data in the alpha channel: of rgba, w x hh pixels
- *                                         the caller decoded, or when rgba is 0 of the PNG's own RGBA):
+ *                                         A1111 stealth data in a PNG's alpha channel, and in rgba, w x hh
+ *                                         pixels the caller decoded, when rgba is not 0):
  *                                         the "provenance" JSON of cifake-detect --json, owned by h, or 0
  *                                         (out of memory: cfw_last_error()); C2PA not yet checked
  *   cfw_provenance_json(h)                that JSON again, after a cfw_provenance_set_c2pa_status
@@ -43,7 +43,6 @@
 #include "image.h"
 #include "provenance.h"
 #include "simd.h"
-#include "stb_image.h"
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten/emscripten.h>
@@ -220,27 +219,6 @@ CFW_EXPORT const char *cfw_meta_value(const cfw_handle *h, int model, int i) {
 
 /* ---- provenance ---------------------------------------------------------------------------------- */
 
-/* Only PNGs of colour type 4 (grey + alpha) or 6 (RGBA) carry A1111's stealth data: the alpha
- * channel of a palette or tRNS image has no low bits to hide it in. */
-static int png_with_alpha_channel(const uint8_t *bytes, size_t n) {
-    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    return n > 25 && memcmp(bytes, sig, 8) == 0 && (bytes[25] == 4 || bytes[25] == 6);
-}
-
-/* The PNG's own RGBA pixels for the stealth reader, after the decoder's header checks and limits
- * (cf_image_probe). A PNG that does not decode simply has no stealth signal: the pixel verdict
- * reports why it does not decode. */
-static int stealth_from_png(cf_provenance *p, const uint8_t *bytes, size_t n, cf_error *err) {
-    int w, h, channels;
-    cf_error ignored;
-    if (!png_with_alpha_channel(bytes, n) || cf_image_probe(bytes, n, &w, &h, &ignored)) return 0;
-    uint8_t *rgba = stbi_load_from_memory(bytes, (int)n, &w, &h, &channels, 4);
-    if (!rgba) return 0;
-    int rc = cf_provenance_read_stealth(p, rgba, w, h, err);
-    stbi_image_free(rgba);
-    return rc;
-}
-
 static const char *provenance_to_json(cfw_handle *h) {
     free(h->prov_json);
     h->prov_json = NULL;
@@ -267,9 +245,9 @@ CFW_EXPORT const char *cfw_provenance(cfw_handle *h, const uint8_t *bytes, int n
     static const uint8_t none[1] = {0};
     if (cf_provenance_read(bytes ? bytes : none, (size_t)n, &h->prov, &last_error)) return NULL;
     h->has_prov = 1;
-    int rc = rgba ? (width > 0 && height > 0 ? cf_provenance_read_stealth(&h->prov, rgba, width, height, &last_error) : 0)
-                  : stealth_from_png(&h->prov, bytes ? bytes : none, (size_t)n, &last_error);
-    if (rc) return NULL;
+    /* the core reads a PNG's own alpha channel; pixels decoded elsewhere (e.g. a WebP) come as rgba */
+    if (rgba && width > 0 && height > 0 && cf_provenance_read_stealth(&h->prov, rgba, width, height, &last_error))
+        return NULL;
     return provenance_to_json(h);
 }
 
