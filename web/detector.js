@@ -299,8 +299,13 @@ class Detector {
     if (!data) throw new TypeError('verifyC2pa: expected the file bytes (ArrayBuffer or Uint8Array)');
     const found = this.provenance(data);
     if (!found.signals.some((s) => s.kind === 'c2pa')) return null;
-    const { verifyC2pa } = await import('./c2pa.js');
-    return verifyC2pa(data);
+    let verify;
+    try {
+      ({ verifyC2pa: verify } = await import('./c2pa.js'));
+    } catch (e) {
+      return { verified: 'not-checked', signer: '', problem: `not checked: c2pa.js could not be loaded (${e.message})` };
+    }
+    return verify(data);
   }
 
   /** What a file declares about its origin (see provenance above), without classifying its pixels.

@@ -62,7 +62,8 @@ export function checkSentence(s) {
   const signer = s.signer ? ` (${s.signer})` : '';
   switch (s.verified) {
     case 'valid': return `Signature valid; the signer${signer} is on the C2PA trust list.`;
-    case 'untrusted': return `Signature valid, but the signer${signer} is not on the C2PA trust list: anyone can sign, so this names who vouches for it.`;
+    case 'untrusted': return `Signature valid, but the signer${signer} is not on the C2PA trust list: anyone can sign, so this names who vouches for it.` +
+      (/expired/.test(s.problem || '') ? ' Its certificate has also expired.' : '');
     case 'expired': return `Signature valid, but the signer's certificate${signer} has expired.`;
     case 'invalid': return `These credentials do not match this image: ${s.problem || 'the check failed'}. They say nothing about it.`;
     case 'not-checked': return `Signed, but not checked${s.problem ? `: ${s.problem}` : ''}.`;
