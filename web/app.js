@@ -336,5 +336,9 @@ el.exportJson.addEventListener('click', () => download('cifake-results.json', 'a
 refreshChrome();
 
 // Offline: a service worker keeps the page, the module and the weights (sw.js).
-if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol))
+// Once a service worker is active, it is asked to keep the C2PA library too (sw.js: LAZY), so that
+// Content Credentials can be checked offline later.
+if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol)) {
   navigator.serviceWorker.register('sw.js').catch((err) => console.warn(`no offline copy: ${err.message}`));
+  navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage('cache-lazy')).catch(() => {});
+}

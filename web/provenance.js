@@ -66,7 +66,10 @@ export function checkSentence(s) {
       (/expired/.test(s.problem || '') ? ' Its certificate has also expired.' : '');
     case 'expired': return `Signature valid, but the signer's certificate${signer} has expired.`;
     case 'invalid': return `These credentials do not match this image: ${s.problem || 'the check failed'}. They say nothing about it.`;
-    case 'not-checked': return `Signed, but not checked${s.problem ? `: ${s.problem}` : ''}.`;
+    case 'not-checked': {
+      const why = (s.problem || '').replace(/^not checked:\s*/, '');
+      return `Signed, but not checked${why ? `: ${why}` : ''}.`;
+    }
     default: return 'Unsigned: anyone can write or remove this.';
   }
 }

@@ -8,11 +8,12 @@ const NETWORK_WAIT_MS = 4000;
 // Everything the page needs (tests/e2e/offline.test.mjs checks that every file the page loads is here).
 const FILES = ['./', 'index.html', 'style.css', 'app.js', 'announce.js', 'cards.js', 'exports.js', 'format.js',
   'intake.js', 'order.js', 'pool.js', 'result.js', 'store.js', 'table.js', 'worker.js', 'detector.js', 'pixels.js',
-  'provenance.js', 'c2pa.js', 'cifake.wasm', 'cifake.bin'];
-// Loaded only when a file carries Content Credentials (the C2PA library is 8 MB): cached once the
-// service worker is active, without holding up its installation (and when one is missing, e.g. a
-// build without `make wasm`'s copy of the library, the page says the credentials were not checked).
-const LAZY = ['vendor/c2pa/c2pa.js', 'vendor/c2pa/c2pa_bg.wasm', 'trust/C2PA-TRUST-LIST.pem'];
+  'provenance.js', 'c2pa.js', 'trust/C2PA-TRUST-LIST.pem', 'cifake.wasm', 'cifake.bin'];
+// Loaded only when a file carries Content Credentials (the C2PA library is 8 MB): cached when the
+// page asks, once this worker is active, without holding up its installation (when they are missing,
+// e.g. a build without `make wasm`'s copy of the library, the page says the credentials were not
+// checked).
+const LAZY = ['vendor/c2pa/c2pa.js', 'vendor/c2pa/c2pa_bg.wasm'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -26,8 +27,12 @@ self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
     await self.clients.claim();
-    cacheLazyFiles(); // not awaited: the page need not wait for it
   })());
+});
+
+// The page's request to keep the lazy files (waitUntil keeps this worker alive while they download).
+self.addEventListener('message', (event) => {
+  if (event.data === 'cache-lazy') event.waitUntil(cacheLazyFiles());
 });
 
 async function cacheLazyFiles() {

@@ -43,7 +43,8 @@ const readPanels = (page) => page.$$eval('.card', (cards) => cards.map((c) => {
 }));
 
 async function analyse(files) {
-  await h.page.click('#clear').catch(() => {}); // disabled when there is nothing to clear
+  await h.page.evaluate(() => document.querySelector('#clear:not([disabled])')?.click()); // disabled: nothing to clear
+  assert.equal(await h.page.locator('.card').count(), 0, 'the cards of the test before were cleared');
   await h.page.setInputFiles('#file-input', inputFiles(files));
   await waitForCards(h.page, files.length);
   return new Map((await readPanels(h.page)).map((c) => [c.name, c]));
