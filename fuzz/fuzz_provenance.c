@@ -3,24 +3,12 @@
  * reader on the same bytes taken as RGBA pixels -> the verdict and the JSON object. Every input must
  * give a bounded result; the sanitizers turn anything else into a crash, and the invariants below
  * into an abort. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "provenance.h"
-
-/* A broken invariant: report it and abort, which libFuzzer records as a crash with its input (as
- * fuzz_common.h does for the other targets; this one needs no detector). */
-static void fuzz_die(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "fuzz invariant broken: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    abort();
-}
 
 /* The JSON must be UTF-8 with no raw control characters, whatever bytes the file held. */
 static void check_json(const cf_buffer *b) {

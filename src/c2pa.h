@@ -59,6 +59,11 @@ int cf_c2pa_find_assertion(const cf_c2pa_manifest *m, const char *uri, size_t le
 typedef int (*cf_c2pa_ref_fn)(void *ctx, const char *uri, size_t uri_len, const uint8_t *hash, size_t hash_len);
 int cf_c2pa_claim_refs(const cf_c2pa_manifest *m, char alg[16], cf_c2pa_ref_fn fn, void *ctx);
 
+/* The ingredients of m that name a manifest in the store (c2pa_manifest, or activeManifest in v3):
+ * calls fn(ctx, uri, uri_len, hash, hash_len) with the hash the ingredient assertion holds for that
+ * manifest's box; fn returns non-zero to stop (returned). -1 when an ingredient is malformed. */
+int cf_c2pa_ingredient_manifests(const cf_c2pa_manifest *m, cf_c2pa_ref_fn fn, void *ctx);
+
 /* The hard binding c2pa.hash.data: the hash of the file's bytes outside the exclusions. */
 typedef struct {
     char alg[16]; /* "sha256", "sha384", "sha512" ("" = the claim's) */

@@ -38,6 +38,7 @@ static const struct {
     {"invoke-ai", "InvokeAI", 0},
     {"novelai", "NovelAI", 0},
     {"fooocus", "Fooocus", 0},
+    {"swarmui", "SwarmUI", 0},
     {"flux", "FLUX", 0},
     {"sdxl", "Stable Diffusion XL", 0},
     {"sd_xl", "Stable Diffusion XL", 0},

@@ -102,19 +102,6 @@ static void read_ifd(prov_reader *rd, const tiff *t, uint32_t offset, exif_info 
     }
 }
 
-/* Appends code point c as UTF-8 (at most 4 bytes at out). */
-static size_t put_utf8(char *out, uint32_t c) {
-    if (c < 0x80) return out[0] = (char)c, 1;
-    if (c < 0x800) return out[0] = (char)(0xC0 | c >> 6), out[1] = (char)(0x80 | (c & 0x3F)), 2;
-    if (c < 0x10000) {
-        out[0] = (char)(0xE0 | c >> 12), out[1] = (char)(0x80 | (c >> 6 & 0x3F)), out[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | c >> 18), out[1] = (char)(0x80 | (c >> 12 & 0x3F));
-    out[2] = (char)(0x80 | (c >> 6 & 0x3F)), out[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 /* UTF-16 text (either byte order: guessed from where the zero bytes of ASCII characters fall, or a
  * byte order mark) to UTF-8; unpaired surrogates become U+FFFD. */
 static char *utf16_to_utf8(prov_reader *rd, const uint8_t *s, size_t n) {
@@ -145,7 +132,7 @@ static char *utf16_to_utf8(prov_reader *rd, const uint8_t *s, size_t n) {
         } else if (c >= 0xD800 && c < 0xE000) {
             c = 0xFFFD;
         }
-        o += put_utf8(out + o, c); /* a pair (4 bytes) spends two units: within units * 3 */
+        o += prov_utf8_put(out + o, c); /* a pair (4 bytes) spends two units: within units * 3 */
     }
     out[o] = 0;
     return out;

@@ -47,6 +47,9 @@ static inline uint32_t prov_le32(const uint8_t *b) {
 static inline unsigned prov_be16(const uint8_t *b) { return (unsigned)b[0] << 8 | b[1]; }
 
 /* prov_walk.c: walks the container (JPEG, PNG, RIFF/WebP; others give nothing). */
+/* Appends code point c (< 0x110000) as UTF-8 at out (at most 4 bytes); returns the bytes written. */
+size_t prov_utf8_put(char *out, uint32_t c);
+
 void prov_walk(prov_reader *rd, const uint8_t *file, size_t n);
 
 /* Keeps a copy of an XMP packet for prov_interpret_xmp (at most CF_PROV_MAX_TEXT bytes). */

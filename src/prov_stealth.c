@@ -2,11 +2,13 @@
  * parameters written into the low bit of each pixel's alpha, column by column (x outer, y inner),
  * as bits, most significant first: the 15-byte signature "stealth_pnginfo" (plain) or
  * "stealth_pngcomp" (gzip), a 32-bit count of data bits, then the data. Read-only and bounded: the
- * data is at most what the pixels hold and CF_PROV_MAX_TEXT once inflated. (The extension's RGB
+ * data is at most what the pixels hold and CF_PROV_MAX_TEXT once inflated. NovelAI hides its JSON
+ * the same way ("stealth_pngcomp"); its generator is then found by name. (The extension's RGB
  * variants, "stealth_rgbinfo"/"stealth_rgbcomp", are not read.) */
 #include <stdlib.h>
 #include <string.h>
 
+#include "generators.h"
 #include "prov_internal.h"
 #include "stb_image.h"
 
@@ -104,8 +106,13 @@ int cf_provenance_read_stealth(cf_provenance *p, const uint8_t *rgba, int width,
     cf_prov_signal *s = failed ? NULL : cf_prov_add_signal(p, CF_SIGNAL_STEALTH);
     if (s) {
         s->declares = CF_DECLARES_AI_GENERATED;
-        prov_copy(s->generator, sizeof s->generator, "AUTOMATIC1111", 13);
-        if (model[0])
+        /* A1111's own parameters, or another front end's (NovelAI writes its JSON the same way) */
+        const char *g = a1111 ? "AUTOMATIC1111" : cf_generator_find(text, strlen(text));
+        if (g) prov_copy(s->generator, sizeof s->generator, g, strlen(g));
+        if (!a1111)
+            prov_says(s, "Generation parameters%s%s%s are hidden in the alpha channel's low bits: they declare the image generated",
+                      g ? " (" : "", g ? g : "", g ? ")" : "");
+        else if (model[0])
             prov_says(s, "Stable Diffusion parameters (model %s) are hidden in the alpha channel's low bits: they declare the image generated",
                       model);
         else

@@ -6,8 +6,9 @@
  * packet's size (CF_PROV_MAX_TEXT) and a cap on the occurrences looked at.
  *
  * PNG text: AUTOMATIC1111 "parameters", ComfyUI "prompt" + "workflow" (API and UI graphs, JSON),
- * InvokeAI "invokeai_metadata" / "sd-metadata" / "Dream", NovelAI ("Software" NovelAI, "Description"
- * the prompt, "Comment" JSON), Fooocus ("fooocus_scheme", "parameters" JSON). JSON values are found
+ * InvokeAI "invokeai_metadata" (or another "invokeai_" key) / "sd-metadata" / "Dream", NovelAI
+ * ("Software" NovelAI, "Description" the prompt, "Comment" JSON), Fooocus ("fooocus_scheme",
+ * "parameters" JSON), SwarmUI ("parameters" JSON with "sui_image_params"). JSON values are found
  * by key with a bounded scan, never parsed into trees. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +29,7 @@ static void trim(const char **s, size_t *n) {
     while (*n && is_space((*s)[*n - 1])) (*n)--;
 }
 
-/* Appends code point c (< 0x110000) as UTF-8. */
-static size_t utf8_put(char *out, uint32_t c) {
+size_t prov_utf8_put(char *out, uint32_t c) {
     if (c < 0x80) return out[0] = (char)c, 1;
     if (c < 0x800) return out[0] = (char)(0xC0 | c >> 6), out[1] = (char)(0x80 | (c & 0x3F)), 2;
     if (c < 0x10000) {
@@ -97,7 +97,7 @@ static char *json_string_value(prov_reader *rd, const char *text, size_t n, cons
                     i += 4;
                     if (u >= 0xD800 && u < 0xE000) u = 0xFFFD;
                     if (u == 0) u = 0xFFFD;
-                    o += utf8_put(out + o, u);
+                    o += prov_utf8_put(out + o, u);
                 } else {
                     out[o++] = '?';
                 }
@@ -292,12 +292,29 @@ static char *comfy_checkpoint(prov_reader *rd, const prov_text *t) {
     return NULL;
 }
 
+/* The first model file named in a UI graph ("workflow"), which keeps names only in its nodes'
+ * widgets_values, by position: the first quoted string ending in a model file's extension. */
+static char *workflow_model_file(prov_reader *rd, const prov_text *t) {
+    static const char *ends[] = {".safetensors\"", ".ckpt\"", ".gguf\"", ".sft\""};
+    const char *best = NULL;
+    size_t best_n = 0;
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        const char *end = prov_find(t->value, t->n, ends[i]);
+        if (!end || (best && end >= best)) continue;
+        const char *start = end;
+        while (start > t->value && start[-1] != '"' && end - start < 256) start--;
+        if (start == t->value || start[-1] != '"') continue;
+        best = start;
+        best_n = (size_t)(end - start) + strlen(ends[i]) - 1;
+    }
+    return best ? prov_strndup(rd, best, best_n) : NULL;
+}
+
 static void comfyui(prov_reader *rd, cf_prov_signal *s, const prov_text *graph, const prov_text *workflow) {
     s->declares = CF_DECLARES_AI_GENERATED;
     prov_copy(s->generator, sizeof s->generator, "ComfyUI", 7);
     char *ckpt = graph ? comfy_checkpoint(rd, graph) : NULL;
-    /* the UI graph ("workflow") keeps names only in widgets_values, by position: not searched */
-    (void)workflow;
+    if (!ckpt && workflow && !rd->oom) ckpt = workflow_model_file(rd, workflow);
     if (ckpt) {
         char name[NAME_SHOWN + 1];
         shown_name(name, sizeof name, ckpt);
@@ -367,11 +384,23 @@ static int recognise(prov_reader *rd, cf_prov_signal *s) {
         comfyui(rd, s, is_comfy_graph(graph) ? graph : NULL, workflow);
         return 1;
     }
+    if (params && params->n && params->value[0] == '{' && prov_find(params->value, params->n, "\"sui_image_params\"")) {
+        char *m = json_string_value(rd, params->value, params->n, "model");
+        sd_front_end(rd, s, "SwarmUI", m, "text \"parameters\"");
+        free(m);
+        s->prompt = json_string_value(rd, params->value, params->n, "prompt");
+        return 1;
+    }
+    if (!invoke) /* newer InvokeAI writes invokeai_graph or invokeai_workflow, sometimes alone */
+        for (int i = 0; i < rd->n_texts && !invoke; i++)
+            if (!strncmp(rd->texts[i].key, "invokeai_", 9)) invoke = &rd->texts[i];
     if (invoke || sdmeta) {
         const prov_text *t = invoke ? invoke : sdmeta;
         char *m = json_string_value(rd, t->value, t->n, invoke ? "model_name" : "model_weights");
         if (!m && invoke && !rd->oom) m = json_string_value(rd, t->value, t->n, "name");
-        sd_front_end(rd, s, "InvokeAI", m, invoke ? "text \"invokeai_metadata\"" : "text \"sd-metadata\"");
+        char where[100];
+        snprintf(where, sizeof where, "text \"%s\"", t->key);
+        sd_front_end(rd, s, "InvokeAI", m, where);
         free(m);
         s->prompt = json_string_value(rd, t->value, t->n, invoke ? "positive_prompt" : "prompt");
         return 1;

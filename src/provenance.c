@@ -4,8 +4,6 @@
  * "stealth" parameters in prov_stealth.c, C2PA manifest stores in c2pa.c. */
 #include "provenance.h"
 
-#include "image.h"
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,11 +302,22 @@ static void pixel_words(const cifake_result *r, char *out, size_t cap) {
 }
 
 /* Writes "first; second" into the reason, cut to fit (never inside a UTF-8 sequence). */
+/* Writes "first; second" into the reason. When it does not fit, second (the pixel model's few words)
+ * is kept whole and first is cut, ending in "...", never inside a UTF-8 sequence. */
 static void set_reason(cifake_result *r, const char *first, const char *second) {
-    char buf[1400];
-    if (second && second[0]) snprintf(buf, sizeof buf, "%s; %s", first, second);
-    else snprintf(buf, sizeof buf, "%s", first);
-    prov_copy(r->reason, sizeof r->reason, buf, strlen(buf));
+    size_t cap = sizeof r->reason, second_n = second && second[0] ? strlen(second) + 2 : 0;
+    if (second_n + 8 > cap) second_n = 0, second = NULL; /* never with our own words: they are short */
+    size_t first_n = strlen(first);
+    if (first_n + second_n >= cap) {
+        prov_copy(r->reason, cap - second_n - 3, first, first_n);
+        strcat(r->reason, "...");
+    } else {
+        memcpy(r->reason, first, first_n + 1);
+    }
+    if (second_n) {
+        strcat(r->reason, "; ");
+        strcat(r->reason, second);
+    }
     utf8_sanitize(r->reason);
 }
 
@@ -349,7 +358,7 @@ void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
     } else if (evidence) {
         char said[sizeof sentence - 64];
         signal_sentence(evidence, said, sizeof said);
-        snprintf(sentence, sizeof sentence, "%s; consistent with a camera original, not proof of one", said);
+        snprintf(sentence, sizeof sentence, "%s; consistent with a camera original, not proof", said);
     } else if (damaged) {
         snprintf(sentence, sizeof sentence, "Content Credentials are present but could not be read (%s)", damaged->problem);
     } else if (other) {
@@ -361,10 +370,12 @@ void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
     } else {
         snprintf(sentence, sizeof sentence, "the metadata declares nothing about how the image was made");
     }
-    if (r->label == CIFAKE_UNSURE && r->reason[0]) {
+    if (r->label == CIFAKE_UNSURE && r->reason[0] && strlen(r->reason) + strlen(sentence) + 2 < sizeof r->reason) {
         char pixel_reason[sizeof r->reason];
         memcpy(pixel_reason, r->reason, sizeof pixel_reason);
-        set_reason(r, pixel_reason, sentence);
+        set_reason(r, pixel_reason, sentence); /* why UNSURE first, as without provenance */
+    } else if (r->label == CIFAKE_UNSURE) {
+        set_reason(r, sentence, pixel); /* too long for both whole: the pixel model's reason in brief */
     } else {
         set_reason(r, sentence, NULL);
     }

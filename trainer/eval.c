@@ -37,10 +37,12 @@ static void usage(FILE *f) {
                "  --real DIR --fake DIR  any images (all sizes and formats the detector takes, in subfolders or\n"
                "                    not) through exactly the detector's path, scope rules and UNSURE band\n"
                "                    included; several --weights are its models in routing order, as in\n"
-               "                    cifake-detect. Per group (first-level subfolder) and overall: n, AUROC of\n"
-               "                    p_fake (a group against all images of the other class), the share called\n"
-               "                    FAKE (false alarms for real images, catches for fakes), coverage (share\n"
-               "                    given REAL or FAKE) and the accuracy of the decided images\n"
+               "                    cifake-detect. Per group (first-level subfolder; files directly in DIR form\n"
+               "                    a group named after DIR) and overall: n, the raw AUROC (of the model's\n"
+               "                    p_fake, its guesses on UNSURE images included; a group against all images\n"
+               "                    of the other class), the share called FAKE (false alarms for real images,\n"
+               "                    catches for fakes), coverage (share given REAL or FAKE) and the accuracy of\n"
+               "                    the decided images (n/a where none was decided)\n"
                "  --weights FILE    the weight file; given up to %d times, their ensemble: p_fake =\n"
                "                    sigmoid(mean of score / T over the files), FAKE when p_fake >= the mean of\n"
                "                    their thresholds (all must hold out the same validation split)\n"
@@ -63,15 +65,21 @@ static void usage(FILE *f) {
                "                    [threshold - h, threshold + h) of p_fake, h = 0.05 .. 0.40 (to choose a\n"
                "                    weight file's unsure_band on --split val)\n"
                "Patch models (view=patches) on image folders (trainer/lib/folders.h), one markdown table per\n"
-               "condition (as they are; every image re-encoded as JPEG at --jpeg Q), a row per group and per\n"
+               "condition (as they are; every image re-encoded as JPEG at --jpeg Q; with --web, as delivered on\n"
+               "the web), a row per group and per\n"
                "generator: AUROC against all the REAL images evaluated, share of REAL called FAKE and of FAKE\n"
                "caught at the file's threshold, and coverage and accuracy of the verdicts outside the UNSURE band:\n"
-               "  cifake-eval --weights FILE --folders DIR [--groups LIST] [--band LO,HI] [--jpeg Q] [--scores TSV]\n"
+               "  cifake-eval --weights FILE --folders DIR [--groups LIST] [--band LO,HI] [--jpeg Q] [--web [--seed S]]\n"
+               "              [--scores TSV]\n"
                "  --groups LIST     only these groups (gen:PREFIX for generators); default all (see folders.h)\n"
                "  --band LO,HI      UNSURE when LO <= p_fake < HI (default: the file's unsure_band)\n"
                "  --jpeg Q          quality of the re-encoded condition (default 90)\n"
+               "  --web             a third condition, as delivered on the web: every image (both classes alike)\n"
+               "                    shrunk by a factor drawn from [0.5, 0.9) (area averaging, no side below the\n"
+               "                    patch), then JPEG at a quality drawn from 70..90; each image's draw comes\n"
+               "                    from --seed S (default 1) and its path, whatever else is evaluated\n"
                "  --scores TSV      also write every image's scores: path, class, group, generator, logit, p_fake,\n"
-               "                    logit and p_fake after re-encoding\n",
+               "                    logit and p_fake after re-encoding (and as delivered, with --web)\n",
             MAX_ENSEMBLE, ECE_BINS);
 }
 
@@ -82,7 +90,7 @@ typedef struct {
     uint64_t seed;
     const char *folders, *groups, *scores_out;
     float band_lo, band_hi; /* NaN: the file's */
-    int jpeg;
+    int jpeg, web;
 } eval_config;
 
 static int parse_args(int argc, char **argv, eval_config *c) {
@@ -100,6 +108,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
         else if (!strcmp(a, "--exclude-leaked")) c->exclude_leaked = 1;
         else if (!strcmp(a, "--perturb")) c->perturb = 1;
         else if (!strcmp(a, "--bands")) c->bands = 1;
+        else if (!strcmp(a, "--web")) c->web = 1;
         else if (v && !strcmp(a, "--tta") && (!strcmp(v, "none") || !strcmp(v, CF_TTA_FLIP)))
             c->tta = !strcmp(v, CF_TTA_FLIP), i++;
         else if (v && !strcmp(a, "--seed") && !opt_u64(v, &c->seed)) i++;
@@ -128,6 +137,7 @@ static int parse_args(int argc, char **argv, eval_config *c) {
     }
     if (!c->real != !c->fake) return fprintf(stderr, "cifake-eval: --real and --fake go together\n"), 2;
     if (c->real && c->folders) return fprintf(stderr, "cifake-eval: --folders or --real/--fake, not both\n"), 2;
+    if (c->web && !c->folders) return fprintf(stderr, "cifake-eval: --web applies to --folders\n"), 2;
     if (c->real) {
         if (c->perturb || c->exclude_leaked || c->calibration_png)
             return fprintf(stderr, "cifake-eval: --perturb, --exclude-leaked and --calibration apply to CIFAKE (--data)\n"), 2;
@@ -632,8 +642,8 @@ static int run_folders(const eval_config *c, cf_error *err) {
     if (!rc) rc = folders_selection_parse(&only, c->groups, err);
     if (!rc) rc = folders_load(&fs, c->folders, &only, NULL, p, c->threads, NULL, err);
     if (!rc) {
-        scores = malloc(sizeof(float) * (2 * fs.n + 1));
-        prob = malloc(sizeof(float) * (2 * fs.n + 1));
+        scores = malloc(sizeof(float) * (3 * fs.n + 1));
+        prob = malloc(sizeof(float) * (3 * fs.n + 1));
         if (!scores || !prob) rc = cf_fail(err, "out of memory");
     }
     int *all = rc ? NULL : malloc(sizeof(int) * (fs.n + 1));
@@ -641,26 +651,37 @@ static int run_folders(const eval_config *c, cf_error *err) {
     for (int i = 0; !rc && i < fs.n; i++) all[i] = i;
     if (!rc)
         rc = infer_patch_scores(&m, &fs, all, fs.n, p, ip.mean, ip.std, 0, c->threads, scores, err) ||
-             infer_patch_scores(&m, &fs, all, fs.n, p, ip.mean, ip.std, c->jpeg, c->threads, scores + fs.n, err);
+             infer_patch_scores(&m, &fs, all, fs.n, p, ip.mean, ip.std, c->jpeg, c->threads, scores + fs.n, err) ||
+             (c->web && infer_patch_scores_web(&m, &fs, all, fs.n, p, ip.mean, ip.std, c->seed, c->threads,
+                                               scores + 2 * fs.n, err));
+    int conditions = c->web ? 3 : 2;
     if (!rc) {
-        for (int i = 0; i < 2 * fs.n; i++) prob[i] = cf_sigmoid(scores[i] / ip.temperature);
+        for (int i = 0; i < conditions * fs.n; i++) prob[i] = cf_sigmoid(scores[i] / ip.temperature);
         printf("## %s on %s%s%s (%d images, %dx%d patches)\n", c->weights[0], c->folders, c->groups ? ", groups " : "",
                c->groups ? c->groups : "", fs.n, p, p);
         print_folder_table(&fs, scores, prob, ip.threshold, lo, hi, "as they are");
-        char title[64];
+        char title[96];
         snprintf(title, sizeof title, "every image re-encoded as JPEG quality %d", c->jpeg);
         print_folder_table(&fs, scores + fs.n, prob + fs.n, ip.threshold, lo, hi, title);
+        if (c->web) {
+            snprintf(title, sizeof title, "every image as delivered on the web (seed %llu)", (unsigned long long)c->seed);
+            print_folder_table(&fs, scores + 2 * fs.n, prob + 2 * fs.n, ip.threshold, lo, hi, title);
+        }
     }
     if (!rc && c->scores_out) {
         cf_buffer out = {0};
         char line[1024];
-        int len = snprintf(line, sizeof line, "path\tclass\tgroup\tgenerator\tlogit\tp_fake\tlogit_jpeg%d\tp_fake_jpeg%d\n",
-                           c->jpeg, c->jpeg);
+        int len = snprintf(line, sizeof line, "path\tclass\tgroup\tgenerator\tlogit\tp_fake\tlogit_jpeg%d\tp_fake_jpeg%d%s\n",
+                           c->jpeg, c->jpeg, c->web ? "\tlogit_web\tp_fake_web" : "");
         cf_buffer_append(&out, line, (size_t)len);
         for (int i = 0; i < fs.n; i++) {
-            len = snprintf(line, sizeof line, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g\n", fs.path[i],
+            len = snprintf(line, sizeof line, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g", fs.path[i],
                            fs.label[i] ? "fake" : "real", fs.group_name[fs.group[i]], fs.generator_name[fs.generator[i]],
                            scores[i], prob[i], scores[fs.n + i], prob[fs.n + i]);
+            if (c->web && len > 0 && len < (int)sizeof line)
+                len += snprintf(line + len, sizeof line - (size_t)len, "\t%.6g\t%.6g", scores[2 * fs.n + i],
+                                prob[2 * fs.n + i]);
+            if (len > 0 && len < (int)sizeof line - 1) line[len++] = '\n';
             cf_buffer_append(&out, line, (size_t)(len < (int)sizeof line ? len : (int)sizeof line - 1));
         }
         rc = out.failed ? cf_fail(err, "out of memory") : write_file_atomic(c->scores_out, out.data, out.len, err);

@@ -11,6 +11,8 @@
 #include "folders.h"
 #include "infer.h"
 #include "model.h"
+#include "patches.h"
+#include "perturb.h"
 #include "stb_image_write.h"
 #include "test.h"
 
@@ -279,6 +281,38 @@ TEST(patch_scores_average_the_grid_covering_the_image) {
     CHECK_NEAR(score, want, 1e-4);
     CHECK(infer_patch_scores(&m, &fs, &b, 1, 32, mean, std, 90, 1, &recoded, &err) == 0);
     CHECK(recoded != score && fabs(recoded - score) < 0.2);
+    /* as delivered on the web: the grid of the shrunk image, the same for the same seed and path */
+    float web = 0, again = 0, other = 0;
+    CHECK(infer_patch_scores_web(&m, &fs, &b, 1, 32, mean, std, 1, 1, &web, &err) == 0);
+    CHECK(infer_patch_scores_web(&m, &fs, &b, 1, 32, mean, std, 1, 1, &again, &err) == 0);
+    CHECK(infer_patch_scores_web(&m, &fs, &b, 1, 32, mean, std, 2, 1, &other, &err) == 0);
+    CHECK(web == again && web != score && fabs(web - score) < 0.3);
+    CHECK(other != web);
+    {
+        int w, h, q;
+        perturb_web_draw(1, infer_image_key(&fs, b), fs.width[b], fs.height[b], 32, &w, &h, &q);
+        uint8_t *px = malloc((size_t)w * h * 3);
+        CHECK(px && perturb_web_rgb(1, infer_image_key(&fs, b), fs.width[b], fs.height[b], 32, fs.rgb[b], px, &err) == 0);
+        if (px) { /* gap,d1: the mean over the grid's patches of the linear map of their channel means */
+            int cx = cf_patch_count(w, 32), cy = cf_patch_count(h, 32);
+            double want_web = 0;
+            for (int gy = 0; gy < cy; gy++)
+                for (int gx = 0; gx < cx; gx++) {
+                    int x0 = cf_patch_offset(gx, cx, w, 32), y0 = cf_patch_offset(gy, cy, h, 32);
+                    double z = m.params[3];
+                    for (int c = 0; c < 3; c++) {
+                        double s = 0;
+                        for (int y = 0; y < 32; y++)
+                            for (int x = 0; x < 32; x++)
+                                s += (px[((size_t)(y0 + y) * w + x0 + x) * 3 + c] / 255.0 - mean[c]) / std[c];
+                        z += m.params[c] * s / 1024;
+                    }
+                    want_web += z / (cx * cy);
+                }
+            CHECK_NEAR(web, want_web, 1e-4);
+        }
+        free(px);
+    }
     CHECK(infer_patch_scores(&m, &fs, &b, 1, 64, mean, std, 0, 1, &score, &err) == -1 && strstr(err.msg, "not 3x64x64"));
     cf_model_free(&m);
     folders_free(&fs);

@@ -199,3 +199,52 @@ TEST(perturb_rejects_amounts_out_of_range) {
     cf_error err;
     CHECK(perturb_apply(&noise, in, out, NULL, &err) == -1);
 }
+
+/* The "as delivered on the web" condition (cifake-eval --folders --web): its draws stay in the documented
+ * ranges, depend on the seed and the image's key only, respect the smallest side, and the delivered image
+ * is exactly the area-averaged shrink followed by a JPEG round trip at the drawn quality. */
+TEST(perturb_web_draws_stay_in_range_and_depend_on_seed_and_key) {
+    int seen_low = 0, seen_high = 0, qmin = 100, qmax = 0, differ = 0;
+    for (uint64_t key = 0; key < 400; key++) {
+        int w, h, q, w2, h2, q2;
+        perturb_web_draw(7, key, 1000, 600, 32, &w, &h, &q);
+        CHECK_MSG(w >= 500 && w <= 900 && h >= 300 && h <= 540, "key %llu: %dx%d", (unsigned long long)key, w, h);
+        CHECK(abs(w * 600 - h * 1000) <= 1000); /* one factor for both sides, rounded */
+        CHECK(q >= PERTURB_WEB_QUALITY_MIN && q <= PERTURB_WEB_QUALITY_MAX);
+        seen_low |= w < 550, seen_high |= w > 850;
+        qmin = q < qmin ? q : qmin, qmax = q > qmax ? q : qmax;
+        perturb_web_draw(7, key, 1000, 600, 32, &w2, &h2, &q2);
+        CHECK(w2 == w && h2 == h && q2 == q);
+        perturb_web_draw(8, key, 1000, 600, 32, &w2, &h2, &q2);
+        differ += w2 != w || q2 != q;
+    }
+    CHECK(seen_low && seen_high && qmin == 70 && qmax == 90);
+    CHECK(differ > 350);
+    int w, h, q;
+    perturb_web_draw(1, 3, 34, 33, 32, &w, &h, &q); /* never below the smallest side, nor above the image */
+    CHECK(w == 32 && h == 32);
+    perturb_web_draw(1, 3, 20, 300, 32, &w, &h, &q);
+    CHECK(w == 20 && h >= 150 && h <= 270);
+}
+
+TEST(perturb_web_rgb_is_shrink_then_jpeg) {
+    enum { W = 96, H = 64 };
+    uint8_t *in = malloc(W * H * 3), *out = malloc(W * H * 3), *want = malloc(W * H * 3);
+    CHECK(in && out && want);
+    if (!in || !out || !want) return;
+    cf_rng rng = cf_rng_make(5, 6, 7);
+    for (int i = 0; i < W * H * 3; i++) in[i] = (uint8_t)((i / 3 % W) * 2 + (i / 3 / W) + cf_rng_below(&rng, 40));
+    cf_error err;
+    int w, h, q;
+    perturb_web_draw(1, 42, W, H, 32, &w, &h, &q);
+    CHECK(w < W && h < H);
+    CHECK(perturb_web_rgb(1, 42, W, H, 32, in, out, &err) == 0);
+    cf_image img = {W, H, in};
+    cf_image_resize(&img, w, h, want);
+    CHECK(perturb_jpeg_rgb(q, w, h, want, want, &err) == 0);
+    CHECK(memcmp(out, want, (size_t)w * h * 3) == 0);
+    CHECK(perturb_web_rgb(1, 42, 0, H, 32, in, out, &err) == -1);
+    free(in);
+    free(out);
+    free(want);
+}

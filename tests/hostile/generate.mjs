@@ -189,9 +189,10 @@ function provenanceCases(rgbPng, colourJpeg) {
     const idat = file.indexOf(Buffer.from('IDAT', 'latin1')) - 4;
     return Buffer.concat([file.subarray(0, idat), ...chunks, file.subarray(idat)]);
   };
-  // A zTXt chunk inflating to 8 MiB of zeros: past the reader's 1 MiB cap for one text
-  const bomb = pngChunk('zTXt', Buffer.concat([Buffer.from('parameters\0\0', 'latin1'), zlib.deflateSync(Buffer.alloc(8 << 20), { level: 9 })]));
-  const tiny = Array.from({ length: 2000 }, () => pngChunk('tEXt', Buffer.from('k\0v', 'latin1')));
+  // A zTXt chunk inflating to 6 MiB of zeros: past the reader's 1 MiB cap for one text (checked-in
+  // cases stay under 8 KiB; the C tests build bigger bombs and 10,000 text chunks in memory)
+  const bomb = pngChunk('zTXt', Buffer.concat([Buffer.from('parameters\0\0', 'latin1'), zlib.deflateSync(Buffer.alloc(6 << 20), { level: 9 })]));
+  const tiny = Array.from({ length: 400 }, () => pngChunk('tEXt', Buffer.from('k\0v', 'latin1')));
   // APP11 JPEG XT segments of one C2PA store: sequence 1 twice, and a store that claims more bytes than sent
   const box = Buffer.concat([u32be(100000), Buffer.from('jumb', 'latin1'), u32be(30), Buffer.from('jumdc2pa', 'latin1'), Buffer.alloc(40, 7)]);
   const xt = (seq, payload) => app(0xeb, Buffer.concat([Buffer.from('JP', 'latin1'), Buffer.from([2, 17]), u32be(seq), payload]));
@@ -201,9 +202,27 @@ function provenanceCases(rgbPng, colourJpeg) {
   // EXIF whose IFD0 offset and tag offsets point past the data
   const exif = Buffer.concat([Buffer.from('Exif\0\0MM\0\x2a', 'latin1'), u32be(8), Buffer.from([0, 2]),
     Buffer.from([0x01, 0x0f, 0, 2]), u32be(1000), u32be(0x7ffffff0), Buffer.from([0x87, 0x69, 0, 4]), u32be(1), u32be(0xfffffff0), u32be(0)]);
+  // C2PA stores whose insides are hostile (src/c2pa.c, cbor.c, jumbf.c): a claim of CBOR arrays nested
+  // 1000 deep and an actions assertion announcing a byte string of 2^64-1 bytes; and the same store
+  // with its manifest box claiming to run past the store
+  const plainBox = (type, payload) => Buffer.concat([u32be(8 + payload.length), Buffer.from(type, 'latin1'), payload]);
+  // JUMBF content types: the first four bytes name it ("c2pa" store, "c2ma" manifest, ...), the rest
+  // is the ISO suffix 0011-0010-8000-00AA00389B71
+  const superbox = (type, label, content) => plainBox('jumb', Buffer.concat([plainBox('jumd', Buffer.concat([
+    Buffer.from(type, 'latin1'), Buffer.from('00110010800000aa00389b71', 'hex'), Buffer.from([3]),
+    Buffer.from(`${label}\0`, 'latin1')])), content]));
+  const deepClaim = plainBox('cbor', Buffer.concat([Buffer.alloc(1000, 0x81), Buffer.from([0])]));
+  const hugeString = plainBox('cbor', Buffer.concat([Buffer.from([0xa1, 0x67]), Buffer.from('actions', 'latin1'),
+    Buffer.from([0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])]));
+  const store = superbox('c2pa', 'c2pa', superbox('c2ma', 'urn:uuid:hostile', Buffer.concat([
+    superbox('c2as', 'c2pa.assertions', superbox('cbor', 'c2pa.actions', hugeString)), superbox('c2cl', 'c2pa.claim', deepClaim)])));
+  const lyingStore = Buffer.from(store);
+  lyingStore.writeUInt32BE(0x7fffffff, 8 + 8 + 17 + 5); // the manifest's LBox, after the store's jumd ("c2pa\0")
   return {
+    'prov-c2pa-deep-cbor.jpg': afterSoi(colourJpeg, [xt(1, store)]),
+    'prov-c2pa-lying-box.jpg': afterSoi(colourJpeg, [xt(1, lyingStore)]),
     'prov-ztxt-bomb.png': beforeIdat(rgbPng, [bomb]),
-    'prov-2000-text-chunks.png': beforeIdat(rgbPng, tiny),
+    'prov-400-text-chunks.png': beforeIdat(rgbPng, tiny),
     'prov-app11-overlapping.jpg': afterSoi(colourJpeg, overlap),
     'prov-xmp-invalid-utf8.jpg': afterSoi(colourJpeg, [app(0xe1, xmp)]),
     'prov-exif-offsets-past-end.jpg': afterSoi(colourJpeg, [app(0xe1, exif)]),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { run, sampleImages, shippedWeights, tempDir, tensorBytes, tinyDataset, metadata } from './helpers.mjs';
+import { encodePng, run, sampleImages, shippedWeights, tempDir, tensorBytes, tinyDataset, metadata } from './helpers.mjs';
 
 const TINY = 'c4,bn,relu,mp,c8,bn,relu,gap,d1';
 
@@ -348,4 +348,44 @@ test('cifake-train --folders: a patch model validated on held-out groups, resuma
     sampleImages()[0].path]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout)[0].model, shippedWeights);
+  // cifake-eval --web: a third table, as delivered on the web, and its columns in the scores file;
+  // the draws are per image and seed, so the same seed gives the same scores
+  const tsv = path.join(out, 'scores.tsv');
+  const ev = (seed) => run('cifake-eval', ['--weights', path.join(out, 'full.bin'), '--folders', data, '--threads', '1',
+    '--web', '--seed', seed, '--scores', tsv]);
+  const e1 = ev('3');
+  assert.equal(e1.code, 0, e1.stderr);
+  assert.match(e1.stdout, /as they are[\s\S]*re-encoded as JPEG quality 90[\s\S]*as delivered on the web \(seed 3\)/);
+  const rows1 = fs.readFileSync(tsv, 'utf8').trim().split('\n');
+  assert.equal(rows1[0].split('\t').slice(-2).join(','), 'logit_web,p_fake_web');
+  assert.ok(rows1.slice(1).every((row) => row.split('\t').length === 10));
+  assert.equal(ev('3').code, 0);
+  assert.deepEqual(fs.readFileSync(tsv, 'utf8').trim().split('\n'), rows1);
+  const bad = run('cifake-eval', ['--weights', shippedWeights, '--real', data, '--fake', data, '--web']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--web applies to --folders/);
+});
+
+test('cifake-eval --real/--fake: n/a where nothing was decided, the raw AUROC named, a flat folder by its name', () => {
+  // Images larger than 32x32: the shipped model decides none of them (out of its scope).
+  const dir = tempDir();
+  const real = path.join(dir, 'holiday-photos'), fake = path.join(dir, 'generated');
+  fs.mkdirSync(real);
+  fs.mkdirSync(path.join(fake, 'sd'), { recursive: true });
+  for (let k = 0; k < 3; k++) {
+    const px = new Uint8ClampedArray(48 * 40 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * (k + 3) * 37) & 255));
+    fs.writeFileSync(path.join(real, `r${k}.png`), encodePng(48, 40, px));
+    fs.writeFileSync(path.join(fake, 'sd', `f${k}.png`), encodePng(40, 48, px));
+  }
+  const text = run('cifake-eval', ['--weights', shippedWeights, '--real', real, '--fake', fake]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /raw AUROC/);
+  assert.match(text.stdout, /^real\s+holiday-photos\s/m);
+  assert.doesNotMatch(text.stdout, /nan|^real\s+\.\s/m);
+  const json = JSON.parse(run('cifake-eval', ['--weights', shippedWeights, '--real', real, '--fake', fake, '--json']).stdout);
+  const photos = json.groups.find((g) => g.group === 'holiday-photos');
+  assert.equal(photos.decided, 0);
+  assert.equal(photos.accuracy_decided, null);
+  assert.ok('raw_auroc' in photos);
+  assert.match(text.stdout, /^real\s+holiday-photos\s+\d+\s+\S+\s+\S+\s+0\.0000\s+n\/a$/m);
 });

@@ -40,7 +40,6 @@ test('generate.mjs reproduces the checked-in cases byte for byte', async () => {
 });
 
 test('cifake-detect: every case gives its result or its message naming the file, with exit status 0 or 1', () => {
-  const pOf = {};
   for (const c of table) {
     const r = run('cifake-detect', ['--weights', WEIGHTS, c.path]);
     if (c.kind === 'error') {
@@ -54,14 +53,11 @@ test('cifake-detect: every case gives its result or its message naming the file,
     const [p, label, prob] = r.stdout.trim().split('\t');
     assert.equal(p, c.path);
     assert.match(label, /^(REAL|FAKE|UNSURE)$/);
-    pOf[c.file] = Number(prob);
+    assert.match(prob, /^([01]\.\d{4}|-)$/);
   }
-  for (const c of table.filter((x) => x.kind === 'same' || x.kind === 'differs')) {
-    const other = run('cifake-detect', ['--weights', WEIGHTS, path.join(hostileDir, 'cases', c.arg)]);
-    const q = Number(other.stdout.trim().split('\t')[2]);
-    if (c.kind === 'same') assert.equal(pOf[c.file], q, `${c.file} vs ${c.arg}`);
-    else assert.notEqual(pOf[c.file], q, `${c.file} vs ${c.arg}`);
-  }
+  // Whether two files decode to the same pixels ('same' and 'differs' rows) shows in the model's
+  // probability, which the CLI prints only for images the model judges; these cases are mostly too
+  // small for that. The C runner (test_hostile.c) and the WebAssembly test below compare them.
 });
 
 test('cifake-detect: all cases in one run keep going past failures; over-size and unreadable inputs', () => {

@@ -11,21 +11,9 @@
 #include "c2pa.h"
 #include "cbor.h"
 
-/* Copies text into dst, cut to what fits (messages are written short; a long signer name is cut). */
-static void copy_cut(char *dst, size_t cap, const char *text) {
-    size_t n = text ? strlen(text) : 0;
-    if (n > cap - 1) n = cap - 1;
-    if (n) memcpy(dst, text, n);
-    dst[n] = 0;
-}
-
-/* Records a result in the C2PA signal. */
+/* Records a result in the C2PA signal (and the declaration it now supports). */
 static void set_status(cf_provenance *p, cf_verified v, const char *signer, const char *problem) {
-    if (p->c2pa_signal < 0 || p->c2pa_signal >= p->n_signals) return;
-    cf_prov_signal *s = &p->signals[p->c2pa_signal];
-    s->verified = v;
-    copy_cut(s->signer, sizeof s->signer, signer);
-    copy_cut(s->problem, sizeof s->problem, problem);
+    cf_provenance_set_c2pa_status(p, v, signer ? signer : "", problem ? problem : "");
 }
 
 #ifndef CF_WITH_OPENSSL
@@ -122,6 +110,7 @@ static int digest_equals(const EVP_MD *md, const uint8_t *data, size_t n, const 
 }
 
 typedef struct {
+    const cf_c2pa_store *store;
     const cf_c2pa_manifest *m;
     const EVP_MD *md;
     char failed[128]; /* the label of the first assertion whose hash fails */
@@ -131,13 +120,56 @@ typedef struct {
 static int check_ref(void *ctx, const char *uri, size_t uri_len, const uint8_t *hash, size_t hash_len) {
     refs_check *rc = ctx;
     cf_jumbf j;
-    int found = cf_c2pa_find_assertion(rc->m, uri, uri_len, &j);
+    /* "self#jumbf=c2pa.assertions/..." is in this manifest; an absolute URI may name another one */
+    const cf_c2pa_manifest *in = cf_c2pa_find_manifest(rc->store, uri, uri_len);
+    int found = cf_c2pa_find_assertion(in ? in : rc->m, uri, uri_len, &j);
     if (found == 1 && digest_equals(rc->md, j.box.payload, j.box.payload_size, hash, hash_len)) return 0;
     const char *slash = memchr(uri, '/', uri_len);
     size_t from = slash ? (size_t)(slash - uri) + 1 : 0;
     snprintf(rc->failed, sizeof rc->failed, "%.*s%s", (int)(uri_len - from < 100 ? uri_len - from : 100), uri + from,
              found == 1 ? " changed after signing" : " is missing");
     return 1;
+}
+
+/* The walk over the manifests the active one reaches through its ingredients (each at most once). */
+typedef struct {
+    const cf_c2pa_store *store;
+    const EVP_MD *md;
+    int queue[CF_C2PA_MAX_MANIFESTS], queued[CF_C2PA_MAX_MANIFESTS], n_queued;
+    char failed[160];
+} ingredients_check;
+
+/* An ingredient's manifest, which the claim signed through the ingredient assertion's hash of its
+ * box: what it declares (e.g. a generator's text-to-image action) is bound to this signature only
+ * if the box is unchanged. Its own ingredients are then checked the same way. */
+static int check_ingredient(void *ctx, const char *uri, size_t uri_len, const uint8_t *hash, size_t hash_len) {
+    ingredients_check *ic = ctx;
+    const cf_c2pa_manifest *im = cf_c2pa_find_manifest(ic->store, uri, uri_len);
+    if (!im) return 0; /* not in this store: nothing of it is used */
+    if (!digest_equals(ic->md, im->box.box.payload, im->box.box.payload_size, hash, hash_len)) {
+        snprintf(ic->failed, sizeof ic->failed, "the manifest of an ingredient (%.100s) changed after signing", im->box.label);
+        return 1;
+    }
+    int k = (int)(im - ic->store->manifests);
+    if (!ic->queued[k]) {
+        ic->queued[k] = 1;
+        ic->queue[ic->n_queued++] = k;
+    }
+    return 0;
+}
+
+/* 0 when every manifest reached through ingredients is the one signed for, else non-zero with the
+ * reason in ic->failed. */
+static int check_ingredients(ingredients_check *ic, int active) {
+    ic->queue[0] = active;
+    ic->queued[active] = 1;
+    ic->n_queued = 1;
+    for (int next = 0; next < ic->n_queued; next++) {
+        int r = cf_c2pa_ingredient_manifests(&ic->store->manifests[ic->queue[next]], check_ingredient, ic);
+        if (r < 0) snprintf(ic->failed, sizeof ic->failed, "an ingredient assertion is malformed");
+        if (r) return r;
+    }
+    return 0;
 }
 
 /* Sorts exclusions by start (insertion sort: at most CF_C2PA_MAX_EXCLUSIONS). */
@@ -340,6 +372,7 @@ static int signing_time(const cf_cose_sign1 *cose, cf_c2pa_bytes claim, X509_STO
         PKCS7 *token = read_token(cose->timestamps[i]);
         TS_TST_INFO *info = token ? PKCS7_to_TS_TST_INFO(token) : NULL;
         if (!info) {
+            /* unreadable: the note already says so, or keeps an earlier token's reason */
         } else if (!imprint_matches(info, &covered)) {
             snprintf(note, cap, "the time stamp does not cover this signature");
         } else if (!token_trusted(token, tsa)) {
@@ -421,15 +454,15 @@ static void check_chain(cf_provenance *p, X509 *leaf, STACK_OF(X509) *chain, X50
     int ok = X509_verify_cert(ctx) == 1;
     X509_STORE_CTX_free(ctx);
     ERR_clear_error();
-    char at[160];
-    if (when) snprintf(at, sizeof at, "at its time-stamped signing time");
-    else snprintf(at, sizeof at, "now (%.120s)", time_note);
+    char expiry[200]; /* when the certificate was found expired, and why then */
+    if (when) snprintf(expiry, sizeof expiry, "had expired when it signed (time-stamped)");
+    else snprintf(expiry, sizeof expiry, "has expired (checked at the current time: %.120s)", time_note);
     if (e.untrusted) {
-        snprintf(problem, sizeof problem, "signature and hash valid, but the signer is not on the C2PA trust list%s%s",
-                 e.expired ? "; its certificate had also expired, checked " : "", e.expired ? at : "");
+        snprintf(problem, sizeof problem, "signature and hash valid; the signer is not on the C2PA trust list%s%s",
+                 e.expired ? "; its certificate " : "", e.expired ? expiry : "");
         set_status(p, CF_VERIFIED_UNTRUSTED, signer, problem);
     } else if (e.expired) {
-        snprintf(problem, sizeof problem, "certificate expired: the signer's certificate was not valid %s", at);
+        snprintf(problem, sizeof problem, "certificate expired: the signer's certificate %s", expiry);
         set_status(p, CF_VERIFIED_EXPIRED, signer, problem);
     } else if (e.other || !ok) {
         snprintf(problem, sizeof problem, "certificate invalid: %s", X509_verify_cert_error_string(e.other_code));
@@ -447,38 +480,64 @@ typedef struct {
     cf_c2pa_hash_data hash;
 } parsed;
 
-/* Hashes of the claim's assertion references and the hard binding: 1 both match, 0 a mismatch
- * (status set), -1 not checkable (status set). */
-static int check_bindings(cf_provenance *p, parsed *ps, const uint8_t *file, size_t n, const char *signer) {
+/* The claim's references to its assertions, and the ingredient manifests reached through them: 1 all
+ * unchanged, else 0 with the status set. */
+static int check_assertions(cf_provenance *p, const parsed *ps, const EVP_MD *md, const char *signer) {
     const cf_c2pa_manifest *m = &ps->store.manifests[ps->store.active];
     char alg[16], problem[256];
-    refs_check rc = {m, NULL, ""};
-    if (cf_c2pa_claim_refs(m, alg, NULL, NULL) < 0 || !(rc.md = digest_named(alg))) {
-        set_status(p, CF_VERIFIED_NOT_CHECKED, signer, "not checked: the claim's hash algorithm or references are unreadable");
-        return -1;
-    }
+    refs_check rc = {&ps->store, m, md, ""};
     if (cf_c2pa_claim_refs(m, alg, check_ref, &rc) != 0) {
         snprintf(problem, sizeof problem, "signature invalid: the signed assertion %.150s", rc.failed);
         set_status(p, CF_VERIFIED_INVALID, signer, problem);
         return 0;
     }
+    ingredients_check *ic = calloc(1, sizeof *ic);
+    if (!ic) {
+        set_status(p, CF_VERIFIED_NOT_CHECKED, signer, "not checked: out of memory");
+        return 0;
+    }
+    ic->store = &ps->store;
+    ic->md = md;
+    int r = check_ingredients(ic, ps->store.active);
+    snprintf(problem, sizeof problem, "signature invalid: %s", ic->failed);
+    free(ic);
+    if (r != 0) set_status(p, CF_VERIFIED_INVALID, signer, problem);
+    return r == 0;
+}
+
+/* The hard binding of the pixels: 1 it matches, else 0 with the status set. */
+static int check_hard_binding(cf_provenance *p, parsed *ps, const char *alg, const uint8_t *file, size_t n, const char *signer) {
+    const cf_c2pa_manifest *m = &ps->store.manifests[ps->store.active];
+    char problem[256];
     int has = cf_c2pa_hash_data_read(m, &ps->hash);
     if (has < 0) {
         set_status(p, CF_VERIFIED_INVALID, signer, "pixels not bound: the hash assertion (c2pa.hash.data) is malformed");
         return 0;
     }
     if (has == 0) {
-        if (cf_c2pa_has_assertion(m, "c2pa.hash.boxes") || cf_c2pa_has_assertion(m, "c2pa.hash.bmff")) {
+        if (cf_c2pa_has_assertion(m, "c2pa.hash.boxes") || cf_c2pa_has_assertion(m, "c2pa.hash.bmff"))
             set_status(p, CF_VERIFIED_NOT_CHECKED, signer,
                        "not checked: the pixels are bound by a box or BMFF hash, which this verifier does not check");
-            return -1;
-        }
-        set_status(p, CF_VERIFIED_INVALID, signer, "pixels not bound: the manifest has no hash of the file");
+        else
+            set_status(p, CF_VERIFIED_INVALID, signer, "pixels not bound: the manifest has no hash of the file");
         return 0;
     }
     int r = check_data_hash(&ps->hash, alg, file, n, problem, sizeof problem);
     if (r != 1) set_status(p, r == 0 ? CF_VERIFIED_INVALID : CF_VERIFIED_NOT_CHECKED, signer, problem);
-    return r;
+    return r == 1;
+}
+
+/* Everything the signature binds besides the claim itself: 1 all of it unchanged, else 0 with the
+ * status set (invalid, or not checked and why). */
+static int check_bindings(cf_provenance *p, parsed *ps, const uint8_t *file, size_t n, const char *signer) {
+    const cf_c2pa_manifest *m = &ps->store.manifests[ps->store.active];
+    char alg[16];
+    const EVP_MD *md = NULL;
+    if (cf_c2pa_claim_refs(m, alg, NULL, NULL) < 0 || !(md = digest_named(alg))) {
+        set_status(p, CF_VERIFIED_NOT_CHECKED, signer, "not checked: the claim's hash algorithm or references are unreadable");
+        return 0;
+    }
+    return check_assertions(p, ps, md, signer) && check_hard_binding(p, ps, alg, file, n, signer);
 }
 
 /* The x5chain as OpenSSL certificates: the leaf, and the rest as untrusted intermediates. */

@@ -6,7 +6,8 @@
  *   c2pa_verify(&p, file, n, trust, &err);     // sets the C2PA signal's verified, signer, problem
  *   c2pa_trust_free(trust);
  *
- * Checks, on the active manifest: the claim's references to its assertions (their hashes), the hard
+ * Checks, on the active manifest: the claim's references to its assertions (their hashes), the
+ * ingredient manifests it reaches (each must hash to what its ingredient assertion signed), the hard
  * binding c2pa.hash.data (SHA-256/384/512 over the file outside its exclusion ranges), the COSE_Sign1
  * signature over the claim (ES256/384/512, PS256/384/512, Ed25519) with the x5chain's leaf, and the
  * certificate chain against the trust list at the signing time an RFC 3161 time stamp gives (its

@@ -1,6 +1,6 @@
 /* folder_eval.c - cifake-eval --real DIR --fake DIR: any images, through exactly the detector's path
  * (cifake_classify: decoding, scope, UNSURE rules), reported overall and per group (a group is a
- * first-level subfolder of DIR; files directly in DIR form the group "."). */
+ * first-level subfolder of DIR; files directly in DIR form a group named after DIR itself). */
 #define _POSIX_C_SOURCE 200809L
 #include "folder_eval.h"
 
@@ -62,6 +62,18 @@ static int push_item(item_list *l, const char *path, int fake, int group, cf_err
     return 0;
 }
 
+/* The name of a folder's own group (its files outside any subfolder): the folder's last path
+ * component, so a flat folder reads as "photos", not ".". */
+static const char *folder_name(const char *dir, char *buf, size_t n) {
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') len--;
+    size_t start = len;
+    while (start > 0 && dir[start - 1] != '/') start--;
+    snprintf(buf, n, "%.*s", (int)(len - start), dir + start);
+    if (!buf[0] || !strcmp(buf, ".") || !strcmp(buf, "..")) snprintf(buf, n, "%s", dir);
+    return buf;
+}
+
 /* Adds every regular file under dir (recursively, skipping dot-files) to group; a first-level
  * subfolder (depth 0) opens a group of its own. */
 static int collect(item_list *l, const char *dir, int fake, int group, int depth, cf_error *err) {
@@ -82,7 +94,8 @@ static int collect(item_list *l, const char *dir, int fake, int group, int depth
             int g = depth == 0 ? group_index(l, e->d_name, fake, err) : group;
             rc = g < 0 ? -1 : collect(l, path, fake, g, depth + 1, err);
         } else if (S_ISREG(st.st_mode)) {
-            int g = group >= 0 ? group : group_index(l, ".", fake, err);
+            char own[256];
+            int g = group >= 0 ? group : group_index(l, folder_name(dir, own, sizeof own), fake, err);
             rc = g < 0 ? -1 : push_item(l, path, fake, g, err);
         }
     }
@@ -178,17 +191,28 @@ static void print_json_number(double v) {
     else printf("%.4f", v);
 }
 
+/* A figure of the table, or n/a where there is nothing to measure (no image decided, one class). */
+static void print_cell(double v, int width) {
+    if (isnan(v)) printf(" %*s", width, "n/a");
+    else printf(" %*.4f", width, v);
+}
+
 static void print_row(const char *cls, const char *name, const group_figures *f, int json, int first) {
     /* for real images "called FAKE" is the false-alarm rate; for fakes, the share caught */
     double fake_share = ratio(f->called_fake, f->n), coverage = ratio(f->decided, f->n),
            accuracy = ratio(f->right, f->decided);
     if (!json) {
-        printf("%-5s %-34s %6d %7.4f %11.4f %9.4f %17.4f\n", cls, name, f->n, f->auroc, fake_share, coverage, accuracy);
+        printf("%-5s %-34s %6d", cls, name, f->n);
+        print_cell(f->auroc, 11);
+        print_cell(fake_share, 11);
+        print_cell(coverage, 9);
+        print_cell(accuracy, 17);
+        putchar('\n');
         return;
     }
     printf("%s\n    {\"class\": \"%s\", \"group\": ", first ? "" : ",", cls);
     json_write_string(stdout, name);
-    printf(", \"n\": %d, \"decided\": %d, \"auroc\": ", f->n, f->decided);
+    printf(", \"n\": %d, \"decided\": %d, \"raw_auroc\": ", f->n, f->decided);
     print_json_number(f->auroc);
     printf(", \"called_fake\": ");
     print_json_number(fake_share);
@@ -204,7 +228,7 @@ static void report(const item_list *l, int json) {
     figures(l, -1, &all);
     if (json) printf("{\"groups\": [");
     else
-        printf("%-5s %-34s %6s %7s %11s %9s %17s\n", "class", "group", "n", "AUROC", "called FAKE", "coverage",
+        printf("%-5s %-34s %6s %11s %11s %9s %17s\n", "class", "group", "n", "raw AUROC", "called FAKE", "coverage",
                "accuracy decided");
     int first = 1, order[MAX_GROUPS];
     for (int g = 0; g < l->n_groups; g++) order[g] = g;

@@ -12,9 +12,11 @@ typedef struct {
 } folder_eval_config;
 
 /* Classifies every image under real and fake through cifake_classify and prints, overall and per
- * group (first-level subfolder): n, AUROC of p_fake (FAKE positive; a group against all images of
- * the other class), the share called FAKE (false alarms for real images, catches for fakes), the
- * coverage (share given REAL or FAKE) and the accuracy of the decided images. */
+ * group (first-level subfolder; files directly in a folder form a group named after it): n, the raw
+ * AUROC of p_fake (FAKE positive; the model's guesses on UNSURE images included; a group against all
+ * images of the other class), the share called FAKE (false alarms for real images, catches for
+ * fakes), the coverage (share given REAL or FAKE) and the accuracy of the decided images; n/a (JSON
+ * null) where there is nothing to measure. */
 int folder_eval_run(const folder_eval_config *c, cf_error *err);
 
 #endif

@@ -53,8 +53,21 @@ int infer_mirrored_scores(cf_model *m, const dataset *ds, const int *idx, int n,
     return view_scores(m, ds, idx, n, mean, std, n_threads, 1, scores, err);
 }
 
-int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
-                       const float std[3], int jpeg_quality, int n_threads, float *scores, cf_error *err) {
+/* The size of image i as scored: its own, or its delivered size under the web condition. */
+static void scored_size(const folder_set *fs, int i, int p, int web, uint64_t seed, int *w, int *h) {
+    int q;
+    *w = fs->width[i], *h = fs->height[i];
+    if (web) perturb_web_draw(seed, infer_image_key(fs, i), fs->width[i], fs->height[i], p, w, h, &q);
+}
+
+uint64_t infer_image_key(const folder_set *fs, int i) {
+    return cf_fnv1a64(fs->path[i], strlen(fs->path[i]));
+}
+
+/* infer_patch_scores (web = 0) and infer_patch_scores_web (web = 1). */
+static int patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
+                        const float std[3], int jpeg_quality, int web, uint64_t seed, int n_threads, float *scores,
+                        cf_error *err) {
     if (m->input.c != 3 || m->input.h != p || m->input.w != p)
         return cf_fail(err, "the model's input is %dx%dx%d, not 3x%dx%d", m->input.c, m->input.h, m->input.w, p, p);
     cf_workspace ws;
@@ -74,9 +87,10 @@ int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n,
     if (!first) rc = cf_fail(err, "out of memory");
     int total = 0;
     for (int j = 0; !rc && j < n; j++) {
-        int i = idx[j];
+        int w, h;
+        scored_size(fs, idx[j], p, web, seed, &w, &h);
         first[j] = total;
-        total += cf_patch_count(fs->width[i], p) * cf_patch_count(fs->height[i], p);
+        total += cf_patch_count(w, p) * cf_patch_count(h, p);
     }
     if (!rc) {
         first[n] = total;
@@ -86,10 +100,17 @@ int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n,
     }
     int next_patch = 0;
     for (int j = 0; !rc && j < n; j++) {
-        int i = idx[j], w = fs->width[i], h = fs->height[i];
+        int i = idx[j], w, h;
+        scored_size(fs, i, p, web, seed, &w, &h);
         const uint8_t *rgb = fs->rgb[i];
         uint8_t *recoded = NULL;
-        if (jpeg_quality > 0) {
+        if (web) {
+            recoded = malloc((size_t)w * h * 3);
+            if (!recoded) rc = cf_fail(err, "out of memory");
+            else if (perturb_web_rgb(seed, infer_image_key(fs, i), fs->width[i], fs->height[i], p, rgb, recoded, err))
+                rc = -1;
+            rgb = recoded;
+        } else if (jpeg_quality > 0) {
             recoded = malloc((size_t)w * h * 3);
             if (!recoded) rc = cf_fail(err, "out of memory");
             else if (perturb_jpeg_rgb(jpeg_quality, w, h, rgb, recoded, err)) rc = -1;
@@ -116,6 +137,16 @@ int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n,
     free(owner);
     cf_workspace_free(&ws);
     return rc;
+}
+
+int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
+                       const float std[3], int jpeg_quality, int n_threads, float *scores, cf_error *err) {
+    return patch_scores(m, fs, idx, n, p, mean, std, jpeg_quality, 0, 0, n_threads, scores, err);
+}
+
+int infer_patch_scores_web(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
+                           const float std[3], uint64_t seed, int n_threads, float *scores, cf_error *err) {
+    return patch_scores(m, fs, idx, n, p, mean, std, 0, 1, seed, n_threads, scores, err);
 }
 
 void score_metrics(const float *scores, const int *labels, int n, float temperature, float threshold, metrics *out) {

@@ -3,6 +3,7 @@
 #ifndef CIFAKE_INFER_H
 #define CIFAKE_INFER_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "dataset.h"
@@ -23,6 +24,12 @@ int infer_mirrored_scores(cf_model *m, const dataset *ds, const int *idx, int n,
  * that quality (stb_image_write) and decoded again. */
 int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
                        const float std[3], int jpeg_quality, int n_threads, float *scores, cf_error *err);
+/* The same, of each image as delivered on the web (perturb_web_rgb: shrunk by a factor in [0.5, 0.9),
+ * re-encoded as JPEG at quality 70..90, no side below p), the draws from seed and infer_image_key. */
+int infer_patch_scores_web(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
+                           const float std[3], uint64_t seed, int n_threads, float *scores, cf_error *err);
+/* The key of image i's own draws: the FNV-1a hash of its path relative to the folder. */
+uint64_t infer_image_key(const folder_set *fs, int i);
 
 /* Each of n planes of side x side floats mirrored left to right, into out (a batch of CHW images:
  * n = images x channels). */

@@ -147,3 +147,26 @@ int perturb_random(float prob, const uint8_t *in, uint8_t *out, cf_rng *rng, cf_
     }
     return perturb_apply(&list[cf_rng_below(rng, (uint32_t)n)], in, out, rng, err);
 }
+
+#define WEB_STREAM 0x7765622064656cULL /* "web del": keeps these draws apart from other uses of a seed */
+
+void perturb_web_draw(uint64_t seed, uint64_t key, int w, int h, int min_side, int *out_w, int *out_h, int *quality) {
+    cf_rng rng = cf_rng_make(seed, key, WEB_STREAM);
+    float f = PERTURB_WEB_SCALE_MIN + (PERTURB_WEB_SCALE_MAX - PERTURB_WEB_SCALE_MIN) * cf_rng_uniform(&rng);
+    int q = PERTURB_WEB_QUALITY_MIN + (int)cf_rng_below(&rng, PERTURB_WEB_QUALITY_MAX - PERTURB_WEB_QUALITY_MIN + 1);
+    int ow = (int)lroundf((float)w * f), oh = (int)lroundf((float)h * f);
+    int floor_w = min_side < w ? min_side : w, floor_h = min_side < h ? min_side : h;
+    *out_w = ow < floor_w ? floor_w : ow;
+    *out_h = oh < floor_h ? floor_h : oh;
+    *quality = q;
+}
+
+int perturb_web_rgb(uint64_t seed, uint64_t key, int w, int h, int min_side, const uint8_t *in, uint8_t *out,
+                    cf_error *err) {
+    if (w < 1 || h < 1) return cf_fail(err, "cannot deliver a %dx%d image", w, h);
+    int ow, oh, q;
+    perturb_web_draw(seed, key, w, h, min_side, &ow, &oh, &q);
+    cf_image img = {w, h, (uint8_t *)in};
+    cf_image_resize(&img, ow, oh, out);
+    return perturb_jpeg_rgb(q, ow, oh, out, out, err);
+}

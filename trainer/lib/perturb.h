@@ -48,4 +48,24 @@ int perturb_random(float prob, const uint8_t *in, uint8_t *out, cf_rng *rng, cf_
  * patches and whole images (cifake-train --folders, cifake-eval --folders). */
 int perturb_jpeg_rgb(int quality, int w, int h, const uint8_t *in, uint8_t *out, cf_error *err);
 
+/* "As delivered on the web" (cifake-eval --folders --web): a w x h image shrunk by a factor drawn
+ * from [PERTURB_WEB_SCALE_MIN, PERTURB_WEB_SCALE_MAX) (image.h's cf_image_resize, area averaging; both
+ * sides by the same factor, rounded), then re-encoded as JPEG at a quality drawn from
+ * PERTURB_WEB_QUALITY_MIN..MAX and decoded again. The draws come from cf_rng_make(seed, key, ...) alone,
+ * key naming the image (e.g. the FNV-1a hash of its path), so each image gets the same draw whatever
+ * else is evaluated and in whatever order. No side is shrunk below min_side (an image already smaller
+ * keeps its size there). */
+#define PERTURB_WEB_SCALE_MIN 0.5f
+#define PERTURB_WEB_SCALE_MAX 0.9f
+#define PERTURB_WEB_QUALITY_MIN 70
+#define PERTURB_WEB_QUALITY_MAX 90
+
+/* The draw: the delivered size and the JPEG quality. */
+void perturb_web_draw(uint64_t seed, uint64_t key, int w, int h, int min_side, int *out_w, int *out_h, int *quality);
+
+/* Writes the delivered image into out (out_w * out_h * 3 bytes as perturb_web_draw gives them; out must
+ * not overlap in). Fails on a bad size or when encoding or decoding fails. */
+int perturb_web_rgb(uint64_t seed, uint64_t key, int w, int h, int min_side, const uint8_t *in, uint8_t *out,
+                    cf_error *err);
+
 #endif
