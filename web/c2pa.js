@@ -29,9 +29,9 @@ export const PROBLEMS = {
   signature: 'signature invalid: the claim\'s signature does not match its certificate',
   pixels: 'pixels changed after signing (the file\'s hash does not match the signed one)',
   assertion: 'signature invalid: a signed assertion does not match its hash',
-  untrusted: 'signature and hash valid, but the signer is not on the C2PA trust list',
-  alsoExpired: '; its certificate had also expired',
-  expired: 'certificate expired: the signer\'s certificate was not valid at signing time or now',
+  untrusted: 'signature and hash valid; the signer is not on the C2PA trust list',
+  alsoExpired: '; its certificate has expired',
+  expired: 'certificate expired: the signer\'s certificate has expired',
   credential: 'certificate invalid: the signing certificate is revoked or malformed',
 };
 
