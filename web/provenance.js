@@ -62,7 +62,7 @@ export function checkSentence(s) {
   const signer = s.signer ? ` (${s.signer})` : '';
   switch (s.verified) {
     case 'valid': return `Signature valid; the signer${signer} is on the C2PA trust list.`;
-    case 'untrusted': return `Signature valid, but the signer${signer} is not on the C2PA trust list: anyone can sign, so this names who vouches for it.` +
+    case 'untrusted': return `Signature valid, but the signer${signer} is not on the C2PA trust list: anyone can sign, so it only tells who vouches for the claim.` +
       (/expired/.test(s.problem || '') ? ' Its certificate has also expired.' : '');
     case 'expired': return `Signature valid, but the signer's certificate${signer} has expired.`;
     case 'invalid': return `These credentials do not match this image: ${s.problem || 'the check failed'}. They say nothing about it.`;
@@ -97,7 +97,9 @@ export function renderPanel(panel, p) {
   const note = panel.querySelector('.prov-unreadable');
   list.replaceChildren();
   head.textContent = prov ? headline(prov) : 'The metadata could not be read.';
-  for (const s of prov ? prov.signals : []) {
+  // signed credentials first: the one signal that can be checked
+  const ordered = prov ? [...prov.signals].sort((a, b) => (b.kind === 'c2pa') - (a.kind === 'c2pa')) : [];
+  for (const s of ordered) {
     const li = el('li', 'prov-signal');
     li.dataset.kind = s.kind;
     li.dataset.verified = s.verified;
