@@ -44,6 +44,10 @@ const PIXEL_FAILURES = ['assertion.dataHash.mismatch', 'assertion.boxesHash.mism
 const ASSERTION_FAILURES = ['assertion.hashedURI.mismatch', 'assertion.missing', 'assertion.notRedacted'];
 
 let library = null; // Promise of { wasm module namespace, trust list text }
+// A trap inside the library (a Rust panic) leaves its instance unusable: the next file then gets a
+// fresh one, from the module imported anew under another query string.
+let generation = 0;
+const fresh = (href) => (generation ? `${href}?instance=${generation}` : href);
 
 async function readUrl(url, text) {
   if (isNode && url.protocol === 'file:') {
@@ -77,16 +81,17 @@ async function loadNodeModule() {
       }
     };
   }
-  const mod = await import('@contentauth/c2pa-wasm');
-  const { createRequire } = await import('node:module');
-  const wasmFile = createRequire(import.meta.url).resolve('@contentauth/c2pa-wasm/c2pa.wasm');
+  const [{ createRequire }, { pathToFileURL }] = await Promise.all([import('node:module'), import('node:url')]);
+  const require = createRequire(import.meta.url);
+  const mod = await import(fresh(pathToFileURL(require.resolve('@contentauth/c2pa-wasm')).href));
+  const wasmFile = require.resolve('@contentauth/c2pa-wasm/c2pa.wasm');
   const { readFile } = await import('node:fs/promises');
   mod.initSync({ module: await WebAssembly.compile(await readFile(wasmFile)) });
   return mod;
 }
 
 async function loadBrowserModule() {
-  const mod = await import(VENDOR_MODULE.href);
+  const mod = await import(fresh(VENDOR_MODULE.href));
   mod.initSync({ module: await WebAssembly.compile(await readUrl(VENDOR_WASM, false)) });
   return mod;
 }
@@ -163,10 +168,19 @@ export async function verifyC2pa(bytes) {
     reader = await lib.mod.WasmReader.fromBlob(type, blob, settingsJson(lib.trust));
     return statusOf(reader.manifestStore());
   } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      library = null;
+      generation++;
+      return { verified: 'not-checked', signer: '', problem: `not checked: the C2PA library failed on this file (${e.message})` };
+    }
     // a store the library cannot read at all, or a format it does not take
     const why = String(e && e.message ? e.message : e).slice(0, 160);
     return { verified: 'not-checked', signer: '', problem: `not checked: the C2PA library could not read the manifest (${why})` };
   } finally {
-    if (reader) reader.free();
+    try {
+      if (reader) reader.free();
+    } catch {
+      // an instance that trapped cannot free: it is dropped whole
+    }
   }
 }

@@ -124,6 +124,18 @@ test('C2PA files are verified in Node with the C2PA library: tampered pixels and
     if (moved.label === 'FAKE') assert.equal(moved.pixelLabel, 'FAKE', `FAKE from credentials that do not match: ${moved.reason}`);
   });
 
+test('a trap inside the C2PA library costs that file\'s check only: the next file gets a fresh instance', { skip: skipShared }, async () => {
+  const file = new Uint8Array(fs.readFileSync(path.join(SHARED, 'c2pa/testcert_digitalCapture_cawg.jpg')));
+  assert.equal((await c2pa.verifyC2pa(file)).verified, 'untrusted');
+  // the instance c2pa.js loaded first is the package's own module: make it trap from now on
+  const lib = await import('@contentauth/c2pa-wasm');
+  lib.WasmReader.fromBlob = async () => { throw new WebAssembly.RuntimeError('unreachable'); };
+  const trapped = await c2pa.verifyC2pa(file);
+  assert.equal(trapped.verified, 'not-checked');
+  assert.match(trapped.problem, /failed on this file/);
+  assert.equal((await c2pa.verifyC2pa(file)).verified, 'untrusted', 'the next check runs on a fresh instance');
+});
+
 test('classify() cannot verify and says so; classifyAsync() does; a given status is applied as given', { skip: skipShared }, async () => {
   const bytes = fs.readFileSync(path.join(SHARED, 'c2pa/testcert_tampered_datahash_XCA.jpg'));
   const sync = c2paSignal(detector.provenance(bytes));
