@@ -140,7 +140,7 @@ test('every C2PA file gets the same status and declaration on the page as native
   assert.ok(compared === files.length, `only ${compared} of ${files.length} C2PA files had a native reference`);
 });
 
-test('hostile metadata: a lying APP11 segment and a PNG of tiny text chunks leave the page working', { skip }, async () => {
+test('hostile metadata (a lying APP11 segment, a PNG of 10,000 text chunks) and a cut A1111 PNG leave the page working', { skip }, async () => {
   const jpeg = fs.readFileSync(sampleImages()[0].path);
   // an APP11 segment claiming a JUMBF box far longer than the segment, right after SOI
   const app11 = Buffer.concat([Buffer.from([0xff, 0xeb, 0x00, 0x20]), Buffer.from('JP'), Buffer.from([0, 1, 0, 0, 0, 1]),
@@ -148,8 +148,15 @@ test('hostile metadata: a lying APP11 segment and a PNG of tiny text chunks leav
   const lying = Buffer.concat([jpeg.subarray(0, 2), app11, jpeg.subarray(2)]);
   const good = sampleImages()[1].path;
   const chunky = pngWithTextChunks(10000);
+  // an A1111 PNG cut inside its pixel data: the pixels cannot be judged, the parameters are still read
+  const a1111 = fs.readFileSync(path.join(SHARED, 'synthetic/synth_a1111_parameters.png'));
+  const cut = a1111.subarray(0, a1111.indexOf('IDAT') + 200);
   const cards = await analyse([{ name: 'lying-app11.jpg', mimeType: 'image/jpeg', buffer: lying },
-    { name: 'chunks.png', mimeType: 'image/png', buffer: chunky }, good]);
+    { name: 'chunks.png', mimeType: 'image/png', buffer: chunky }, { name: 'cut-a1111.png', mimeType: 'image/png', buffer: cut }, good]);
+  const c = cards.get('cut-a1111.png');
+  assert.equal(c.state, 'error');
+  assert.ok(c.shown, 'a file that cannot be analysed still shows where it came from');
+  assert.equal(c.declares, 'ai-generated');
   assert.equal(cards.get('chunks.png').state, 'done', 'the pixels of a PNG with 10,000 text chunks are judged');
   const bad = cards.get('lying-app11.jpg');
   assert.ok(['done', 'error'].includes(bad.state));
