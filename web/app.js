@@ -9,6 +9,7 @@ import { exportDocument, toCsv, toJson } from './exports.js';
 import { formatCount, formatPFake, groupNumbers, plural } from './format.js';
 import { bindIntake, isImageFile } from './intake.js';
 import { sortItems } from './order.js';
+import { sha256Hex } from './pixels.js';
 import { Pool } from './pool.js';
 import { normaliseProvenance } from './provenance.js';
 import { normaliseResult } from './result.js';
@@ -169,11 +170,11 @@ async function analyse(item, { urgent = false } = {}) {
   const first = item.status === 'queued';
   const limit = store.model.maxImageBytes;
   if (first && limit && item.size > limit) {
-    finish(item, { error: `file is ${item.size} bytes, over the limit of ${limit} bytes (${mebibytes(limit)})` });
+    finish(item, { error: `file is ${item.size} bytes, over the limit of ${limit} bytes (${mebibytes(limit)})`, sha256: await hashFile(item.file) });
     return;
   }
   if (first && item.size === 0) {
-    finish(item, { error: 'empty file (0 bytes)' });
+    finish(item, { error: 'empty file (0 bytes)', sha256: await hashFile(item.file) });
     return;
   }
   const card = cards.card(item);
@@ -192,6 +193,18 @@ async function analyse(item, { urgent = false } = {}) {
   if (!first && card && version === item.version) card.classList.remove('busy');
 }
 
+// A file refused before the worker reads it is still identified by its bytes in the export (up to
+// HASH_MAX_BYTES: Web Crypto hashes from memory only, and a file of gigabytes must not fill it).
+const HASH_MAX_BYTES = 256 * 1048576;
+async function hashFile(file) {
+  if (file.size > HASH_MAX_BYTES) return null;
+  try {
+    return await sha256Hex(new Uint8Array(await file.arrayBuffer()));
+  } catch {
+    return null;
+  }
+}
+
 function finish(item, r) {
   if (r.cancelled) {
     store.update(item, { status: 'stopped', error: 'stopped before it was analysed' });
@@ -200,7 +213,7 @@ function finish(item, r) {
   // (announced before the update that may end the batch, whose summary comes after it)
   if (r.error) {
     announcer.result(`${item.name}: could not be analysed: ${r.error}.`);
-    store.update(item, { status: 'error', error: r.error, provenance: normaliseProvenance(r.provenance) });
+    store.update(item, { status: 'error', error: r.error, provenance: normaliseProvenance(r.provenance), sha256: r.sha256 || null });
     return;
   }
   const result = normaliseResult(r.result, store.model.info || {});
