@@ -23,7 +23,15 @@ WEBP_LIB := -lwebp
 # the MemorySanitizer and WebAssembly builds have none and compile its "not checked" stub.
 CRYPTO   := -DCF_WITH_OPENSSL
 CRYPTO_LIB := -lcrypto
-CFLAGS   := $(CSTD) $(OPT) -fopenmp -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP) $(CRYPTO)
+CFLAGS   := $(CSTD) $(OPT) -fopenmp $(WEBP) $(CRYPTO)
+# Include paths per library, so a layer cannot include the headers of one above it: src/ (the portable
+# core) sees itself and stb only, trainer/ (the tools' library and programs) src/ and trainer/lib/ too,
+# everything else (tests, benches, fuzz targets, the wasm exports) all three. Every flavour below
+# compiles each object with the paths of its folder ($(call includes,SOURCE)).
+CORE_INC := -Isrc $(STB_INC)
+TOOL_INC := -Isrc -Itrainer/lib $(STB_INC)
+ALL_INC  := -Isrc -Itrainer/lib -Itests/c $(STB_INC)
+includes = $(if $(filter src/%,$(1)),$(CORE_INC),$(if $(filter trainer/%,$(1)),$(TOOL_INC),$(ALL_INC)))
 
 LDLIBS   := $(WEBP_LIB) $(CRYPTO_LIB) -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -52,8 +60,8 @@ all: $(PROGRAMS)
 
 # Before anything is compiled: the Debian packages plain `make` needs are installed when missing (gcc,
 # libstb-dev, libwebp-dev; `make deps` installs what the tests need too), and stb_image is checked to
-# be the release src/image.c was written against. image.c guards against that release's bugs (in its
-# comments); another release may have fixed or moved them, or have others. The version is only in the
+# be the release src/image_check.c was written against. image_check.c guards against that release's
+# bugs (in its comments); another release may have fixed or moved them, or have others. The version is only in the
 # header's first comment (STBI_VERSION is 1 in every release), which the preprocessor cannot read, so
 # the Makefile reads it, for every build that compiles stb (native, WebAssembly, fuzzing).
 STB_RELEASE := v2.27
@@ -64,8 +72,8 @@ stb-check: | build-deps
 	@line=$$(head -n 1 $(STB_DIR)/stb_image.h); case "$$line" in \
 	  "/* stb_image - $(STB_RELEASE) "*) ;; \
 	  *) echo "cifake: $(STB_DIR)/stb_image.h is not stb_image $(STB_RELEASE); its first line: $$line" >&2; \
-	     echo "  src/image.c guards against the bugs of stb_image $(STB_RELEASE) (Debian 12's libstb-dev 0.0~git20220908)." >&2; \
-	     echo "  Install that package, or check image.c's guards against this release and set STB_RELEASE in the Makefile." >&2; \
+	     echo "  src/image_check.c guards against the bugs of stb_image $(STB_RELEASE) (Debian 12's libstb-dev 0.0~git20220908)." >&2; \
+	     echo "  Install that package, or check image_check.c's guards against this release and set STB_RELEASE in the Makefile." >&2; \
 	     exit 1 ;; esac
 
 # $(call flavour,NAME,COMPILER,ARCHIVER,FLAGS[,BEFORE]): every source compiled once with FLAGS into
@@ -86,7 +94,7 @@ endif
 $(BUILD)/$(1)/flags: ;
 $(BUILD)/$(1)/%.o: %.c $(BUILD)/$(1)/flags | $(5)
 	@mkdir -p $$(@D)
-	$(2) $(4) $$(OBJ_FLAGS) -MMD -MP -c $$< -o $$@
+	$(2) $(4) $$(call includes,$$<) $$(OBJ_FLAGS) -MMD -MP -c $$< -o $$@
 $(BUILD)/$(1)/src/stb_impl.o: | stb-check
 $(BUILD)/$(1)/libcifake.a: $(CORE_SRC:%.c=$(BUILD)/$(1)/%.o)
 	rm -f $$@ && $(3) rcs $$@ $$^
@@ -115,7 +123,7 @@ $(BUILD)/tests: $(native_TESTS) $(NATIVE_LIBS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # AddressSanitizer + UBSan, without OpenMP.
-$(eval $(call flavour,asan,$(CC),$(AR),$(CSTD) $(SAN) -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP) $(CRYPTO),build-deps))
+$(eval $(call flavour,asan,$(CC),$(AR),$(CSTD) $(SAN) $(WEBP) $(CRYPTO),build-deps))
 # stb_image_write's JPEG bit writer shifts a signed int past bit 31 (nothings/stb issue 1433, still open),
 # which GCC defines as wrapping ("Integers implementation" in its manual) but UBSan reports. Only in the
 # third-party translation unit is that one check off; everything else keeps it.
@@ -126,9 +134,9 @@ $(BUILD)/tests-asan: $(asan_TESTS) $(asan_TOOLS) $(asan_CORE)
 
 # The C tests under MemorySanitizer: every read of memory nothing wrote is reported. msan is the code as
 # shipped; msan-unzeroed leaves stb_image's allocations unzeroed (CF_STB_UNZEROED, src/stb_impl.c), so
-# the hostile-input table and the regression files show that image.c's checks alone keep the decoder
-# from reading memory the file never wrote.
-MSAN_FLAGS := $(CSTD) $(MSAN) -Isrc -Itrainer/lib -Itests/c $(STB_INC)
+# the hostile-input table and the regression files show that image_check.c's checks alone keep the
+# decoder from reading memory the file never wrote.
+MSAN_FLAGS := $(CSTD) $(MSAN)
 $(eval $(call flavour,msan,$(MSAN_CC),$(AR),$(MSAN_FLAGS),build-deps))
 $(eval $(call flavour,msan-unzeroed,$(MSAN_CC),$(AR),$(MSAN_FLAGS) -DCF_STB_UNZEROED,build-deps))
 
@@ -141,7 +149,7 @@ $(BUILD)/tests-msan-unzeroed: $(msan-unzeroed_TESTS) $(msan-unzeroed_TOOLS) $(ms
 # WebAssembly one, test-wasm-c): plain C, SSE2 and AVX2+FMA, each checked to be the path it was built
 # for (tests/c/test_simd_path.c). -O2 without OpenMP: lighter to build, and threading is the native
 # runner's business. SSE2 and AVX2 exist on x86-64 only; AVX2 runs where the processor has it.
-SIMD_FLAGS := $(CSTD) -O2 -Isrc -Itrainer/lib -Itests/c $(STB_INC) $(WEBP) $(CRYPTO)
+SIMD_FLAGS := $(CSTD) -O2 $(WEBP) $(CRYPTO)
 SIMD_PATHS := scalar
 ifeq ($(shell uname -m),x86_64)
 SIMD_PATHS += sse2 avx2

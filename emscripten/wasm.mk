@@ -28,7 +28,7 @@ EMAR        ?= emar
 # bulk-memory turns memcpy/memset into single instructions; every browser with SIMD128 has these too.
 # The module is single-threaded: stb_image's thread-local flags would need the atomics feature.
 WASM_ARCH   := -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -DSTBI_NO_THREAD_LOCALS
-WASM_CFLAGS := -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH) -Isrc -Itrainer/lib -Itests/c $(STB_INC)
+WASM_CFLAGS := -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH)
 # A standalone module without JS glue: web/detector.js instantiates it from bytes, the same way in the
 # browser and in Node. Memory grows on demand (a 40-megapixel image needs ~120 MB while decoded).
 WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB \

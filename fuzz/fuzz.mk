@@ -6,7 +6,7 @@
 #   make fuzz-msan FUZZ_SECONDS=N   the same with MemorySanitizer instead (reads of uninitialised
 #                              memory), and a third target, fuzz-jpeg-msan: the image target for JPEG
 #                              input only, with stb_image's allocations left unzeroed (CF_STB_UNZEROED,
-#                              see src/stb_impl.c), so src/image.c's JPEG walk alone must keep the
+#                              see src/stb_impl.c), so src/image_check.c's JPEG walk alone must keep the
 #                              decoder from reading memory the file never wrote (the zeroing would hide
 #                              it); same corpus folders, crashes to build/fuzz/crash-*-msan-*
 #   make fuzz-smoke            all seven for a few seconds each (part of `make test`: shows that the

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "detector.h"
+#include "loaded_model.h"
 #include "image.h"
+#include "image_resize.h"
 #include "patches.h"
 
 #define CF_PREDICT_MAX_BATCH 1024
@@ -19,19 +21,12 @@
 #define CF_KEEP_SIDE 1024
 #define CF_RENDER_MAX_SIDE 2048
 
+/* One model the detector holds: the loaded model (read-only once open) and the state it runs in. */
 typedef struct {
-    cf_model model; /* batch norm folded */
-    cf_meta meta;
-    cf_infer_params params;
-    cifake_view view;
-    int side;                   /* input side: the thumbnail, or the patch */
-    int max_side;               /* longest image side the model judges; 0: no limit */
-    float unsure_lo, unsure_hi; /* UNSURE when unsure_lo <= p_fake < unsure_hi */
-    int flip_average;           /* tta=flip: the score is the mean logit of the image and its mirror */
-    const char *reliability, *reliability_out_of_scope; /* from meta; "" when absent */
-    cf_workspace ws;            /* batch 1 (thumbnail) or CF_PATCH_BATCH (patches), one thread */
-    float *input;               /* normalised input of one batch */
-    uint8_t *pixels;            /* one image or patch of side x side RGB */
+    cf_loaded_model loaded;
+    cf_workspace ws; /* batch 1 (thumbnail) or CF_PATCH_BATCH (patches), one thread */
+    float *input;    /* normalised input of one batch */
+    uint8_t *pixels; /* one image or patch of side x side RGB */
 } model_slot;
 
 struct cifake_detector {
@@ -52,69 +47,11 @@ struct cifake_detector {
     int batch_cap;
 };
 
-/* ---- opening: the model, its view and its scope, from the weight file ---- */
-
-/* Folding batch norm divides by sqrt(running variance): a negative or huge variance in a (finite)
- * file would give NaN or infinite parameters, so the folded model is checked as a whole. */
-static int check_finite_params(const cf_model *m, cf_error *err) {
-    for (size_t i = 0; i < m->n_params; i++)
-        if (!isfinite(m->params[i]))
-            return cf_fail(err, "weight file damaged: folding batch norm gives a parameter that is not a finite "
-                                "number (negative running variance?)");
-    return 0;
-}
-
-static const char *meta_text(const cf_meta *meta, const char *key) {
-    const char *v = cf_meta_get(meta, key);
-    return v ? v : "";
-}
-
-/* view, scope_max_side and unsure_band: how the model looks at an image and which images it judges.
- * A thumbnail model judges by default only images of its own input size: it has been measured on
- * nothing else. A patch model judges any image at least one patch large. */
-static int parse_scope(model_slot *s, cf_error *err) {
-    const char *view = cf_meta_get(&s->meta, CF_META_VIEW);
-    if (!view || !strcmp(view, CF_VIEW_THUMBNAIL)) s->view = CIFAKE_VIEW_THUMBNAIL;
-    else if (!strcmp(view, CF_VIEW_PATCHES)) s->view = CIFAKE_VIEW_PATCHES;
-    else return cf_fail(err, "weight file: unknown view \"%s\" (thumbnail or patches)", view);
-    cf_shape in = s->model.input;
-    if (in.c != 3 || in.h != in.w || in.h < 1)
-        return cf_fail(err, "weight file input is %dx%dx%d; the detector feeds square RGB inputs", in.c, in.h, in.w);
-    s->side = in.h;
-    s->max_side = s->view == CIFAKE_VIEW_THUMBNAIL ? s->side : 0;
-    const char *max_side = cf_meta_get(&s->meta, "scope_max_side");
-    if (max_side) {
-        char *end;
-        long v = strtol(max_side, &end, 10);
-        if (*end || end == max_side || v < 0 || v > CF_IMAGE_MAX_SIDE)
-            return cf_fail(err, "weight file: scope_max_side \"%s\" is not a side in 0..%d", max_side, CF_IMAGE_MAX_SIDE);
-        s->max_side = (int)v;
-    }
-    s->unsure_lo = s->unsure_hi = 0.0f;
-    const char *band = cf_meta_get(&s->meta, "unsure_band");
-    if (band) {
-        char *mid, *end;
-        float lo = strtof(band, &mid), hi = *mid == ',' ? strtof(mid + 1, &end) : -1.0f;
-        if (*mid != ',' || *end || !(lo >= 0.0f && lo <= hi && hi <= 1.0f))
-            return cf_fail(err, "weight file: unsure_band \"%s\" is not LO,HI with 0 <= LO <= HI <= 1", band);
-        s->unsure_lo = lo;
-        s->unsure_hi = hi;
-    }
-    const char *tta = cf_meta_get(&s->meta, CF_META_TTA);
-    s->flip_average = tta && !strcmp(tta, CF_TTA_FLIP);
-    if (tta && !s->flip_average && strcmp(tta, "none"))
-        return cf_fail(err, "weight file: unknown tta \"%s\" (flip or none)", tta);
-    if (s->flip_average && s->view != CIFAKE_VIEW_THUMBNAIL)
-        return cf_fail(err, "weight file: tta=flip applies to thumbnail models");
-    s->reliability = meta_text(&s->meta, "reliability");
-    s->reliability_out_of_scope = meta_text(&s->meta, "reliability_out_of_scope");
-    return 0;
-}
+/* ---- opening: a loaded model (loaded_model.h) and the state the detector runs it in ---- */
 
 static void slot_free(model_slot *s) {
     if (s->ws.max_batch) cf_workspace_free(&s->ws);
-    cf_model_free(&s->model);
-    cf_meta_free(&s->meta);
+    cf_loaded_model_free(&s->loaded);
     free(s->pixels);
     free(s->input);
     memset(s, 0, sizeof *s);
@@ -122,23 +59,14 @@ static void slot_free(model_slot *s) {
 
 static int slot_open(model_slot *s, const uint8_t *weights, size_t n, cf_error *err) {
     memset(s, 0, sizeof *s);
-    cf_model raw;
-    if (cf_weights_read(weights, n, &raw, &s->meta, NULL, err)) return -1;
-    int rc = cf_model_fold_bn(&raw, &s->model, err);
-    cf_model_free(&raw);
-    if (rc) {
-        cf_meta_free(&s->meta);
-        return -1;
-    }
-    rc = check_finite_params(&s->model, err);
-    if (!rc) rc = cf_infer_params_parse(&s->meta, &s->model, &s->params, err);
-    if (!rc) rc = parse_scope(s, err);
-    int batch = s->view == CIFAKE_VIEW_PATCHES ? CF_PATCH_BATCH : 1;
-    if (!rc) rc = cf_workspace_init(&s->ws, &s->model, batch, 1, err);
-    if (!rc) rc = cf_workspace_freeze_weights(&s->ws, &s->model, err);
+    if (cf_loaded_model_open(&s->loaded, weights, n, err)) return -1;
+    const cf_loaded_model *m = &s->loaded;
+    int batch = m->view == CIFAKE_VIEW_PATCHES ? CF_PATCH_BATCH : 1;
+    int rc = cf_workspace_init(&s->ws, &m->model, batch, 1, err);
+    if (!rc) rc = cf_workspace_freeze_weights(&s->ws, &m->model, err);
     if (!rc) {
-        s->input = malloc(sizeof(float) * batch * 3 * s->side * s->side);
-        s->pixels = malloc((size_t)s->side * s->side * 3);
+        s->input = malloc(sizeof(float) * batch * 3 * m->side * m->side);
+        s->pixels = malloc((size_t)m->side * m->side * 3);
         if (!s->input || !s->pixels) rc = cf_fail(err, "out of memory");
     }
     if (rc) slot_free(s);
@@ -179,13 +107,6 @@ void cifake_close(cifake_detector *d) {
 
 /* ---- running one model ---- */
 
-void cifake_normalise(const float mean[3], const float std[3], const uint8_t *rgb, int n_pixels, float *chw) {
-    for (int c = 0; c < 3; c++) {
-        float scale = 1.0f / (255.0f * std[c]), shift = mean[c] / std[c];
-        for (int i = 0; i < n_pixels; i++) chw[c * n_pixels + i] = rgb[i * 3 + c] * scale - shift;
-    }
-}
-
 /* Finite weights can still overflow to infinity and NaN on the way (values near FLT_MAX), which
  * would make a verdict of nothing. */
 static int check_score(float score, cf_error *err) {
@@ -194,13 +115,14 @@ static int check_score(float score, cf_error *err) {
     return 0;
 }
 
-static float calibrated(const model_slot *s, float score) { return cf_sigmoid(score / s->params.temperature); }
+static float calibrated(const model_slot *s, float score) { return cf_sigmoid(score / s->loaded.params.temperature); }
 
 /* Mirrors slot s's side x side pixels left to right, in place. */
 static void mirror_pixels(model_slot *s) {
-    for (int y = 0; y < s->side; y++)
-        for (int x = 0; x < s->side / 2; x++) {
-            uint8_t *a = s->pixels + ((size_t)y * s->side + x) * 3, *b = s->pixels + ((size_t)y * s->side + s->side - 1 - x) * 3;
+    int side = s->loaded.side;
+    for (int y = 0; y < side; y++)
+        for (int x = 0; x < side / 2; x++) {
+            uint8_t *a = s->pixels + ((size_t)y * side + x) * 3, *b = s->pixels + ((size_t)y * side + side - 1 - x) * 3;
             for (int c = 0; c < 3; c++) {
                 uint8_t t = a[c];
                 a[c] = b[c];
@@ -211,8 +133,9 @@ static void mirror_pixels(model_slot *s) {
 
 /* One inference pass of slot s on its pixels: the FAKE logit; the workspace keeps the pass (Grad-CAM). */
 static float forward_pixels(model_slot *s) {
-    cifake_normalise(s->params.mean, s->params.std, s->pixels, s->side * s->side, s->input);
-    return cf_fake_score(&s->model, cf_forward(&s->model, &s->ws, s->input, 1, 0, 0, NULL));
+    cf_loaded_model *m = &s->loaded;
+    cifake_normalise(m->params.mean, m->params.std, s->pixels, m->side * m->side, s->input);
+    return cf_fake_score(&m->model, cf_forward(&m->model, &s->ws, s->input, 1, 0, 0, NULL));
 }
 
 /* Runs slot k on its prepared pixels (one side x side image): the FAKE logit, with tta=flip the mean
@@ -221,16 +144,16 @@ static float forward_pixels(model_slot *s) {
 static int run_thumbnail_pixels(cifake_detector *d, int k, float *score, cf_error *err) {
     model_slot *s = &d->slot[k];
     float mirrored = 0.0f;
-    if (s->flip_average) {
+    if (s->loaded.flip_average) {
         mirror_pixels(s);
         mirrored = forward_pixels(s);
         mirror_pixels(s);
     }
     *score = forward_pixels(s);
-    if (s->flip_average) *score = (*score + mirrored) / 2;
+    if (s->loaded.flip_average) *score = (*score + mirrored) / 2;
     if (check_score(*score, err)) return -1;
     d->cam_model = k;
-    d->cam_label = calibrated(s, *score) >= s->params.threshold;
+    d->cam_label = calibrated(s, *score) >= s->loaded.params.threshold;
     if (k == 0) d->has_input = 1;
     return 0;
 }
@@ -250,7 +173,7 @@ static int keep_shown(cifake_detector *d, const cf_image *img, cf_error *err) {
 
 static int run_thumbnail(cifake_detector *d, int k, const cf_image *img, cifake_result *res, cf_error *err) {
     model_slot *s = &d->slot[k];
-    cf_image_resize_square(img, s->side, s->pixels);
+    cf_image_resize_square(img, s->loaded.side, s->pixels);
     if (keep_shown(d, img, err) || run_thumbnail_pixels(d, k, &res->score, err)) return -1;
     cf_image_center_square(img->width, img->height, &res->region_x, &res->region_y, &res->region_width);
     res->region_height = res->region_width;
@@ -298,31 +221,32 @@ static void copy_patch(const cf_image *img, int x, int y, int side, uint8_t *rgb
  * is their aggregate (patches.h). Patch logits are kept in d->patch_p, then made probabilities. */
 static int run_patches(cifake_detector *d, int k, const cf_image *img, cifake_result *res, cf_error *err) {
     model_slot *s = &d->slot[k];
-    int cols = cf_patch_count(img->width, s->side), rows = cf_patch_count(img->height, s->side);
-    int n = cols * rows, per = s->side * s->side;
+    cf_loaded_model *m = &s->loaded;
+    int cols = cf_patch_count(img->width, m->side), rows = cf_patch_count(img->height, m->side);
+    int n = cols * rows, per = m->side * m->side;
     if (reserve_patches(d, n, err) || keep_whole(d, img, err)) return -1;
     for (int i = 0; i < n; i++) {
-        d->patch_x[i] = cf_patch_offset(i % cols, cols, img->width, s->side);
-        d->patch_y[i] = cf_patch_offset(i / cols, rows, img->height, s->side);
+        d->patch_x[i] = cf_patch_offset(i % cols, cols, img->width, m->side);
+        d->patch_y[i] = cf_patch_offset(i / cols, rows, img->height, m->side);
     }
     for (int first = 0; first < n; first += CF_PATCH_BATCH) {
         int count = n - first < CF_PATCH_BATCH ? n - first : CF_PATCH_BATCH;
         for (int b = 0; b < count; b++) {
-            copy_patch(img, d->patch_x[first + b], d->patch_y[first + b], s->side, s->pixels);
-            cifake_normalise(s->params.mean, s->params.std, s->pixels, per, s->input + (size_t)b * 3 * per);
+            copy_patch(img, d->patch_x[first + b], d->patch_y[first + b], m->side, s->pixels);
+            cifake_normalise(m->params.mean, m->params.std, s->pixels, per, s->input + (size_t)b * 3 * per);
         }
-        const float *logits = cf_forward(&s->model, &s->ws, s->input, count, 0, 0, NULL);
-        int outputs = cf_model_outputs(&s->model);
-        for (int b = 0; b < count; b++) d->patch_p[first + b] = cf_fake_score(&s->model, logits + (size_t)b * outputs);
+        const float *logits = cf_forward(&m->model, &s->ws, s->input, count, 0, 0, NULL);
+        int outputs = cf_model_outputs(&m->model);
+        for (int b = 0; b < count; b++) d->patch_p[first + b] = cf_fake_score(&m->model, logits + (size_t)b * outputs);
     }
     res->score = cf_patch_aggregate(d->patch_p, n);
     if (check_score(res->score, err)) return -1;
     for (int i = 0; i < n; i++) d->patch_p[i] = calibrated(s, d->patch_p[i]);
     d->n_patches = n;
-    d->patch_side = s->side;
+    d->patch_side = m->side;
     d->source_width = img->width;
     d->source_height = img->height;
-    res->patch_side = s->side;
+    res->patch_side = m->side;
     res->patch_cols = cols;
     res->patch_rows = rows;
     res->region_width = img->width;
@@ -334,8 +258,8 @@ static int run_patches(cifake_detector *d, int k, const cf_image *img, cifake_re
 static int look(cifake_detector *d, int k, const cf_image *img, cifake_result *res, cf_error *err) {
     model_slot *s = &d->slot[k];
     res->model = k;
-    res->view = s->view;
-    int rc = s->view == CIFAKE_VIEW_PATCHES ? run_patches(d, k, img, res, err) : run_thumbnail(d, k, img, res, err);
+    res->view = s->loaded.view;
+    int rc = res->view == CIFAKE_VIEW_PATCHES ? run_patches(d, k, img, res, err) : run_thumbnail(d, k, img, res, err);
     if (rc) return -1;
     res->p_fake = calibrated(s, res->score);
     return 0;
@@ -344,38 +268,38 @@ static int look(cifake_detector *d, int k, const cf_image *img, cifake_result *r
 /* ---- routing and the UNSURE rules ---- */
 
 static int too_small(const model_slot *s, const cf_image *img) {
-    return img->width < s->side || img->height < s->side;
+    return img->width < s->loaded.side || img->height < s->loaded.side;
 }
 
 static int out_of_scope(const model_slot *s, const cf_image *img) {
-    return s->max_side > 0 && (img->width > s->max_side || img->height > s->max_side);
+    return s->loaded.max_side > 0 && (img->width > s->loaded.max_side || img->height > s->loaded.max_side);
 }
 
 static const char *model_name(const model_slot *s) {
-    const char *name = cf_meta_get(&s->meta, "name");
-    return name ? name : s->view == CIFAKE_VIEW_PATCHES ? "the patch model" : "the thumbnail model";
+    const char *name = cf_meta_get(&s->loaded.meta, CF_META_NAME);
+    return name ? name : s->loaded.view == CIFAKE_VIEW_PATCHES ? "the patch model" : "the thumbnail model";
 }
 
 /* The verdict of slot k on an image in its scope: REAL or FAKE by the threshold, UNSURE inside the
  * model's band. */
 static void decide(const model_slot *s, cifake_result *res) {
     res->scope = CIFAKE_JUDGED;
-    res->reliability = s->reliability;
-    if (res->p_fake >= s->unsure_lo && res->p_fake < s->unsure_hi) {
+    res->reliability = s->loaded.reliability;
+    if (res->p_fake >= s->loaded.unsure_lo && res->p_fake < s->loaded.unsure_hi) {
         res->label = CIFAKE_UNSURE;
         res->scope = CIFAKE_WEAK_EVIDENCE;
         snprintf(res->reason, sizeof res->reason,
                  "weak evidence: P(fake) %.2f lies in %s's uncertain band [%.2f, %.2f)", res->p_fake, model_name(s),
-                 s->unsure_lo, s->unsure_hi);
+                 s->loaded.unsure_lo, s->loaded.unsure_hi);
         return;
     }
-    res->label = res->p_fake >= s->params.threshold ? CIFAKE_FAKE : CIFAKE_REAL;
+    res->label = res->p_fake >= s->loaded.params.threshold ? CIFAKE_FAKE : CIFAKE_REAL;
 }
 
 static int smallest_side(const cifake_detector *d) {
-    int side = d->slot[0].side;
+    int side = d->slot[0].loaded.side;
     for (int k = 1; k < d->n_models; k++)
-        if (d->slot[k].side < side) side = d->slot[k].side;
+        if (d->slot[k].loaded.side < side) side = d->slot[k].loaded.side;
     return side;
 }
 
@@ -386,7 +310,7 @@ static int route(cifake_detector *d, const cf_image *img, cifake_result *res, cf
     int out_of_scope_model = -1, thumbnail_model = -1;
     for (int k = 0; k < d->n_models; k++) {
         const model_slot *s = &d->slot[k];
-        if (thumbnail_model < 0 && s->view == CIFAKE_VIEW_THUMBNAIL) thumbnail_model = k;
+        if (thumbnail_model < 0 && s->loaded.view == CIFAKE_VIEW_THUMBNAIL) thumbnail_model = k;
         if (too_small(s, img)) continue;
         if (out_of_scope(s, img)) {
             if (out_of_scope_model < 0) out_of_scope_model = k;
@@ -408,10 +332,10 @@ static int route(cifake_detector *d, const cf_image *img, cifake_result *res, cf
     }
     const model_slot *s = &d->slot[k];
     res->scope = CIFAKE_OUT_OF_SCOPE;
-    res->reliability = s->reliability_out_of_scope;
+    res->reliability = s->loaded.reliability_out_of_scope;
     snprintf(res->reason, sizeof res->reason,
-             "out of scope: %s judges images of at most %dx%d pixels, this one is %dx%d", model_name(s), s->max_side,
-             s->max_side, img->width, img->height);
+             "out of scope: %s judges images of at most %dx%d pixels, this one is %dx%d", model_name(s),
+             s->loaded.max_side, s->loaded.max_side, img->width, img->height);
     return 0;
 }
 
@@ -454,14 +378,14 @@ int cifake_classify_pixels(cifake_detector *d, const uint8_t *pixels, int width,
 int cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res, cf_error *err) {
     reset_result(d, res);
     model_slot *s = &d->slot[0];
-    if (s->view != CIFAKE_VIEW_THUMBNAIL) return cf_fail(err, "the first model looks at patches, not thumbnails");
-    memcpy(s->pixels, rgb, (size_t)s->side * s->side * 3);
-    cf_image img = {s->side, s->side, s->pixels};
+    if (s->loaded.view != CIFAKE_VIEW_THUMBNAIL) return cf_fail(err, "the first model looks at patches, not thumbnails");
+    memcpy(s->pixels, rgb, (size_t)s->loaded.side * s->loaded.side * 3);
+    cf_image img = {s->loaded.side, s->loaded.side, s->pixels};
     if (keep_shown(d, &img, err) || run_thumbnail_pixels(d, 0, &res->score, err)) {
         reset_result(d, res);
         return -1;
     }
-    res->width = res->height = res->region_width = res->region_height = s->side;
+    res->width = res->height = res->region_width = res->region_height = s->loaded.side;
     res->model = 0;
     res->p_fake = calibrated(s, res->score);
     decide(s, res);
@@ -480,7 +404,7 @@ int cifake_patches(const cifake_detector *d, int *x, int *y, float *p_fake, int 
     return d->n_patches;
 }
 
-int cifake_cam_side(const cifake_detector *d) { return d->slot[d->cam_model >= 0 ? d->cam_model : 0].side; }
+int cifake_cam_side(const cifake_detector *d) { return d->slot[d->cam_model >= 0 ? d->cam_model : 0].loaded.side; }
 
 /* tta=flip: the score is the mean of two views, so the map is the mean of theirs: map (the image's,
  * fh x fw) becomes the mean of itself and the mirror view's map mirrored back. The image's pass is
@@ -488,11 +412,11 @@ int cifake_cam_side(const cifake_detector *d) { return d->slot[d->cam_model >= 0
 static int add_mirror_view_map(model_slot *s, int feature, int target, cf_cam_method method, float *map,
                                cf_error *err) {
     int fh, fw;
-    float *other = malloc(sizeof(float) * s->side * s->side);
+    float *other = malloc(sizeof(float) * s->loaded.side * s->loaded.side);
     if (!other) return cf_fail(err, "out of memory");
     mirror_pixels(s);
     forward_pixels(s);
-    int rc = cf_gradcam(&s->model, &s->ws, feature, target, method, other, &fh, &fw, err);
+    int rc = cf_gradcam(&s->loaded.model, &s->ws, feature, target, method, other, &fh, &fw, err);
     mirror_pixels(s);
     forward_pixels(s);
     float max = 0.0f;
@@ -509,15 +433,15 @@ static int add_mirror_view_map(model_slot *s, int feature, int target, cf_cam_me
 int cifake_explain(cifake_detector *d, cf_cam_method method, int target, int conv_layer, float *cam, cf_error *err) {
     if (d->cam_model < 0) return cf_fail(err, "no image a thumbnail model looked at to explain (classify one first)");
     model_slot *s = &d->slot[d->cam_model];
-    int feature, fh, fw, side = s->side;
-    if (cf_cam_feature_layer(&s->model, conv_layer, &feature, err)) return -1;
-    if (s->model.layers[feature].out.h * s->model.layers[feature].out.w > side * side)
+    int feature, fh, fw, side = s->loaded.side;
+    if (cf_cam_feature_layer(&s->loaded.model, conv_layer, &feature, err)) return -1;
+    if (s->loaded.model.layers[feature].out.h * s->loaded.model.layers[feature].out.w > side * side)
         return cf_fail(err, "CAM layer is larger than the input");
     float *map = malloc(sizeof(float) * side * side);
     if (!map) return cf_fail(err, "out of memory");
     if (target < 0) target = d->cam_label;
-    int rc = cf_gradcam(&s->model, &s->ws, feature, target, method, map, &fh, &fw, err);
-    if (!rc && s->flip_average) rc = add_mirror_view_map(s, feature, target, method, map, err);
+    int rc = cf_gradcam(&s->loaded.model, &s->ws, feature, target, method, map, &fh, &fw, err);
+    if (!rc && s->loaded.flip_average) rc = add_mirror_view_map(s, feature, target, method, map, err);
     if (!rc) cf_resize_bilinear(map, fh, fw, cam, side, side);
     free(map);
     return rc;
@@ -527,7 +451,7 @@ int cifake_render(cifake_detector *d, const float *cam, int side, cf_colormap cm
                   cf_error *err) {
     if (d->cam_model < 0 || !d->shown.rgb) return cf_fail(err, "no classified image to draw on (classify one first)");
     if (side < 1 || side > CF_RENDER_MAX_SIDE) return cf_fail(err, "overlay size %d outside 1..%d", side, CF_RENDER_MAX_SIDE);
-    int cam_side = d->slot[d->cam_model].side;
+    int cam_side = d->slot[d->cam_model].loaded.side;
     uint8_t *rgb = malloc((size_t)side * side * 3);
     float *map = malloc(sizeof(float) * side * side);
     if (!rgb || !map) {
@@ -598,17 +522,17 @@ int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake,
     if (n > d->batch_cap) {
         if (d->batch_cap) cf_workspace_free(&d->batch_ws);
         d->batch_cap = 0;
-        if (cf_workspace_init(&d->batch_ws, &s->model, n, 1, err)) return -1;
-        if (cf_workspace_freeze_weights(&d->batch_ws, &s->model, err)) {
+        if (cf_workspace_init(&d->batch_ws, &s->loaded.model, n, 1, err)) return -1;
+        if (cf_workspace_freeze_weights(&d->batch_ws, &s->loaded.model, err)) {
             cf_workspace_free(&d->batch_ws);
             return -1;
         }
         d->batch_cap = n;
     }
-    const float *logits = cf_forward(&s->model, &d->batch_ws, input, n, 0, 0, NULL);
-    int outputs = cf_model_outputs(&s->model);
+    const float *logits = cf_forward(&s->loaded.model, &d->batch_ws, input, n, 0, 0, NULL);
+    int outputs = cf_model_outputs(&s->loaded.model);
     for (int i = 0; i < n; i++) {
-        float sc = cf_fake_score(&s->model, logits + (size_t)i * outputs);
+        float sc = cf_fake_score(&s->loaded.model, logits + (size_t)i * outputs);
         p_fake[i] = calibrated(s, sc);
         if (score) score[i] = sc;
     }
@@ -617,15 +541,15 @@ int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake,
 
 /* ---- metadata ---- */
 
-cf_model *cifake_model(cifake_detector *d) { return &d->slot[0].model; }
-const cf_meta *cifake_meta(const cifake_detector *d) { return &d->slot[0].meta; }
-const cf_infer_params *cifake_params(const cifake_detector *d) { return &d->slot[0].params; }
-int cifake_flip_averaged(const cifake_detector *d) { return d->slot[0].flip_average; }
+const cf_loaded_model *cifake_loaded_model(const cifake_detector *d) { return &d->slot[0].loaded; }
+const cf_meta *cifake_meta(const cifake_detector *d) { return &d->slot[0].loaded.meta; }
+const cf_infer_params *cifake_params(const cifake_detector *d) { return &d->slot[0].loaded.params; }
+int cifake_flip_averaged(const cifake_detector *d) { return d->slot[0].loaded.flip_average; }
 
 int cifake_model_count(const cifake_detector *d) { return d->n_models; }
 
 static const cf_meta *slot_meta(const cifake_detector *d, int model) {
-    return model >= 0 && model < d->n_models ? &d->slot[model].meta : NULL;
+    return model >= 0 && model < d->n_models ? &d->slot[model].loaded.meta : NULL;
 }
 
 int cifake_meta_count(const cifake_detector *d, int model) {

@@ -6,11 +6,14 @@
 
 #include "cifake.h"
 #include "gradcam.h"
+#include "input.h"
+#include "loaded_model.h"
 #include "net.h"
 #include "weights.h"
 
-/* The first model (the weight file given to cifake_open). */
-cf_model *cifake_model(cifake_detector *d);
+/* The first model (the weight file given to cifake_open) as loaded, read-only: the detector runs it.
+ * A tool that runs a model itself opens one (loaded_model.h, open_model_file) instead. */
+const cf_loaded_model *cifake_loaded_model(const cifake_detector *d);
 const cf_meta *cifake_meta(const cifake_detector *d);
 const cf_infer_params *cifake_params(const cifake_detector *d);
 /* Whether the first model scores an image with its mirror image (its file's tta=flip). */
@@ -29,9 +32,5 @@ const float *cifake_input(const cifake_detector *d);
  * classified image and its Grad-CAM state stay as they were. One view: a file's tta=flip is not
  * applied here (the network alone, as other engines run it). */
 int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake, float *score, cf_error *err);
-
-/* Writes the normalised CHW floats for n_pixels RGB HWC pixels: (pixel / 255 - mean[c]) / std[c].
- * The trainer and the detector both use this one function. */
-void cifake_normalise(const float mean[3], const float std[3], const uint8_t *rgb, int n_pixels, float *chw);
 
 #endif

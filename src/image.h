@@ -1,4 +1,4 @@
-/* image.h - decoding untrusted encoded images into the model's 32x32 RGB input.
+/* image.h - decoding untrusted encoded images into RGB pixels.
  *
  * Formats: JPEG (baseline and progressive, greyscale or colour), PNG (8/16-bit, palette, grey, alpha), BMP, GIF (first
  * frame), through stb_image; in native builds (CF_WITH_WEBP) also WebP (lossy, lossless, extended; still
@@ -11,11 +11,8 @@
  * and while decoding, no single allocation above CF_IMAGE_MAX_ALLOC.
  * Refused: CMYK JPEG, 12-bit, lossless, arithmetic-coded and hierarchical JPEG, truncated files.
  *
- * Resizing policy: a non-square image is centre-cropped to its largest central square (the model
- * was trained on square CIFAR-style images, and squashing would distort the local texture the
- * detector relies on); the square is then resized to 32x32 by exact area averaging when shrinking
- * (every source pixel contributes in proportion to its overlap with the output pixel) and by
- * bilinear interpolation when enlarging. A 32x32 image passes through unchanged, bit for bit. */
+ * The structure checks are in image_check.c, decoding in image.c, and the centre crop and resizing
+ * to the model's input in image_resize.h (as stb keeps stb_image and stb_image_resize apart). */
 #ifndef CIFAKE_IMAGE_H
 #define CIFAKE_IMAGE_H
 
@@ -58,19 +55,5 @@ int cf_image_from_pixels(const uint8_t *pixels, int width, int height, int chann
 /* Reads width and height from the header only (no pixel decoding); fails like cf_image_decode on
  * unsupported or oversized input. */
 int cf_image_probe(const uint8_t *bytes, size_t n, int *width, int *height, cf_error *err);
-
-/* The crop square used by the resizing policy: the largest centred square of a w x h image. */
-void cf_image_center_square(int w, int h, int *x0, int *y0, int *side);
-
-/* Centre-crops and resizes img to out_side x out_side RGB (policy above). out has out_side^2*3 bytes. */
-void cf_image_resize_square(const cf_image *img, int out_side, uint8_t *out);
-
-/* Resizes the whole image to out_w x out_h RGB (area averaging when shrinking both ways, bilinear
- * otherwise), e.g. to draw a map over the whole image. out has out_w*out_h*3 bytes. */
-void cf_image_resize(const cf_image *img, int out_w, int out_h, uint8_t *out);
-
-/* Convenience: decode + resize to the model's 32x32 input. Fills width/height of the original. */
-int cf_image_load_model_input(const uint8_t *bytes, size_t n, uint8_t out[CF_MODEL_SIDE * CF_MODEL_SIDE * 3],
-                              int *orig_width, int *orig_height, cf_error *err);
 
 #endif

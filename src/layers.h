@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "model.h"
-#include "net.h"
+#include "workspace.h"
 
 /* The shared and per-thread scratch of a workspace, in floats: cf_layer_scratch raises each to what
  * layer L's passes need (start from zeros; the workspace allocates at least one float of each). */

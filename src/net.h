@@ -1,8 +1,5 @@
-/* net.h - passes over a whole net (model.h): the workspace they run in, the forward pass, the
- * backward pass between any two layers, and the losses.
- *
- * A cf_workspace owns everything a batch needs (activations, gradients, per-thread scratch), so the
- * per-image path never allocates once a workspace exists. Each layer's own forward and backward are
+/* net.h - passes over a whole net (model.h) in a workspace (workspace.h): the forward pass, the
+ * backward pass between any two layers, and the losses. Each layer's own forward and backward are
  * in layers.c (layers.h); net.c runs them in order and decides which of them run fused. */
 #ifndef CIFAKE_NET_H
 #define CIFAKE_NET_H
@@ -12,36 +9,7 @@
 
 #include "common.h"
 #include "model.h"
-
-typedef struct {
-    int max_batch, n_threads;
-    int batch;           /* batch size of the last forward pass */
-    int training;        /* mode of the last forward pass */
-    /* act[0] input, act[l+1] output of layer l, each max_batch images. In training, a batch norm
-     * followed by a ReLU leaves its own output unwritten (the two run fused: net.c decides) */
-    float *act[CF_MAX_LAYERS + 1];
-    float *grad_a, *grad_b;        /* ping-pong activation gradients */
-    float *bn_mean[CF_MAX_LAYERS], *bn_invstd[CF_MAX_LAYERS]; /* batch statistics saved for backward */
-    int32_t *pool_index[CF_MAX_LAYERS];                       /* argmax of each pooled window */
-    float *drop_mask[CF_MAX_LAYERS];                          /* 0 or 1/(1-p) per activation */
-    float *packed_a;     /* one convolution's weights packed for the GEMM (shared, read-only in a pass) */
-    float *wino_u;       /* one convolution's Winograd-transformed weights, or NULL (no layer qualifies) */
-    float *flipped, *zero_bias; /* one convolution's flipped kernel (for dX) and a bias of zeros */
-    float *wino_staging; /* room to transform one convolution's weights before packing them */
-    float *frozen[CF_MAX_LAYERS]; /* each convolution's weights packed once (cf_workspace_freeze_weights) */
-    /* per-thread scratch */
-    float **dcol, **gemm_work, **param_partial, **wino_scratch;
-    size_t max_act;      /* floats per image of the largest activation */
-} cf_workspace;
-
-int cf_workspace_init(cf_workspace *ws, const cf_model *m, int max_batch, int n_threads, cf_error *err);
-void cf_workspace_free(cf_workspace *ws);
-
-/* For a workspace that will only run inference on weights that no longer change (the detector, an
- * evaluation): packs every convolution's weights once, so inference passes skip that work. The
- * packs are not refreshed: after changing the weights, use a new workspace. Training-mode passes
- * ignore them. */
-int cf_workspace_freeze_weights(cf_workspace *ws, const cf_model *m, cf_error *err);
+#include "workspace.h"
 
 /* Forward pass over `batch` images stored contiguously (C,H,W each, normalised floats). In training
  * mode batch norm uses batch statistics (and updates the running ones) and dropout draws its masks

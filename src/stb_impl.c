@@ -1,7 +1,7 @@
 /* stb_impl.c - the one translation unit that compiles the stb single-header libraries.
  *
  * Everything else includes "stb_image.h" / "stb_image_write.h" for declarations only. The headers come
- * from the system (Debian's libstb-dev); image.c guards against bugs of stb_image 2.27, so the Makefile
+ * from the system (Debian's libstb-dev); image_check.c guards against bugs of stb_image 2.27, so the Makefile
  * refuses to build with any other release (`make stb-check`: the release is named only in the header's
  * first comment, out of the preprocessor's reach). */
 #include <stdlib.h>
@@ -18,13 +18,13 @@
 #define STBI_NO_STDIO  /* decode from memory only: no fopen, and it builds for the browser */
 #define STBI_NO_LINEAR /* no float/HDR conversion code, which we never call */
 
-/* stb rejects anything larger by itself, a second line of defence behind image.c's own header
+/* stb rejects anything larger by itself, a second line of defence behind image_check.c's own header
  * checks (which run first and give the user a message naming the limit). */
 #define STBI_MAX_DIMENSIONS CF_IMAGE_MAX_SIDE
 
 /* Every block stb_image allocates starts zeroed, and a block it grows is zeroed past its old size.
  * stb_image allocates its decoder state, Huffman and quantisation tables, coefficient and sample
- * planes without initialising them and relies on the file to fill them; image.c's JPEG walk refuses
+ * planes without initialising them and relies on the file to fill them; image_check.c's JPEG walk refuses
  * files that would leave any of that unwritten, and zeroing is the second line of defence: whatever
  * a malformed file still reaches, the result depends on the file alone, never on what earlier images
  * left on the heap. stb_image passes the old size to every reallocation (STBI_REALLOC_SIZED), so no
@@ -46,7 +46,7 @@ static void *stb_zeroed_realloc(void *ptr, size_t old_size, size_t new_size) {
 #define STBI_REALLOC_SIZED(ptr, old_size, new_size) stb_zeroed_realloc(ptr, old_size, new_size)
 #else
 /* Never in a shipped build: plain malloc and realloc under the same cap, for the MemorySanitizer
- * builds that check image.c's JPEG walk alone (build/tests-msan-unzeroed in `make test-msan`,
+ * builds that check image_check.c's JPEG walk alone (build/tests-msan-unzeroed in `make test-msan`,
  * fuzz-jpeg-msan in `make fuzz-msan`): an uninitialised read that the walk lets through is then
  * reported instead of hidden by the zeroing. */
 #define STBI_MALLOC(size) ((size_t)(size) <= CF_IMAGE_MAX_ALLOC ? malloc(size) : NULL)
@@ -55,7 +55,7 @@ static void *stb_zeroed_realloc(void *ptr, size_t old_size, size_t new_size) {
 #endif
 #define STBI_FREE(ptr) free(ptr)
 
-/* stb's internal consistency checks. None of them can fail on what image.c lets through (every
+/* stb's internal consistency checks. None of them can fail on what image_check.c lets through (every
  * table a scan uses is defined, and the buffers are zeroed), so one failing means a bug: continuing
  * past it would decode with broken invariants, so the program stops instead, silently (nothing in
  * src/ prints). In the WebAssembly module abort() is a trap that web/detector.js catches: it throws

@@ -406,12 +406,12 @@ int cf_weights_read(const uint8_t *bytes, size_t n, cf_model *m, cf_meta *meta, 
     reader r = {bytes, n - 4, err, 0};
     cf_shape input;
     if (read_header(&r, meta)) goto fail;
-    const char *spec = cf_meta_get(meta, "spec");
+    const char *spec = cf_meta_get(meta, CF_META_SPEC);
     if (!spec) {
         cf_fail(err, "weight file has no model spec");
         goto fail;
     }
-    if (!parse_shape(cf_meta_get(meta, "input"), &input)) {
+    if (!parse_shape(cf_meta_get(meta, CF_META_INPUT), &input)) {
         cf_fail(err, "weight file has no valid input shape (metadata 'input', e.g. 3x32x32)");
         goto fail;
     }
@@ -462,15 +462,15 @@ int cf_infer_params_parse(const cf_meta *meta, const cf_model *m, cf_infer_param
     memset(p, 0, sizeof *p);
     int c = m->input.c;
     if (c != 3) return cf_fail(err, "model input has %d channels; the detector needs RGB (3)", c);
-    if (!parse_floats(cf_meta_get(meta, "mean"), p->mean, 3) || !parse_floats(cf_meta_get(meta, "std"), p->std, 3))
+    if (!parse_floats(cf_meta_get(meta, CF_META_MEAN), p->mean, 3) || !parse_floats(cf_meta_get(meta, CF_META_STD), p->std, 3))
         return cf_fail(err, "weight file metadata 'mean'/'std' missing or not 3 numbers");
     for (int i = 0; i < 3; i++)
         if (!(p->std[i] > 0.0f)) return cf_fail(err, "weight file metadata 'std' must be positive");
-    if (!parse_floats(cf_meta_get(meta, "threshold"), &p->threshold, 1) || !(p->threshold > 0.0f && p->threshold < 1.0f))
+    if (!parse_floats(cf_meta_get(meta, CF_META_THRESHOLD), &p->threshold, 1) || !(p->threshold > 0.0f && p->threshold < 1.0f))
         return cf_fail(err, "weight file metadata 'threshold' missing or not in (0, 1)");
-    if (!parse_floats(cf_meta_get(meta, "temperature"), &p->temperature, 1) || !(p->temperature > 0.0f))
+    if (!parse_floats(cf_meta_get(meta, CF_META_TEMPERATURE), &p->temperature, 1) || !(p->temperature > 0.0f))
         return cf_fail(err, "weight file metadata 'temperature' missing or not positive");
-    const char *classes = cf_meta_get(meta, "classes");
+    const char *classes = cf_meta_get(meta, CF_META_CLASSES);
     const char *comma = classes ? strchr(classes, ',') : NULL;
     if (!comma || comma - classes >= 16 || strlen(comma + 1) >= 16 || comma == classes || !comma[1])
         return cf_fail(err, "weight file metadata 'classes' missing or malformed (expected e.g. REAL,FAKE)");

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "meta_keys.h"
 #include "model.h"
 
 #define CF_WEIGHTS_MAGIC "CIFAKEWT"
@@ -36,17 +37,6 @@
 #define CF_WEIGHTS_MAX_FILE_BYTES ((size_t)256 << 20)
 #define CF_WEIGHTS_MAX_ACTIVATIONS 16000000 /* floats per image over all layers: 64 MB */
 
-/* The input geometry of a model, in its metadata: key CF_META_VIEW, value CF_VIEW_THUMBNAIL (the whole
- * image resized to the input; also meant when the key is absent) or CF_VIEW_PATCHES (a grid of
- * native-resolution patches of the input's side covering the image, their logits averaged:
- * patches.h). */
-#define CF_META_VIEW "view"
-#define CF_VIEW_THUMBNAIL "thumbnail"
-#define CF_VIEW_PATCHES "patches"
-/* Test-time augmentation of a thumbnail model, key CF_META_TTA: CF_TTA_FLIP scores an image as the
- * mean of the model's logits on it and on its mirror image; absent or "none": the image alone. */
-#define CF_META_TTA "tta"
-#define CF_TTA_FLIP "flip"
 
 typedef struct {
     int n;

@@ -363,7 +363,7 @@ static int faith_plot(const faith_stats *st, const char *path, const char *capti
 /* The cell of the CAM's own grid: the input side over the side of the CAM layer's map (1 when it
  * does not divide). */
 static int cam_grid_cell(cifake_detector *d, cf_error *err) {
-    cf_model *m = cifake_model(d);
+    const cf_model *m = &cifake_loaded_model(d)->model;
     int layer;
     if (cf_cam_feature_layer(m, -1, &layer, err)) return -1;
     int side = m->layers[layer].out.h;

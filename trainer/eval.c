@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "loaded_model.h"
 #include "dataset.h"
 #include "fileio.h"
 #include "options.h"
@@ -244,30 +244,30 @@ static void print_robustness_row(const char *name, const metrics *m, int json, i
 }
 
 /* Whether a file's scores average the image and its mirror: --tta, else the file's tta key. */
-static int flip_averaged(const eval_config *c, cifake_detector *d) {
-    return c->tta >= 0 ? c->tta : cifake_flip_averaged(d);
+static int flip_averaged(const eval_config *c, const cf_loaded_model *m) {
+    return c->tta >= 0 ? c->tta : m->flip_average;
 }
 
 /* One file's logits of images idx[0..n) of ds; flip-averaged, the mean of the image's and its mirror's. */
-static int file_scores(const eval_config *c, cifake_detector *d, const dataset *ds, const int *idx, int n,
+static int file_scores(const eval_config *c, cf_loaded_model *m, const dataset *ds, const int *idx, int n,
                        float *scores, cf_error *err) {
-    const cf_infer_params *p = cifake_params(d);
-    if (infer_scores(cifake_model(d), ds, idx, n, p->mean, p->std, c->threads, scores, err)) return -1;
-    if (!flip_averaged(c, d)) return 0;
+    const cf_infer_params *p = &m->params;
+    if (infer_scores(&m->model, ds, idx, n, p->mean, p->std, c->threads, scores, err)) return -1;
+    if (!flip_averaged(c, m)) return 0;
     float *other = malloc(sizeof(float) * (n + 1));
     int rc = !other ? cf_fail(err, "out of memory")
-                    : infer_mirrored_scores(cifake_model(d), ds, idx, n, p->mean, p->std, c->threads, other, err);
+                    : infer_mirrored_scores(&m->model, ds, idx, n, p->mean, p->std, c->threads, other, err);
     for (int i = 0; !rc && i < n; i++) scores[i] = (scores[i] + other[i]) / 2;
     free(other);
     return rc;
 }
 
 /* --perturb: the selected images clean, then under each member of the perturbation family. */
-static int evaluate_perturbed(const eval_config *c, cifake_detector *d, const dataset *ds, const int *idx, int n,
+static int evaluate_perturbed(const eval_config *c, cf_loaded_model *model, const dataset *ds, const int *idx, int n,
                               const char *title, float *scores, const int *labels, cf_error *err) {
     const perturbation *family;
     int n_family = perturb_family(&family);
-    const cf_infer_params *p = cifake_params(d);
+    const cf_infer_params *p = &model->params;
     uint8_t *pixels = malloc((size_t)ds->n * DS_PIXELS);
     if (!pixels) return cf_fail(err, "out of memory for a perturbed copy of %d images", ds->n);
     dataset perturbed = *ds;
@@ -285,7 +285,7 @@ static int evaluate_perturbed(const eval_config *c, cifake_detector *d, const da
             rc = perturb_images(ds, idx, n, &family[k], k, c->seed, c->threads, pixels, err);
             source = &perturbed;
         }
-        if (!rc) rc = file_scores(c, d, source, idx, n, scores, err);
+        if (!rc) rc = file_scores(c, model, source, idx, n, scores, err);
         if (rc) break;
         metrics m;
         score_metrics(scores, labels, n, p->temperature, p->threshold, &m);
@@ -424,11 +424,11 @@ static int report_calibration(const char *path, const char *caption, const calib
     return draw_reliability(path, caption, cal, names, err);
 }
 
-/* Opens every weight file; on failure closes the ones already open. */
-static int open_detectors(const eval_config *c, cifake_detector **d, cf_error *err) {
+/* Opens every weight file; on failure frees the ones already open. */
+static int open_models(const eval_config *c, cf_loaded_model *m, cf_error *err) {
     for (int k = 0; k < c->n_weights; k++)
-        if (open_detector_files(&c->weights[k], 1, &d[k], err)) {
-            while (k--) cifake_close(d[k]);
+        if (open_model_file(c->weights[k], &m[k], err)) {
+            while (k--) cf_loaded_model_free(&m[k]);
             return -1;
         }
     return 0;
@@ -436,12 +436,12 @@ static int open_detectors(const eval_config *c, cifake_detector **d, cf_error *e
 
 /* The files of an ensemble must hold out one validation split: otherwise some of them would be
  * scored on images they were trained on. */
-static int check_same_split(const eval_config *c, cifake_detector **d, cf_error *err) {
-    const cf_meta *first = cifake_meta(d[0]);
+static int check_same_split(const eval_config *c, const cf_loaded_model *m, cf_error *err) {
+    const cf_meta *first = &m[0].meta;
     const char *seed = dataset_split_seed(first), *permille = cf_meta_get(first, "val_permille");
     if (!seed || !permille) return cf_fail(err, "%s does not record its validation split", c->weights[0]);
     for (int k = 1; k < c->n_weights; k++)
-        if (dataset_check_split(cifake_meta(d[k]), c->weights[k], strtoull(seed, NULL, 10), atoi(permille), err))
+        if (dataset_check_split(&m[k].meta, c->weights[k], strtoull(seed, NULL, 10), atoi(permille), err))
             return -1;
     return 0;
 }
@@ -450,13 +450,13 @@ static int check_same_split(const eval_config *c, cifake_detector **d, cf_error 
  * threshold; for an ensemble, the mean of the files' calibrated logits (score / T), temperature 1
  * and the mean of their thresholds. raw: the logits before any temperature (for an ensemble, the
  * mean of the files' logits). */
-static int ensemble_scores(const eval_config *c, cifake_detector **d, const dataset *ds, const int *idx, int n,
+static int ensemble_scores(const eval_config *c, cf_loaded_model *m, const dataset *ds, const int *idx, int n,
                            float *scores, float *raw, float *temperature, float *threshold, cf_error *err) {
-    const cf_infer_params *p = cifake_params(d[0]);
+    const cf_infer_params *p = &m[0].params;
     if (c->n_weights == 1) {
         *temperature = p->temperature;
         *threshold = p->threshold;
-        int rc = file_scores(c, d[0], ds, idx, n, scores, err);
+        int rc = file_scores(c, &m[0], ds, idx, n, scores, err);
         if (!rc) memcpy(raw, scores, sizeof(float) * n);
         return rc;
     }
@@ -468,8 +468,8 @@ static int ensemble_scores(const eval_config *c, cifake_detector **d, const data
     *threshold = 0.0f;
     int rc = 0;
     for (int k = 0; !rc && k < c->n_weights; k++) {
-        p = cifake_params(d[k]);
-        rc = file_scores(c, d[k], ds, idx, n, one, err);
+        p = &m[k].params;
+        rc = file_scores(c, &m[k], ds, idx, n, one, err);
         for (int i = 0; !rc && i < n; i++) {
             scores[i] += one[i] / p->temperature / (float)c->n_weights;
             raw[i] += one[i] / (float)c->n_weights;
@@ -481,15 +481,15 @@ static int ensemble_scores(const eval_config *c, cifake_detector **d, const data
 }
 
 static int run(const eval_config *c, cf_error *err) {
-    cifake_detector *d[MAX_ENSEMBLE];
-    if (open_detectors(c, d, err)) return -1;
+    cf_loaded_model models[MAX_ENSEMBLE];
+    if (open_models(c, models, err)) return -1;
     dataset ds = {0}, train = {0};
     int *idx = NULL, n = 0;
     const char *folder = !strcmp(c->split, "val") ? "train" : "test";
-    int rc = !strcmp(c->split, "val") ? check_same_split(c, d, err) : 0;
+    int rc = !strcmp(c->split, "val") ? check_same_split(c, models, err) : 0;
     if (!rc) rc = dataset_load(&ds, c->data, folder, c->threads, err);
     if (!rc && c->exclude_leaked) rc = dataset_load(&train, c->data, "train", c->threads, err);
-    if (!rc) rc = select_images(c, cifake_meta(d[0]), &ds, &train, &idx, &n, err);
+    if (!rc) rc = select_images(c, &models[0].meta, &ds, &train, &idx, &n, err);
     float *scores = rc ? NULL : malloc(sizeof(float) * (n + 1)), *raw = rc ? NULL : malloc(sizeof(float) * (n + 1));
     int *labels = rc ? NULL : malloc(sizeof(int) * (n + 1));
     if (!rc && (!scores || !raw || !labels)) rc = cf_fail(err, "out of memory");
@@ -497,8 +497,8 @@ static int run(const eval_config *c, cf_error *err) {
     snprintf(title, sizeof title, "%s%s", c->split, c->exclude_leaked ? "-without-leaked" : "");
     for (int i = 0; !rc && i < n; i++) labels[i] = ds.labels[idx[i]];
     float temperature = 1.0f, threshold = 0.5f;
-    if (!rc && c->perturb) rc = evaluate_perturbed(c, d[0], &ds, idx, n, title, scores, labels, err);
-    else if (!rc) rc = ensemble_scores(c, d, &ds, idx, n, scores, raw, &temperature, &threshold, err);
+    if (!rc && c->perturb) rc = evaluate_perturbed(c, &models[0], &ds, idx, n, title, scores, labels, err);
+    else if (!rc) rc = ensemble_scores(c, models, &ds, idx, n, scores, raw, &temperature, &threshold, err);
     if (!rc && !c->perturb) {
         if (c->n_weights > 1)
             fprintf(stderr, "ensemble of %d files: mean calibrated logit, threshold %.4f\n", c->n_weights, threshold);
@@ -525,7 +525,7 @@ static int run(const eval_config *c, cf_error *err) {
     free(idx);
     dataset_free(&ds);
     dataset_free(&train);
-    for (int k = 0; k < c->n_weights; k++) cifake_close(d[k]);
+    for (int k = 0; k < c->n_weights; k++) cf_loaded_model_free(&models[k]);
     return rc;
 }
 

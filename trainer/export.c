@@ -3,6 +3,7 @@
  *
  *   cifake-export --onnx OUT.onnx [--weights FILE]
  *   cifake-export --set KEY=VALUE [--set ...] --out OUT.bin [--weights FILE]
+ *   cifake-export --keys
  * The ONNX graph (opset 13) takes the normalised input [N, 3, 32, 32] and outputs p_fake and the raw
  * FAKE logit; trainer/lib/onnx.h says exactly what they are. Exit status 0 written, 1 failure, 2 usage. */
 #define _POSIX_C_SOURCE 200809L
@@ -34,7 +35,10 @@ static void usage(FILE *f) {
                "  Writes a copy of the weight file with metadata keys set (the parameters are copied unchanged),\n"
                "  e.g. the keys the detector reads for a model's scope: view, scope_max_side, unsure_band (LO,HI),\n"
                "  reliability, reliability_out_of_scope, name; and tta (flip: score the mean logit of the image and\n"
-               "  its mirror image; none). The copy is checked by opening it as the detector does.\n",
+               "  its mirror image; none). The copy is checked by opening it as the detector does, and the value of\n"
+               "  every key the project knows by its type (cifake-export --keys).\n"
+               "usage: cifake-export --keys\n"
+               "  Lists the metadata keys the project writes or reads: name, type of value, meaning.\n",
             ONNX_OPSET);
 }
 
@@ -68,6 +72,27 @@ static int export_onnx(const char *weights, const char *out, cf_error *err) {
 
 #define MAX_SETS 16
 
+/* Checks the value of a KEY=VALUE the detector accepted against its key's type in the table
+ * (meta_keys.h), e.g. a seed that is not a number; keys the table does not name may hold anything. */
+static int check_set_type(const char *pair, cf_error *err) {
+    const char *eq = strchr(pair, '=');
+    char key[CF_META_KEY_MAX];
+    snprintf(key, sizeof key, "%.*s", (int)(eq - pair), pair); /* cf_meta_set_pair checked the form */
+    const cf_meta_key *k = cf_meta_key_find(key);
+    if (k && cf_meta_key_check(k, eq + 1, err)) return cf_error_prefix(err, "--set"), -1;
+    return 0;
+}
+
+/* Prints the table of metadata keys: name, type, meaning. */
+static void print_keys(void) {
+    int n;
+    const cf_meta_key *keys = cf_meta_keys(&n);
+    for (int i = 0; i < n; i++) {
+        char buf[32];
+        printf("%-26s %-18s %s\n", keys[i].name, cf_meta_key_type_name(&keys[i], buf, sizeof buf), keys[i].doc);
+    }
+}
+
 /* Reads the weight file, sets each KEY=VALUE in its metadata, checks that the detector opens the
  * result, and writes it atomically. */
 static int set_meta(const char *weights, const char **sets, int n_sets, const char *out, cf_error *err) {
@@ -89,6 +114,7 @@ static int set_meta(const char *weights, const char **sets, int n_sets, const ch
         rc = -1;
     }
     cifake_close(d);
+    for (int i = 0; !rc && i < n_sets; i++) rc = check_set_type(sets[i], err);
     if (!rc) rc = write_file_atomic(out, written, written_n, err);
     if (!rc) printf("%s: %zu bytes, %d metadata keys\n", out, written_n, meta.n);
     free(written);
@@ -102,6 +128,7 @@ int main(int argc, char **argv) {
     int n_sets = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
+        if (!strcmp(argv[i], "--keys") && argc == 2) return print_keys(), 0;
         if (i + 1 < argc && !strcmp(argv[i], "--weights")) weights = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--onnx")) onnx = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--out")) out = argv[++i];

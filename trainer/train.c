@@ -6,7 +6,12 @@
  * a checkpoint, keeps the epoch with the lowest validation loss, fits the calibration
  * temperature and the decision threshold on validation, folds batch norm into the convolutions and
  * writes the weight file. The test split is only used to report, at the very end. With --teacher it
- * distils: the targets come from an ensemble of trained weight files (teachers.h). */
+ * distils: the targets come from an ensemble of trained weight files (teachers.h).
+ *
+ * Read from the bottom: main picks a data source (CIFAKE's folders, or --folders' patches), run loads
+ * it and builds the model, run_epochs trains, validates and checkpoints each epoch, train_epoch asks
+ * the source for each batch and train_step does one optimiser step on it. Above them: the run's state
+ * and checkpoints, the weight file's metadata, and the two data sources. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -232,6 +237,8 @@ static int parse_args(int argc, char **argv, train_config *c) {
     return 0;
 }
 
+/* ---------- the state of a run, its batch, its checkpoints ---------- */
+
 /* Everything a run carries from epoch to epoch; saved in the checkpoint. */
 typedef struct {
     cf_model model, best;
@@ -243,6 +250,52 @@ typedef struct {
     int augment_failed; /* a perturbation failed (out of memory); augment_err says why */
     cf_error augment_err;
 } run_state;
+
+static void run_state_free(run_state *s) {
+    optim_free(&s->opt);
+    cf_model_free(&s->model);
+    cf_model_free(&s->best);
+    cf_model_free(&s->ema);
+}
+
+/* The weights that are validated, selected and shipped: the moving average with --ema. */
+static cf_model *validated_model(const train_config *c, run_state *s) { return c->ema > 0 ? &s->ema : &s->model; }
+
+/* The buffers of one training batch. */
+typedef struct {
+    float *input;    /* prepared images */
+    float *source;   /* --cutmix: the images before mixing */
+    float *targets;  /* --cutmix or --teacher: the soft target, P(FAKE), of each image */
+    float *teacher_z; /* --teacher: the ensemble's logit of each image */
+    int *labels;
+    int *flipped;    /* whether each image was mirrored */
+    uint64_t *ids;   /* seeds each image's random choices (and dropout's) */
+    const float *soft_targets; /* targets when this batch is trained towards them, NULL for the labels */
+} train_batch;
+
+static void train_batch_free(train_batch *tb) {
+    free(tb->input);
+    free(tb->source);
+    free(tb->targets);
+    free(tb->teacher_z);
+    free(tb->labels);
+    free(tb->flipped);
+    free(tb->ids);
+}
+
+/* Buffers for batches of n images of `per` floats each. */
+static int train_batch_alloc(train_batch *tb, int n, size_t per, cf_error *err) {
+    tb->input = malloc(sizeof(float) * per * n);
+    tb->source = malloc(sizeof(float) * per * n);
+    tb->targets = malloc(sizeof(float) * n);
+    tb->teacher_z = malloc(sizeof(float) * n);
+    tb->labels = malloc(sizeof(int) * n);
+    tb->flipped = malloc(sizeof(int) * n);
+    tb->ids = malloc(sizeof(uint64_t) * n);
+    if (!tb->input || !tb->source || !tb->targets || !tb->teacher_z || !tb->labels || !tb->flipped || !tb->ids)
+        return cf_fail(err, "out of memory");
+    return 0;
+}
 
 static void iso_date(char *buf, size_t n) {
     time_t t = time(NULL);
@@ -260,14 +313,14 @@ static int distillation_meta(const train_config *c, cf_meta *meta, cf_error *err
         size_t used = strlen(files);
         snprintf(files + used, sizeof files - used, "%s%s", k ? "," : "", c->teachers[k]);
     }
-    return cf_meta_set(meta, "teachers", files, err) || cf_meta_setf(meta, "teacher_weight", err, "%g", c->teacher_weight) ||
-           cf_meta_set(meta, "teacher_mode", c->teacher_live ? "live" : "cached", err);
+    return cf_meta_set(meta, CF_META_TEACHERS, files, err) || cf_meta_setf(meta, CF_META_TEACHER_WEIGHT, err, "%g", c->teacher_weight) ||
+           cf_meta_set(meta, CF_META_TEACHER_MODE, c->teacher_live ? "live" : "cached", err);
 }
 
 /* Whether a checkpoint's metadata records the distillation this run asks for (a run must not resume
  * with other targets than it started with). */
 static int same_distillation(const train_config *c, const cf_meta *ckpt, cf_error *err) {
-    static const char *const keys[] = {"teachers", "teacher_weight", "teacher_mode"};
+    static const char *const keys[] = {CF_META_TEACHERS, CF_META_TEACHER_WEIGHT, CF_META_TEACHER_MODE};
     cf_meta want = {0};
     int same = !distillation_meta(c, &want, err);
     for (int i = 0; same && i < 3; i++) {
@@ -278,21 +331,29 @@ static int same_distillation(const train_config *c, const cf_meta *ckpt, cf_erro
     return same;
 }
 
+/* The layer spec and input shape of a model, as its weight file and checkpoints record them. */
+static int meta_input(cf_meta *meta, const char *spec, cf_shape in, cf_error *err) {
+    return cf_meta_set(meta, CF_META_SPEC, spec, err) || cf_meta_setf(meta, CF_META_INPUT, err, "%dx%dx%d", in.c, in.h, in.w);
+}
+
+/* The per-channel normalisation of the input pixels. */
+static int meta_normalisation(cf_meta *meta, const float mean[3], const float std[3], cf_error *err) {
+    return cf_meta_setf(meta, CF_META_MEAN, err, "%.9g,%.9g,%.9g", mean[0], mean[1], mean[2]) ||
+           cf_meta_setf(meta, CF_META_STD, err, "%.9g,%.9g,%.9g", std[0], std[1], std[2]);
+}
+
 static int save_checkpoint(const train_config *c, const char *path, run_state *s, const float mean[3],
                            const float std[3], cf_error *err) {
     cf_meta meta = {0};
     cf_extras ex = {0};
-    int side = c->folders ? c->patch : DS_SIDE;
-    int rc = cf_meta_set(&meta, "spec", c->spec, err) || cf_meta_setf(&meta, "input", err, "3x%dx%d", side, side) ||
-             cf_meta_setf(&meta, "mean", err, "%.9g,%.9g,%.9g", mean[0], mean[1], mean[2]) ||
-             cf_meta_setf(&meta, "std", err, "%.9g,%.9g,%.9g", std[0], std[1], std[2]) ||
-             cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
-             cf_meta_setf(&meta, "split_seed", err, "%llu", (unsigned long long)c->split_seed) ||
-             cf_meta_setf(&meta, "epoch", err, "%d", s->epoch) ||
-             cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
-             cf_meta_setf(&meta, "best_val_loss", err, "%.17g", s->best_val_loss) ||
-             cf_meta_setf(&meta, "train_seconds", err, "%.3f", s->train_seconds) ||
-             cf_meta_setf(&meta, "step", err, "%lld", s->opt.step) || distillation_meta(c, &meta, err);
+    int rc = meta_input(&meta, c->spec, s->model.input, err) || meta_normalisation(&meta, mean, std, err) ||
+             cf_meta_setf(&meta, CF_META_SEED, err, "%llu", (unsigned long long)c->seed) ||
+             cf_meta_setf(&meta, CF_META_SPLIT_SEED, err, "%llu", (unsigned long long)c->split_seed) ||
+             cf_meta_setf(&meta, CF_META_EPOCH, err, "%d", s->epoch) ||
+             cf_meta_setf(&meta, CF_META_BEST_EPOCH, err, "%d", s->best_epoch) ||
+             cf_meta_setf(&meta, CF_META_BEST_VAL_LOSS, err, "%.17g", s->best_val_loss) ||
+             cf_meta_setf(&meta, CF_META_TRAIN_SECONDS, err, "%.3f", s->train_seconds) ||
+             cf_meta_setf(&meta, CF_META_STEP, err, "%lld", s->opt.step) || distillation_meta(c, &meta, err);
     ex.t[ex.n++] = (cf_tensor){"opt.m1", s->opt.m1, s->opt.n};
     ex.t[ex.n++] = (cf_tensor){"opt.m2", s->opt.m2, s->opt.n};
     ex.t[ex.n++] = (cf_tensor){"best.params", s->best.params, s->best.n_params};
@@ -310,7 +371,6 @@ static int save_checkpoint(const train_config *c, const char *path, run_state *s
     cf_meta_free(&meta);
     return rc;
 }
-
 static int copy_extra(const cf_extras *ex, const char *name, float *dst, size_t n, cf_error *err) {
     for (int i = 0; i < ex->n; i++)
         if (!strcmp(ex->t[i].name, name)) {
@@ -334,8 +394,8 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
         cf_error_prefix(err, "%s", c->resume);
         return -1;
     }
-    const char *seed = cf_meta_get(&meta, "seed"), *epoch = cf_meta_get(&meta, "epoch");
-    const char *split_seed = cf_meta_get(&meta, "split_seed"); /* absent from older checkpoints: the seed */
+    const char *seed = cf_meta_get(&meta, CF_META_SEED), *epoch = cf_meta_get(&meta, CF_META_EPOCH);
+    const char *split_seed = cf_meta_get(&meta, CF_META_SPLIT_SEED); /* absent from older checkpoints: the seed */
     if (!split_seed) split_seed = seed;
     if (strcmp(m.spec, c->spec) || m.input.h != s->model.input.h || m.input.w != s->model.input.w || !seed || strtoull(seed, NULL, 10) != c->seed || !epoch ||
         strtoull(split_seed, NULL, 10) != c->split_seed)
@@ -343,7 +403,7 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
                      c->resume, m.spec, seed ? seed : "?", split_seed ? split_seed : "?");
     if (!rc && !same_distillation(c, &meta, err))
         rc = cf_fail(err, "%s: checkpoint was made with other --teacher files, weight or mode (teachers %s)", c->resume,
-                     cf_meta_get(&meta, "teachers") ? cf_meta_get(&meta, "teachers") : "none");
+                     cf_meta_get(&meta, CF_META_TEACHERS) ? cf_meta_get(&meta, CF_META_TEACHERS) : "none");
     if (!rc) {
         memcpy(s->model.params, m.params, sizeof(float) * m.n_params);
         memcpy(s->model.buffers, m.buffers, sizeof(float) * m.n_buffers);
@@ -355,247 +415,14 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
     }
     if (!rc) {
         s->epoch = atoi(epoch);
-        s->best_epoch = atoi(cf_meta_get(&meta, "best_epoch") ? cf_meta_get(&meta, "best_epoch") : "0");
-        s->best_val_loss = strtod(cf_meta_get(&meta, "best_val_loss") ? cf_meta_get(&meta, "best_val_loss") : "1e300", NULL);
-        s->train_seconds = strtod(cf_meta_get(&meta, "train_seconds") ? cf_meta_get(&meta, "train_seconds") : "0", NULL);
-        s->opt.step = strtoll(cf_meta_get(&meta, "step") ? cf_meta_get(&meta, "step") : "0", NULL, 10);
+        s->best_epoch = atoi(cf_meta_get(&meta, CF_META_BEST_EPOCH) ? cf_meta_get(&meta, CF_META_BEST_EPOCH) : "0");
+        s->best_val_loss = strtod(cf_meta_get(&meta, CF_META_BEST_VAL_LOSS) ? cf_meta_get(&meta, CF_META_BEST_VAL_LOSS) : "1e300", NULL);
+        s->train_seconds = strtod(cf_meta_get(&meta, CF_META_TRAIN_SECONDS) ? cf_meta_get(&meta, CF_META_TRAIN_SECONDS) : "0", NULL);
+        s->opt.step = strtoll(cf_meta_get(&meta, CF_META_STEP) ? cf_meta_get(&meta, CF_META_STEP) : "0", NULL, 10);
     }
     cf_model_free(&m);
     cf_meta_free(&meta);
     cf_extras_free(&ex);
-    return rc;
-}
-
-typedef struct {
-    const dataset *train;
-    const int *idx;
-    int n;
-    float mean[3], std[3];
-} train_data;
-
-/* --perturb-prob: one random perturbation of image i, then the usual flip and translation from aug.
- * The perturbation draws from its own stream, so the flips and translations are those of a run
- * without the option, and the whole remains a function of (seed, epoch, image). Returns -1 on
- * failure, else whether the image was mirrored. */
-static int prepare_perturbed(const train_config *c, const train_data *d, int i, uint64_t id, cf_rng *aug, float *out,
-                             cf_error *err) {
-    uint8_t pixels[DS_PIXELS];
-    cf_rng rng = cf_rng_make(c->seed, id, 0x9E27u);
-    if (perturb_random(c->perturb_prob, d->train->pixels + (size_t)i * DS_PIXELS, pixels, &rng, err)) return -1;
-    dataset one = {.n = 1, .pixels = pixels};
-    return dataset_prepare(&one, 0, d->mean, d->std, 1, c->pad, aug, out);
-}
-
-/* --ema: ema += (1 - d) * (model - ema) over parameters and batch-norm statistics, after optimiser
- * step t. The decay ramps up as (1 + t) / (10 + t) so the average soon forgets the random start. */
-static void ema_update(cf_model *ema, const cf_model *m, float decay, long long t) {
-    float ramp = (float)(1 + t) / (float)(10 + t), d = decay < ramp ? decay : ramp;
-    for (size_t i = 0; i < m->n_params; i++) ema->params[i] += (1 - d) * (m->params[i] - ema->params[i]);
-    for (size_t i = 0; i < m->n_buffers; i++) ema->buffers[i] += (1 - d) * (m->buffers[i] - ema->buffers[i]);
-}
-
-/* The buffers of one training batch. */
-typedef struct {
-    float *input;    /* prepared images */
-    float *source;   /* --cutmix: the images before mixing */
-    float *targets;  /* --cutmix or --teacher: the soft target, P(FAKE), of each image */
-    float *teacher_z; /* --teacher: the ensemble's logit of each image */
-    int *labels;
-    int *flipped;    /* whether each image was mirrored */
-    teacher_set *teachers; /* --teacher, else NULL */
-    uint64_t *ids;   /* (epoch, image): seeds each image's random choices */
-} train_batch;
-
-/* --teacher: mixes the teachers' opinion of each image of the prepared batch into its target (the
- * label, or CutMix's area share when set). */
-static void teacher_targets(const train_config *c, const train_data *d, train_batch *tb, const int *batch_idx) {
-    if (c->teacher_live) teachers_score_batch(tb->teachers, tb->input, c->batch, d->mean, d->std, tb->teacher_z);
-    for (int i = 0; i < c->batch; i++) {
-        float z = c->teacher_live ? tb->teacher_z[i] : teachers_cached_logit(tb->teachers, batch_idx[i], tb->flipped[i]);
-        float hard = c->cutmix > 0 ? tb->targets[i] : (float)tb->labels[i];
-        tb->targets[i] = c->teacher_weight * cf_sigmoid(z) + (1 - c->teacher_weight) * hard;
-    }
-}
-
-/* One epoch of training over a seeded shuffle; returns the mean training loss. */
-static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws, const train_data *d, train_batch *tb,
-                          long long total_steps) {
-    float *input = tb->input;
-    int *labels = tb->labels;
-    uint64_t *ids = tb->ids;
-    int epoch = s->epoch, steps = d->n / c->batch;
-    int *order = malloc(sizeof(int) * d->n);
-    memcpy(order, d->idx, sizeof(int) * d->n);
-    cf_rng shuffle = cf_rng_make(c->seed, 0x5417u, (uint64_t)epoch);
-    for (int i = d->n - 1; i > 0; i--) {
-        int j = (int)cf_rng_below(&shuffle, (uint32_t)i + 1), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
-    char label[64], extra[96] = "";
-    snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, c->epochs);
-    progress bar;
-    progress_start(&bar, label, (long long)steps * c->batch);
-    double loss_sum = 0.0;
-    float lr = 0;
-    for (int step = 0; step < steps; step++) {
-        const int *batch_idx = order + (size_t)step * c->batch;
-        CF_PARALLEL_FOR(c->threads)
-        for (int i = 0; i < c->batch; i++) {
-            cf_rng rng = cf_rng_make(c->seed, ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i], 0xA06u);
-            cf_error e;
-            if (c->perturb_prob <= 0)
-                tb->flipped[i] = dataset_prepare(d->train, batch_idx[i], d->mean, d->std, 1, c->pad, &rng,
-                                                 input + (size_t)i * DS_PIXELS);
-            else if ((tb->flipped[i] = prepare_perturbed(c, d, batch_idx[i], ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i],
-                                                         &rng, input + (size_t)i * DS_PIXELS, &e)) < 0) {
-                CF_CRITICAL
-                {
-                    s->augment_failed = 1;
-                    s->augment_err = e;
-                }
-            }
-            labels[i] = d->train->labels[batch_idx[i]];
-            ids[i] = ((uint64_t)epoch << 32) | (uint64_t)batch_idx[i];
-        }
-        if (s->augment_failed) break;
-        if (c->cutmix > 0) {
-            memcpy(tb->source, input, sizeof(float) * DS_PIXELS * c->batch);
-            cutmix_batch(input, tb->source, labels, ids, c->batch, c->cutmix, c->seed, tb->targets);
-        }
-        if (tb->teachers) teacher_targets(c, d, tb, batch_idx);
-        const float *logits = cf_forward(&s->model, ws, input, c->batch, 1, c->seed, ids);
-        float *dlogits = cf_output_grad(ws);
-        float loss = c->cutmix > 0 || tb->teachers ? cf_loss_soft(&s->model, logits, tb->targets, c->batch, dlogits)
-                                                   : cf_loss(&s->model, logits, labels, c->batch, dlogits);
-        cf_model_zero_grads(&s->model);
-        cf_backward(&s->model, ws, 0, s->model.n_layers - 1, CF_GRAD_PARAMS);
-        lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
-        optim_step(&s->opt, &s->model, lr);
-        if (c->ema > 0) ema_update(&s->ema, &s->model, c->ema, s->opt.step);
-        loss_sum += loss;
-        snprintf(extra, sizeof extra, "loss %.4f lr %.4f", loss_sum / (step + 1), lr);
-        progress_update(&bar, c->batch, extra);
-    }
-    progress_finish(&bar, extra);
-    free(order);
-    return steps ? loss_sum / steps : 0.0;
-}
-
-static int labels_of(const dataset *ds, const int *idx, int n, int **out) {
-    *out = malloc(sizeof(int) * (n + 1));
-    if (!*out) return -1;
-    for (int i = 0; i < n; i++) (*out)[i] = ds->labels[idx[i]];
-    return 0;
-}
-
-/* Serialises a finished model with its metadata and writes it atomically to path. */
-static int write_model_file(const char *path, const cf_model *m, const cf_meta *meta, cf_error *err) {
-    uint8_t *bytes = NULL;
-    size_t n = 0;
-    int rc = cf_weights_write(m, meta, NULL, &bytes, &n, err) || make_parent_dirs(path, err) ||
-             write_file_atomic(path, bytes, n, err);
-    if (!rc) fprintf(stderr, "wrote %s (%zu bytes, %zu parameters)\n", path, n, m->n_params);
-    free(bytes);
-    return rc;
-}
-
-/* Writes the final weight file: best epoch, BN folded, calibration and provenance in the metadata. */
-static int write_weights(const train_config *c, run_state *s, const train_data *d, const int *val_idx, int n_val,
-                         const dataset *test, cf_error *err) {
-    cf_model folded;
-    if (cf_model_fold_bn(&s->best, &folded, err)) return -1;
-    float *scores = malloc(sizeof(float) * (n_val + 1));
-    int *val_labels = NULL;
-    if (!scores || labels_of(d->train, val_idx, n_val, &val_labels)) {
-        free(scores);
-        cf_model_free(&folded);
-        return cf_fail(err, "out of memory");
-    }
-    int rc = infer_scores(&folded, d->train, val_idx, n_val, d->mean, d->std, c->threads, scores, err);
-    float temperature = 1.0f, threshold = 0.5f;
-    metrics val = {0}, tst = {0};
-    if (!rc) {
-        temperature = fit_temperature(scores, val_labels, n_val);
-        float *p = malloc(sizeof(float) * (n_val + 1));
-        for (int i = 0; p && i < n_val; i++) p[i] = cf_sigmoid(scores[i] / temperature);
-        if (p) threshold = pick_threshold(p, val_labels, n_val);
-        free(p);
-        score_metrics(scores, val_labels, n_val, temperature, threshold, &val);
-        fprintf(stderr, "calibration on validation: temperature %.4f, threshold %.4f\n", temperature, threshold);
-        metrics_print(stderr, "validation (best epoch)", &val, 0);
-    }
-    if (!rc && test) {
-        int *all = malloc(sizeof(int) * test->n);
-        float *ts = malloc(sizeof(float) * test->n);
-        if (!all || !ts) rc = cf_fail(err, "out of memory");
-        for (int i = 0; !rc && i < test->n; i++) all[i] = i;
-        if (!rc) rc = infer_scores(&folded, test, all, test->n, d->mean, d->std, c->threads, ts, err);
-        if (!rc) {
-            score_metrics(ts, test->labels, test->n, temperature, threshold, &tst);
-            metrics_print(stderr, "test", &tst, 0);
-        }
-        free(all);
-        free(ts);
-    }
-    cf_meta meta = {0};
-    char date[32];
-    iso_date(date, sizeof date);
-    if (!rc)
-        rc = cf_meta_set(&meta, "spec", folded.spec, err) || cf_meta_set(&meta, "input", "3x32x32", err) ||
-             cf_meta_setf(&meta, "mean", err, "%.9g,%.9g,%.9g", d->mean[0], d->mean[1], d->mean[2]) ||
-             cf_meta_setf(&meta, "std", err, "%.9g,%.9g,%.9g", d->std[0], d->std[1], d->std[2]) ||
-             cf_meta_set(&meta, "classes", "REAL,FAKE", err) ||
-             cf_meta_setf(&meta, "threshold", err, "%.9g", threshold) ||
-             cf_meta_setf(&meta, "temperature", err, "%.9g", temperature) ||
-             cf_meta_set(&meta, "train_spec", c->spec, err) ||
-             cf_meta_setf(&meta, "data", err, "CIFAKE train split (%d training, %d validation images)", d->n, n_val) ||
-             cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
-             cf_meta_setf(&meta, "split_seed", err, "%llu", (unsigned long long)c->split_seed) ||
-             cf_meta_setf(&meta, "val_permille", err, "%d", c->val_permille) ||
-             cf_meta_setf(&meta, "threads", err, "%d", c->threads) || cf_meta_set(&meta, "command", c->command, err) ||
-             cf_meta_set(&meta, "date", date, err) || cf_meta_set(&meta, "trainer_version", CIFAKE_VERSION, err) ||
-             cf_meta_setf(&meta, "epochs", err, "%d", c->epochs) ||
-             cf_meta_setf(&meta, "perturb_prob", err, "%g", c->perturb_prob) ||
-             cf_meta_setf(&meta, "ema", err, "%g", c->ema) ||
-             cf_meta_setf(&meta, "cutmix", err, "%g", c->cutmix) || distillation_meta(c, &meta, err) ||
-             cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
-             cf_meta_setf(&meta, "epochs_run", err, "%d", s->epoch) ||
-             cf_meta_setf(&meta, "patience", err, "%d", c->patience) ||
-             cf_meta_setf(&meta, "train_seconds", err, "%.0f", s->train_seconds) ||
-             cf_meta_setf(&meta, "params", err, "%zu", folded.n_params) ||
-             cf_meta_setf(&meta, "val_accuracy", err, "%.4f", val.accuracy) ||
-             cf_meta_setf(&meta, "val_auroc", err, "%.5f", val.auroc);
-    if (!rc && test)
-        rc = cf_meta_setf(&meta, "test_accuracy", err, "%.4f", tst.accuracy) ||
-             cf_meta_setf(&meta, "test_auroc", err, "%.5f", tst.auroc) ||
-             cf_meta_setf(&meta, "test_f1", err, "%.4f", tst.f1) || cf_meta_setf(&meta, "test_n", err, "%d", tst.n);
-    if (!rc) rc = write_model_file(c->out, &folded, &meta, err);
-    free(scores);
-    free(val_labels);
-    cf_meta_free(&meta);
-    cf_model_free(&folded);
-    return rc;
-}
-
-/* The weights that are validated, selected and shipped: the moving average with --ema. */
-static cf_model *validated_model(const train_config *c, run_state *s) { return c->ema > 0 ? &s->ema : &s->model; }
-
-static int validate(const train_config *c, run_state *s, const train_data *d, const int *val_idx, int n_val,
-                    double *val_loss, metrics *val, cf_error *err) {
-    float *scores = malloc(sizeof(float) * (n_val + 1));
-    int *labels = NULL;
-    if (!scores || labels_of(d->train, val_idx, n_val, &labels)) {
-        free(scores);
-        return cf_fail(err, "out of memory");
-    }
-    int rc = infer_scores(validated_model(c, s), d->train, val_idx, n_val, d->mean, d->std, c->threads, scores, err);
-    if (!rc) {
-        score_metrics(scores, labels, n_val, 1.0f, 0.5f, val);
-        *val_loss = val->loss;
-    }
-    free(scores);
-    free(labels);
     return rc;
 }
 
@@ -652,263 +479,441 @@ static int end_epoch(const train_config *c, run_state *s, const char *ckpt, cons
     return 0;
 }
 
-/* One training mode's epoch, for run_epochs: a pass over the training data (returns its mean loss),
- * then validation: the loss that selects the kept epoch (lower is better) and the middle of the
- * epoch's log line. */
-typedef struct {
-    double (*train)(void *mode, const train_config *c, run_state *s, long long total_steps);
-    int (*validate)(void *mode, const train_config *c, run_state *s, double *selection_loss, char *log, size_t n,
+/* ---------- the weight file ---------- */
+
+/* The keys every weight file records after its calibration: its classes, threshold and temperature. */
+static int meta_calibration(cf_meta *meta, float threshold, float temperature, cf_error *err) {
+    return cf_meta_set(meta, CF_META_CLASSES, "REAL,FAKE", err) || cf_meta_setf(meta, CF_META_THRESHOLD, err, "%.9g", threshold) ||
+           cf_meta_setf(meta, CF_META_TEMPERATURE, err, "%.9g", temperature);
+}
+
+/* How the run was made: its threads, command line, date, trainer version and epoch budget. */
+static int meta_provenance(const train_config *c, cf_meta *meta, cf_error *err) {
+    char date[32];
+    iso_date(date, sizeof date);
+    return cf_meta_setf(meta, CF_META_THREADS, err, "%d", c->threads) || cf_meta_set(meta, CF_META_COMMAND, c->command, err) ||
+           cf_meta_set(meta, CF_META_DATE, date, err) || cf_meta_set(meta, CF_META_TRAINER_VERSION, CIFAKE_VERSION, err) ||
+           cf_meta_setf(meta, CF_META_EPOCHS, err, "%d", c->epochs);
+}
+
+/* How the run went: the kept epoch, the epochs trained, the patience, the time and the parameter count. */
+static int meta_outcome(const train_config *c, const run_state *s, const cf_model *folded, cf_meta *meta,
+                        cf_error *err) {
+    return cf_meta_setf(meta, CF_META_BEST_EPOCH, err, "%d", s->best_epoch) ||
+           cf_meta_setf(meta, CF_META_EPOCHS_RUN, err, "%d", s->epoch) ||
+           cf_meta_setf(meta, CF_META_PATIENCE, err, "%d", c->patience) ||
+           cf_meta_setf(meta, CF_META_TRAIN_SECONDS, err, "%.0f", s->train_seconds) ||
+           cf_meta_setf(meta, CF_META_PARAMS, err, "%zu", folded->n_params);
+}
+
+/* Unless an earlier step failed (rc), serialises the folded model with its metadata and writes it
+ * atomically to path; frees both either way. */
+static int write_model_file(int rc, const char *path, cf_model *folded, cf_meta *meta, cf_error *err) {
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    if (!rc)
+        rc = cf_weights_write(folded, meta, NULL, &bytes, &n, err) || make_parent_dirs(path, err) ||
+             write_file_atomic(path, bytes, n, err);
+    if (!rc) fprintf(stderr, "wrote %s (%zu bytes, %zu parameters)\n", path, n, folded->n_params);
+    free(bytes);
+    cf_meta_free(meta);
+    cf_model_free(folded);
+    return rc;
+}
+
+/* ---------- where the batches come from ---------- */
+
+/* A run's data: it fills every training batch, validates each epoch and writes the weight file. Two
+ * kinds, each a struct that begins with this one: CIFAKE's 32x32 images (cifake_source, optionally
+ * with --teacher targets) and folders of images of any size cut into patches (patch_source,
+ * --folders). `load` sets the fields after the functions; run frees the split. */
+typedef struct data_source data_source;
+struct data_source {
+    int (*load)(data_source *src, const train_config *c, cf_error *err);
+    /* After the model is built (may be NULL): --teacher opens the teachers then. */
+    int (*attach)(data_source *src, const train_config *c, cf_error *err);
+    /* Before each epoch (may be NULL): CIFAKE shuffles its images. */
+    void (*begin_epoch)(data_source *src, const train_config *c, int epoch);
+    /* Fills the batch of step `step` of epoch s->epoch; on failure sets s->augment_failed. */
+    void (*fill_batch)(data_source *src, const train_config *c, run_state *s, int step, train_batch *tb);
+    /* After an epoch: the loss that selects the kept epoch (lower is better) and the middle of its log line. */
+    int (*validate)(data_source *src, const train_config *c, run_state *s, double *loss, char *log, size_t n,
                     cf_error *err);
-    void *mode;
-} epoch_mode;
+    int (*write_weights)(data_source *src, const train_config *c, run_state *s, cf_error *err);
+    void (*free)(data_source *src);
+    cf_shape input;
+    float mean[3], std[3];
+    int steps_per_epoch;
+    char model_note[32]; /* said after the spec in the model's log line */
+    int *train_idx, n_train; /* the training images (the first n_train of train_idx) */
+    int *val_idx, n_val;     /* the held-out validation images */
+};
 
-/* Trains epochs until training_done: each one trained, validated, kept if best, logged and
- * checkpointed. *stopped: --stop-after ended the run early (no weight file is written then). */
-static int run_epochs(const train_config *c, run_state *s, const epoch_mode *m, const char *ckpt, long long total_steps,
-                      const float mean[3], const float std[3], int *stopped, cf_error *err) {
-    *stopped = 0;
-    while (!training_done(c, s)) {
-        double e0 = now_seconds();
-        double train_loss = m->train(m->mode, c, s, total_steps);
-        if (s->augment_failed) {
-            *err = s->augment_err;
-            return -1;
-        }
-        double loss = 0.0;
-        char log[192];
-        if (m->validate(m->mode, c, s, &loss, log, sizeof log, err)) return -1;
-        s->epoch++;
-        keep_if_best(c, s, loss);
-        s->train_seconds += now_seconds() - e0;
-        fprintf(stderr, "epoch %d: train loss %.4f, %s%s (%.0f s total)\n", s->epoch, train_loss, log,
-                s->best_epoch == s->epoch ? " *best*" : "", s->train_seconds);
-        if (end_epoch(c, s, ckpt, mean, std, stopped, err)) return -1;
-        if (*stopped) return 0;
-    }
-    return 0;
-}
+/* ---------- CIFAKE: whole 32x32 images ---------- */
 
-/* The CIFAKE mode's epoch: whole 32x32 images, validated on the held-out split. */
 typedef struct {
-    cf_workspace *ws;
-    const train_data *d;
-    train_batch *tb;
-    const int *val_idx;
-    int n_val;
-} cifake_mode;
+    data_source base;
+    dataset train, test;
+    int *order;              /* this epoch's shuffle of the training images */
+    teacher_set teachers;    /* --teacher */
+} cifake_source;
 
-static double cifake_train_epoch(void *mode, const train_config *c, run_state *s, long long total_steps) {
-    cifake_mode *m = mode;
-    return train_epoch(c, s, m->ws, m->d, m->tb, total_steps);
+static void cifake_free(data_source *src) {
+    cifake_source *d = (cifake_source *)src;
+    teachers_close(&d->teachers);
+    free(d->order);
+    dataset_free(&d->train);
+    dataset_free(&d->test);
 }
 
-static int cifake_validate(void *mode, const train_config *c, run_state *s, double *loss, char *log, size_t n,
-                           cf_error *err) {
-    cifake_mode *m = mode;
-    metrics val;
-    if (validate(c, s, m->d, m->val_idx, m->n_val, loss, &val, err)) return -1;
-    snprintf(log, n, "val loss %.4f, val acc %.4f, val auroc %.5f", *loss, val.accuracy, val.auroc);
+static int cifake_load(data_source *src, const train_config *c, cf_error *err) {
+    cifake_source *d = (cifake_source *)src;
+    double t0 = now_seconds();
+    fprintf(stderr, "loading %s/train ...\n", c->data);
+    if (dataset_load(&d->train, c->data, "train", c->threads, err)) return -1;
+    if (c->report_test) {
+        fprintf(stderr, "loading %s/test ...\n", c->data);
+        if (dataset_load(&d->test, c->data, "test", c->threads, err)) return -1;
+    }
+    if (dataset_split(&d->train, c->split_seed, c->val_permille, &src->train_idx, &src->n_train, &src->val_idx,
+                      &src->n_val, err))
+        return -1;
+    if (c->subset > 0 && c->subset < src->n_train) { /* a seeded subset, for quick runs */
+        cf_rng rng = cf_rng_make(c->seed, 0x5B5Eu, 0);
+        for (int i = src->n_train - 1; i > 0; i--) {
+            int j = (int)cf_rng_below(&rng, (uint32_t)i + 1), t = src->train_idx[i];
+            src->train_idx[i] = src->train_idx[j];
+            src->train_idx[j] = t;
+        }
+        src->n_train = c->subset;
+    }
+    if (src->n_train < c->batch)
+        return cf_fail(err, "only %d training images, fewer than one batch of %d", src->n_train, c->batch);
+    fprintf(stderr, "loaded in %.1f s: %d train, %d validation, %d test images\n", now_seconds() - t0, src->n_train,
+            src->n_val, d->test.n);
+    d->order = malloc(sizeof(int) * src->n_train);
+    if (!d->order) return cf_fail(err, "out of memory");
+    dataset_channel_stats(&d->train, src->train_idx, src->n_train, src->mean, src->std);
+    src->input = (cf_shape){3, DS_SIDE, DS_SIDE};
+    src->steps_per_epoch = src->n_train / c->batch;
     return 0;
 }
 
 /* --teacher: opens the teachers and, in cached mode, has them score the training images. Their time
  * is reported here and not counted in the run's training time. */
-static int open_teachers(const train_config *c, const dataset *train, const int *train_idx, int n_train,
-                         teacher_set *t, cf_error *err) {
+static int cifake_attach_teachers(data_source *src, const train_config *c, cf_error *err) {
+    cifake_source *d = (cifake_source *)src;
+    if (!c->n_teachers) return 0;
     double t0 = now_seconds();
+    teacher_set *t = &d->teachers;
     if (teachers_open(t, c->teachers, c->n_teachers, c->split_seed, c->val_permille, err)) return -1;
     if (c->teacher_live) return teachers_go_live(t, c->batch, c->threads, err);
-    if (teachers_cache(t, train, train_idx, n_train, c->threads, err)) return -1;
+    if (teachers_cache(t, &d->train, src->train_idx, src->n_train, c->threads, err)) return -1;
     fprintf(stderr, "%d teacher%s scored %d training images upright and mirrored in %.1f s\n", t->n, t->n > 1 ? "s" : "",
-            n_train, now_seconds() - t0);
+            src->n_train, now_seconds() - t0);
     return 0;
 }
 
-static int run(train_config *c, cf_error *err) {
-    dataset train = {0}, test = {0};
-    int *train_idx = NULL, *val_idx = NULL, n_train = 0, n_val = 0, rc = -1;
-    run_state s = {0};
-    cf_workspace ws = {0};
-    train_batch tb = {0};
-    teacher_set teachers = {0};
-    double t0 = now_seconds();
-    fprintf(stderr, "loading %s/train ...\n", c->data);
-    if (dataset_load(&train, c->data, "train", c->threads, err)) goto done;
-    if (c->report_test) {
-        fprintf(stderr, "loading %s/test ...\n", c->data);
-        if (dataset_load(&test, c->data, "test", c->threads, err)) goto done;
+/* A seeded shuffle of the training images for each epoch. */
+static void cifake_shuffle(data_source *src, const train_config *c, int epoch) {
+    cifake_source *d = (cifake_source *)src;
+    memcpy(d->order, src->train_idx, sizeof(int) * src->n_train);
+    cf_rng shuffle = cf_rng_make(c->seed, 0x5417u, (uint64_t)epoch);
+    for (int i = src->n_train - 1; i > 0; i--) {
+        int j = (int)cf_rng_below(&shuffle, (uint32_t)i + 1), t = d->order[i];
+        d->order[i] = d->order[j];
+        d->order[j] = t;
     }
-    if (dataset_split(&train, c->split_seed, c->val_permille, &train_idx, &n_train, &val_idx, &n_val, err)) goto done;
-    if (c->subset > 0 && c->subset < n_train) { /* a seeded subset, for quick runs */
-        cf_rng rng = cf_rng_make(c->seed, 0x5B5Eu, 0);
-        for (int i = n_train - 1; i > 0; i--) {
-            int j = (int)cf_rng_below(&rng, (uint32_t)i + 1), t = train_idx[i];
-            train_idx[i] = train_idx[j];
-            train_idx[j] = t;
+}
+
+/* --perturb-prob: one random perturbation of image i, then the usual flip and translation from aug.
+ * The perturbation draws from its own stream, so the flips and translations are those of a run
+ * without the option, and the whole remains a function of (seed, epoch, image). Returns -1 on
+ * failure, else whether the image was mirrored. */
+static int prepare_perturbed(const train_config *c, const cifake_source *d, int i, uint64_t id, cf_rng *aug, float *out,
+                             cf_error *err) {
+    uint8_t pixels[DS_PIXELS];
+    cf_rng rng = cf_rng_make(c->seed, id, 0x9E27u);
+    if (perturb_random(c->perturb_prob, d->train.pixels + (size_t)i * DS_PIXELS, pixels, &rng, err)) return -1;
+    dataset one = {.n = 1, .pixels = pixels};
+    return dataset_prepare(&one, 0, d->base.mean, d->base.std, 1, c->pad, aug, out);
+}
+
+/* --teacher: mixes the teachers' opinion of each image of the prepared batch into its target (the
+ * label, or CutMix's area share when set). */
+static void teacher_targets(const train_config *c, cifake_source *d, train_batch *tb, const int *batch_idx) {
+    teacher_set *t = &d->teachers;
+    if (c->teacher_live) teachers_score_batch(t, tb->input, c->batch, d->base.mean, d->base.std, tb->teacher_z);
+    for (int i = 0; i < c->batch; i++) {
+        float z = c->teacher_live ? tb->teacher_z[i] : teachers_cached_logit(t, batch_idx[i], tb->flipped[i]);
+        float hard = c->cutmix > 0 ? tb->targets[i] : (float)tb->labels[i];
+        tb->targets[i] = c->teacher_weight * cf_sigmoid(z) + (1 - c->teacher_weight) * hard;
+    }
+}
+
+/* The images of one step of the shuffle, augmented (flip, translation, --perturb-prob), then mixed
+ * (--cutmix) and given the teachers' targets (--teacher). */
+static void cifake_fill_batch(data_source *src, const train_config *c, run_state *s, int step, train_batch *tb) {
+    cifake_source *d = (cifake_source *)src;
+    const int *batch_idx = d->order + (size_t)step * c->batch;
+    uint64_t epoch = (uint64_t)s->epoch;
+    CF_PARALLEL_FOR(c->threads)
+    for (int i = 0; i < c->batch; i++) {
+        uint64_t id = (epoch << 32) | (uint64_t)batch_idx[i];
+        cf_rng rng = cf_rng_make(c->seed, id, 0xA06u);
+        float *out = tb->input + (size_t)i * DS_PIXELS;
+        cf_error e;
+        if (c->perturb_prob <= 0)
+            tb->flipped[i] = dataset_prepare(&d->train, batch_idx[i], src->mean, src->std, 1, c->pad, &rng, out);
+        else if ((tb->flipped[i] = prepare_perturbed(c, d, batch_idx[i], id, &rng, out, &e)) < 0) {
+            CF_CRITICAL
+            {
+                s->augment_failed = 1;
+                s->augment_err = e;
+            }
         }
-        n_train = c->subset;
+        tb->labels[i] = d->train.labels[batch_idx[i]];
+        tb->ids[i] = id;
     }
-    if (n_train < c->batch) {
-        cf_fail(err, "only %d training images, fewer than one batch of %d", n_train, c->batch);
-        goto done;
+    if (s->augment_failed) return;
+    if (c->cutmix > 0) {
+        memcpy(tb->source, tb->input, sizeof(float) * DS_PIXELS * c->batch);
+        cutmix_batch(tb->input, tb->source, tb->labels, tb->ids, c->batch, c->cutmix, c->seed, tb->targets);
     }
-    fprintf(stderr, "loaded in %.1f s: %d train, %d validation, %d test images\n", now_seconds() - t0, n_train, n_val, test.n);
-    train_data d = {&train, train_idx, n_train, {0}, {0}};
-    dataset_channel_stats(&train, train_idx, n_train, d.mean, d.std);
-    if (start_run(c, &s, &ws, (cf_shape){3, DS_SIDE, DS_SIDE}, err)) goto done;
-    fprintf(stderr, "model %s: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec, s.model.n_params,
-            c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov", c->lr, c->weight_decay);
-    tb.input = malloc(sizeof(float) * DS_PIXELS * c->batch);
-    tb.source = malloc(sizeof(float) * DS_PIXELS * c->batch);
-    tb.targets = malloc(sizeof(float) * c->batch);
-    tb.labels = malloc(sizeof(int) * c->batch);
-    tb.flipped = malloc(sizeof(int) * c->batch);
-    tb.teacher_z = malloc(sizeof(float) * c->batch);
-    tb.ids = malloc(sizeof(uint64_t) * c->batch);
-    if (!tb.input || !tb.source || !tb.targets || !tb.labels || !tb.flipped || !tb.teacher_z || !tb.ids) {
-        cf_fail(err, "out of memory");
-        goto done;
+    if (c->n_teachers) teacher_targets(c, d, tb, batch_idx);
+    tb->soft_targets = c->cutmix > 0 || c->n_teachers ? tb->targets : NULL;
+}
+
+static int labels_of(const dataset *ds, const int *idx, int n, int **out) {
+    *out = malloc(sizeof(int) * (n + 1));
+    if (!*out) return -1;
+    for (int i = 0; i < n; i++) (*out)[i] = ds->labels[idx[i]];
+    return 0;
+}
+
+/* The validation split's loss, accuracy and AUROC of the validated weights. */
+static int cifake_validate(data_source *src, const train_config *c, run_state *s, double *loss, char *log, size_t n,
+                           cf_error *err) {
+    cifake_source *d = (cifake_source *)src;
+    float *scores = malloc(sizeof(float) * (src->n_val + 1));
+    int *labels = NULL;
+    if (!scores || labels_of(&d->train, src->val_idx, src->n_val, &labels)) {
+        free(scores);
+        return cf_fail(err, "out of memory");
     }
-    if (c->n_teachers) {
-        if (open_teachers(c, &train, train_idx, n_train, &teachers, err)) goto done;
-        tb.teachers = &teachers;
+    metrics val;
+    int rc = infer_scores(validated_model(c, s), &d->train, src->val_idx, src->n_val, src->mean, src->std, c->threads,
+                          scores, err);
+    if (!rc) {
+        score_metrics(scores, labels, src->n_val, 1.0f, 0.5f, &val);
+        *loss = val.loss;
+        snprintf(log, n, "val loss %.4f, val acc %.4f, val auroc %.5f", *loss, val.accuracy, val.auroc);
     }
-    char ckpt[4096];
-    if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
-    long long total_steps = (long long)c->epochs * (n_train / c->batch);
-    cifake_mode mode = {&ws, &d, &tb, val_idx, n_val};
-    epoch_mode epochs = {cifake_train_epoch, cifake_validate, &mode};
-    int stopped;
-    if (run_epochs(c, &s, &epochs, ckpt, total_steps, d.mean, d.std, &stopped, err)) goto done;
-    if (stopped) {
-        rc = 0;
-        goto done;
-    }
-    rc = write_weights(c, &s, &d, val_idx, n_val, c->report_test ? &test : NULL, err);
-done:
-    free(tb.input);
-    free(tb.source);
-    free(tb.targets);
-    free(tb.labels);
-    free(tb.flipped);
-    free(tb.teacher_z);
-    free(tb.ids);
-    teachers_close(&teachers);
-    free(train_idx);
-    free(val_idx);
-    cf_workspace_free(&ws);
-    optim_free(&s.opt);
-    cf_model_free(&s.model);
-    cf_model_free(&s.best);
-    cf_model_free(&s.ema);
-    dataset_free(&train);
-    dataset_free(&test);
+    free(scores);
+    free(labels);
     return rc;
 }
 
-/* ---------- --folders: native-resolution patch models ---------- */
+/* The test split's metrics of the folded model (the test split is only ever used here, to report). */
+static int cifake_test_metrics(const train_config *c, const cifake_source *d, cf_model *folded, float temperature,
+                               float threshold, metrics *tst, cf_error *err) {
+    const dataset *test = &d->test;
+    int *all = malloc(sizeof(int) * test->n);
+    float *ts = malloc(sizeof(float) * test->n);
+    int rc = !all || !ts ? cf_fail(err, "out of memory") : 0;
+    for (int i = 0; !rc && i < test->n; i++) all[i] = i;
+    if (!rc) rc = infer_scores(folded, test, all, test->n, d->base.mean, d->base.std, c->threads, ts, err);
+    if (!rc) {
+        score_metrics(ts, test->labels, test->n, temperature, threshold, tst);
+        metrics_print(stderr, "test", tst, 0);
+    }
+    free(all);
+    free(ts);
+    return rc;
+}
+
+/* Writes the final weight file: best epoch, BN folded, calibration and provenance in the metadata. */
+static int cifake_write_weights(data_source *src, const train_config *c, run_state *s, cf_error *err) {
+    cifake_source *d = (cifake_source *)src;
+    int n_val = src->n_val;
+    cf_model folded;
+    if (cf_model_fold_bn(&s->best, &folded, err)) return -1;
+    float *scores = malloc(sizeof(float) * (n_val + 1)), *p = malloc(sizeof(float) * (n_val + 1));
+    int *val_labels = NULL;
+    int rc = !scores || !p || labels_of(&d->train, src->val_idx, n_val, &val_labels) ? cf_fail(err, "out of memory") : 0;
+    if (!rc) rc = infer_scores(&folded, &d->train, src->val_idx, n_val, src->mean, src->std, c->threads, scores, err);
+    float temperature = 1.0f, threshold = 0.5f;
+    metrics val = {0}, tst = {0};
+    if (!rc) {
+        temperature = fit_temperature(scores, val_labels, n_val);
+        for (int i = 0; i < n_val; i++) p[i] = cf_sigmoid(scores[i] / temperature);
+        threshold = pick_threshold(p, val_labels, n_val);
+        score_metrics(scores, val_labels, n_val, temperature, threshold, &val);
+        fprintf(stderr, "calibration on validation: temperature %.4f, threshold %.4f\n", temperature, threshold);
+        metrics_print(stderr, "validation (best epoch)", &val, 0);
+    }
+    if (!rc && c->report_test) rc = cifake_test_metrics(c, d, &folded, temperature, threshold, &tst, err);
+    cf_meta meta = {0};
+    if (!rc)
+        rc = meta_input(&meta, folded.spec, folded.input, err) || meta_normalisation(&meta, src->mean, src->std, err) ||
+             meta_calibration(&meta, threshold, temperature, err) || cf_meta_set(&meta, CF_META_TRAIN_SPEC, c->spec, err) ||
+             cf_meta_setf(&meta, CF_META_DATA, err, "CIFAKE train split (%d training, %d validation images)", src->n_train, n_val) ||
+             cf_meta_setf(&meta, CF_META_SEED, err, "%llu", (unsigned long long)c->seed) ||
+             cf_meta_setf(&meta, CF_META_SPLIT_SEED, err, "%llu", (unsigned long long)c->split_seed) ||
+             cf_meta_setf(&meta, CF_META_VAL_PERMILLE, err, "%d", c->val_permille) || meta_provenance(c, &meta, err) ||
+             cf_meta_setf(&meta, CF_META_PERTURB_PROB, err, "%g", c->perturb_prob) ||
+             cf_meta_setf(&meta, CF_META_EMA, err, "%g", c->ema) ||
+             cf_meta_setf(&meta, CF_META_CUTMIX, err, "%g", c->cutmix) || distillation_meta(c, &meta, err) ||
+             meta_outcome(c, s, &folded, &meta, err) ||
+             cf_meta_setf(&meta, CF_META_VAL_ACCURACY, err, "%.4f", val.accuracy) ||
+             cf_meta_setf(&meta, CF_META_VAL_AUROC, err, "%.5f", val.auroc);
+    if (!rc && c->report_test)
+        rc = cf_meta_setf(&meta, CF_META_TEST_ACCURACY, err, "%.4f", tst.accuracy) ||
+             cf_meta_setf(&meta, CF_META_TEST_AUROC, err, "%.5f", tst.auroc) ||
+             cf_meta_setf(&meta, CF_META_TEST_F1, err, "%.4f", tst.f1) || cf_meta_setf(&meta, CF_META_TEST_N, err, "%d", tst.n);
+    free(scores);
+    free(p);
+    free(val_labels);
+    return write_model_file(rc, c->out, &folded, &meta, err);
+}
+
+/* ---------- --folders: native-resolution patches ---------- */
 
 typedef struct {
+    data_source base;
     folder_set fs;
-    int *train_idx, *val_idx, n_train, n_val;
+    folder_selection skip; /* --exclude-groups */
     int *val_labels; /* twice n_val: as-is, then re-encoded */
     folder_sampler sampler;
-    float mean[3], std[3];
     char *train_groups; /* comma-separated names, for the metadata */
-} patch_data;
+} patch_source;
+
+static void patch_free(data_source *src) {
+    patch_source *d = (patch_source *)src;
+    folders_sampler_free(&d->sampler);
+    free(d->val_labels);
+    free(d->train_groups);
+    folders_free(&d->fs);
+    folders_selection_free(&d->skip);
+}
 
 /* The JPEG quality of the re-encoded copy of every validation image (besides the images as they are). */
 #define VAL_JPEG_QUALITY 90
 
-static double patch_epoch(const train_config *c, run_state *s, cf_workspace *ws, const patch_data *d, train_batch *tb,
-                          long long total_steps) {
-    size_t per = (size_t)3 * c->patch * c->patch;
-    char label[64], extra[96] = "";
-    snprintf(label, sizeof label, "epoch %d/%d", s->epoch + 1, c->epochs);
-    progress bar;
-    progress_start(&bar, label, (long long)c->steps_per_epoch * c->batch);
-    double loss_sum = 0.0;
-    for (int step = 0; step < c->steps_per_epoch; step++) {
-        uint64_t global = (uint64_t)s->epoch * (uint64_t)c->steps_per_epoch + (uint64_t)step;
-        CF_PARALLEL_FOR(c->threads)
-        for (int i = 0; i < c->batch; i++) {
-            uint64_t id = (global << 20) | (uint64_t)i;
-            cf_rng rng = cf_rng_make(c->seed, id, 0xF01Du);
-            int lab = i & 1; /* half REAL, half FAKE */
-            int img = folders_sampler_draw(&d->sampler, lab, &rng);
-            cf_error e;
-            if (folders_train_patch(&d->fs, img, c->patch, &c->aug, d->mean, d->std, &rng, tb->input + per * i, &e)) {
-                CF_CRITICAL
-                {
-                    s->augment_failed = 1;
-                    s->augment_err = e;
-                }
-            }
-            tb->labels[i] = lab;
-            tb->ids[i] = id;
-        }
-        if (s->augment_failed) break;
-        const float *logits = cf_forward(&s->model, ws, tb->input, c->batch, 1, c->seed, tb->ids);
-        float loss = cf_loss(&s->model, logits, tb->labels, c->batch, cf_output_grad(ws));
-        cf_model_zero_grads(&s->model);
-        cf_backward(&s->model, ws, 0, s->model.n_layers - 1, CF_GRAD_PARAMS);
-        float lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
-        optim_step(&s->opt, &s->model, lr);
-        if (c->ema > 0) ema_update(&s->ema, &s->model, c->ema, s->opt.step);
-        loss_sum += loss;
-        snprintf(extra, sizeof extra, "loss %.4f lr %.4f", loss_sum / (step + 1), lr);
-        progress_update(&bar, c->batch, extra);
+/* Splits the loaded images into training and validation (--val-groups) and names the training groups. */
+static int patch_split(const train_config *c, patch_source *d, cf_error *err) {
+    data_source *src = &d->base;
+    folder_selection val;
+    if (folders_selection_parse(&val, c->val_groups, err)) return -1;
+    const folder_set *fs = &d->fs;
+    int *side = malloc(sizeof(int) * (fs->n + 1));
+    src->train_idx = malloc(sizeof(int) * (fs->n + 1));
+    src->val_idx = malloc(sizeof(int) * (fs->n + 1));
+    d->val_labels = malloc(sizeof(int) * (2 * fs->n + 1));
+    size_t names_len = 1;
+    for (int g = 0; g < fs->n_groups; g++) names_len += strlen(fs->group_name[g]) + 1;
+    d->train_groups = calloc(names_len, 1);
+    int rc = 0, classes[2][2] = {{0}};
+    if (!side || !src->train_idx || !src->val_idx || !d->val_labels || !d->train_groups) rc = cf_fail(err, "out of memory");
+    for (int i = 0; !rc && i < fs->n; i++) {
+        side[i] = folders_image_matches(fs, i, &val);
+        if (side[i]) src->val_idx[src->n_val++] = i;
+        else src->train_idx[src->n_train++] = i;
+        classes[side[i]][fs->label[i]]++;
     }
-    progress_finish(&bar, extra);
-    return loss_sum / c->steps_per_epoch;
+    if (!rc) rc = folders_check_sources(fs, side, err);
+    if (!rc && (!classes[1][0] || !classes[1][1]))
+        rc = cf_fail(err, "--val-groups %s selects %d REAL and %d FAKE images; validation needs both", c->val_groups,
+                     classes[1][0], classes[1][1]);
+    if (!rc && (!classes[0][0] || !classes[0][1]))
+        rc = cf_fail(err, "training keeps %d REAL and %d FAKE images; it needs both", classes[0][0], classes[0][1]);
+    for (int k = 0; !rc && k < 2 * src->n_val; k++) d->val_labels[k] = fs->label[src->val_idx[k % src->n_val]];
+    for (int g = 0; !rc && g < fs->n_groups; g++) {
+        int used = 0;
+        for (int k = 0; k < src->n_train && !used; k++) used = fs->group[src->train_idx[k]] == g;
+        if (!used) continue;
+        if (*d->train_groups) strcat(d->train_groups, ",");
+        strcat(d->train_groups, fs->group_name[g]);
+    }
+    if (!rc)
+        fprintf(stderr, "training: %d REAL and %d FAKE images (groups %s); validation: %d REAL and %d FAKE images\n",
+                classes[0][0], classes[0][1], d->train_groups, classes[1][0], classes[1][1]);
+    free(side);
+    folders_selection_free(&val);
+    return rc;
+}
+
+static int patch_load(data_source *src, const train_config *c, cf_error *err) {
+    patch_source *d = (patch_source *)src;
+    int n_small = 0;
+    double t0 = now_seconds();
+    if (folders_selection_parse(&d->skip, c->exclude_groups, err)) return -1;
+    fprintf(stderr, "loading %s (excluding %s) ...\n", c->folders, c->exclude_groups ? c->exclude_groups : "nothing");
+    if (folders_load(&d->fs, c->folders, NULL, &d->skip, c->patch, c->threads, &n_small, err)) return -1;
+    fprintf(stderr, "decoded %d images in %.1f s (%d smaller than %d px skipped)\n", d->fs.n, now_seconds() - t0, n_small,
+            c->patch);
+    if (patch_split(c, d, err) ||
+        folders_sampler_init(&d->sampler, &d->fs, src->train_idx, src->n_train, c->balance_generator, c->balance_power, err))
+        return -1;
+    folders_channel_stats(&d->fs, src->train_idx, src->n_train, src->mean, src->std);
+    src->input = (cf_shape){3, c->patch, c->patch};
+    src->steps_per_epoch = c->steps_per_epoch;
+    snprintf(src->model_note, sizeof src->model_note, " on %dx%d patches", c->patch, c->patch);
+    return 0;
+}
+
+/* Random patches, half REAL, half FAKE, each from an image the sampler draws (folders.h). */
+static void patch_fill_batch(data_source *src, const train_config *c, run_state *s, int step, train_batch *tb) {
+    patch_source *d = (patch_source *)src;
+    size_t per = (size_t)3 * c->patch * c->patch;
+    uint64_t global = (uint64_t)s->epoch * (uint64_t)c->steps_per_epoch + (uint64_t)step;
+    CF_PARALLEL_FOR(c->threads)
+    for (int i = 0; i < c->batch; i++) {
+        uint64_t id = (global << 20) | (uint64_t)i;
+        cf_rng rng = cf_rng_make(c->seed, id, 0xF01Du);
+        int lab = i & 1; /* half REAL, half FAKE */
+        int img = folders_sampler_draw(&d->sampler, lab, &rng);
+        cf_error e;
+        if (folders_train_patch(&d->fs, img, c->patch, &c->aug, src->mean, src->std, &rng, tb->input + per * i, &e)) {
+            CF_CRITICAL
+            {
+                s->augment_failed = 1;
+                s->augment_err = e;
+            }
+        }
+        tb->labels[i] = lab;
+        tb->ids[i] = id;
+    }
+    tb->soft_targets = NULL;
 }
 
 /* Whole-image scores of the validation images, as they are (scores[0..n_val)) and re-encoded as JPEG
  * at VAL_JPEG_QUALITY (scores[n_val..2 n_val)). */
-static int patch_val_scores(const train_config *c, cf_model *m, const patch_data *d, float *scores, cf_error *err) {
-    return infer_patch_scores(m, &d->fs, d->val_idx, d->n_val, c->patch, d->mean, d->std, 0, c->threads, scores, err) ||
-           infer_patch_scores(m, &d->fs, d->val_idx, d->n_val, c->patch, d->mean, d->std, VAL_JPEG_QUALITY, c->threads,
-                              scores + d->n_val, err);
+static int patch_val_scores(const train_config *c, cf_model *m, const patch_source *d, float *scores, cf_error *err) {
+    const data_source *src = &d->base;
+    return infer_patch_scores(m, &d->fs, src->val_idx, src->n_val, c->patch, src->mean, src->std, 0, c->threads,
+                              scores, err) ||
+           infer_patch_scores(m, &d->fs, src->val_idx, src->n_val, c->patch, src->mean, src->std, VAL_JPEG_QUALITY,
+                              c->threads, scores + src->n_val, err);
 }
 
 /* The model-selection criterion: the mean of the validation AUROCs as-is and re-encoded (a model that
- * tells the classes apart by their file format fails the second). */
-static int patch_validate(const train_config *c, run_state *s, const patch_data *d, double *criterion, metrics *plain,
-                          metrics *recoded, cf_error *err) {
-    float *scores = malloc(sizeof(float) * (2 * d->n_val + 1));
+ * tells the classes apart by their file format fails the second); the "loss" is minus it. */
+static int patch_validate(data_source *src, const train_config *c, run_state *s, double *loss, char *log, size_t n,
+                          cf_error *err) {
+    patch_source *d = (patch_source *)src;
+    float *scores = malloc(sizeof(float) * (2 * src->n_val + 1));
     if (!scores) return cf_fail(err, "out of memory");
+    metrics plain, recoded;
     int rc = patch_val_scores(c, validated_model(c, s), d, scores, err);
     if (!rc) {
-        score_metrics(scores, d->val_labels, d->n_val, 1.0f, 0.5f, plain);
-        score_metrics(scores + d->n_val, d->val_labels, d->n_val, 1.0f, 0.5f, recoded);
-        *criterion = 0.5 * (plain->auroc + recoded->auroc);
+        score_metrics(scores, d->val_labels, src->n_val, 1.0f, 0.5f, &plain);
+        score_metrics(scores + src->n_val, d->val_labels, src->n_val, 1.0f, 0.5f, &recoded);
+        *loss = -0.5 * (plain.auroc + recoded.auroc);
+        snprintf(log, n, "val loss %.4f, val auroc %.5f, val auroc jpeg90 %.5f", plain.loss, plain.auroc, recoded.auroc);
     }
     free(scores);
     return rc;
-}
-
-/* The patch mode's epoch: random patches, validated on whole held-out images as they are and
- * re-encoded; the kept epoch maximises the selection criterion (so the "loss" is minus it). */
-typedef struct {
-    cf_workspace *ws;
-    const patch_data *d;
-    train_batch *tb;
-} patch_mode;
-
-static double patch_train_epoch(void *mode, const train_config *c, run_state *s, long long total_steps) {
-    patch_mode *m = mode;
-    return patch_epoch(c, s, m->ws, m->d, m->tb, total_steps);
-}
-
-static int patch_validate_epoch(void *mode, const train_config *c, run_state *s, double *loss, char *log, size_t n,
-                                cf_error *err) {
-    patch_mode *m = mode;
-    double criterion = 0;
-    metrics plain, recoded;
-    if (patch_validate(c, s, m->d, &criterion, &plain, &recoded, err)) return -1;
-    *loss = -criterion;
-    snprintf(log, n, "val loss %.4f, val auroc %.5f, val auroc jpeg90 %.5f", plain.loss, plain.auroc, recoded.auroc);
-    return 0;
 }
 
 static int compare_floats(const void *a, const void *b) {
@@ -931,11 +936,11 @@ static float class_quantile(const float *p, const int *labels, int n, int label,
     free(v);
     return r;
 }
-
-static int write_patch_weights(const train_config *c, run_state *s, const patch_data *d, cf_error *err) {
+static int patch_write_weights(data_source *src, const train_config *c, run_state *s, cf_error *err) {
+    patch_source *d = (patch_source *)src;
     cf_model folded;
     if (cf_model_fold_bn(&s->best, &folded, err)) return -1;
-    int n2 = 2 * d->n_val;
+    int n2 = 2 * src->n_val;
     float *scores = malloc(sizeof(float) * (n2 + 1)), *p = malloc(sizeof(float) * (n2 + 1));
     int rc = !scores || !p ? cf_fail(err, "out of memory") : patch_val_scores(c, &folded, d, scores, err);
     float temperature = 1, threshold = 0.5f, lo = 0.5f, hi = 0.5f;
@@ -951,158 +956,137 @@ static int write_patch_weights(const train_config *c, run_state *s, const patch_
         lo = class_quantile(p, d->val_labels, n2, 1, 0.10, threshold);
         if (hi < threshold) hi = threshold;
         if (lo > threshold) lo = threshold;
-        score_metrics(scores, d->val_labels, d->n_val, temperature, threshold, &plain);
-        score_metrics(scores + d->n_val, d->val_labels, d->n_val, temperature, threshold, &recoded);
+        score_metrics(scores, d->val_labels, src->n_val, temperature, threshold, &plain);
+        score_metrics(scores + src->n_val, d->val_labels, src->n_val, temperature, threshold, &recoded);
         fprintf(stderr, "calibration on validation: temperature %.4f, threshold %.4f, UNSURE band [%.4f, %.4f)\n",
                 temperature, threshold, lo, hi);
         metrics_print(stderr, "validation groups (best epoch), as they are", &plain, 0);
         metrics_print(stderr, "validation groups (best epoch), re-encoded as JPEG quality 90", &recoded, 0);
     }
     cf_meta meta = {0};
-    char date[32];
-    iso_date(date, sizeof date);
     if (!rc)
-        rc = cf_meta_set(&meta, "spec", folded.spec, err) ||
-             cf_meta_setf(&meta, "input", err, "3x%dx%d", c->patch, c->patch) ||
-             cf_meta_set(&meta, CF_META_VIEW, CF_VIEW_PATCHES, err) ||
-             cf_meta_setf(&meta, "mean", err, "%.9g,%.9g,%.9g", d->mean[0], d->mean[1], d->mean[2]) ||
-             cf_meta_setf(&meta, "std", err, "%.9g,%.9g,%.9g", d->std[0], d->std[1], d->std[2]) ||
-             cf_meta_set(&meta, "classes", "REAL,FAKE", err) ||
-             cf_meta_setf(&meta, "threshold", err, "%.9g", threshold) ||
-             cf_meta_setf(&meta, "temperature", err, "%.9g", temperature) ||
-             cf_meta_setf(&meta, "unsure_band", err, "%.6f,%.6f", lo, hi) ||
-             cf_meta_set(&meta, "aggregate", "mean of the patch logits over the patch grid (patches.h)", err) ||
-             cf_meta_set(&meta, "train_spec", c->spec, err) ||
-             cf_meta_setf(&meta, "data", err, "image folders %s: %d training images, %d validation images", c->folders,
-                          d->n_train, d->n_val) ||
-             cf_meta_set(&meta, "train_groups", d->train_groups, err) ||
-             cf_meta_set(&meta, "val_groups", c->val_groups, err) ||
-             cf_meta_set(&meta, "exclude_groups", c->exclude_groups ? c->exclude_groups : "", err) ||
-             cf_meta_setf(&meta, "seed", err, "%llu", (unsigned long long)c->seed) ||
-             cf_meta_setf(&meta, "threads", err, "%d", c->threads) || cf_meta_set(&meta, "command", c->command, err) ||
-             cf_meta_set(&meta, "date", date, err) || cf_meta_set(&meta, "trainer_version", CIFAKE_VERSION, err) ||
-             cf_meta_setf(&meta, "epochs", err, "%d", c->epochs) ||
-             cf_meta_setf(&meta, "steps_per_epoch", err, "%d", c->steps_per_epoch) ||
-             cf_meta_setf(&meta, "batch", err, "%d", c->batch) ||
-             cf_meta_setf(&meta, "augment", err, "jpeg_prob %g, jpeg_twice %g, jpeg_quality %d..%d, rescale_prob %g, flips",
+        rc = meta_input(&meta, folded.spec, folded.input, err) || cf_meta_set(&meta, CF_META_VIEW, CF_VIEW_PATCHES, err) ||
+             meta_normalisation(&meta, src->mean, src->std, err) || meta_calibration(&meta, threshold, temperature, err) ||
+             cf_meta_setf(&meta, CF_META_UNSURE_BAND, err, "%.6f,%.6f", lo, hi) ||
+             cf_meta_set(&meta, CF_META_AGGREGATE, "mean of the patch logits over the patch grid (patches.h)", err) ||
+             cf_meta_set(&meta, CF_META_TRAIN_SPEC, c->spec, err) ||
+             cf_meta_setf(&meta, CF_META_DATA, err, "image folders %s: %d training images, %d validation images", c->folders,
+                          src->n_train, src->n_val) ||
+             cf_meta_set(&meta, CF_META_TRAIN_GROUPS, d->train_groups, err) ||
+             cf_meta_set(&meta, CF_META_VAL_GROUPS, c->val_groups, err) ||
+             cf_meta_set(&meta, CF_META_EXCLUDE_GROUPS, c->exclude_groups ? c->exclude_groups : "", err) ||
+             cf_meta_setf(&meta, CF_META_SEED, err, "%llu", (unsigned long long)c->seed) || meta_provenance(c, &meta, err) ||
+             cf_meta_setf(&meta, CF_META_STEPS_PER_EPOCH, err, "%d", c->steps_per_epoch) ||
+             cf_meta_setf(&meta, CF_META_BATCH, err, "%d", c->batch) ||
+             cf_meta_setf(&meta, CF_META_AUGMENT, err, "jpeg_prob %g, jpeg_twice %g, jpeg_quality %d..%d, rescale_prob %g, flips",
                           c->aug.jpeg_prob, c->aug.jpeg_twice, c->aug.jpeg_min, c->aug.jpeg_max, c->aug.rescale_prob) ||
-             cf_meta_setf(&meta, "balance", err, "%s^%g", c->balance_generator ? "generator" : "group", c->balance_power) ||
-             cf_meta_setf(&meta, "ema", err, "%g", c->ema) ||
-             cf_meta_setf(&meta, "best_epoch", err, "%d", s->best_epoch) ||
-             cf_meta_setf(&meta, "epochs_run", err, "%d", s->epoch) ||
-             cf_meta_setf(&meta, "patience", err, "%d", c->patience) ||
-             cf_meta_setf(&meta, "train_seconds", err, "%.0f", s->train_seconds) ||
-             cf_meta_setf(&meta, "params", err, "%zu", folded.n_params) ||
-             cf_meta_setf(&meta, "val_auroc", err, "%.5f", plain.auroc) ||
-             cf_meta_setf(&meta, "val_auroc_jpeg90", err, "%.5f", recoded.auroc);
-    if (!rc) rc = write_model_file(c->out, &folded, &meta, err);
+             cf_meta_setf(&meta, CF_META_BALANCE, err, "%s^%g", c->balance_generator ? "generator" : "group", c->balance_power) ||
+             cf_meta_setf(&meta, CF_META_EMA, err, "%g", c->ema) || meta_outcome(c, s, &folded, &meta, err) ||
+             cf_meta_setf(&meta, CF_META_VAL_AUROC, err, "%.5f", plain.auroc) ||
+             cf_meta_setf(&meta, CF_META_VAL_AUROC_JPEG90, err, "%.5f", recoded.auroc);
     free(scores);
     free(p);
-    cf_meta_free(&meta);
-    cf_model_free(&folded);
-    return rc;
+    return write_model_file(rc, c->out, &folded, &meta, err);
 }
 
-/* Splits the loaded images into training and validation (--val-groups) and names the training groups. */
-static int patch_split(const train_config *c, patch_data *d, cf_error *err) {
-    folder_selection val;
-    if (folders_selection_parse(&val, c->val_groups, err)) return -1;
-    const folder_set *fs = &d->fs;
-    int *side = malloc(sizeof(int) * (fs->n + 1));
-    d->train_idx = malloc(sizeof(int) * (fs->n + 1));
-    d->val_idx = malloc(sizeof(int) * (fs->n + 1));
-    d->val_labels = malloc(sizeof(int) * (2 * fs->n + 1));
-    size_t names_len = 1;
-    for (int g = 0; g < fs->n_groups; g++) names_len += strlen(fs->group_name[g]) + 1;
-    d->train_groups = calloc(names_len, 1);
-    int rc = 0, classes[2][2] = {{0}};
-    if (!side || !d->train_idx || !d->val_idx || !d->val_labels || !d->train_groups) rc = cf_fail(err, "out of memory");
-    for (int i = 0; !rc && i < fs->n; i++) {
-        side[i] = folders_image_matches(fs, i, &val);
-        if (side[i]) d->val_idx[d->n_val++] = i;
-        else d->train_idx[d->n_train++] = i;
-        classes[side[i]][fs->label[i]]++;
-    }
-    if (!rc) rc = folders_check_sources(fs, side, err);
-    if (!rc && (!classes[1][0] || !classes[1][1]))
-        rc = cf_fail(err, "--val-groups %s selects %d REAL and %d FAKE images; validation needs both", c->val_groups,
-                     classes[1][0], classes[1][1]);
-    if (!rc && (!classes[0][0] || !classes[0][1]))
-        rc = cf_fail(err, "training keeps %d REAL and %d FAKE images; it needs both", classes[0][0], classes[0][1]);
-    for (int k = 0; !rc && k < 2 * d->n_val; k++) d->val_labels[k] = fs->label[d->val_idx[k % d->n_val]];
-    for (int g = 0; !rc && g < fs->n_groups; g++) {
-        int used = 0;
-        for (int k = 0; k < d->n_train && !used; k++) used = fs->group[d->train_idx[k]] == g;
-        if (!used) continue;
-        if (*d->train_groups) strcat(d->train_groups, ",");
-        strcat(d->train_groups, fs->group_name[g]);
-    }
-    if (!rc)
-        fprintf(stderr, "training: %d REAL and %d FAKE images (groups %s); validation: %d REAL and %d FAKE images\n",
-                classes[0][0], classes[0][1], d->train_groups, classes[1][0], classes[1][1]);
-    free(side);
-    folders_selection_free(&val);
-    return rc;
+/* ---------- the training loop ---------- */
+
+/* --ema: ema += (1 - d) * (model - ema) over parameters and batch-norm statistics, after optimiser
+ * step t. The decay ramps up as (1 + t) / (10 + t) so the average soon forgets the random start. */
+static void ema_update(cf_model *ema, const cf_model *m, float decay, long long t) {
+    float ramp = (float)(1 + t) / (float)(10 + t), d = decay < ramp ? decay : ramp;
+    for (size_t i = 0; i < m->n_params; i++) ema->params[i] += (1 - d) * (m->params[i] - ema->params[i]);
+    for (size_t i = 0; i < m->n_buffers; i++) ema->buffers[i] += (1 - d) * (m->buffers[i] - ema->buffers[i]);
 }
 
-static int run_folders(train_config *c, cf_error *err) {
-    patch_data d = {0};
+/* One optimiser step on a filled batch: forward, the loss against the batch's soft targets when it has
+ * them (else its labels), backward, the update at the scheduled rate (*lr), the moving average.
+ * Returns the batch's loss. */
+static float train_step(const train_config *c, run_state *s, cf_workspace *ws, const train_batch *tb,
+                        long long total_steps, float *lr) {
+    const float *logits = cf_forward(&s->model, ws, tb->input, c->batch, 1, c->seed, tb->ids);
+    float *dlogits = cf_output_grad(ws);
+    float loss = tb->soft_targets ? cf_loss_soft(&s->model, logits, tb->soft_targets, c->batch, dlogits)
+                                  : cf_loss(&s->model, logits, tb->labels, c->batch, dlogits);
+    cf_model_zero_grads(&s->model);
+    cf_backward(&s->model, ws, 0, s->model.n_layers - 1, CF_GRAD_PARAMS);
+    *lr = schedule_lr(c->sched, c->lr, s->opt.step, total_steps);
+    optim_step(&s->opt, &s->model, *lr);
+    if (c->ema > 0) ema_update(&s->ema, &s->model, c->ema, s->opt.step);
+    return loss;
+}
+
+/* One epoch: the source's batches, one step each; returns the mean training loss. */
+static double train_epoch(const train_config *c, run_state *s, cf_workspace *ws, data_source *src, train_batch *tb,
+                          long long total_steps) {
+    int steps = src->steps_per_epoch;
+    if (src->begin_epoch) src->begin_epoch(src, c, s->epoch);
+    char label[64], extra[96] = "";
+    snprintf(label, sizeof label, "epoch %d/%d", s->epoch + 1, c->epochs);
+    progress bar;
+    progress_start(&bar, label, (long long)steps * c->batch);
+    double loss_sum = 0.0;
+    for (int step = 0; step < steps; step++) {
+        src->fill_batch(src, c, s, step, tb);
+        if (s->augment_failed) break;
+        float lr;
+        loss_sum += train_step(c, s, ws, tb, total_steps, &lr);
+        snprintf(extra, sizeof extra, "loss %.4f lr %.4f", loss_sum / (step + 1), lr);
+        progress_update(&bar, c->batch, extra);
+    }
+    progress_finish(&bar, extra);
+    return steps ? loss_sum / steps : 0.0;
+}
+
+/* Trains epochs until training_done: each one trained, validated, kept if best, logged and
+ * checkpointed. *stopped: --stop-after ended the run early (no weight file is written then). */
+static int run_epochs(const train_config *c, run_state *s, cf_workspace *ws, data_source *src, train_batch *tb,
+                      const char *ckpt, int *stopped, cf_error *err) {
+    long long total_steps = (long long)c->epochs * src->steps_per_epoch;
+    *stopped = 0;
+    while (!training_done(c, s)) {
+        double e0 = now_seconds();
+        double train_loss = train_epoch(c, s, ws, src, tb, total_steps);
+        if (s->augment_failed) {
+            *err = s->augment_err;
+            return -1;
+        }
+        double loss = 0.0;
+        char log[192];
+        if (src->validate(src, c, s, &loss, log, sizeof log, err)) return -1;
+        s->epoch++;
+        keep_if_best(c, s, loss);
+        s->train_seconds += now_seconds() - e0;
+        fprintf(stderr, "epoch %d: train loss %.4f, %s%s (%.0f s total)\n", s->epoch, train_loss, log,
+                s->best_epoch == s->epoch ? " *best*" : "", s->train_seconds);
+        if (end_epoch(c, s, ckpt, src->mean, src->std, stopped, err)) return -1;
+        if (*stopped) return 0;
+    }
+    return 0;
+}
+
+/* A whole run: load the data, build (or resume) the model, train epoch after epoch, write the weights. */
+static int run(const train_config *c, data_source *src, cf_error *err) {
     run_state s = {0};
     cf_workspace ws = {0};
     train_batch tb = {0};
-    folder_selection skip = {0};
-    int rc = -1, n_small = 0;
-    double t0 = now_seconds();
-    if (folders_selection_parse(&skip, c->exclude_groups, err)) goto done;
-    fprintf(stderr, "loading %s (excluding %s) ...\n", c->folders, c->exclude_groups ? c->exclude_groups : "nothing");
-    if (folders_load(&d.fs, c->folders, NULL, &skip, c->patch, c->threads, &n_small, err)) goto done;
-    fprintf(stderr, "decoded %d images in %.1f s (%d smaller than %d px skipped)\n", d.fs.n, now_seconds() - t0, n_small,
-            c->patch);
-    if (patch_split(c, &d, err) ||
-        folders_sampler_init(&d.sampler, &d.fs, d.train_idx, d.n_train, c->balance_generator, c->balance_power, err))
-        goto done;
-    folders_channel_stats(&d.fs, d.train_idx, d.n_train, d.mean, d.std);
-    cf_shape in = {3, c->patch, c->patch};
-    /* best_val_loss holds minus the selection criterion here, so lower is better as in the CIFAKE mode */
-    if (start_run(c, &s, &ws, in, err)) goto done;
-    fprintf(stderr, "model %s on %dx%d patches: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec,
-            c->patch, c->patch, s.model.n_params, c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov",
-            c->lr, c->weight_decay);
-    tb.input = malloc(sizeof(float) * 3 * c->patch * c->patch * c->batch);
-    tb.labels = malloc(sizeof(int) * c->batch);
-    tb.ids = malloc(sizeof(uint64_t) * c->batch);
-    if (!tb.input || !tb.labels || !tb.ids) {
-        cf_fail(err, "out of memory");
-        goto done;
-    }
     char ckpt[4096];
-    if (checkpoint_path(c, ckpt, sizeof ckpt, err)) goto done;
-    long long total_steps = (long long)c->epochs * c->steps_per_epoch;
-    patch_mode mode = {&ws, &d, &tb};
-    epoch_mode epochs = {patch_train_epoch, patch_validate_epoch, &mode};
-    int stopped;
-    if (run_epochs(c, &s, &epochs, ckpt, total_steps, d.mean, d.std, &stopped, err)) goto done;
-    if (stopped) {
-        rc = 0;
+    int rc = -1, stopped = 0;
+    if (src->load(src, c, err) || start_run(c, &s, &ws, src->input, err)) goto done;
+    fprintf(stderr, "model %s%s: %zu parameters; %d threads, batch %d, %s lr %g, wd %g\n", c->spec, src->model_note,
+            s.model.n_params, c->threads, c->batch, c->optim == OPT_ADAM ? "adam" : "sgd-nesterov", c->lr, c->weight_decay);
+    if (train_batch_alloc(&tb, c->batch, (size_t)cf_shape_size(src->input), err) ||
+        (src->attach && src->attach(src, c, err)) || checkpoint_path(c, ckpt, sizeof ckpt, err) ||
+        run_epochs(c, &s, &ws, src, &tb, ckpt, &stopped, err))
         goto done;
-    }
-    rc = write_patch_weights(c, &s, &d, err);
+    rc = stopped ? 0 : src->write_weights(src, c, &s, err);
 done:
-    free(tb.input);
-    free(tb.labels);
-    free(tb.ids);
+    train_batch_free(&tb);
     cf_workspace_free(&ws);
-    optim_free(&s.opt);
-    cf_model_free(&s.model);
-    cf_model_free(&s.best);
-    cf_model_free(&s.ema);
-    folders_sampler_free(&d.sampler);
-    free(d.train_idx);
-    free(d.val_idx);
-    free(d.val_labels);
-    free(d.train_groups);
-    folders_free(&d.fs);
-    folders_selection_free(&skip);
+    run_state_free(&s);
+    src->free(src);
+    free(src->train_idx);
+    free(src->val_idx);
     return rc;
 }
 
@@ -1110,8 +1094,12 @@ int main(int argc, char **argv) {
     train_config c;
     int status = parse_args(argc, argv, &c);
     if (status) return status == 1 ? 0 : status;
+    cifake_source cifake = {.base = {cifake_load, cifake_attach_teachers, cifake_shuffle, cifake_fill_batch,
+                                     cifake_validate, cifake_write_weights, cifake_free}};
+    patch_source patches = {.base = {patch_load, NULL, NULL, patch_fill_batch, patch_validate, patch_write_weights,
+                                     patch_free}};
     cf_error err;
-    if (c.folders ? run_folders(&c, &err) : run(&c, &err)) {
+    if (run(&c, c.folders ? &patches.base : &cifake.base, &err)) {
         fprintf(stderr, "cifake-train: %s\n", err.msg);
         return 1;
     }

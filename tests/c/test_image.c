@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "image.h"
+#include "image_resize.h"
 #include "stb_image.h"
 #include "test.h"
 

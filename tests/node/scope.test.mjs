@@ -184,5 +184,9 @@ test('cifake-export --set writes a copy with the keys set, and refuses what the 
   const tta = run('cifake-export', ['--weights', shippedWeights, '--set', 'tta=mirror', '--out', path.join(dir, 'c.bin')]);
   assert.equal(tta.code, 1);
   assert.match(tta.stderr, /the result would not open: weight file: unknown tta "mirror"/);
-  assert.ok(['a', 'b', 'c'].every((f) => !fs.existsSync(path.join(dir, `${f}.bin`))));
+  // a key the detector does not read is still checked against its type in the key table
+  const seed = run('cifake-export', ['--weights', shippedWeights, '--set', 'seed=1.5', '--out', path.join(dir, 'd.bin')]);
+  assert.equal(seed.code, 1);
+  assert.match(seed.stderr, /--set: seed "1\.5" is not a value of its type \(integer\)/);
+  assert.ok(['a', 'b', 'c', 'd'].every((f) => !fs.existsSync(path.join(dir, `${f}.bin`))));
 });

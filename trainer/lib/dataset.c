@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
 #include "fileio.h"
 #include "image.h"
+#include "image_resize.h"
+#include "input.h"
 #include "parallel.h"
 #include "string_list.h"
 

@@ -138,3 +138,13 @@ int open_detector_files(const char *const *weights, int n, cifake_detector **d, 
     }
     return 0;
 }
+
+int open_model_file(const char *path, cf_loaded_model *m, cf_error *err) {
+    uint8_t *bytes;
+    size_t size;
+    if (read_file(path, CF_WEIGHTS_MAX_FILE_BYTES, &bytes, &size, err)) return -1;
+    int rc = cf_loaded_model_open(m, bytes, size, err);
+    free(bytes);
+    if (rc) cf_error_prefix(err, "%s", path);
+    return rc;
+}

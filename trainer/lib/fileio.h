@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "loaded_model.h"
 
 /* Reads a whole file (at most max_bytes) into a malloc'ed buffer. */
 int read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *n, cf_error *err);
@@ -20,6 +21,10 @@ int file_exists(const char *path);
  * cifake_open, the others added in order (cifake_add_model). On failure *d is NULL and the message
  * names the file. */
 int open_detector_files(const char *const *weights, int n, cifake_detector **d, cf_error *err);
+
+/* Opens one weight file (at most CF_WEIGHTS_MAX_FILE_BYTES) as a loaded model, for a tool that runs
+ * the model itself rather than a detector; on failure the message names the file. */
+int open_model_file(const char *path, cf_loaded_model *m, cf_error *err);
 
 /* The weight file a tool uses without --weights: $CIFAKE_WEIGHTS, else ../weights/cifake.bin relative
  * to the executable (the shipped file beside the build), else weights/cifake.bin. buf holds the

@@ -10,6 +10,7 @@
 
 #include "fileio.h"
 #include "image.h"
+#include "image_resize.h"
 #include "parallel.h"
 #include "perturb.h"
 #include "string_list.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "image_resize.h"
 #include "stb_image_write.h"
 
 #define BLUR_MAX_RADIUS 8 /* ceil(3 * 2.5), the largest sigma accepted */

@@ -24,15 +24,15 @@
 
 #include <stdint.h>
 
-#include "cifake.h"
 #include "dataset.h"
+#include "loaded_model.h"
 #include "net.h"
 
 #define TEACHERS_MAX 8
 
 typedef struct {
     int n;
-    cifake_detector *d[TEACHERS_MAX];
+    cf_loaded_model model[TEACHERS_MAX];
     /* live */
     cf_workspace ws[TEACHERS_MAX];
     int live, batch;
