@@ -26,7 +26,7 @@ const el = {
   progress: $('#progress'), progressBar: $('#progress-bar'), progressText: $('#progress-text'),
   modelStatus: $('#model-status'), summary: $('#summary'), message: $('#message'), tools: $('#results-tools'),
   empty: $('#empty'), tableWrap: $('#table-wrap'), table: $('#table'), cards: $('#cards'),
-  exportCsv: $('#export-csv'), exportJson: $('#export-json'), template: $('#card-template'),
+  compact: $('#compact'), exportCsv: $('#export-csv'), exportJson: $('#export-json'), template: $('#card-template'),
 };
 
 const store = new Store();
@@ -122,16 +122,22 @@ function addFiles(files, { filter = false } = {}) {
   if (added.length) revealNewest(added);
 }
 
-// A phone shows the intake first: bring the newest card into view when it is off-screen.
+// A phone shows the intake first: bring the newest card into view when it is off-screen, and again
+// once it has its result, should the page above it have changed meanwhile.
+let revealed = null;
 function revealNewest(added) {
-  const card = cards.card(added[added.length - 1]);
+  const item = added[added.length - 1];
+  if (!cards.card(item)) return;
+  revealed = item;
+  requestAnimationFrame(() => reveal(item, { smooth: !matchMedia('(prefers-reduced-motion: reduce)').matches }));
+}
+
+function reveal(item, { smooth }) {
+  const card = cards.card(item);
   if (!card) return;
-  requestAnimationFrame(() => {
-    const r = card.getBoundingClientRect();
-    if (r.top >= 0 && r.top + Math.min(r.height, 160) <= window.innerHeight) return;
-    const smooth = !matchMedia('(prefers-reduced-motion: reduce)').matches;
-    card.scrollIntoView({ behavior: smooth ? 'smooth' : 'auto', block: 'start' });
-  });
+  const r = card.getBoundingClientRect();
+  if (r.top >= 0 && r.top + Math.min(r.height, 160) <= window.innerHeight) return;
+  card.scrollIntoView({ behavior: smooth ? 'smooth' : 'auto', block: 'start' });
 }
 
 store.on('items', ({ added }) => {
@@ -145,6 +151,13 @@ store.on('items', ({ added }) => {
 
 store.on('item', ({ item }) => {
   cards.update(item);
+  if (item === revealed && item.status !== 'queued' && item.status !== 'working') {
+    revealed = null;
+    requestAnimationFrame(() => {
+      const top = cards.card(item)?.getBoundingClientRect().top;
+      if (top !== undefined && top < 0) reveal(item, { smooth: false }); // slipped above the screen
+    });
+  }
   table.update(item);
   scheduleOrder();
 });
@@ -269,9 +282,24 @@ el.clear.addEventListener('click', () => {
 
 function showCard(item) {
   const card = cards.card(item);
+  card.classList.add('open'); // in the compact list, the card asked for shows everything
   card.scrollIntoView({ behavior: 'smooth', block: 'center' });
   card.focus({ preventScroll: true });
 }
+
+// The compact list: a line or two per image instead of a full card (many images on a phone); a card
+// opens and closes on a click on its head or verdict.
+el.compact.addEventListener('click', () => {
+  const on = !el.cards.classList.contains('compact');
+  el.cards.classList.toggle('compact', on);
+  el.compact.setAttribute('aria-pressed', String(on));
+  if (!on) for (const c of el.cards.querySelectorAll('.card.open')) c.classList.remove('open');
+});
+el.cards.addEventListener('click', (e) => {
+  if (!el.cards.classList.contains('compact')) return;
+  const card = e.target.closest('.card');
+  if (card && e.target.closest('.card-head, .verdict-row, .reason')) card.classList.toggle('open');
+});
 
 // ---------------------------------------------------------------- order, progress, status
 

@@ -126,7 +126,9 @@ const DECODE_FAILURE = /not a supported image|cannot decode|truncated|corrupt|in
 /** A file that could not be analysed, for a person: a headline in plain words and the decoder's
  *  message as the detail. */
 export function describeError(message) {
-  const detail = String(message || 'unknown error');
+  // the core's list of the formats it decodes would contradict the headline's, which also names the
+  // browser's: the detail keeps only what went wrong
+  const detail = String(message || 'unknown error').replace(/ \((?:JPEG|PNG|BMP|GIF|WebP)(?:, (?:JPEG|PNG|BMP|GIF|WebP))*\)/, '');
   if (/^empty file/.test(detail)) return { headline: 'This file is empty.', detail };
   if (/over the limit/.test(detail)) return { headline: 'This file is too large for the page.', detail };
   if (/stopped/.test(detail)) return { headline: 'Stopped before it was analysed.', detail };
