@@ -129,6 +129,9 @@ describe('desktop 1280 x 900', () => {
     assert.match(text, /WebP, AVIF or HEIC/, 'the formats the page advertises');
     assert.doesNotMatch(text, /\(JPEG, PNG, BMP, GIF\)/, 'not the core\'s shorter list beside it');
     assert.ok(await page.isHidden(`${sel} .thumb`), 'no broken thumbnail');
+    const row = await page.$eval('#table tbody tr[data-id="6"] .status-cell', (c) => c.textContent);
+    assert.match(row, /^damaged or not an image: /, 'the table says it too');
+    assert.doesNotMatch(row, /JPEG, PNG, BMP, GIF/);
     const [own, content] = await page.$eval(sel, (c) => [c.getBoundingClientRect().height,
       [...c.children].filter((e) => !e.hidden && getComputedStyle(e).display !== 'none')
         .reduce((s, e) => s + e.getBoundingClientRect().height, 0)]);
