@@ -4,7 +4,7 @@
 
 import { formatBytes, formatCount, formatPFake, groupNumbers } from './format.js';
 import { renderPanel } from './provenance.js';
-import { analysedShare, inputSide, verdictPhrase } from './result.js';
+import { analysedShare, inputSide, plainReason, verdictPhrase } from './result.js';
 
 const LAYER_CACHE = 16; // cards that keep their image layers for instant opacity changes
 const $ = (sel, root) => root.querySelector(sel);
@@ -13,6 +13,12 @@ const METHOD_NAMES = { gradcam: 'Grad-CAM', gradcampp: 'Grad-CAM++' };
 // A model looked at the image within its scope (a verdict, or UNSURE on weak evidence): only then
 // does a heatmap show evidence for anything.
 const judged = (r) => r.scope === 'judged' || r.scope === 'weak-evidence';
+
+// The weight file's UNSURE band, for the card's details.
+function unsureBand(info) {
+  const band = String(info.unsure_band || '').split(',').map(Number);
+  return band.length === 2 && band.every(Number.isFinite) ? `; UNSURE from ${band[0].toFixed(4)} to ${band[1].toFixed(4)}` : '';
+}
 
 export class Cards {
   #cache = [];
@@ -130,14 +136,23 @@ export class Cards {
       $('.pbar-threshold', card).style.left = `${(threshold * 100).toFixed(2)}%`;
       pbar.title = `P(fake) ${formatPFake(r.pFake)} (FAKE from ${Math.round(threshold * 100)} %)`;
     }
+    // in plain words under the verdict; the engine's own words and numbers one click further
+    const info = this.store.model.info || {};
     const reason = $('.reason', card);
-    // a pixel verdict on a file without metadata: the panel below already says there is none
-    const repeatsPanel = !r.byProvenance && r.label !== 'UNSURE' && (!r.provenance || !r.provenance.signals.length);
-    reason.hidden = !r.reason || repeatsPanel;
-    reason.textContent = r.reason ? groupNumbers(r.reason) : '';
+    const plain = plainReason(r, info);
+    reason.hidden = !plain;
+    reason.textContent = plain ? groupNumbers(plain) : '';
+    const engineReason = r.detail || (r.byProvenance ? null : r.reason);
+    $('.detail', card).textContent = engineReason ? groupNumbers(engineReason) : '';
+    $('.detail', card).hidden = !engineReason;
     const rel = $('.reliability', card);
     rel.hidden = !r.reliability;
     rel.textContent = r.reliability || '';
+    const exact = $('.exact', card);
+    exact.hidden = r.pFake === null;
+    exact.textContent = r.pFake === null ? ''
+      : `P(fake) ${r.pFake.toFixed(4)}; FAKE from ${threshold.toFixed(4)}${unsureBand(info)}.`;
+    $('.more', card).hidden = !engineReason && !r.reliability && r.pFake === null;
     const decoder = item.decoder === 'browser' ? 'decoded by the browser' : 'decoded by the cifake core';
     $('.dims', card).textContent =
       `${formatCount(r.width)} × ${formatCount(r.height)} px · ${formatBytes(item.size)} · ${item.format || 'image'}, ${decoder}`;
