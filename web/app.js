@@ -336,8 +336,18 @@ refreshChrome();
 
 // Offline: a service worker keeps the page, the module and the weights (sw.js).
 // Once a service worker is active, it is asked to keep the C2PA library too (sw.js: LAZY), so that
-// Content Credentials can be checked offline later.
-if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol)) {
+// Content Credentials can be checked offline later. Its first installation downloads every file of
+// the page again, the module and the weights among them (and then the 8 MB C2PA library): it is
+// registered only once the model is ready and no image is waiting, so that it never competes with
+// the first verdict (docs/performance.md, "Time to first verdict").
+const busy = () => store.items.some((i) => i.status === 'queued' || i.status === 'working');
+let offlineCopyAsked = false;
+function keepOfflineCopy() {
+  if (offlineCopyAsked || store.model.state !== 'ready' || busy()) return;
+  offlineCopyAsked = true;
   navigator.serviceWorker.register('sw.js').catch((err) => console.warn(`no offline copy: ${err.message}`));
   navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage('cache-lazy')).catch(() => {});
+}
+if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol)) {
+  for (const type of ['model', 'item', 'clear']) store.on(type, () => setTimeout(keepOfflineCopy, 0));
 }
