@@ -9,6 +9,7 @@ import { exportDocument, toCsv, toJson } from './exports.js';
 import { formatCount, formatPFake, groupNumbers, plural } from './format.js';
 import { bindIntake, isImageFile } from './intake.js';
 import { sortItems } from './order.js';
+import { sha256Hex } from './pixels.js';
 import { Pool } from './pool.js';
 import { normaliseProvenance } from './provenance.js';
 import { normaliseResult, verdictFigure } from './result.js';
@@ -25,7 +26,7 @@ const el = {
   progress: $('#progress'), progressBar: $('#progress-bar'), progressText: $('#progress-text'),
   modelStatus: $('#model-status'), summary: $('#summary'), message: $('#message'), tools: $('#results-tools'),
   empty: $('#empty'), tableWrap: $('#table-wrap'), table: $('#table'), cards: $('#cards'),
-  exportCsv: $('#export-csv'), exportJson: $('#export-json'), template: $('#card-template'),
+  compact: $('#compact'), exportCsv: $('#export-csv'), exportJson: $('#export-json'), template: $('#card-template'),
 };
 
 const store = new Store();
@@ -120,16 +121,22 @@ function addFiles(files, { filter = false } = {}) {
   if (added.length) revealNewest(added);
 }
 
-// A phone shows the intake first: bring the newest card into view when it is off-screen.
+// A phone shows the intake first: bring the newest card into view when it is off-screen, and again
+// once it has its result, should the page above it have changed meanwhile.
+let revealed = null;
 function revealNewest(added) {
-  const card = cards.card(added[added.length - 1]);
+  const item = added[added.length - 1];
+  if (!cards.card(item)) return;
+  revealed = item;
+  requestAnimationFrame(() => reveal(item, { smooth: !matchMedia('(prefers-reduced-motion: reduce)').matches }));
+}
+
+function reveal(item, { smooth }) {
+  const card = cards.card(item);
   if (!card) return;
-  requestAnimationFrame(() => {
-    const r = card.getBoundingClientRect();
-    if (r.top >= 0 && r.top + Math.min(r.height, 160) <= window.innerHeight) return;
-    const smooth = !matchMedia('(prefers-reduced-motion: reduce)').matches;
-    card.scrollIntoView({ behavior: smooth ? 'smooth' : 'auto', block: 'start' });
-  });
+  const r = card.getBoundingClientRect();
+  if (r.top >= 0 && r.top + Math.min(r.height, 160) <= window.innerHeight) return;
+  card.scrollIntoView({ behavior: smooth ? 'smooth' : 'auto', block: 'start' });
 }
 
 store.on('items', ({ added }) => {
@@ -143,6 +150,13 @@ store.on('items', ({ added }) => {
 
 store.on('item', ({ item }) => {
   cards.update(item);
+  if (item === revealed && item.status !== 'queued' && item.status !== 'working') {
+    revealed = null;
+    requestAnimationFrame(() => {
+      const top = cards.card(item)?.getBoundingClientRect().top;
+      if (top !== undefined && top < 0) reveal(item, { smooth: false }); // slipped above the screen
+    });
+  }
   table.update(item);
   scheduleOrder();
 });
@@ -168,11 +182,11 @@ async function analyse(item, { urgent = false } = {}) {
   const first = item.status === 'queued';
   const limit = store.model.maxImageBytes;
   if (first && limit && item.size > limit) {
-    finish(item, { error: `file is ${item.size} bytes, over the limit of ${limit} bytes (${mebibytes(limit)})` });
+    finish(item, { error: `file is ${item.size} bytes, over the limit of ${limit} bytes (${mebibytes(limit)})`, sha256: await hashFile(item.file) });
     return;
   }
   if (first && item.size === 0) {
-    finish(item, { error: 'empty file (0 bytes)' });
+    finish(item, { error: 'empty file (0 bytes)', sha256: await hashFile(item.file) });
     return;
   }
   const card = cards.card(item);
@@ -191,6 +205,18 @@ async function analyse(item, { urgent = false } = {}) {
   if (!first && card && version === item.version) card.classList.remove('busy');
 }
 
+// A file refused before the worker reads it is still identified by its bytes in the export (up to
+// HASH_MAX_BYTES: Web Crypto hashes from memory only, and a file of gigabytes must not fill it).
+const HASH_MAX_BYTES = 256 * 1048576;
+async function hashFile(file) {
+  if (file.size > HASH_MAX_BYTES) return null;
+  try {
+    return await sha256Hex(new Uint8Array(await file.arrayBuffer()));
+  } catch {
+    return null;
+  }
+}
+
 function finish(item, r) {
   if (r.cancelled) {
     store.update(item, { status: 'stopped', error: 'stopped before it was analysed' });
@@ -199,7 +225,7 @@ function finish(item, r) {
   // (announced before the update that may end the batch, whose summary comes after it)
   if (r.error) {
     announcer.result(`${item.name}: could not be analysed: ${r.error}.`);
-    store.update(item, { status: 'error', error: r.error, provenance: normaliseProvenance(r.provenance) });
+    store.update(item, { status: 'error', error: r.error, provenance: normaliseProvenance(r.provenance), sha256: r.sha256 || null });
     return;
   }
   const result = normaliseResult(r.result, store.model.info || {});
@@ -255,9 +281,24 @@ el.clear.addEventListener('click', () => {
 
 function showCard(item) {
   const card = cards.card(item);
+  card.classList.add('open'); // in the compact list, the card asked for shows everything
   card.scrollIntoView({ behavior: 'smooth', block: 'center' });
   card.focus({ preventScroll: true });
 }
+
+// The compact list: a line or two per image instead of a full card (many images on a phone); a card
+// opens and closes on a click on its head or verdict.
+el.compact.addEventListener('click', () => {
+  const on = !el.cards.classList.contains('compact');
+  el.cards.classList.toggle('compact', on);
+  el.compact.setAttribute('aria-pressed', String(on));
+  if (!on) for (const c of el.cards.querySelectorAll('.card.open')) c.classList.remove('open');
+});
+el.cards.addEventListener('click', (e) => {
+  if (!el.cards.classList.contains('compact')) return;
+  const card = e.target.closest('.card');
+  if (card && e.target.closest('.card-head, .verdict-row, .reason')) card.classList.toggle('open');
+});
 
 // ---------------------------------------------------------------- order, progress, status
 

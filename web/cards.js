@@ -4,7 +4,7 @@
 
 import { formatBytes, formatCount, formatPFake, groupNumbers } from './format.js';
 import { renderPanel } from './provenance.js';
-import { analysedShare, inputSide, plainReason, verdictPhrase } from './result.js';
+import { analysedShare, describeError, heatmapClass, inputSide, plainReason, unsureBand, verdictPhrase } from './result.js';
 
 const LAYER_CACHE = 16; // cards that keep their image layers for instant opacity changes
 const $ = (sel, root) => root.querySelector(sel);
@@ -13,11 +13,13 @@ const METHOD_NAMES = { gradcam: 'Grad-CAM', gradcampp: 'Grad-CAM++' };
 // A model looked at the image within its scope (a verdict, or UNSURE on weak evidence): only then
 // does a heatmap show evidence for anything.
 const judged = (r) => r.scope === 'judged' || r.scope === 'weak-evidence';
+// ... and a heatmap exists when the worker drew one (or the model scored patches, its own map)
+const hasHeatmap = (item) => item.status === 'done' && judged(item.result) && !!(item.result.patches || item.camMethod);
 
 // The weight file's UNSURE band, for the card's details.
-function unsureBand(info) {
-  const band = String(info.unsure_band || '').split(',').map(Number);
-  return band.length === 2 && band.every(Number.isFinite) ? `; UNSURE from ${band[0].toFixed(4)} to ${band[1].toFixed(4)}` : '';
+function bandWords(info) {
+  const band = unsureBand(info);
+  return band ? `; UNSURE from ${band.low.toFixed(4)} to ${band.high.toFixed(4)}` : '';
 }
 
 export class Cards {
@@ -49,7 +51,8 @@ export class Cards {
     const thumb = $('.thumb', card);
     item.url = URL.createObjectURL(item.file);
     thumb.src = item.url;
-    thumb.addEventListener('error', () => thumb.classList.add('broken'), { once: true });
+    // a file the browser cannot show: no empty frame where its picture would be
+    thumb.addEventListener('error', () => { thumb.hidden = true; }, { once: true });
 
     const alpha = $('.alpha', card);
     alpha.setAttribute('aria-label', `Heatmap opacity for ${item.name}`);
@@ -99,7 +102,14 @@ export class Cards {
       label.textContent = item.status === 'error' ? 'Could not analyse' : 'Not analysed';
       label.className = 'verdict-label';
       $('.verdict-p', card).textContent = '';
-      err.textContent = groupNumbers(item.error);
+      const { headline, detail } = describeError(item.error);
+      const head = document.createElement('strong');
+      head.className = 'error-headline';
+      head.textContent = headline;
+      const more = document.createElement('span');
+      more.className = 'error-detail';
+      more.textContent = groupNumbers(detail);
+      err.replaceChildren(head, ' ', more);
       err.hidden = false;
       card.dataset.error = item.error;
       $('.pbar', card).hidden = true;
@@ -110,8 +120,8 @@ export class Cards {
       err.hidden = true;
       this.#showVerdict(item, card);
       renderPanel($('.provenance', card), item.result.provenance);
-      // an image no model judged has no evidence to map: its card shows the image and what was looked at
-      $('.card-controls', card).hidden = !judged(item.result);
+      // heatmap controls only where there is a heatmap to control
+      $('.card-controls', card).hidden = !hasHeatmap(item);
     }
     this.draw(item);
   }
@@ -134,7 +144,18 @@ export class Cards {
     if (r.pFake !== null) {
       $('.pbar-fill', card).style.width = `${(r.pFake * 100).toFixed(2)}%`;
       $('.pbar-threshold', card).style.left = `${(threshold * 100).toFixed(2)}%`;
-      pbar.title = `P(fake) ${formatPFake(r.pFake)} (FAKE from ${Math.round(threshold * 100)} %)`;
+      // the band where the model gives no verdict, drawn so that the bar and the word agree
+      const band = unsureBand(this.store.model.info), bandEl = $('.pbar-band', card), bandLabel = $('.pbar-scale-unsure', card);
+      bandEl.hidden = bandLabel.hidden = !band;
+      $('.pbar-threshold', card).hidden = !!band; // the band's edges are the marks then
+      if (band) {
+        bandEl.style.left = bandLabel.style.left = `${(band.low * 100).toFixed(2)}%`;
+        bandEl.style.width = bandLabel.style.width = `${((band.high - band.low) * 100).toFixed(2)}%`;
+      }
+      pbar.title = band
+        ? `P(fake) ${formatPFake(r.pFake)}: REAL below ${Math.round(band.low * 100)} %, UNSURE up to ` +
+          `${Math.round(band.high * 100)} %, FAKE above`
+        : `P(fake) ${formatPFake(r.pFake)} (FAKE from ${Math.round(threshold * 100)} %)`;
     }
     // in plain words under the verdict; the engine's own words and numbers one click further
     const info = this.store.model.info || {};
@@ -151,7 +172,7 @@ export class Cards {
     const exact = $('.exact', card);
     exact.hidden = r.pFake === null;
     exact.textContent = r.pFake === null ? ''
-      : `P(fake) ${r.pFake.toFixed(4)}; FAKE from ${threshold.toFixed(4)}${unsureBand(info)}.`;
+      : `P(fake) ${r.pFake.toFixed(4)}; FAKE from ${threshold.toFixed(4)}${bandWords(info)}.`;
     $('.more', card).hidden = !engineReason && !r.reliability && r.pFake === null;
     const decoder = item.decoder === 'browser' ? 'decoded by the browser' : 'decoded by the cifake core';
     $('.dims', card).textContent =
@@ -159,7 +180,6 @@ export class Cards {
     $('.dims', card).dataset.decoder = item.decoder;
     $('.viz-caption', card).textContent = this.#caption(item);
     $('.viz', card).hidden = false;
-    $('.card-controls', card).hidden = false;
   }
 
   #caption(item) {
@@ -217,7 +237,8 @@ export class Cards {
     if (!card || !L || item.status !== 'done') return;
     const r = item.result;
     const canvas = $('.overlay', card);
-    const a = item.showHeat && judged(r) && (L.heat || r.patches) ? item.alpha : 0;
+    const mapped = judged(r) && !!(L.heat || r.patches);
+    const a = item.showHeat && mapped ? item.alpha : 0;
     const ctx = canvas.getContext('2d');
     if (L.preview) {
       const { width: pw, height: ph } = L.preview;
@@ -231,7 +252,7 @@ export class Cards {
       ctx.drawImage(L.preview, 0, 0, pw, ph);
       const sx = pw / r.width, sy = ph / r.height;
       if (r.patches) drawPatches(ctx, r.patches, sx, sy, a, this.store.model.threshold);
-      else {
+      else if (r.region) {
         const g = r.region, x = g.x * sx, y = g.y * sy, w = g.width * sx, h = g.height * sy;
         if (a > 0) {
           ctx.globalAlpha = a;
@@ -255,13 +276,18 @@ export class Cards {
       }
     }
     const methodName = METHOD_NAMES[L.method] || 'Heatmap';
+    const target = heatmapClass(r, this.store.model.threshold);
     canvas.setAttribute('aria-label', `${item.name}: ${$('.viz-caption', card).textContent}` +
-      (a === 0 ? ' Without heatmap.' : ` ${methodName} heatmap (${L.colormap}) of the regions behind the ${r.label} verdict.`));
-    $('.viz-tag', card).textContent = a === 0 ? 'Before' : r.patches ? `Patches · ${Math.round(a * 100)} %` : `${methodName} · ${Math.round(a * 100)} %`;
+      (!mapped ? '' : a === 0 ? ' Heatmap off.' : r.patches ? ' Each patch coloured by its own P(fake).'
+        : ` ${methodName} heatmap (${L.colormap}) of what pushed the model towards ${target}.`));
+    // the tag and the legend only where there is a heatmap: "Before" names the image without it
+    $('.viz-tag', card).textContent = !mapped ? '' : a === 0 ? 'Before' : r.patches ? `Patches · ${Math.round(a * 100)} %`
+      : `${methodName} · ${target} · ${Math.round(a * 100)} %`;
+    this.#legend(card, mapped && a > 0, r, L, methodName, target);
 
     // what the model saw, when it is not simply the whole image already shown
     const seenFig = $('.seen', card);
-    const showSeen = L.seen && (r.width > L.seen.width || r.height > L.seen.height);
+    const showSeen = !!(L.seen && r.region) && (r.width > L.seen.width || r.height > L.seen.height);
     seenFig.hidden = !showSeen;
     if (showSeen) {
       const sc = $('.seen-canvas', card);
@@ -273,6 +299,20 @@ export class Cards {
       $('.seen-caption', card).textContent = cap;
       sc.setAttribute('aria-label', `${item.name}: ${cap}`);
     }
+  }
+
+  // The heatmap's key, next to it: which class it explains and which colours weigh most.
+  #legend(card, show, r, L, methodName, target) {
+    const legend = $('.legend', card);
+    legend.hidden = !show;
+    if (!show) return;
+    legend.dataset.colormap = r.patches ? 'patches' : L.colormap;
+    $('.legend-label', card).textContent = r.patches
+      ? 'Each patch: green looks real, orange looks AI-generated; stronger colour, surer.'
+      : `${methodName}: what pushed the model towards ${target}`;
+    const ends = card.querySelectorAll('.legend-end');
+    ends[0].textContent = r.patches ? 'REAL' : 'weak';
+    ends[1].textContent = r.patches ? 'FAKE' : 'strong';
   }
 }
 

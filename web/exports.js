@@ -1,6 +1,7 @@
 // exports.js - the CSV and JSON exports of the results. No DOM: also used by the Node tests.
 //
-// Both carry the model (weight file name, SHA-256, spec, trainer version), its threshold, the date
+// Both carry the model (weight file name, SHA-256, spec, version: the first 12 hex digits of that
+// SHA-256, and the trainer's git version at training time), its threshold, the date
 // of the export, and per image its byte size, SHA-256, verdict, heatmap method and decoder, and its
 // provenance (what its metadata declares: JSON the whole object, as `cifake-detect --json` prints it;
 // CSV the declaration, generator, C2PA signer and status, and one line per signal). JSON numbers are
@@ -21,7 +22,10 @@ export function exportModel(model) {
   const info = model.info || {}, w = model.weights || {};
   return {
     file: w.file ?? null, bytes: w.bytes ?? null, sha256: w.sha256 ?? null,
-    spec: info.spec ?? null, version: info.trainer_version ?? null, trained: info.date ?? null,
+    // the model's version is its weight file's content (the same on every copy of the file); the
+    // trainer's git version at training time is a fact about how it was made, kept under its own name
+    spec: info.spec ?? null, version: w.sha256 ? w.sha256.slice(0, 12) : null,
+    trainer_version: info.trainer_version ?? null, trained: info.date ?? null,
     threshold: num(info.threshold), temperature: num(info.temperature),
     // the one accuracy figure users are shown (result.js verdictFigure): the detector as it scores
     verdict_accuracy: num(info.verdict_accuracy), verdict_coverage: num(info.verdict_coverage),
@@ -30,15 +34,17 @@ export function exportModel(model) {
 
 export function exportRow(item) {
   const r = item.status === 'done' ? item.result : null;
+  // a heatmap exists only where a model judged the pixels and the worker drew one
+  const heat = r && (r.scope === 'judged' || r.scope === 'weak-evidence') && !r.patches ? item.camMethod ?? null : null;
   return {
     index: item.index, name: item.name, path: item.path, bytes: item.size, sha256: item.sha256,
     status: item.status, label: r ? r.label : null, p_fake: r ? round6(r.pFake) : null,
     scope: r ? r.scope : null, reason: r ? r.reason : null, detail: r ? r.detail ?? null : null,
     reliability: r ? r.reliability : null,
     width: r ? r.width : null, height: r ? r.height : null,
-    region: r ? { ...r.region } : null, analysed_share: r ? round6(analysedShare(r)) : null,
+    region: r && r.region ? { ...r.region } : null, analysed_share: r && (r.region || r.patches) ? round6(analysedShare(r)) : null,
     model_view: r ? r.model.view : null, decoder: item.decoder, format: item.format,
-    cam_method: r ? item.camMethod ?? null : null,
+    cam_method: heat,
     analysed_at: item.analysedAt, error: item.status === 'done' ? null : item.error,
     provenance: (r ? r.provenance : item.provenance) || null,
   };
@@ -83,7 +89,7 @@ export const CSV_COLUMNS = ['index', 'name', 'path', 'bytes', 'sha256', 'status'
   'detail', 'reliability', 'width', 'height', 'region_x', 'region_y', 'region_width', 'region_height', 'analysed_share',
   'model_view', 'decoder', 'format', 'cam_method', 'analysed_at', 'error', 'declares', 'generator', 'c2pa_signer',
   'c2pa_status', 'provenance', 'metadata_unreadable',
-  'model_file', 'model_sha256', 'model_spec', 'model_version', 'threshold', 'export_date'];
+  'model_file', 'model_sha256', 'model_spec', 'model_version', 'model_trainer_version', 'threshold', 'export_date'];
 
 export function toCsv(doc) {
   const m = doc.model;
@@ -91,7 +97,8 @@ export function toCsv(doc) {
   for (const r of doc.results) {
     const flat = {
       ...r, ...provenanceCells(r.provenance), region_x: r.region?.x, region_y: r.region?.y, region_width: r.region?.width, region_height: r.region?.height,
-      model_file: m.file, model_sha256: m.sha256, model_spec: m.spec, model_version: m.version, threshold: doc.threshold,
+      model_file: m.file, model_sha256: m.sha256, model_spec: m.spec, model_version: m.version,
+      model_trainer_version: m.trainer_version, threshold: doc.threshold,
       export_date: doc.date,
     };
     lines.push(CSV_COLUMNS.map((c) => csvCell(flat[c])).join(','));

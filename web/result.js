@@ -46,10 +46,11 @@ export function normaliseResult(raw, info = {}) {
     ? { name: String(raw.model.name || 'cifake.bin'), view: raw.model.view === 'patches' ? 'patches' : 'thumbnail' }
     : { name: 'cifake.bin', view: 'thumbnail' };
   const patches = model.view === 'patches' ? validPatches(raw.patches) : null;
-  const region = validRegion(raw.region, width, height) || centreSquare(width, height);
+  const scope = SCOPES.includes(raw.scope) ? raw.scope : null;
+  // an image too small for the model was never looked at: it has no analysed region
+  const region = scope === 'too-small' ? null : validRegion(raw.region, width, height) || centreSquare(width, height);
   let label = LABELS.includes(raw.label) ? raw.label : 'UNSURE';
   let pFake = typeof raw.pFake === 'number' && Number.isFinite(raw.pFake) ? raw.pFake : null;
-  const scope = SCOPES.includes(raw.scope) ? raw.scope : null;
   let reason = typeof raw.reason === 'string' && raw.reason ? raw.reason : null;
   const detail = typeof raw.detail === 'string' && raw.detail ? raw.detail : null;
   const reliability = typeof raw.reliability === 'string' && raw.reliability ? raw.reliability : null;
@@ -141,5 +142,39 @@ export function analysedShare(r) {
     }
     return Math.min(1, area / total);
   }
-  return (r.region.width * r.region.height) / total;
+  return r.region ? (r.region.width * r.region.height) / total : 0;
+}
+
+/** The weight file's UNSURE band ("0.4966,0.6966": P(fake) in it gives no verdict) as
+ *  { low, high }, or null when the file states none. */
+export function unsureBand(info) {
+  const v = String((info && info.unsure_band) || '').split(',').map(Number);
+  if (v.length !== 2 || !v.every(Number.isFinite) || !(v[0] >= 0 && v[0] < v[1] && v[1] <= 1)) return null;
+  return { low: v[0], high: v[1] };
+}
+
+/** The class a thumbnail model's heatmap explains: the side of the threshold its P(fake) falls on
+ *  (the core's default target, src/api.c cam_label). */
+export function heatmapClass(r, threshold) {
+  return typeof r.pFake === 'number' && r.pFake >= threshold ? 'FAKE' : 'REAL';
+}
+
+const DECODE_FAILURE = /not a supported image|cannot decode|truncated|corrupt|invalid|bad (?:huffman|marker)|premature|unexpected end/i;
+
+/** A file that could not be analysed, for a person: a headline in plain words and the decoder's
+ *  message as the detail. */
+export function describeError(message) {
+  // the core's list of the formats it decodes would contradict the headline's, which also names the
+  // browser's: the detail keeps only what went wrong
+  const detail = String(message || 'unknown error').replace(/ \((?:JPEG|PNG|BMP|GIF|WebP)(?:, (?:JPEG|PNG|BMP|GIF|WebP))*\)/, '');
+  if (/^empty file/.test(detail)) return { headline: 'This file is empty.', detail };
+  if (/over the limit/.test(detail)) return { headline: 'This file is too large for the page.', detail };
+  if (/stopped/.test(detail)) return { headline: 'Stopped before it was analysed.', detail };
+  if (DECODE_FAILURE.test(detail))
+    return {
+      headline: 'This file is damaged or not an image. The page reads JPEG, PNG, BMP and GIF, and WebP, AVIF or HEIC ' +
+        'where this browser decodes them.',
+      detail,
+    };
+  return { headline: 'This image could not be analysed.', detail };
 }

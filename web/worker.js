@@ -5,7 +5,7 @@
 // worker -> page  { type: 'ready', info, simd, maxImageBytes, weights: { file, bytes, sha256 } }
 //                 { type: 'fatal', message }
 //                 { type: 'result', id, result, decoder, format, sha256, camMethod, ms,
-//                   preview, heat, base, seen }  |  { type: 'result', id, error, provenance }
+//                   preview, heat, base, seen }  |  { type: 'result', id, error, provenance, sha256 }
 // result is detector.js's classification without its heatmap floats, with the file's provenance
 // (what its metadata declares; verify: its Content Credentials checked first, see c2pa.js); a file
 // that cannot be analysed still reports the provenance read from it (or null). preview is the whole image
@@ -95,7 +95,9 @@ async function handle(msg, bytes) {
       out.seen && out.seen.data.buffer].filter(Boolean);
     self.postMessage({ type: 'result', id, ...out }, transfer);
   } catch (err) {
-    self.postMessage({ type: 'result', id, error: err.message, provenance: err.provenance || null });
+    // a file that failed is still identified by its bytes
+    const sha256 = msg.hash ? await hashFile(msg.file) : null;
+    self.postMessage({ type: 'result', id, error: err.message, provenance: err.provenance || null, sha256 });
     // a trap whose synchronous restart failed: start the fresh instance before the next message
     if (detector.broken) {
       try {
@@ -106,6 +108,14 @@ async function handle(msg, bytes) {
         self.postMessage({ type: 'fatal', message: failure });
       }
     }
+  }
+}
+
+async function hashFile(file) {
+  try {
+    return await sha256Hex(new Uint8Array(await file.arrayBuffer()));
+  } catch {
+    return null; // unreadable (e.g. removed from the disk meanwhile): no hash rather than a wrong one
   }
 }
 
@@ -180,8 +190,10 @@ async function classify(msg) {
   // the heatmap over the analysed region, about as many pixels as the region has in the preview
   const side = Math.max(32, Math.min(512, Math.round(region.width * (preview ? scale : 1)), preview ? 512 : 384));
   let heat = null, base = null;
-  if (cam) heat = detector.render(cam, { side, colormap: msg.colormap, alpha: 1 });
+  // only pixels a model judged have evidence to map (an image out of scope has a guess, not a verdict)
+  const mapped = cam && (r.scope === 'judged' || r.scope === 'weak-evidence');
+  if (mapped) heat = detector.render(cam, { side, colormap: msg.colormap, alpha: 1 });
   if (!preview && r.model?.view !== 'patches') base = detector.render(null, { side });
   const seen = input ? inputToRgba(input, info) : null;
-  return { result, decoder, format, sha256, camMethod: cam ? msg.method : null, ms, preview, heat, base, seen };
+  return { result, decoder, format, sha256, camMethod: mapped ? msg.method : null, ms, preview, heat, base, seen };
 }

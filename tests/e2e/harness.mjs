@@ -68,8 +68,8 @@ export function nativeVerdicts(files) {
 }
 
 /** Starts the server and Chromium with a fresh profile and opens the page with the model loaded:
- *  { server, origin, context, page, requests, problems, close() }. */
-export async function openPage({ viewport = { width: 1280, height: 900 }, weights = WEIGHTS } = {}) {
+ *  { server, origin, context, page, requests, problems, close() }. hasTouch and isMobile emulate a phone. */
+export async function openPage({ viewport = { width: 1280, height: 900 }, weights = WEIGHTS, hasTouch = false, isMobile = false } = {}) {
   need(path.join(WEB, 'cifake.wasm'), 'run `make wasm` first');
   need(path.join(build, 'cifake-detect'), 'run `make` first (the native CLI is the reference)');
   need(weights, 'set CIFAKE_WEIGHTS to a weight file, or train weights/cifake.bin');
@@ -88,7 +88,7 @@ export async function openPage({ viewport = { width: 1280, height: 900 }, weight
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport,
+    viewport, hasTouch, isMobile, // a phone: touch screen, mobile viewport
     acceptDownloads: true,
   });
   const page = context.pages()[0] || await context.newPage();

@@ -96,8 +96,9 @@ test('exports carry the model, threshold, date, byte sizes, hashes and heatmap m
   assert.equal(doc.date, '2026-02-03T04:05:06.000Z');
   assert.equal(doc.threshold, 0.596550524);
   assert.deepEqual(doc.model, {
-    file: 'cifake.bin', bytes: 1149886, sha256: 'cd'.repeat(32), spec: 'c32,relu,gap,d1', version: 'abc1234',
-    trained: '2026-11-29T10:35:18Z', threshold: 0.596550524, temperature: 1.11075354, verdict_accuracy: 0.9831, verdict_coverage: 0.9903,
+    file: 'cifake.bin', bytes: 1149886, sha256: 'cd'.repeat(32), spec: 'c32,relu,gap,d1', version: 'cd'.repeat(6),
+    trainer_version: 'abc1234', trained: '2026-11-29T10:35:18Z', threshold: 0.596550524, temperature: 1.11075354,
+    verdict_accuracy: 0.9831, verdict_coverage: 0.9903,
   });
   const fake = doc.results.find((r) => r.name === 'b.jpg');
   assert.equal(typeof fake.p_fake, 'number');
@@ -113,6 +114,10 @@ test('exports carry the model, threshold, date, byte sizes, hashes and heatmap m
   assert.equal(tiny.label, 'UNSURE');
   assert.equal(tiny.p_fake, null);
   assert.equal(tiny.scope, 'too-small');
+  // no model looked at it: no analysed region, no share of it, and no heatmap (issue 29, items 1 and 7)
+  assert.equal(tiny.region, null);
+  assert.equal(tiny.analysed_share, null);
+  assert.equal(tiny.cam_method, null);
   assert.equal(doc.results.find((r) => r.name === 'broken.jpg').error, 'truncated JPEG data');
   const csv = parseCsv(toCsv(exportDocument({ items: list, model, date })));
   assert.deepEqual(csv[0], CSV_COLUMNS);
@@ -123,6 +128,26 @@ test('exports carry the model, threshold, date, byte sizes, hashes and heatmap m
   assert.equal(row.threshold, '0.596550524');
   assert.equal(row.export_date, '2026-02-03T04:05:06.000Z');
   assert.equal(row.bytes, '200');
+});
+
+test("the export's model version is the weight file's content, not the trainer's working tree (issue 29, item 7)", () => {
+  const info = { ...INFO, trainer_version: '27fbda4-dirty' };
+  const sha = '0123456789abcdef'.repeat(4);
+  const doc = exportDocument({ items: [], model: { info, weights: { file: 'cifake.bin', bytes: 9, sha256: sha } } });
+  assert.equal(doc.model.version, '0123456789ab', 'the same on every clone: the first 12 hex digits of the SHA-256');
+  assert.equal(doc.model.trainer_version, '27fbda4-dirty', 'how the file was made stays, under its own name');
+  const csv = parseCsv(toCsv(exportDocument({ items: items().slice(1, 2), model: { info, weights: { sha256: sha } } })));
+  const row = Object.fromEntries(CSV_COLUMNS.map((c, k) => [c, csv[1][k]]));
+  assert.equal(row.model_version, '0123456789ab');
+  assert.equal(row.model_trainer_version, '27fbda4-dirty');
+  // a failed file keeps the hash of its bytes; an image out of scope records no heatmap method
+  const broken = { ...failed(1, 'broken.jpg'), sha256: 'ef'.repeat(32) };
+  const photo = done(2, 'photo.jpg', judged('REAL', 0.1, 640, 400));
+  const rows = exportDocument({ items: [broken, photo], model: { info } }).results;
+  assert.equal(rows[0].sha256, 'ef'.repeat(32));
+  assert.equal(rows[1].scope, 'out-of-scope');
+  assert.equal(rows[1].cam_method, null);
+  assert.equal(rows[1].analysed_share, 0.625, 'the model looked at its centre square');
 });
 
 test('probabilities are shown with the precision the calibration supports, never 100.0 %', () => {
@@ -149,6 +174,8 @@ test('UNSURE and the contract fields: too small images are not judged, missing f
   assert.equal(tiny.scope, 'too-small');
   assert.equal(tiny.pFake, null, "a model's guess on an image it did not judge is not shown");
   assert.match(tiny.reason, /20 × 40 pixels.*too small to judge/);
+  assert.equal(tiny.region, null, 'an image no model looked at has no analysed region');
+  assert.equal(analysedShare(tiny), 0);
   const photo = normaliseResult(judged('REAL', 0.1, 6028, 3391), INFO);
   assert.equal(photo.label, 'UNSURE');
   assert.equal(photo.pFake, null);
