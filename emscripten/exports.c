@@ -5,7 +5,7 @@
  *   cfw_add_model(h, weights, n)          0, or -1: another model, tried after the ones before
  *   cfw_classify(h, bytes, n)             0, or -1 (message: cfw_last_error()); then
  *     cfw_label(h) (0 REAL, 1 FAKE, 2 UNSURE) cfw_scope(h) cfw_p_fake(h) cfw_score(h) cfw_width(h)
- *     cfw_height(h) cfw_model(h) cfw_view(h) cfw_reason(h) cfw_reliability(h)
+ *     cfw_height(h) cfw_model(h) cfw_view(h) cfw_reason(h) cfw_detail(h) cfw_reliability(h)
  *     cfw_geometry(h, out)                out: 7 ints (region x, y, width, height; patch side, cols, rows)
  *     cfw_patches(h, x, y, p_fake, cap)   the patch scores (patch models)
  *   cfw_classify_pixels(h, pixels, w, h, channels)   the same for decoded RGB or RGBA pixels
@@ -152,6 +152,7 @@ CFW_EXPORT int cfw_scope(const cfw_handle *h) { return h && h->has_result ? (int
 CFW_EXPORT int cfw_model(const cfw_handle *h) { return h && h->has_result ? h->res.model : -1; }
 CFW_EXPORT int cfw_view(const cfw_handle *h) { return h && h->has_result ? (int)h->res.view : 0; }
 CFW_EXPORT const char *cfw_reason(const cfw_handle *h) { return h && h->has_result ? h->res.reason : ""; }
+CFW_EXPORT const char *cfw_detail(const cfw_handle *h) { return h && h->has_result ? h->res.detail : ""; }
 CFW_EXPORT const char *cfw_reliability(const cfw_handle *h) {
     return h && h->has_result && h->res.reliability ? h->res.reliability : "";
 }

@@ -288,7 +288,8 @@ static void decide(const model_slot *s, cifake_result *res) {
     if (res->p_fake >= s->loaded.unsure_lo && res->p_fake < s->loaded.unsure_hi) {
         res->label = CIFAKE_UNSURE;
         res->scope = CIFAKE_WEAK_EVIDENCE;
-        snprintf(res->reason, sizeof res->reason,
+        snprintf(res->reason, sizeof res->reason, "The evidence is too weak either way for a verdict");
+        snprintf(res->detail, sizeof res->detail,
                  "weak evidence: P(fake) %.2f lies in %s's uncertain band [%.2f, %.2f)", res->p_fake, model_name(s),
                  s->loaded.unsure_lo, s->loaded.unsure_hi);
         return;
@@ -326,6 +327,9 @@ static int route(cifake_detector *d, const cf_image *img, cifake_result *res, cf
     if (out_of_scope_model < 0) {
         res->scope = CIFAKE_TOO_SMALL;
         snprintf(res->reason, sizeof res->reason,
+                 "Too small to judge: the model needs at least %d by %d pixels, this image is %d by %d",
+                 smallest_side(d), smallest_side(d), img->width, img->height);
+        snprintf(res->detail, sizeof res->detail,
                  "too small to judge: %dx%d pixels; the model needs at least %d on each side", img->width, img->height,
                  smallest_side(d));
         return 0;
@@ -334,6 +338,9 @@ static int route(cifake_detector *d, const cf_image *img, cifake_result *res, cf
     res->scope = CIFAKE_OUT_OF_SCOPE;
     res->reliability = s->loaded.reliability_out_of_scope;
     snprintf(res->reason, sizeof res->reason,
+             "Larger than anything the model was tested on (%d by %d pixels at most, this image is %d by %d), "
+             "so it gives no verdict", s->loaded.max_side, s->loaded.max_side, img->width, img->height);
+    snprintf(res->detail, sizeof res->detail,
              "out of scope: %s judges images of at most %dx%d pixels, this one is %dx%d", model_name(s),
              s->loaded.max_side, s->loaded.max_side, img->width, img->height);
     return 0;

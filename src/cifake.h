@@ -66,7 +66,8 @@ typedef struct {
     cifake_view view;       /* that model's view */
     int region_x, region_y, region_width, region_height; /* the part of the image it analysed */
     int patch_side, patch_cols, patch_rows;              /* patch models: the grid (cifake_patches) */
-    char reason[256];        /* why UNSURE; "" otherwise */
+    char reason[256];        /* why UNSURE, in plain words for anyone (provenance rules may add theirs); "" otherwise */
+    char detail[256];        /* the same in the engine's terms, with its numbers (sizes, P(fake), band); "" otherwise */
     const char *reliability; /* measured reliability of that model on this kind of image; "" when the
                                 weight file states none (owned by the detector) */
 } cifake_result;

@@ -27,6 +27,8 @@ static const cf_meta_key keys[] = {
     {CF_META_UNSURE_BAND, CF_VALUE_NUMBERS, 2, NULL, "LO,HI: a p_fake in [LO, HI) is UNSURE (weak evidence)"},
     TEXT(CF_META_RELIABILITY, "what was measured about the model's verdicts in its scope, shown with each"),
     TEXT(CF_META_RELIABILITY_OUT_OF_SCOPE, "what is known about images outside the model's scope"),
+    NUMBER(CF_META_VERDICT_COVERAGE, "share of the test split the detector gives a verdict on (as it scores: tta, UNSURE band)"),
+    NUMBER(CF_META_VERDICT_ACCURACY, "share of those verdicts that are right: the accuracy figure shown to users"),
     TEXT(CF_META_NAME, "the model's name in messages"),
     TEXT(CF_META_AGGREGATE, "patch models: how the patch logits become the image's score"),
     /* how the model was trained */

@@ -31,6 +31,12 @@
 #define CF_META_UNSURE_BAND "unsure_band"
 #define CF_META_RELIABILITY "reliability"
 #define CF_META_RELIABILITY_OUT_OF_SCOPE "reliability_out_of_scope"
+/* The one accuracy figure shown to users (page, README): the detector as it scores (its test-time
+ * augmentation and UNSURE band) on its test split: the share of the images it gives a verdict on,
+ * and the share of those verdicts that are right. test_accuracy (the network alone, every image
+ * decided) is the trainer's figure, for the model card. */
+#define CF_META_VERDICT_COVERAGE "verdict_coverage"
+#define CF_META_VERDICT_ACCURACY "verdict_accuracy"
 #define CF_META_NAME "name"
 #define CF_META_AGGREGATE "aggregate"
 

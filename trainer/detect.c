@@ -35,7 +35,8 @@ static void usage(FILE *f) {
                "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build);\n"
                "                  given several times, the models are tried in that order and the first whose\n"
                "                  scope holds the image judges it\n"
-               "  --json          one JSON array instead of lines: path, label, p_fake, scope, reason, model (its\n"
+               "  --json          one JSON array instead of lines: path, label, p_fake, scope, reason (plain words),\n"
+               "                  detail (the same in the model's terms, with its numbers), model (its\n"
                "                  weight file), reliability, width, height, provenance\n"
                "  --provenance    list what each file declares about its origin (C2PA Content Credentials and their\n"
                "                  checks, XMP, PNG text of Stable Diffusion front ends, EXIF) instead of classifying\n"
@@ -182,6 +183,10 @@ static void print_json_result(const cifake_result *r, const cf_provenance *prov,
     if (*r->reason) {
         printf(", \"reason\": ");
         json_write_string(stdout, r->reason);
+    }
+    if (*r->detail) {
+        printf(", \"detail\": ");
+        json_write_string(stdout, r->detail);
     }
     if (*pixel_error) {
         printf(", \"pixel_error\": ");

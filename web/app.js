@@ -12,7 +12,7 @@ import { sortItems } from './order.js';
 import { sha256Hex } from './pixels.js';
 import { Pool } from './pool.js';
 import { normaliseProvenance } from './provenance.js';
-import { normaliseResult } from './result.js';
+import { normaliseResult, verdictFigure } from './result.js';
 import { Store } from './store.js';
 import { Table } from './table.js';
 
@@ -66,11 +66,9 @@ store.on('model', (m) => {
 
 function showModel({ info, simd, threshold, maxImageBytes }) {
   const num = (key) => (info[key] !== undefined && info[key] !== '' && Number.isFinite(Number(info[key])) ? Number(info[key]) : null);
-  const acc = num('test_accuracy'), auroc = num('test_auroc');
-  const accText = acc === null ? 'not recorded' : `${(acc <= 1 ? acc * 100 : acc).toFixed(2)} %`;
-  const aurocText = auroc === null ? 'not recorded' : auroc.toFixed(4);
-  $('#m-accuracy').textContent = $('#n-accuracy').textContent = accText;
-  $('#m-auroc').textContent = $('#n-auroc').textContent = aurocText;
+  const figure = verdictFigure(info);
+  $('#m-accuracy').textContent = $('#n-accuracy').textContent = figure ? figure.accuracy : 'not recorded';
+  $('#m-coverage').textContent = $('#n-coverage').textContent = figure ? figure.coverage : 'not recorded';
   $('#m-threshold').textContent = `P(fake) ≥ ${threshold.toFixed(3)}`;
   $('#m-date').textContent = info.date ? info.date.slice(0, 10) : 'not recorded';
   if (maxImageBytes) for (const span of document.querySelectorAll('.limit-bytes')) span.textContent = mebibytes(maxImageBytes);
@@ -83,7 +81,8 @@ function showModel({ info, simd, threshold, maxImageBytes }) {
     dd.textContent = v;
     list.append(dt, dd);
   }
-  el.modelStatus.textContent = `Model ready (${simd === 'wasm-simd128' ? 'WebAssembly SIMD' : simd}).`;
+  el.modelStatus.textContent = 'Ready: images are checked here, on this device.';
+  $('#m-engine').textContent = simd === 'wasm-simd128' ? 'WebAssembly with SIMD, in a Web Worker' : simd;
   document.documentElement.dataset.model = 'ready';
   for (const item of store.items) if (item.status === 'done') cards.update(item); // threshold marker
 }
@@ -93,7 +92,7 @@ function showModelFailure(message) {
   el.banner.hidden = false;
   el.modelStatus.textContent = 'The model could not be loaded.';
   document.documentElement.dataset.model = 'failed';
-  for (const m of ['#m-accuracy', '#m-auroc', '#m-threshold', '#m-date', '#n-accuracy', '#n-auroc']) $(m).textContent = 'unavailable';
+  for (const m of ['#m-accuracy', '#m-coverage', '#m-threshold', '#m-date', '#n-accuracy', '#n-coverage']) $(m).textContent = 'unavailable';
 }
 
 const mebibytes = (n) => (n % 1048576 === 0 ? `${formatCount(n / 1048576)} MiB` : `${formatCount(n)} bytes`);
@@ -378,8 +377,18 @@ refreshChrome();
 
 // Offline: a service worker keeps the page, the module and the weights (sw.js).
 // Once a service worker is active, it is asked to keep the C2PA library too (sw.js: LAZY), so that
-// Content Credentials can be checked offline later.
-if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol)) {
+// Content Credentials can be checked offline later. Its first installation downloads every file of
+// the page again, the module and the weights among them (and then the 8 MB C2PA library): it is
+// registered only once the model is ready and no image is waiting, so that it never competes with
+// the first verdict (docs/performance.md, "Time to first verdict").
+const busy = () => store.items.some((i) => i.status === 'queued' || i.status === 'working');
+let offlineCopyAsked = false;
+function keepOfflineCopy() {
+  if (offlineCopyAsked || store.model.state !== 'ready' || busy()) return;
+  offlineCopyAsked = true;
   navigator.serviceWorker.register('sw.js').catch((err) => console.warn(`no offline copy: ${err.message}`));
   navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage('cache-lazy')).catch(() => {});
+}
+if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol)) {
+  for (const type of ['model', 'item', 'clear']) store.on(type, () => setTimeout(keepOfflineCopy, 0));
 }

@@ -4,7 +4,7 @@
 
 import { formatBytes, formatCount, formatPFake, groupNumbers } from './format.js';
 import { renderPanel } from './provenance.js';
-import { analysedShare, describeError, heatmapClass, inputSide, unsureBand, verdictPhrase } from './result.js';
+import { analysedShare, describeError, heatmapClass, inputSide, plainReason, unsureBand, verdictPhrase } from './result.js';
 
 const LAYER_CACHE = 16; // cards that keep their image layers for instant opacity changes
 const $ = (sel, root) => root.querySelector(sel);
@@ -15,6 +15,12 @@ const METHOD_NAMES = { gradcam: 'Grad-CAM', gradcampp: 'Grad-CAM++' };
 const judged = (r) => r.scope === 'judged' || r.scope === 'weak-evidence';
 // ... and a heatmap exists when the worker drew one (or the model scored patches, its own map)
 const hasHeatmap = (item) => item.status === 'done' && judged(item.result) && !!(item.result.patches || item.camMethod);
+
+// The weight file's UNSURE band, for the card's details.
+function bandWords(info) {
+  const band = unsureBand(info);
+  return band ? `; UNSURE from ${band.low.toFixed(4)} to ${band.high.toFixed(4)}` : '';
+}
 
 export class Cards {
   #cache = [];
@@ -151,14 +157,23 @@ export class Cards {
           `${Math.round(band.high * 100)} %, FAKE above`
         : `P(fake) ${formatPFake(r.pFake)} (FAKE from ${Math.round(threshold * 100)} %)`;
     }
+    // in plain words under the verdict; the engine's own words and numbers one click further
+    const info = this.store.model.info || {};
     const reason = $('.reason', card);
-    // a pixel verdict on a file without metadata: the panel below already says there is none
-    const repeatsPanel = !r.byProvenance && r.label !== 'UNSURE' && (!r.provenance || !r.provenance.signals.length);
-    reason.hidden = !r.reason || repeatsPanel;
-    reason.textContent = r.reason ? groupNumbers(r.reason) : '';
+    const plain = plainReason(r, info);
+    reason.hidden = !plain;
+    reason.textContent = plain ? groupNumbers(plain) : '';
+    const engineReason = r.detail || (r.byProvenance ? null : r.reason);
+    $('.detail', card).textContent = engineReason ? groupNumbers(engineReason) : '';
+    $('.detail', card).hidden = !engineReason;
     const rel = $('.reliability', card);
     rel.hidden = !r.reliability;
     rel.textContent = r.reliability || '';
+    const exact = $('.exact', card);
+    exact.hidden = r.pFake === null;
+    exact.textContent = r.pFake === null ? ''
+      : `P(fake) ${r.pFake.toFixed(4)}; FAKE from ${threshold.toFixed(4)}${bandWords(info)}.`;
+    $('.more', card).hidden = !engineReason && !r.reliability && r.pFake === null;
     const decoder = item.decoder === 'browser' ? 'decoded by the browser' : 'decoded by the cifake core';
     $('.dims', card).textContent =
       `${formatCount(r.width)} × ${formatCount(r.height)} px · ${formatBytes(item.size)} · ${item.format || 'image'}, ${decoder}`;

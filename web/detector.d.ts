@@ -85,6 +85,8 @@ export interface Result {
   /** Why the label, in words: why UNSURE, or what the file's provenance says (and, when the pixel
    *  model disagrees, what it says too); null for a pixel verdict with nothing to add. */
   reason: string | null;
+  /** Why UNSURE in the model's terms, with its numbers (sizes, P(fake), the band); null otherwise. */
+  detail: string | null;
   scope: Scope;
   /** The weight file's measured sentence about how often this model is right on such images. */
   reliability: string | null;

@@ -4,7 +4,7 @@
 //   import { loadDetector } from './detector.js';
 //   const d = await loadDetector({ wasm: 'cifake.wasm', weights: 'cifake.bin' });
 //   const r = d.classify(bytes, { cam: 'gradcam' });
-//     // { label: 'REAL'|'FAKE'|'UNSURE', pFake, scope, reason, reliability, model, region, patches,
+//     // { label: 'REAL'|'FAKE'|'UNSURE', pFake, scope, reason, detail, reliability, model, region, patches,
 //     //   width, height, cam, provenance, pixelLabel }
 //   const r = await d.classifyAsync(bytes)              // the same, Content Credentials verified
 //   d.provenance(bytes)                                 // what the file declares, without the pixels
@@ -26,7 +26,8 @@
 // first whose scope holds an image judges it. Everything runs locally: images never leave the process.
 //
 // A verdict is REAL, FAKE or UNSURE (a result, not an error): scope says why ('judged',
-// 'too-small', 'out-of-scope', 'weak-evidence'), reason says it in words, reliability is the weight
+// 'too-small', 'out-of-scope', 'weak-evidence'), reason says it in plain words, detail in the model's
+// terms with its numbers (as cifake-detect --json's reason and detail), reliability is the weight
 // file's measured sentence about that model on this kind of image. pFake of an UNSURE image out of
 // scope is the first model's guess, for information only.
 
@@ -405,6 +406,7 @@ class Detector {
       pFake: Number.isNaN(pFake) ? null : pFake,
       scope: SCOPES[x.cfw_scope(h)],
       reason: this.#string(x.cfw_reason(h)) || null,
+      detail: this.#string(x.cfw_detail(h)) || null,
       reliability: this.#string(x.cfw_reliability(h)) || null,
       model: model >= 0 ? { index: model, name: this.#meta(model).name || (model === 0 ? 'cifake' : `model ${model}`),
         view: VIEWS[x.cfw_view(h)] } : null,

@@ -27,7 +27,8 @@ export function exportModel(model) {
     spec: info.spec ?? null, version: w.sha256 ? w.sha256.slice(0, 12) : null,
     trainer_version: info.trainer_version ?? null, trained: info.date ?? null,
     threshold: num(info.threshold), temperature: num(info.temperature),
-    test_accuracy: num(info.test_accuracy), test_auroc: num(info.test_auroc),
+    // the one accuracy figure users are shown (result.js verdictFigure): the detector as it scores
+    verdict_accuracy: num(info.verdict_accuracy), verdict_coverage: num(info.verdict_coverage),
   };
 }
 
@@ -38,7 +39,8 @@ export function exportRow(item) {
   return {
     index: item.index, name: item.name, path: item.path, bytes: item.size, sha256: item.sha256,
     status: item.status, label: r ? r.label : null, p_fake: r ? round6(r.pFake) : null,
-    scope: r ? r.scope : null, reason: r ? r.reason : null, reliability: r ? r.reliability : null,
+    scope: r ? r.scope : null, reason: r ? r.reason : null, detail: r ? r.detail ?? null : null,
+    reliability: r ? r.reliability : null,
     width: r ? r.width : null, height: r ? r.height : null,
     region: r && r.region ? { ...r.region } : null, analysed_share: r && (r.region || r.patches) ? round6(analysedShare(r)) : null,
     model_view: r ? r.model.view : null, decoder: item.decoder, format: item.format,
@@ -84,7 +86,7 @@ export function csvCell(v) {
 }
 
 export const CSV_COLUMNS = ['index', 'name', 'path', 'bytes', 'sha256', 'status', 'label', 'p_fake', 'scope', 'reason',
-  'reliability', 'width', 'height', 'region_x', 'region_y', 'region_width', 'region_height', 'analysed_share',
+  'detail', 'reliability', 'width', 'height', 'region_x', 'region_y', 'region_width', 'region_height', 'analysed_share',
   'model_view', 'decoder', 'format', 'cam_method', 'analysed_at', 'error', 'declares', 'generator', 'c2pa_signer',
   'c2pa_status', 'provenance', 'metadata_unreadable',
   'model_file', 'model_sha256', 'model_spec', 'model_version', 'model_trainer_version', 'threshold', 'export_date'];

@@ -52,6 +52,7 @@ export function normaliseResult(raw, info = {}) {
   let label = LABELS.includes(raw.label) ? raw.label : 'UNSURE';
   let pFake = typeof raw.pFake === 'number' && Number.isFinite(raw.pFake) ? raw.pFake : null;
   let reason = typeof raw.reason === 'string' && raw.reason ? raw.reason : null;
+  const detail = typeof raw.detail === 'string' && raw.detail ? raw.detail : null;
   const reliability = typeof raw.reliability === 'string' && raw.reliability ? raw.reliability : null;
 
   // the label the provenance rules gave (src/provenance.h), when they changed the pixel model's
@@ -63,7 +64,7 @@ export function normaliseResult(raw, info = {}) {
   // a model's guess on an image it does not judge is no probability to show
   if (scope === 'too-small' || scope === 'out-of-scope') pFake = null;
   if (label === 'UNSURE' && !reason) reason = defaultReason(scope, width, height, side);
-  return { label, pFake, reason, scope, reliability, model, region, patches, width, height, cam: raw.cam || null,
+  return { label, pFake, reason, detail, scope, reliability, model, region, patches, width, height, cam: raw.cam || null,
     provenance: normaliseProvenance(raw.provenance), pixelLabel: byProvenance ? pixelLabel : label, byProvenance };
 }
 
@@ -74,6 +75,43 @@ function defaultReason(scope, w, h, side) {
   if (scope === 'out-of-scope') return 'The image is outside what this model was trained to judge.';
   if (scope === 'weak-evidence') return 'The evidence is too weak either way for a verdict.';
   return 'The model gave no verdict for this image.';
+}
+
+/** The accuracy figure users are shown, from the weight file's verdict_accuracy and verdict_coverage
+ *  (the detector as it scores, with its UNSURE band, on its test split): { accuracy, coverage } as
+ *  percentages ("12.3 %"), or null when the file does not record them. One source for the page's
+ *  header, its cards and its exports. */
+export function verdictFigure(info) {
+  const share = (key) => {
+    const v = info && info[key] !== undefined && info[key] !== '' ? Number(info[key]) : NaN;
+    return Number.isFinite(v) && v >= 0 && v <= 1 ? v : null;
+  };
+  const accuracy = share('verdict_accuracy'), coverage = share('verdict_coverage');
+  if (accuracy === null || coverage === null) return null;
+  const pct = (v) => `${(v * 100).toFixed(1)} %`;
+  return { accuracy: pct(accuracy), coverage: pct(coverage), accuracyValue: accuracy, coverageValue: coverage };
+}
+
+/** What a card says under its verdict, for someone who is not an engineer: why there is no verdict,
+ *  or how far a verdict can be trusted. The engine's own words (r.detail, r.reliability) go one
+ *  click further, in the card's details. */
+export function plainReason(r, info = {}) {
+  const side = inputSide(info);
+  const scoped = Number(info.scope_max_side) > 0;
+  if (r.byProvenance) return r.reason; // the file's own declaration: the core's rules word it plainly
+  if (r.scope === 'too-small')
+    return `This image is ${formatCount(r.width)} × ${formatCount(r.height)} pixels, smaller than the ${side} × ${side} ` +
+      'pixels the model looks at, so it gives no verdict.';
+  if (r.scope === 'out-of-scope')
+    return 'This image is larger than anything the model was tested on, so it gives no verdict. ' +
+      'On images like this its guesses were no better than chance.';
+  if (r.scope === 'weak-evidence')
+    return 'Its score is too close to the line between real and AI-generated to call either way, so it gives no verdict.';
+  if (r.label !== 'REAL' && r.label !== 'FAKE') return r.reason || 'The model gave no verdict for this image.';
+  const figure = verdictFigure(info);
+  if (!figure) return null;
+  return `On the ${side} × ${side} test images it was made for, ${figure.accuracy} of its verdicts were right.` +
+    (scoped ? ' On other kinds of images (camera photos, newer generators) it does no better than chance.' : '');
 }
 
 /** Short words for a verdict: "likely AI-generated", "too small to judge", ... */

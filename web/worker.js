@@ -19,9 +19,18 @@
 // An image that makes the core trap gets an error result like any bad file: detector.js replaces the
 // trapped instance with a fresh one, so the next image is judged as usual (the page starts a new
 // worker should the worker itself die).
-import { loadDetector } from './detector.js';
-import { bmpHeader, coreFormat, formatName, inputToRgba, rgbaToBmp, sha256Hex } from './pixels.js';
-import { centreSquare } from './result.js';
+//
+// The modules are imported dynamically, not statically: static imports would hold every message
+// until all of them had loaded, one round trip after another, and only then would the model's bytes
+// be asked for. Now the init message starts the downloads of the module and the weights at once,
+// while the modules load (docs/performance.md, "Time to first verdict").
+let loadDetector, bmpHeader, coreFormat, formatName, inputToRgba, rgbaToBmp, sha256Hex, centreSquare;
+const modulesLoaded = Promise.all([import('./detector.js'), import('./pixels.js'), import('./result.js')])
+  .then(([detectorJs, pixelsJs, resultJs]) => {
+    ({ loadDetector } = detectorJs);
+    ({ bmpHeader, coreFormat, formatName, inputToRgba, rgbaToBmp, sha256Hex } = pixelsJs);
+    ({ centreSquare } = resultJs);
+  });
 
 let detector = null;
 let info = null;
@@ -31,7 +40,9 @@ let chain = Promise.resolve();
 
 // Messages are handled strictly one after another, even while the model is still loading.
 self.onmessage = (e) => {
-  chain = chain.then(() => handle(e.data)).catch((err) => {
+  // the model's bytes are asked for at once; everything else waits for the modules
+  const bytes = e.data && e.data.type === 'init' ? fetchModel(e.data) : null;
+  chain = chain.then(() => handle(e.data, bytes)).catch((err) => {
     self.postMessage({ type: 'fatal', message: `worker: ${err && err.message ? err.message : err}` });
   });
 };
@@ -47,10 +58,17 @@ async function fetchBytes(url, what) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-async function handle(msg) {
+function fetchModel(msg) {
+  const both = Promise.all([fetchBytes(msg.wasm, 'cifake.wasm'), fetchBytes(msg.weights, 'weights')]);
+  both.catch(() => {}); // reported when init is handled
+  return both;
+}
+
+async function handle(msg, bytes) {
+  await modulesLoaded;
   if (msg.type === 'init') {
     try {
-      const [wasm, weights] = await Promise.all([fetchBytes(msg.wasm, 'cifake.wasm'), fetchBytes(msg.weights, 'weights')]);
+      const [wasm, weights] = await bytes;
       const sha256 = await sha256Hex(weights);
       detector = await loadDetector({ wasm, weights });
       info = detector.info();

@@ -4,7 +4,7 @@
 // its DOM is there, and read the time from navigation start until the card shows its verdict
 // (performance.now() in the page, recorded by an observer installed before the page's scripts).
 //
-//   node tests/bench/page_bench.mjs OUT.json WEIGHTS [RUNS]
+//   node tests/bench/page_bench.mjs OUT.json WEIGHTS [RUNS]          [CIFAKE_WEB=DIR: serve DIR, not web/]
 //
 // Prints nothing on success; writes { runs_ms, median_ms, model_ready_ms, ... } to OUT.json.
 import fs from 'node:fs';
@@ -13,7 +13,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const WEB = path.join(root, 'web');
+// CIFAKE_WEB: another copy of web/ to time (e.g. an older commit's, `git archive REV web | tar -x -C DIR`,
+// with DIR/web/cifake.wasm copied in), for runs alternating with this one.
+const WEB = path.resolve(process.env.CIFAKE_WEB || path.join(root, 'web'));
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const sampleDir = process.env.CIFAKE_SAMPLE_DIR || path.resolve(root, '../shared/data/cifake-sample');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -58,8 +60,13 @@ async function oneRun(chromium, origin, image) {
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
+    // every request of the page, its workers and its service worker: when it started and ended
+    const requests = [];
+    context.on('requestfinished', (req) => requests.push(req));
+    context.on('requestfailed', (req) => requests.push(req));
     await page.addInitScript(observeVerdict);
     await page.goto(`${origin}/`, { waitUntil: 'domcontentloaded' });
+    const origin0 = await page.evaluate(() => performance.timeOrigin);
     await page.evaluate(([b64]) => {
       const dt = new DataTransfer();
       dt.items.add(new File([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], 'sample.jpg', { type: 'image/jpeg' }));
@@ -71,6 +78,15 @@ async function oneRun(chromium, origin, image) {
     await page.waitForFunction(() => window.benchTimes.verdict, null, { timeout: 60000 });
     const t = await page.evaluate(() => window.benchTimes);
     if (t.state !== 'done') throw new Error('the dropped sample was not classified');
+    t.dcl = await page.evaluate(() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd);
+    await new Promise((r) => setTimeout(r, 300)); // requests still finishing are counted, not waited for
+    t.requests = requests.map((req) => {
+      const tm = req.timing();
+      const name = new URL(req.url()).pathname.slice(1) || 'index.html';
+      const start = tm.startTime - origin0;
+      return { name, start, end: tm.responseEnd >= 0 ? start + tm.responseEnd : null,
+        sw: !!req.serviceWorker() };
+    });
     return t;
   } finally {
     await browser.close();
@@ -97,7 +113,30 @@ async function main() {
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2; };
   const verdicts = results.map((r) => r.verdict), ready = results.map((r) => r.ready);
   const afterDrop = results.map((r) => r.verdict - r.drop);
-  const doc = { weights: path.relative(root, path.resolve(weights)), runs: runs, runs_ms: verdicts.map((v) => Number(v.toFixed(1))),
+  // When each part of the load ended (median over the runs, ms after navigation start): the module
+  // waterfall, the worker's start, the model's bytes, the service worker's downloads, the C2PA library.
+  const ends = (pick) => results.map((r) => {
+    const xs = r.requests.filter(pick).map((q) => q.end).filter((v) => v !== null);
+    return xs.length ? Math.max(...xs) : null;
+  });
+  const starts = (pick) => results.map((r) => {
+    const xs = r.requests.filter(pick).map((q) => q.start);
+    return xs.length ? Math.min(...xs) : null;
+  });
+  const med = (xs) => (xs.some((v) => v === null) ? null : Number(median(xs).toFixed(1)));
+  const pageModule = (q) => !q.sw && /\.js$/.test(q.name) && !/^(worker|detector|pixels|vendor)/.test(q.name);
+  const breakdown = {
+    dom_content_loaded: med(results.map((r) => r.dcl)),
+    page_modules_loaded: med(ends(pageModule)),
+    worker_script_requested: med(starts((q) => !q.sw && q.name === 'worker.js')),
+    worker_modules_loaded: med(ends((q) => !q.sw && /^(worker|detector|pixels|result|format|provenance)\.js$/.test(q.name) && q.start >= 0)),
+    wasm_and_weights_loaded: med(ends((q) => !q.sw && /^cifake\.(wasm|bin)$/.test(q.name))),
+    model_ready: med(ready),
+    first_verdict: med(verdicts),
+    service_worker_requests_before_verdict: med(results.map((r) => r.requests.filter((q) => q.sw && q.start < r.verdict).length)),
+    c2pa_requests_before_verdict: med(results.map((r) => r.requests.filter((q) => /vendor\/c2pa\//.test(q.name) && q.start < r.verdict).length)),
+  };
+  const doc = { breakdown_median_ms: breakdown, weights: path.relative(root, path.resolve(weights)), runs: runs, runs_ms: verdicts.map((v) => Number(v.toFixed(1))),
     median_ms: Number(median(verdicts).toFixed(1)), model_ready_median_ms: Number(median(ready).toFixed(1)),
     drop_to_verdict_median_ms: Number(median(afterDrop).toFixed(1)),
     note: 'navigation start (and the drop) to the first verdict shown; fresh browser each run; the sample is dropped at ' +

@@ -63,21 +63,28 @@ TEST(thumbnail_model_judges_its_own_size_only) {
     cifake_result r;
     CHECK(classify_rgb(d, 32, 32, &r) == 0);
     CHECK(r.scope == CIFAKE_JUDGED && r.label != CIFAKE_UNSURE && r.model == 0 && !strcmp(r.reliability, "right here"));
-    CHECK(r.label == (r.p_fake >= 0.5f ? CIFAKE_FAKE : CIFAKE_REAL) && r.reason[0] == 0);
+    CHECK(r.label == (r.p_fake >= 0.5f ? CIFAKE_FAKE : CIFAKE_REAL) && r.reason[0] == 0 && r.detail[0] == 0);
     CHECK(r.region_width == 32 && r.patch_cols == 0);
 
     /* larger: out of scope, UNSURE, with the model's guess and its out-of-scope reliability */
     CHECK(classify_rgb(d, 128, 96, &r) == 0);
     CHECK(r.label == CIFAKE_UNSURE && r.scope == CIFAKE_OUT_OF_SCOPE && r.p_fake >= 0.0f && r.p_fake <= 1.0f);
-    CHECK(strstr(r.reason, "at most 32x32") && strstr(r.reason, "128x96") && !strcmp(r.reliability, "at chance there"));
+    /* the reason in plain words, the details in the model's terms */
+    CHECK_MSG(!strcmp(r.reason, "Larger than anything the model was tested on (32 by 32 pixels at most, this image is "
+                                "128 by 96), so it gives no verdict"), "%s", r.reason);
+    CHECK(strstr(r.detail, "at most 32x32") && strstr(r.detail, "128x96") && !strcmp(r.reliability, "at chance there"));
     CHECK(r.region_x == 16 && r.region_y == 0 && r.region_width == 96 && r.region_height == 96);
 
     /* smaller than the input on either side: too small */
     int sizes[][2] = {{1, 37}, {333, 17}, {31, 32}, {1, 1}};
     for (int i = 0; i < 4; i++) {
         CHECK(classify_rgb(d, sizes[i][0], sizes[i][1], &r) == 0);
-        CHECK_MSG(r.label == CIFAKE_UNSURE && r.scope == CIFAKE_TOO_SMALL && strstr(r.reason, "too small"), "%dx%d: %s",
+        char plain[96];
+        snprintf(plain, sizeof plain, "Too small to judge: the model needs at least 32 by 32 pixels, this image is %d by %d",
+                 sizes[i][0], sizes[i][1]);
+        CHECK_MSG(r.label == CIFAKE_UNSURE && r.scope == CIFAKE_TOO_SMALL && !strcmp(r.reason, plain), "%dx%d: %s",
                   sizes[i][0], sizes[i][1], r.reason);
+        CHECK_MSG(strstr(r.detail, "too small to judge"), "%s", r.detail);
     }
     cifake_close(d);
 }
@@ -105,7 +112,8 @@ TEST(unsure_band_makes_weak_evidence_unsure) {
     cifake_detector *d = open_models(model_file(all), no_model);
     cifake_result r;
     CHECK(d && classify_rgb(d, 32, 32, &r) == 0);
-    CHECK(r.label == CIFAKE_UNSURE && r.scope == CIFAKE_WEAK_EVIDENCE && strstr(r.reason, "weak evidence"));
+    CHECK(r.label == CIFAKE_UNSURE && r.scope == CIFAKE_WEAK_EVIDENCE && strstr(r.detail, "weak evidence"));
+    CHECK_MSG(!strcmp(r.reason, "The evidence is too weak either way for a verdict"), "%s", r.reason);
     cifake_close(d);
     d = open_models(model_file(none), no_model);
     CHECK(d && classify_rgb(d, 32, 32, &r) == 0 && r.scope == CIFAKE_JUDGED); /* an empty band decides all */

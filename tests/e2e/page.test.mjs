@@ -155,14 +155,17 @@ test('the table sorts, exports CSV and JSON, and the model note reads the weight
 
   const { metadata } = await import('../node/helpers.mjs');
   const meta = metadata(WEIGHTS);
+  // one accuracy figure, the weight file's verdict_accuracy and verdict_coverage (never test_accuracy)
   const acc = await page.textContent('#m-accuracy');
-  const auroc = await page.textContent('#m-auroc');
-  if ('test_accuracy' in meta) assert.equal(acc, `${(Number(meta.test_accuracy) * 100).toFixed(2)} %`);
+  const coverage = await page.textContent('#m-coverage');
+  if ('verdict_accuracy' in meta) assert.equal(acc, `${(Number(meta.verdict_accuracy) * 100).toFixed(1)} %`);
   else assert.equal(acc, 'not recorded');
-  if ('test_auroc' in meta) assert.equal(auroc, Number(meta.test_auroc).toFixed(4));
-  else assert.equal(auroc, 'not recorded');
+  if ('verdict_coverage' in meta) assert.equal(coverage, `${(Number(meta.verdict_coverage) * 100).toFixed(1)} %`);
+  else assert.equal(coverage, 'not recorded');
   assert.equal(await page.textContent('#n-accuracy'), acc);
-  assert.equal(await page.textContent('#n-auroc'), auroc);
+  assert.equal(await page.textContent('#n-coverage'), coverage);
+  assert.equal(doc.model.verdict_accuracy, 'verdict_accuracy' in meta ? Number(meta.verdict_accuracy) : null);
+  assert.doesNotMatch(await page.innerText('main'), /AUROC|SIMD/);
   assert.match(await page.textContent('.about'), /CIFAKE[\s\S]*32 × 32[\s\S]*not proof/);
 });
 

@@ -47,14 +47,23 @@ test('UNSURE is its own state with its reason; a judged image shows the reliabil
   assert.equal(tiny.scope, 'too-small');
   assert.match(tiny.verdict, /UNSURE\s+too small to judge/);
   assert.doesNotMatch(tiny.verdict, /%/, 'no probability for an image the model does not judge');
-  assert.match(await page.textContent('.card[data-name="tiny.bmp"] .reason'), /too small to judge: 16x12 pixels/);
+  // plain words under the verdict, the engine's one click away (in the card's closed details)
+  assert.equal(await page.textContent('.card[data-name="tiny.bmp"] .reason'),
+    'This image is 16 × 12 pixels, smaller than the 32 × 32 pixels the model looks at, so it gives no verdict.');
+  assert.match(await page.textContent('.card[data-name="tiny.bmp"] .detail'), /too small to judge: 16x12 pixels/);
+  assert.ok(await page.isHidden('.card[data-name="tiny.bmp"] .detail'));
+  await page.click('.card[data-name="tiny.bmp"] .more summary');
+  assert.ok(await page.isVisible('.card[data-name="tiny.bmp"] .detail'));
+  await page.click('.card[data-name="tiny.bmp"] .more summary'); // closed again
   assert.ok(await page.isVisible('.card[data-name="tiny.bmp"] .reason'));
   assert.ok(await page.isHidden('.card[data-name="tiny.bmp"] .pbar'));
 
   const photo = cards.get('photo.bmp');
   assert.equal(photo.label, 'UNSURE');
   assert.equal(photo.scope, 'out-of-scope');
-  assert.match(await page.textContent('.card[data-name="photo.bmp"] .reason'), /at most 64x64 pixels/);
+  assert.equal(await page.textContent('.card[data-name="photo.bmp"] .reason'), 'This image is larger than anything the ' +
+    'model was tested on, so it gives no verdict. On images like this its guesses were no better than chance.');
+  assert.match(await page.textContent('.card[data-name="photo.bmp"] .detail'), /at most 64x64 pixels/);
   assert.equal(await page.textContent('.card[data-name="photo.bmp"] .reliability'), OUT_OF_SCOPE);
 
   // the UNSURE tag has its own colours, neither REAL's nor FAKE's
@@ -76,7 +85,11 @@ test('UNSURE is its own state with its reason; a judged image shows the reliabil
     assert.equal(c.scope, 'judged');
     assert.match(c.verdict, /P\(fake\) (> 99|\d{1,2}) %/);
     assert.equal(await page.textContent(`.card[data-name="${c.name}"] .reliability`), RELIABILITY);
+    assert.match(await page.textContent(`.card[data-name="${c.name}"] .reason`), /^On the 32 × 32 test images it was made for, 98\.3 % of its verdicts were right\./);
   }
+  // what a person reads without opening anything has no engineering terms
+  const shown = await page.innerText('main');
+  assert.doesNotMatch(shown, /AUROC|SIMD|native 128x128|out of scope:|too small to judge:|uncertain band/);
   const text = await page.textContent('body');
   assert.doesNotMatch(text, /100\.0 ?%|100 %/);
   const tableP = await page.$$eval('#table tbody tr', (rows) => rows.map((r) => r.cells[3].textContent));

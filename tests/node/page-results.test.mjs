@@ -8,7 +8,7 @@ import { CSV_COLUMNS, csvCell, exportDocument, toCsv, toJson } from '../../web/e
 import { formatPFake, groupNumbers } from '../../web/format.js';
 import { ACCEPT, describeNonFiles, isImageFile } from '../../web/intake.js';
 import { compareItems, sortItems } from '../../web/order.js';
-import { analysedShare, centreSquare, normaliseResult } from '../../web/result.js';
+import { analysedShare, centreSquare, normaliseResult, plainReason, verdictFigure, verdictPhrase } from '../../web/result.js';
 
 // RFC 4180 rows (quoted cells with "" inside).
 function parseCsv(text) {
@@ -27,6 +27,7 @@ function parseCsv(text) {
 }
 
 const INFO = { input: '3x32x32', threshold: '0.596550524', spec: 'c32,relu,gap,d1', test_accuracy: '0.9762',
+  verdict_accuracy: '0.9831', verdict_coverage: '0.9903', scope_max_side: '32', unsure_band: '0.4966,0.6966',
   trainer_version: 'abc1234', date: '2026-11-29T10:35:18Z', temperature: '1.11075354' };
 
 function done(index, name, raw) {
@@ -96,7 +97,8 @@ test('exports carry the model, threshold, date, byte sizes, hashes and heatmap m
   assert.equal(doc.threshold, 0.596550524);
   assert.deepEqual(doc.model, {
     file: 'cifake.bin', bytes: 1149886, sha256: 'cd'.repeat(32), spec: 'c32,relu,gap,d1', version: 'cd'.repeat(6),
-    trainer_version: 'abc1234', trained: '2026-11-29T10:35:18Z', threshold: 0.596550524, temperature: 1.11075354, test_accuracy: 0.9762, test_auroc: null,
+    trainer_version: 'abc1234', trained: '2026-11-29T10:35:18Z', threshold: 0.596550524, temperature: 1.11075354,
+    verdict_accuracy: 0.9831, verdict_coverage: 0.9903,
   });
   const fake = doc.results.find((r) => r.name === 'b.jpg');
   assert.equal(typeof fake.p_fake, 'number');
@@ -224,4 +226,44 @@ test('intake: the picker offers WebP, AVIF and HEIC; links and text are refused 
     /Only image files.*https:\/\/example\.org\/cat\.jpg was not fetched/);
   assert.match(describeNonFiles(['text/plain'], 'hello'), /text is ignored/);
   assert.equal(describeNonFiles([], ''), null);
+});
+
+test('the words under a verdict are for people: why no verdict, or one accuracy figure from the weight file', () => {
+  const words = (raw) => plainReason(normaliseResult(raw, INFO), INFO);
+  const ENGINE = /AUROC|native|scope|SIMD|P\(fake\)|\d+x\d+|band|logit|crops/;
+  const tiny = words({ ...judged('FAKE', 0.9, 1, 37), reason: 'Too small to judge', detail: 'too small to judge: 1x37 pixels' });
+  assert.equal(tiny, 'This image is 1 × 37 pixels, smaller than the 32 × 32 pixels the model looks at, so it gives no verdict.');
+  const photo = words({ ...judged('REAL', 0.1, 384, 384), reason: 'Larger than anything', detail: 'out of scope: at most 32x32' });
+  assert.match(photo, /larger than anything the model was tested on, so it gives no verdict\. On images like this its guesses were no better than chance\./);
+  const weak = words({ label: 'UNSURE', pFake: 0.6, scope: 'weak-evidence', width: 32, height: 32, reason: 'weak',
+    detail: 'weak evidence: P(fake) 0.60 lies in the band' });
+  assert.match(weak, /too close to the line between real and AI-generated/);
+  // a verdict: the one figure (the detector as it scores, UNSURE band included), never test_accuracy's
+  const verdict = words(judged('FAKE', 0.97));
+  assert.match(verdict, /98\.3 % of its verdicts were right/);
+  assert.doesNotMatch(verdict, /97\.6/);
+  for (const w of [tiny, photo, weak, verdict]) assert.doesNotMatch(w, ENGINE, w);
+  // the headline's phrase is not said again
+  for (const [r, w] of [[judged('FAKE', 0.9, 1, 37), tiny], [judged('REAL', 0.1, 384, 384), photo]])
+    assert.ok(!w.toLowerCase().includes(verdictPhrase(normaliseResult(r, INFO))), w);
+  assert.deepEqual(verdictFigure(INFO), { accuracy: '98.3 %', coverage: '99.0 %', accuracyValue: 0.9831, coverageValue: 0.9903 });
+  assert.equal(verdictFigure({ test_accuracy: '0.9762' }), null, 'no figure is made up from another key');
+  // the engine's words stay in the result (the card's details, the exports)
+  assert.equal(normaliseResult({ ...judged('FAKE', 0.9, 1, 37), detail: 'too small to judge: 1x37 pixels' }, INFO).detail,
+    'too small to judge: 1x37 pixels');
+});
+
+test('one accuracy figure for users: the shipped file\'s verdict_accuracy and verdict_coverage, in the README as on the page', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { metadata, root, shippedWeights } = await import('./helpers.mjs');
+  const figure = verdictFigure(metadata(shippedWeights));
+  assert.ok(figure, 'weights/cifake.bin records verdict_accuracy and verdict_coverage');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const plain = (s) => s.replace(' %', '%');
+  assert.match(readme, new RegExp(`gives a verdict on ${plain(figure.coverage)} of them and ${plain(figure.accuracy)} of its\\s+verdicts are right`));
+  // the network's own figures (one view, or every image decided) are the model card's, not the user's
+  assert.doesNotMatch(readme.slice(0, readme.indexOf('## Results')), /97\.9%|97\.62|97\.6%/);
+  for (const f of ['index.html', 'app.js', 'cards.js', 'result.js', 'exports.js'])
+    assert.doesNotMatch(fs.readFileSync(path.join(root, 'web', f), 'utf8'), /test_accuracy|test_auroc|9[78]\.\d+ ?%/, f);
 });

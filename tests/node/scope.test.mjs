@@ -32,6 +32,7 @@ function sameVerdict(ours, theirs, what) {
   assert.equal(ours.label, theirs.label, what);
   assert.equal(ours.scope, theirs.scope, what);
   assert.equal(ours.reason ?? undefined, theirs.reason, what);
+  assert.equal(ours.detail ?? undefined, theirs.detail, what);
   assert.equal(ours.reliability ?? '', theirs.reliability, what);
   // The CLI gives no probability where the model gave no verdict (out of scope, too small); the
   // module still returns its guess, for information (the page shows none either).
@@ -61,11 +62,16 @@ test('images larger or smaller than 32x32 are UNSURE, with the same reason nativ
   ours.forEach((r, k) => sameVerdict(r, theirs[k], files[k]));
   assert.deepEqual(ours.map((r) => r.scope), ['out-of-scope', 'judged', 'too-small', 'too-small']);
   assert.equal(ours[0].label, 'UNSURE');
-  assert.match(ours[0].reason, /at most 32x32 pixels, this one is 40x50/);
+  // the reason in plain words (no engine terms), the engine's wording with its numbers in detail
+  assert.equal(ours[0].reason, 'Larger than anything the model was tested on (32 by 32 pixels at most, this image is 40 by 50), so it gives no verdict');
+  assert.match(ours[0].detail, /at most 32x32 pixels, this one is 40x50/);
+  for (const r of ours) assert.doesNotMatch(r.reason || '', /scope|P\(fake\)|\dx\d|band/, r.reason);
   assert.match(ours[0].reliability, /at chance/);
   assert.match(ours[1].label, /^(REAL|FAKE|UNSURE)$/);
   assert.match(ours[1].reliability, /CIFAKE's 20,000 test images/);
-  assert.match(ours[2].reason, /too small to judge: 1x37 pixels/);
+  assert.equal(ours[2].reason, 'Too small to judge: the model needs at least 32 by 32 pixels, this image is 1 by 37');
+  assert.match(ours[2].detail, /too small to judge: 1x37 pixels/);
+  assert.equal(ours[1].detail, null);
   assert.deepEqual(ours[0].region, { x: 0, y: 5, width: 40, height: 40 });
   assert.deepEqual(ours[1].model, { index: 0, name: 'CIFAKE 32x32 model', view: 'thumbnail' });
   d.dispose();
