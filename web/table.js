@@ -50,6 +50,13 @@ export class Table {
       tag.className = `tag ${r.label.toLowerCase()}`;
       tag.textContent = r.label;
       c[2].append(tag);
+    } else if (item.status === 'error') {
+      // on a phone the status column is hidden: the verdict column says the file failed
+      const tag = document.createElement('span');
+      tag.className = 'tag failed';
+      tag.textContent = 'ERROR';
+      tag.title = describeError(item.error).headline;
+      c[2].append(tag);
     }
     c[3].textContent = r && r.pFake !== null ? formatPFake(r.pFake) : '';
     c[3].dataset.value = r && r.pFake !== null ? String(r.pFake) : '';

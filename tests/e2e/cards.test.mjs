@@ -132,6 +132,7 @@ describe('desktop 1280 x 900', () => {
     const row = await page.$eval('#table tbody tr[data-id="6"] .status-cell', (c) => c.textContent);
     assert.match(row, /^damaged or not an image: /, 'the table says it too');
     assert.doesNotMatch(row, /JPEG, PNG, BMP, GIF/);
+    assert.equal(await page.textContent('#table tbody tr[data-id="6"] .verdict-cell'), 'ERROR', 'also where the status column is hidden');
     const [own, content] = await page.$eval(sel, (c) => [c.getBoundingClientRect().height,
       [...c.children].filter((e) => !e.hidden && getComputedStyle(e).display !== 'none')
         .reduce((s, e) => s + e.getBoundingClientRect().height, 0)]);
