@@ -27,11 +27,16 @@ export class Pool {
   constructor({ size, createWorker, init }) {
     this.#createWorker = createWorker;
     this.#init = init;
-    for (let i = 0; i < size; i++) {
-      const slot = { worker: null, ready: false, task: null, dead: false, wasReady: false, respawns: 0 };
-      this.#slots.push(slot);
-      this.#spawn(slot);
-    }
+    for (let i = 0; i < size; i++)
+      this.#slots.push({ worker: null, ready: false, task: null, dead: false, wasReady: false, respawns: 0 });
+    // One worker first: the others would download and compile the same module at the same time,
+    // competing with it for the first verdict (docs/performance.md); they start once it is ready,
+    // or once it has failed (they may fare better).
+    this.#spawn(this.#slots[0]);
+  }
+
+  #spawnRest() {
+    for (const slot of this.#slots) if (!slot.worker && !slot.dead) this.#spawn(slot);
   }
 
   #spawn(slot) {
@@ -131,6 +136,7 @@ export class Pool {
     if (!msg || slot.dead) return;
     if (msg.type === 'ready') {
       slot.ready = slot.wasReady = true;
+      this.#spawnRest();
       this.#emit('ready', msg);
       this.#pump();
     } else if (msg.type === 'fatal') {
@@ -146,6 +152,7 @@ export class Pool {
     slot.ready = false;
     if (slot.worker) slot.worker.terminate();
     if (slot.task) this.#finish(slot, { error: message });
+    this.#spawnRest();
     if (this.#slots.every((s) => s.dead)) {
       this.fatal = `the model could not be loaded: ${message}`;
       for (const t of this.#queue.splice(0)) t.resolve({ error: this.fatal });

@@ -29,7 +29,9 @@ const lastTask = (w) => w.got.filter((m) => m.type === 'classify').at(-1);
 
 test('the pool waits for a ready worker, spreads tasks and resolves each with its own result', async () => {
   const { pool, workers } = makePool(2);
-  assert.deepEqual(workers.map((w) => w.got), [[{ type: 'init' }], [{ type: 'init' }]]);
+  // one worker loads the model first; the second starts once it is ready (no two downloads and
+  // compilations at once before the first verdict)
+  assert.deepEqual(workers.map((w) => w.got), [[{ type: 'init' }]]);
   const ready = [], started = [];
   pool.on('ready', (m) => ready.push(m.info));
   pool.on('start', (k) => started.push(k));
@@ -38,6 +40,7 @@ test('the pool waits for a ready worker, spreads tasks and resolves each with it
   assert.equal(pool.pending, 2);
   assert.equal(workers[0].got.length, 1, 'nothing is sent before the worker is ready');
   workers[0].send({ type: 'ready', info: { spec: 's' } });
+  assert.deepEqual(workers.map((w) => w.got.length), [2, 1], 'the second worker is started, the first took a task');
   workers[1].send({ type: 'ready', info: { spec: 's' } });
   assert.deepEqual(ready, [{ spec: 's' }, { spec: 's' }]);
   assert.deepEqual(started, ['a', 'b']);
@@ -85,7 +88,8 @@ test('a dead worker fails its task only; when all are dead every task gets the r
   const { pool, workers } = makePool(2);
   const fatal = [];
   pool.on('fatal', (m) => fatal.push(m));
-  workers.forEach((w) => w.send({ type: 'ready', info: {} }));
+  workers[0].send({ type: 'ready', info: {} });
+  workers[1].send({ type: 'ready', info: {} });
   const a = pool.run('a', { type: 'classify' });
   const b = pool.run('b', { type: 'classify' });
   const c = pool.run('c', { type: 'classify' });
@@ -98,6 +102,18 @@ test('a dead worker fails its task only; when all are dead every task gets the r
   assert.match((await c).error, /could not be loaded: the detector core failed/);
   assert.deepEqual(fatal, ['the model could not be loaded: the detector core failed']);
   assert.match((await pool.run('d', { type: 'classify' })).error, /could not be loaded/);
+});
+
+test('the other workers start when the first fails to load the model, and may still load it', async () => {
+  const { pool, workers } = makePool(2);
+  assert.equal(workers.length, 1);
+  workers[0].send({ type: 'fatal', message: 'cannot fetch cifake.bin' });
+  assert.equal(workers.length, 2, 'the second worker is started');
+  assert.equal(pool.fatal, null);
+  workers[1].send({ type: 'ready', info: {} });
+  const a = pool.run('a', { type: 'classify' });
+  workers[1].send({ type: 'result', id: lastTask(workers[1]).id, ok: true });
+  assert.equal((await a).ok, true);
 });
 
 test('a worker that cannot start is dead from the beginning', async () => {
