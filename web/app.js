@@ -141,7 +141,7 @@ function reveal(item, { smooth }) {
 
 store.on('items', ({ added }) => {
   for (const item of added) {
-    cards.add(item);
+    compactCard(cards.add(item));
     table.add(item);
   }
   applyOrder();
@@ -281,23 +281,43 @@ el.clear.addEventListener('click', () => {
 
 function showCard(item) {
   const card = cards.card(item);
-  card.classList.add('open'); // in the compact list, the card asked for shows everything
+  setOpen(card, true); // in the compact list, the card asked for shows everything
   card.scrollIntoView({ behavior: 'smooth', block: 'center' });
   card.focus({ preventScroll: true });
 }
 
 // The compact list: a line or two per image instead of a full card (many images on a phone); a card
-// opens and closes on a click on its head or verdict.
+// opens and closes on a click on its head or verdict, or with Enter or Space once focused (each
+// compact card is in the tab order and says whether it is open).
+const compact = () => el.cards.classList.contains('compact');
+function setOpen(card, open) {
+  card.classList.toggle('open', open);
+  if (compact()) card.setAttribute('aria-expanded', String(open));
+}
+function compactCard(card) {
+  const on = compact();
+  card.tabIndex = on ? 0 : -1;
+  if (on) card.setAttribute('aria-expanded', String(card.classList.contains('open')));
+  else {
+    card.classList.remove('open');
+    card.removeAttribute('aria-expanded');
+  }
+}
 el.compact.addEventListener('click', () => {
-  const on = !el.cards.classList.contains('compact');
+  const on = !compact();
   el.cards.classList.toggle('compact', on);
   el.compact.setAttribute('aria-pressed', String(on));
-  if (!on) for (const c of el.cards.querySelectorAll('.card.open')) c.classList.remove('open');
+  for (const card of el.cards.children) compactCard(card);
 });
 el.cards.addEventListener('click', (e) => {
-  if (!el.cards.classList.contains('compact')) return;
+  if (!compact()) return;
   const card = e.target.closest('.card');
-  if (card && e.target.closest('.card-head, .verdict-row, .reason')) card.classList.toggle('open');
+  if (card && e.target.closest('.card-head, .verdict-row, .reason')) setOpen(card, !card.classList.contains('open'));
+});
+el.cards.addEventListener('keydown', (e) => {
+  if (!compact() || !(e.key === 'Enter' || e.key === ' ') || !e.target.classList.contains('card')) return;
+  e.preventDefault();
+  setOpen(e.target, !e.target.classList.contains('open'));
 });
 
 // ---------------------------------------------------------------- order, progress, status

@@ -213,6 +213,13 @@ describe('phone 390 x 844 with touch', () => {
     // a card opens in place, and the table's link opens its card
     await page.click(`${card('b.jpg')} .card-head`);
     assert.ok(await page.isVisible(`${card('b.jpg')} .viz`));
+    assert.equal(await page.getAttribute(card('b.jpg'), 'aria-expanded'), 'true');
+    // and from the keyboard: each compact card is in the tab order
+    await page.focus(card('batch-1.jpg'));
+    await page.keyboard.press('Enter');
+    assert.ok(await page.isVisible(`${card('batch-1.jpg')} .viz`));
+    await page.keyboard.press('Enter');
+    assert.ok(await page.isHidden(`${card('batch-1.jpg')} .viz`));
     await page.click('#compact');
     assert.ok(await page.isVisible(`${card('batch-0.jpg')} .viz`), 'full cards again');
   });
