@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "image_resize.h"
 #include "perturb.h"
 #include "test.h"
 
