@@ -19,6 +19,17 @@
  *   cfw_model_count(h) cfw_meta_count(h, m) cfw_meta_key(h, m, i) cfw_meta_value(h, m, i)
  *                                         model m's metadata, NUL-terminated UTF-8, owned by h
  *   cfw_close(h)
+ *   cfw_provenance(h, bytes, n, rgba, w, hh)   reads what the file declares about its origin (metadata;
+ *                                         A1111 stealth data in a PNG's alpha channel, and in rgba, w x hh
+ *                                         pixels the caller decoded, when rgba is not 0):
+ *                                         the "provenance" JSON of cifake-detect --json, owned by h, or 0
+ *                                         (out of memory: cfw_last_error()); C2PA not yet checked
+ *   cfw_provenance_json(h)                that JSON again, after a cfw_provenance_set_c2pa_status
+ *   cfw_provenance_c2pa_store(h, size)    the C2PA manifest store as found (bytes owned by h; *size), or 0
+ *   cfw_provenance_set_c2pa_status(h, status, signer, problem)   a verifier's result for the C2PA
+ *                                         signal (status: cf_verified, 0 n/a .. 5 invalid)
+ *   cfw_provenance_decide(h)              the verdict rules (src/provenance.h) on the last classification:
+ *                                         cfw_label and cfw_reason then give the combined verdict
  *   cfw_alloc(n) / cfw_free(p)            buffers for the caller to fill or read
  *   cfw_max_image_bytes()                 the encoded-size limit (image.h)
  *
@@ -30,6 +41,7 @@
 
 #include "detector.h"
 #include "image.h"
+#include "provenance.h"
 #include "simd.h"
 
 #ifdef __EMSCRIPTEN__
@@ -43,6 +55,10 @@ typedef struct {
     cifake_detector *d;
     cifake_result res;
     int has_result;
+    cifake_result pixel_res; /* the pixel model's verdict alone, before the provenance rules */
+    cf_provenance prov;      /* the last file's provenance (cfw_provenance) */
+    int has_prov;
+    char *prov_json;         /* its JSON, NUL-terminated */
 } cfw_handle;
 
 static cf_error last_error;
@@ -92,8 +108,16 @@ CFW_EXPORT int cfw_add_model(cfw_handle *h, const uint8_t *weights, int n) {
     return cifake_add_model(h->d, weights, (size_t)n, &last_error) ? -1 : 0;
 }
 
+static void forget_provenance(cfw_handle *h) {
+    if (h->has_prov) cf_provenance_free(&h->prov);
+    h->has_prov = 0;
+    free(h->prov_json);
+    h->prov_json = NULL;
+}
+
 CFW_EXPORT void cfw_close(cfw_handle *h) {
     if (!h) return;
+    forget_provenance(h);
     cifake_close(h->d);
     free(h);
 }
@@ -106,6 +130,7 @@ CFW_EXPORT int cfw_classify(cfw_handle *h, const uint8_t *image, int n) {
     if (!image && n > 0) return fail("no image bytes");
     static const uint8_t none[1] = {0};
     if (cifake_classify(h->d, image ? image : none, (size_t)n, &h->res, &last_error)) return -1;
+    h->pixel_res = h->res;
     h->has_result = 1;
     return 0;
 }
@@ -116,6 +141,7 @@ CFW_EXPORT int cfw_classify_pixels(cfw_handle *h, const uint8_t *pixels, int wid
     h->has_result = 0;
     if (!pixels) return fail("no pixels");
     if (cifake_classify_pixels(h->d, pixels, width, height, channels, &h->res, &last_error)) return -1;
+    h->pixel_res = h->res;
     h->has_result = 1;
     return 0;
 }
@@ -189,4 +215,69 @@ CFW_EXPORT const char *cfw_meta_key(const cfw_handle *h, int model, int i) {
 
 CFW_EXPORT const char *cfw_meta_value(const cfw_handle *h, int model, int i) {
     return h ? cifake_meta_value(h->d, model, i) : NULL;
+}
+
+/* ---- provenance ---------------------------------------------------------------------------------- */
+
+static const char *provenance_to_json(cfw_handle *h) {
+    free(h->prov_json);
+    h->prov_json = NULL;
+    cf_buffer b = {0};
+    cf_provenance_json(&h->prov, &b);
+    cf_buffer_append(&b, "", 1);
+    if (b.failed) {
+        free(b.data);
+        fail("out of memory writing the provenance");
+        return NULL;
+    }
+    h->prov_json = (char *)b.data;
+    return h->prov_json;
+}
+
+CFW_EXPORT const char *cfw_provenance(cfw_handle *h, const uint8_t *bytes, int n, const uint8_t *rgba, int width,
+                                      int height) {
+    last_error.msg[0] = 0;
+    if (!h || n < 0 || (!bytes && n > 0)) {
+        fail(h ? "no file bytes" : "no detector");
+        return NULL;
+    }
+    forget_provenance(h);
+    static const uint8_t none[1] = {0};
+    if (cf_provenance_read(bytes ? bytes : none, (size_t)n, &h->prov, &last_error)) return NULL;
+    h->has_prov = 1;
+    /* the core reads a PNG's own alpha channel; pixels decoded elsewhere (e.g. a WebP) come as rgba */
+    if (rgba && width > 0 && height > 0 && cf_provenance_read_stealth(&h->prov, rgba, width, height, &last_error))
+        return NULL;
+    return provenance_to_json(h);
+}
+
+CFW_EXPORT const char *cfw_provenance_json(cfw_handle *h) {
+    return h && h->has_prov ? (h->prov_json ? h->prov_json : provenance_to_json(h)) : NULL;
+}
+
+CFW_EXPORT const uint8_t *cfw_provenance_c2pa_store(const cfw_handle *h, int *size) {
+    if (size) *size = 0;
+    if (!h || !h->has_prov || !h->prov.c2pa_store) return NULL;
+    if (size) *size = (int)h->prov.c2pa_store_size; /* <= CF_PROV_MAX_STORE */
+    return h->prov.c2pa_store;
+}
+
+CFW_EXPORT int cfw_provenance_set_c2pa_status(cfw_handle *h, int status, const char *signer, const char *problem) {
+    last_error.msg[0] = 0;
+    if (!h || !h->has_prov) return fail("no provenance read (call cfw_provenance first)");
+    if (status < CF_VERIFIED_NA || status > CF_VERIFIED_INVALID) return fail("unknown C2PA status");
+    if (h->prov.c2pa_signal < 0) return fail("the file has no Content Credentials to set a status on");
+    cf_provenance_set_c2pa_status(&h->prov, (cf_verified)status, signer ? signer : "", problem ? problem : "");
+    return provenance_to_json(h) ? 0 : -1;
+}
+
+/* Always from the pixel verdict alone, so deciding again after a new C2PA status gives the same
+ * result as deciding once. */
+CFW_EXPORT int cfw_provenance_decide(cfw_handle *h) {
+    last_error.msg[0] = 0;
+    if (!h || !h->has_prov) return fail("no provenance read (call cfw_provenance first)");
+    if (!h->has_result) return fail("no classified image to decide on");
+    h->res = h->pixel_res;
+    cf_provenance_decide(&h->prov, &h->res);
+    return 0;
 }

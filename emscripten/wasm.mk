@@ -1,6 +1,9 @@
 # emscripten/wasm.mk - the WebAssembly module, the web page and their tests (included by the Makefile).
 #
-#   make wasm           web/cifake.wasm: the core library + emscripten/exports.c, SIMD128, standalone (no JS glue)
+#   make wasm           web/cifake.wasm: the core library + emscripten/exports.c, SIMD128, standalone (no JS glue);
+#                       and, when npm has installed it, the C2PA library into web/vendor/c2pa/ (web-vendor)
+#   make web-vendor     copies @contentauth/c2pa-wasm (the C2PA project's verifier, which web/c2pa.js loads
+#                       when a file carries Content Credentials) from node_modules into web/vendor/c2pa/
 #   make serve          copies the weights into web/ and serves web/ on http://127.0.0.1:8000
 #                       (PORT=8080, HOST=0.0.0.0, WEB_WEIGHTS=other.bin to change); installs only
 #                       what serving needs (emscripten, python3)
@@ -41,9 +44,24 @@ WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
 # The web tests in the order `make test-web` runs them (for the main Makefile's `test` target).
 WEB_TESTS := test-wasm-c test-node test-e2e
 
-.PHONY: wasm serve serve-deps $(WEB_TESTS) test-web web-deps clean-web
+.PHONY: wasm serve serve-deps $(WEB_TESTS) test-web web-deps web-vendor clean-web
 
-wasm: web/cifake.wasm
+# The page's copy of the C2PA library (git-ignored, like the module): served from web/ so that the
+# page needs no network and no bundler.
+C2PA_PKG   := node_modules/@contentauth/c2pa-wasm/pkg
+WEB_VENDOR := web/vendor/c2pa/c2pa.js web/vendor/c2pa/c2pa_bg.wasm
+
+# The copy when npm has installed the library (`npm install`): without it the page still works and
+# says that Content Credentials were not checked.
+VENDOR_IF_INSTALLED := $(if $(wildcard $(C2PA_PKG)/c2pa.js),$(WEB_VENDOR))
+
+wasm: web/cifake.wasm $(VENDOR_IF_INSTALLED)
+
+web-vendor: $(WEB_VENDOR)
+
+web/vendor/c2pa/%: node_modules/playwright-core/package.json
+	@mkdir -p $(dir $@)
+	cp $(C2PA_PKG)/$* $@
 
 web/cifake.wasm: $(BUILD)/wasm/emscripten/exports.o $(wasm_CORE) emscripten/wasm.mk
 	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $(filter-out %.mk,$^) $(WASM_LDFLAGS) -o $@
@@ -52,7 +70,8 @@ web/cifake.wasm: $(BUILD)/wasm/emscripten/exports.o $(wasm_CORE) emscripten/wasm
 serve-deps:
 	@./scripts/install-deps.sh serve
 
-serve: serve-deps web/cifake.wasm
+serve: serve-deps web/cifake.wasm $(VENDOR_IF_INSTALLED)
+	@test -n "$(VENDOR_IF_INSTALLED)" || echo "cifake: the C2PA library is not installed (npm install): Content Credentials will show as not checked" >&2
 	@test -f $(WEB_WEIGHTS) || { echo "$(WEB_WEIGHTS) is missing: train the model first (see build/cifake-train --help), or WEB_WEIGHTS=file.bin make serve" >&2; exit 1; }
 	cp $(WEB_WEIGHTS) web/cifake.bin
 	@PORT=$(PORT) HOST=$(HOST) scripts/serve.sh
@@ -79,7 +98,7 @@ web-deps: node_modules/playwright-core/package.json
 test-node: web/cifake.wasm $(PROGRAMS) web-deps
 	$(NODE) --test tests/node/
 
-test-e2e: web/cifake.wasm $(BUILD)/cifake-detect web-deps
+test-e2e: web/cifake.wasm $(BUILD)/cifake-detect web-deps web-vendor
 	$(NODE) --test tests/e2e/
 
 test-web:
@@ -87,4 +106,5 @@ test-web:
 
 clean-web:
 	rm -f web/cifake.wasm web/cifake.bin
+	rm -rf web/vendor
 	rm -rf $(WASM_TEST_DIR)

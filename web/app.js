@@ -10,6 +10,7 @@ import { formatCount, formatPFake, groupNumbers, plural } from './format.js';
 import { bindIntake, isImageFile } from './intake.js';
 import { sortItems } from './order.js';
 import { Pool } from './pool.js';
+import { normaliseProvenance } from './provenance.js';
 import { normaliseResult } from './result.js';
 import { Store } from './store.js';
 import { Table } from './table.js';
@@ -179,6 +180,7 @@ async function analyse(item, { urgent = false } = {}) {
   if (!first && card) card.classList.add('busy');
   const message = {
     type: 'classify', file: item.file, method: item.method, colormap: item.colormap, previewSide: PREVIEW_SIDE, hash: first,
+    verify: first,
   };
   const version = item.version = (item.version || 0) + 1;
   const r = await pool.run(item.index, message, { urgent });
@@ -198,12 +200,12 @@ function finish(item, r) {
   // (announced before the update that may end the batch, whose summary comes after it)
   if (r.error) {
     announcer.result(`${item.name}: could not be analysed: ${r.error}.`);
-    store.update(item, { status: 'error', error: r.error });
+    store.update(item, { status: 'error', error: r.error, provenance: normaliseProvenance(r.provenance) });
     return;
   }
   const result = normaliseResult(r.result, store.model.info || {});
   announcer.result(`${item.name}: ${result.label}${result.pFake === null ? '' : `, P(fake) ${formatPFake(result.pFake)}`}` +
-    `${result.label === 'UNSURE' && result.reason ? ` (${result.reason})` : ''}.`);
+    `${(result.label === 'UNSURE' || result.byProvenance) && result.reason ? ` (${result.reason})` : ''}.`);
   cards.setLayers(item, r);
   store.update(item, {
     status: 'done', result, decoder: r.decoder, format: r.format, sha256: r.sha256, ms: r.ms, camMethod: r.camMethod,
@@ -334,5 +336,9 @@ el.exportJson.addEventListener('click', () => download('cifake-results.json', 'a
 refreshChrome();
 
 // Offline: a service worker keeps the page, the module and the weights (sw.js).
-if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol))
+// Once a service worker is active, it is asked to keep the C2PA library too (sw.js: LAZY), so that
+// Content Credentials can be checked offline later.
+if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol)) {
   navigator.serviceWorker.register('sw.js').catch((err) => console.warn(`no offline copy: ${err.message}`));
+  navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage('cache-lazy')).catch(() => {});
+}

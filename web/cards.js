@@ -1,8 +1,9 @@
-// cards.js - one card per image: verdict, why it is UNSURE, how reliable the model is on such images,
-// the whole image with the analysed region outlined and the heatmap over it, and what the model saw.
+// cards.js - one card per image: verdict and why, how reliable the model is on such images, where the
+// image came from by its own metadata ("Where it came from": provenance.js), the whole image with the analysed region outlined and the heatmap over it, and what the model saw.
 // Reads items from the store; the worker's image layers are kept for the last LAYER_CACHE cards.
 
 import { formatBytes, formatCount, formatPFake, groupNumbers } from './format.js';
+import { renderPanel } from './provenance.js';
 import { analysedShare, inputSide, verdictPhrase } from './result.js';
 
 const LAYER_CACHE = 16; // cards that keep their image layers for instant opacity changes
@@ -35,6 +36,9 @@ export class Cards {
     nameEl.title = item.path || item.name;
     nameEl.id = `card-${item.index}-name`;
     card.setAttribute('aria-labelledby', nameEl.id);
+    const provTitle = $('.prov-title', card);
+    provTitle.id = `card-${item.index}-provenance`;
+    $('.provenance', card).setAttribute('aria-labelledby', provTitle.id);
     $('.dims', card).textContent = formatBytes(item.size);
     const thumb = $('.thumb', card);
     item.url = URL.createObjectURL(item.file);
@@ -93,9 +97,13 @@ export class Cards {
       err.hidden = false;
       card.dataset.error = item.error;
       $('.pbar', card).hidden = true;
+      // a file that cannot be analysed may still say where it came from
+      if (item.provenance) renderPanel($('.provenance', card), item.provenance);
+      else $('.provenance', card).hidden = true;
     } else if (item.status === 'done') {
       err.hidden = true;
       this.#showVerdict(item, card);
+      renderPanel($('.provenance', card), item.result.provenance);
       // an image no model judged has no evidence to map: its card shows the image and what was looked at
       $('.card-controls', card).hidden = !judged(item.result);
     }
@@ -107,6 +115,7 @@ export class Cards {
     const threshold = this.store.model.threshold;
     card.dataset.label = r.label;
     card.dataset.scope = r.scope;
+    card.dataset.by = r.byProvenance ? 'provenance' : 'pixels';
     if (r.pFake !== null) card.dataset.pFake = r.pFake.toFixed(6);
     else delete card.dataset.pFake;
     const label = $('.verdict-label', card);
@@ -122,7 +131,9 @@ export class Cards {
       pbar.title = `P(fake) ${formatPFake(r.pFake)} (FAKE from ${Math.round(threshold * 100)} %)`;
     }
     const reason = $('.reason', card);
-    reason.hidden = r.label !== 'UNSURE' || !r.reason;
+    // a pixel verdict on a file without metadata: the panel below already says there is none
+    const repeatsPanel = !r.byProvenance && r.label !== 'UNSURE' && (!r.provenance || !r.provenance.signals.length);
+    reason.hidden = !r.reason || repeatsPanel;
     reason.textContent = r.reason ? groupNumbers(r.reason) : '';
     const rel = $('.reliability', card);
     rel.hidden = !r.reliability;

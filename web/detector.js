@@ -5,7 +5,9 @@
 //   const d = await loadDetector({ wasm: 'cifake.wasm', weights: 'cifake.bin' });
 //   const r = d.classify(bytes, { cam: 'gradcam' });
 //     // { label: 'REAL'|'FAKE'|'UNSURE', pFake, scope, reason, reliability, model, region, patches,
-//     //   width, height, cam }
+//     //   width, height, cam, provenance, pixelLabel }
+//   const r = await d.classifyAsync(bytes)              // the same, Content Credentials verified
+//   d.provenance(bytes)                                 // what the file declares, without the pixels
 //   d.classifyPixels(rgba, width, height)               // pixels the browser decoded (e.g. WebP)
 //   d.classify(bytes, { input: true }).input           // also the normalised 3x32x32 model input
 //   d.predict(float32Inputs, n)     // n normalised inputs in one batch, one view each: { pFake, score }
@@ -33,6 +35,9 @@ const COLORMAPS = { turbo: 0, jet: 1, viridis: 2 };
 const LABELS = ['REAL', 'FAKE', 'UNSURE'];
 const SCOPES = ['judged', 'too-small', 'out-of-scope', 'weak-evidence'];
 const VIEWS = ['thumbnail', 'patches'];
+// cf_verified in src/provenance.h, by value
+const VERIFIED = ['n/a', 'not-checked', 'valid', 'untrusted', 'expired', 'invalid'];
+const NOT_VERIFIED_SYNC = 'not checked: classify() is synchronous; classifyAsync() verifies Content Credentials';
 
 const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node) &&
   typeof window === 'undefined' && typeof importScripts === 'undefined';
@@ -116,6 +121,7 @@ export async function loadDetector({ wasm = 'cifake.wasm', weights = 'cifake.bin
 }
 
 const decoder = new TextDecoder('utf-8');
+const encoder = new TextEncoder();
 
 function camMethod(cam) {
   if (!cam) return -1;
@@ -267,12 +273,89 @@ class Detector {
       let rc;
       try {
         rc = x.cfw_classify(this.#h, p, data.length);
+        const error = rc ? this.#lastError() : null;
+        const provenance = this.#provenance(x, p, data.length, null, 0, 0, options.c2pa);
+        if (rc) throw Object.assign(new Error(error), { provenance });
+        return this.#result(x, method, options.input, provenance);
       } finally {
         x.cfw_free(p);
       }
-      if (rc) throw new Error(this.#lastError());
-      return this.#result(x, method, options.input);
     });
+  }
+
+  /** classify, with the file's Content Credentials (if any) verified first (c2pa.js). Same options;
+   *  a failure to verify is status 'not-checked' with the reason, never an error. */
+  async classifyAsync(bytes, options = {}) {
+    const data = asBytes(bytes);
+    if (!data) throw new TypeError('classifyAsync: expected the image bytes (ArrayBuffer or Uint8Array)');
+    const c2pa = options.c2pa || await this.verifyC2pa(data);
+    return this.classify(data, { ...options, c2pa });
+  }
+
+  /** The verification of the file's Content Credentials ({ verified, signer, problem }), or null when
+   *  it carries none. */
+  async verifyC2pa(bytes) {
+    const data = asBytes(bytes);
+    if (!data) throw new TypeError('verifyC2pa: expected the file bytes (ArrayBuffer or Uint8Array)');
+    const found = this.provenance(data);
+    if (!found.signals.some((s) => s.kind === 'c2pa')) return null;
+    let verify;
+    try {
+      ({ verifyC2pa: verify } = await import('./c2pa.js'));
+    } catch (e) {
+      return { verified: 'not-checked', signer: '', problem: `not checked: c2pa.js could not be loaded (${e.message})` };
+    }
+    return verify(data);
+  }
+
+  /** What a file declares about its origin (see provenance above), without classifying its pixels.
+   *  options.rgba, width, height: pixels decoded elsewhere, for the stealth data in their alpha
+   *  channel (PNGs the core decodes are looked at by the core itself). options.c2pa: a verification
+   *  ({ verified, signer, problem }) to apply. */
+  provenance(bytes, options = {}) {
+    const data = asBytes(bytes);
+    if (!data) throw new TypeError('provenance: expected the file bytes (ArrayBuffer or Uint8Array)');
+    return this.#call((x) => {
+      const limit = x.cfw_max_image_bytes();
+      if (data.length > limit)
+        throw new Error(`file is ${data.length} bytes, over the limit of ${limit} bytes (${limit / 1048576} MiB)`);
+      const p = this.#copyIn(data);
+      try {
+        return this.#provenance(x, p, data.length, options.rgba, options.width, options.height, options.c2pa);
+      } finally {
+        x.cfw_free(p);
+      }
+    });
+  }
+
+  // Reads the provenance of the file at p (n bytes) into the handle, applies a C2PA verification
+  // (or marks it not verified) and returns the JSON object. rgba: decoded pixels for the stealth
+  // reader, or null.
+  #provenance(x, p, n, rgba, width, height, c2pa) {
+    let json;
+    const pixels = rgba ? asBytes(rgba) : null;
+    if (pixels && pixels.length !== width * height * 4) throw new Error('provenance: rgba must hold width * height * 4 bytes');
+    const q = pixels ? this.#copyIn(pixels) : 0;
+    try {
+      json = x.cfw_provenance(this.#h, p, n, q, pixels ? width : 0, pixels ? height : 0);
+    } finally {
+      if (q) x.cfw_free(q);
+    }
+    if (!json) throw new Error(this.#lastError());
+    let prov = JSON.parse(this.#string(json));
+    if (prov.signals.some((s) => s.kind === 'c2pa')) {
+      const v = c2pa || { verified: 'not-checked', signer: '', problem: NOT_VERIFIED_SYNC };
+      const status = VERIFIED.indexOf(v.verified);
+      if (status < 0) throw new Error(`unknown C2PA status "${v.verified}" (${VERIFIED.join(', ')})`);
+      const strings = [v.signer || '', v.problem || ''].map((t) => this.#copyIn(encoder.encode(`${t}\0`)));
+      try {
+        if (x.cfw_provenance_set_c2pa_status(this.#h, status, strings[0], strings[1])) throw new Error(this.#lastError());
+      } finally {
+        strings.forEach((s) => x.cfw_free(s));
+      }
+      prov = JSON.parse(this.#string(x.cfw_provenance_json(this.#h)));
+    }
+    return prov;
   }
 
   /** Classifies pixels decoded elsewhere, e.g. by the browser for WebP or AVIF: rgba holds width *
@@ -287,6 +370,8 @@ class Detector {
     if (channels !== 3 && channels !== 4)
       throw new Error(`classifyPixels: ${data.length} bytes is not ${width}x${height} RGB or RGBA pixels`);
     const method = camMethod(options.cam);
+    const file = options.file ? asBytes(options.file) : new Uint8Array(0);
+    if (!file) throw new TypeError('classifyPixels: options.file must be the encoded file\'s bytes');
     return this.#call((x) => {
       const p = this.#copyIn(data);
       let rc;
@@ -296,13 +381,21 @@ class Detector {
         x.cfw_free(p);
       }
       if (rc) throw new Error(this.#lastError());
-      return this.#result(x, method, options.input);
+      const f = this.#copyIn(file);
+      try {
+        const provenance = this.#provenance(x, f, file.length, channels === 4 ? data : null, width, height, options.c2pa);
+        return this.#result(x, method, options.input, provenance);
+      } finally {
+        x.cfw_free(f);
+      }
     });
   }
 
-  // The last classification as the documented result object.
-  #result(x, method, input) {
+  // The last classification as the documented result object, after the provenance rules.
+  #result(x, method, input, provenance) {
     const h = this.#h;
+    const pixelLabel = LABELS[x.cfw_label(h)];
+    if (x.cfw_provenance_decide(h)) throw new Error(this.#lastError());
     const model = x.cfw_model(h);
     const geometry = this.#ints(7, (p) => x.cfw_geometry(h, p));
     const [rx, ry, rw, rh, patchSide, cols, rows] = geometry;
@@ -311,7 +404,7 @@ class Detector {
       label: LABELS[x.cfw_label(h)],
       pFake: Number.isNaN(pFake) ? null : pFake,
       scope: SCOPES[x.cfw_scope(h)],
-      reason: x.cfw_label(h) === 2 ? this.#string(x.cfw_reason(h)) : null,
+      reason: this.#string(x.cfw_reason(h)) || null,
       reliability: this.#string(x.cfw_reliability(h)) || null,
       model: model >= 0 ? { index: model, name: this.#meta(model).name || (model === 0 ? 'cifake' : `model ${model}`),
         view: VIEWS[x.cfw_view(h)] } : null,
@@ -319,6 +412,8 @@ class Detector {
       patches: null,
       width: x.cfw_width(h), height: x.cfw_height(h),
       cam: null,
+      provenance,
+      pixelLabel,
     };
     if (patchSide) result.patches = this.#patchScores(x, patchSide, cols, rows);
     if (input && model === 0 && !patchSide) {

@@ -1,9 +1,12 @@
 // exports.js - the CSV and JSON exports of the results. No DOM: also used by the Node tests.
 //
 // Both carry the model (weight file name, SHA-256, spec, trainer version), its threshold, the date
-// of the export, and per image its byte size, SHA-256, verdict, heatmap method and decoder. JSON
-// numbers are numbers; CSV cells that a spreadsheet would run as a formula are neutralised.
+// of the export, and per image its byte size, SHA-256, verdict, heatmap method and decoder, and its
+// provenance (what its metadata declares: JSON the whole object, as `cifake-detect --json` prints it;
+// CSV the declaration, generator, C2PA signer and status, and one line per signal). JSON numbers are
+// numbers; CSV cells that a spreadsheet would run as a formula are neutralised.
 
+import { signalLine } from './provenance.js';
 import { analysedShare } from './result.js';
 
 const num = (v) => {
@@ -35,6 +38,22 @@ export function exportRow(item) {
     model_view: r ? r.model.view : null, decoder: item.decoder, format: item.format,
     cam_method: r ? item.camMethod ?? null : null,
     analysed_at: item.analysedAt, error: item.status === 'done' ? null : item.error,
+    provenance: (r ? r.provenance : item.provenance) || null,
+  };
+}
+
+// The CSV's provenance cells: the strongest declaration, the first generator named, the C2PA
+// signal's signer and status, and every signal in a line.
+function provenanceCells(p) {
+  if (!p) return {};
+  const c2pa = p.signals.find((s) => s.kind === 'c2pa');
+  return {
+    declares: p.declares,
+    generator: (p.signals.find((s) => s.generator) || {}).generator || null,
+    c2pa_signer: c2pa ? c2pa.signer || null : null,
+    c2pa_status: c2pa ? c2pa.verified : null,
+    provenance: p.signals.map(signalLine).join('; ') || null,
+    metadata_unreadable: p.unreadable || null,
   };
 }
 
@@ -60,7 +79,8 @@ export function csvCell(v) {
 
 export const CSV_COLUMNS = ['index', 'name', 'path', 'bytes', 'sha256', 'status', 'label', 'p_fake', 'scope', 'reason',
   'reliability', 'width', 'height', 'region_x', 'region_y', 'region_width', 'region_height', 'analysed_share',
-  'model_view', 'decoder', 'format', 'cam_method', 'analysed_at', 'error',
+  'model_view', 'decoder', 'format', 'cam_method', 'analysed_at', 'error', 'declares', 'generator', 'c2pa_signer',
+  'c2pa_status', 'provenance', 'metadata_unreadable',
   'model_file', 'model_sha256', 'model_spec', 'model_version', 'threshold', 'export_date'];
 
 export function toCsv(doc) {
@@ -68,7 +88,7 @@ export function toCsv(doc) {
   const lines = [CSV_COLUMNS.join(',')];
   for (const r of doc.results) {
     const flat = {
-      ...r, region_x: r.region?.x, region_y: r.region?.y, region_width: r.region?.width, region_height: r.region?.height,
+      ...r, ...provenanceCells(r.provenance), region_x: r.region?.x, region_y: r.region?.y, region_width: r.region?.width, region_height: r.region?.height,
       model_file: m.file, model_sha256: m.sha256, model_spec: m.spec, model_version: m.version, threshold: doc.threshold,
       export_date: doc.date,
     };

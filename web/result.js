@@ -1,9 +1,11 @@
 // result.js - one detector result as the page uses it. detector.js returns { label: REAL|FAKE|UNSURE,
-// pFake, reason, scope, reliability, model, region, patches, width, height, cam }; this checks each
+// pFake, reason, scope, reliability, model, region, patches, width, height, cam, provenance,
+// pixelLabel }; this checks each
 // field's type and range (a malformed one becomes absent, never invented) and drops the probability
 // of an image no model judged. No DOM: also imported by the Node tests.
 
 import { formatCount } from './format.js';
+import { normaliseProvenance } from './provenance.js';
 
 export const LABELS = ['REAL', 'UNSURE', 'FAKE'];
 export const SCOPES = ['judged', 'too-small', 'out-of-scope', 'weak-evidence'];
@@ -51,12 +53,17 @@ export function normaliseResult(raw, info = {}) {
   let reason = typeof raw.reason === 'string' && raw.reason ? raw.reason : null;
   const reliability = typeof raw.reliability === 'string' && raw.reliability ? raw.reliability : null;
 
-  // only a judged image has a verdict (a result that does not say why it was judged has none)
-  if (scope !== 'judged') label = 'UNSURE';
+  // the label the provenance rules gave (src/provenance.h), when they changed the pixel model's
+  const pixelLabel = LABELS.includes(raw.pixelLabel) ? raw.pixelLabel : label;
+  const byProvenance = label !== pixelLabel;
+  // only a judged image has a pixel verdict (a result that does not say why it was judged has none);
+  // a verdict from what the file declares needs no judged pixels
+  if (scope !== 'judged' && !byProvenance) label = 'UNSURE';
   // a model's guess on an image it does not judge is no probability to show
   if (scope === 'too-small' || scope === 'out-of-scope') pFake = null;
   if (label === 'UNSURE' && !reason) reason = defaultReason(scope, width, height, side);
-  return { label, pFake, reason, scope, reliability, model, region, patches, width, height, cam: raw.cam || null };
+  return { label, pFake, reason, scope, reliability, model, region, patches, width, height, cam: raw.cam || null,
+    provenance: normaliseProvenance(raw.provenance), pixelLabel: byProvenance ? pixelLabel : label, byProvenance };
 }
 
 function defaultReason(scope, w, h, side) {
@@ -70,6 +77,8 @@ function defaultReason(scope, w, h, side) {
 
 /** Short words for a verdict: "likely AI-generated", "too small to judge", ... */
 export function verdictPhrase(r) {
+  if (r.byProvenance && r.label === 'FAKE') return 'its metadata declares AI';
+  if (r.byProvenance && r.label === 'REAL') return 'verified camera original';
   if (r.label === 'FAKE') return 'likely AI-generated';
   if (r.label === 'REAL') return 'likely a real photo';
   if (r.scope === 'too-small') return 'too small to judge';

@@ -48,7 +48,7 @@ export class Store {
       }
       const item = {
         index: this.#nextIndex++, file, key, name: file.name || 'image', path: file.webkitRelativePath || file.name || '',
-        size: file.size, status: 'queued', result: null, error: null, ms: null, decoder: null, format: null, sha256: null,
+        size: file.size, status: 'queued', result: null, error: null, provenance: null, ms: null, decoder: null, format: null, sha256: null,
         method: this.settings.method, colormap: this.settings.colormap, alpha: this.settings.alpha, showHeat: true,
         analysedAt: null,
       };

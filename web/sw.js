@@ -8,7 +8,12 @@ const NETWORK_WAIT_MS = 4000;
 // Everything the page needs (tests/e2e/offline.test.mjs checks that every file the page loads is here).
 const FILES = ['./', 'index.html', 'style.css', 'app.js', 'announce.js', 'cards.js', 'exports.js', 'format.js',
   'intake.js', 'order.js', 'pool.js', 'result.js', 'store.js', 'table.js', 'worker.js', 'detector.js', 'pixels.js',
-  'cifake.wasm', 'cifake.bin'];
+  'provenance.js', 'c2pa.js', 'trust/C2PA-TRUST-LIST.pem', 'cifake.wasm', 'cifake.bin'];
+// Loaded only when a file carries Content Credentials (the C2PA library is 8 MB): cached when the
+// page asks, once this worker is active, without holding up its installation (when they are missing,
+// e.g. a build without `make wasm`'s copy of the library, the page says the credentials were not
+// checked).
+const LAZY = ['vendor/c2pa/c2pa.js', 'vendor/c2pa/c2pa_bg.wasm'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -24,6 +29,24 @@ self.addEventListener('activate', (event) => {
     await self.clients.claim();
   })());
 });
+
+// The page's request to keep the lazy files (waitUntil keeps this worker alive while they download).
+self.addEventListener('message', (event) => {
+  if (event.data === 'cache-lazy') event.waitUntil(cacheLazyFiles());
+});
+
+async function cacheLazyFiles() {
+  const cache = await caches.open(CACHE);
+  for (const f of LAZY) {
+    try {
+      if (await cache.match(f)) continue;
+      const res = await fetch(new Request(f, { cache: 'reload' }));
+      if (res.ok) await cache.put(f, res);
+    } catch {
+      // offline: cached when it is first used online
+    }
+  }
+}
 
 self.addEventListener('fetch', (event) => {
   const req = event.request;

@@ -54,7 +54,7 @@ export class Table {
     c[3].dataset.value = r && r.pFake !== null ? String(r.pFake) : '';
     c[4].textContent = item.result ? `${formatCount(item.result.width)}×${formatCount(item.result.height)}` : '';
     c[5].textContent = item.status === 'error' ? groupNumbers(item.error)
-      : r && r.label === 'UNSURE' ? `done: ${r.reason || 'no verdict'}` : STATUS_TEXT[item.status] || item.status;
+      : r && (r.label === 'UNSURE' || r.byProvenance) ? `done: ${r.reason || 'no verdict'}` : STATUS_TEXT[item.status] || item.status;
     c[5].title = c[5].textContent;
     tr.classList.toggle('row-error', item.status === 'error');
   }

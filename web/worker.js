@@ -1,12 +1,14 @@
 // worker.js - runs the detector off the page's main thread (a module Web Worker).
 //
 // page -> worker  { type: 'init', wasm, weights, weightsName }                         (URLs)
-//                 { type: 'classify', id, file, method, colormap, previewSide, hash }   (file: a Blob)
+//                 { type: 'classify', id, file, method, colormap, previewSide, hash, verify }   (file: a Blob)
 // worker -> page  { type: 'ready', info, simd, maxImageBytes, weights: { file, bytes, sha256 } }
 //                 { type: 'fatal', message }
 //                 { type: 'result', id, result, decoder, format, sha256, camMethod, ms,
-//                   preview, heat, base, seen }  |  { type: 'result', id, error }
-// result is detector.js's classification without its heatmap floats. preview is the whole image
+//                   preview, heat, base, seen }  |  { type: 'result', id, error, provenance }
+// result is detector.js's classification without its heatmap floats, with the file's provenance
+// (what its metadata declares; verify: its Content Credentials checked first, see c2pa.js); a file
+// that cannot be analysed still reports the provenance read from it (or null). preview is the whole image
 // (an ImageBitmap at most previewSide pixels a side), heat the colour-mapped heatmap over the
 // analysed region and seen the model's input as RGBA ({ width, height, data }); base is the analysed
 // region as the core draws it, sent only when the browser could not draw the whole image.
@@ -75,7 +77,7 @@ async function handle(msg) {
       out.seen && out.seen.data.buffer].filter(Boolean);
     self.postMessage({ type: 'result', id, ...out }, transfer);
   } catch (err) {
-    self.postMessage({ type: 'result', id, error: err.message });
+    self.postMessage({ type: 'result', id, error: err.message, provenance: err.provenance || null });
     // a trap whose synchronous restart failed: start the fresh instance before the next message
     if (detector.broken) {
       try {
@@ -115,7 +117,10 @@ async function classify(msg) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const sha256 = msg.hash ? await sha256Hex(bytes) : null;
   const format = formatName(bytes);
-  const opts = { cam: msg.method, input: true };
+  // Content Credentials are checked before the verdict, whose rules depend on the check; a re-run
+  // for other heatmap settings keeps the first run's verdict and needs no check
+  const c2pa = msg.verify && detector.verifyC2pa ? await detector.verifyC2pa(bytes) : null;
+  const opts = { cam: msg.method, input: true, c2pa };
   let r, decoder = 'core', bitmap = null;
   try {
     r = detector.classify(bytes, opts);
@@ -124,12 +129,13 @@ async function classify(msg) {
     try {
       bitmap = await createImageBitmap(file);
     } catch {
-      throw new Error(`${coreErr.message}${format ? '; this browser cannot decode it either' : ''}`);
+      throw Object.assign(new Error(`${coreErr.message}${format ? '; this browser cannot decode it either' : ''}`),
+        { provenance: coreErr.provenance });
     }
     checkPixelLimits(bitmap.width, bitmap.height);
     const rgba = pixelsOf(bitmap);
     r = typeof detector.classifyPixels === 'function'
-      ? detector.classifyPixels(rgba, bitmap.width, bitmap.height, opts)
+      ? detector.classifyPixels(rgba, bitmap.width, bitmap.height, { ...opts, file: bytes })
       : detector.classify(rgbaToBmp(rgba, bitmap.width, bitmap.height), opts);
     decoder = 'browser';
   }
