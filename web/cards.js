@@ -309,7 +309,8 @@ export class Cards {
     legend.dataset.colormap = r.patches ? 'patches' : L.colormap;
     $('.legend-label', card).textContent = r.patches
       ? 'Each patch: green looks real, orange looks AI-generated; stronger colour, surer.'
-      : `${methodName}: what pushed the model towards ${target}`;
+      : `${methodName}: what pushed the model towards ${target}` +
+        (r.scope === 'weak-evidence' ? ', too weakly for a verdict' : r.byProvenance ? ' (the verdict is from the metadata)' : '');
     const ends = card.querySelectorAll('.legend-end');
     ends[0].textContent = r.patches ? 'REAL' : 'weak';
     ends[1].textContent = r.patches ? 'FAKE' : 'strong';

@@ -161,20 +161,21 @@ export function heatmapClass(r, threshold) {
 
 const DECODE_FAILURE = /not a supported image|cannot decode|truncated|corrupt|invalid|bad (?:huffman|marker)|premature|unexpected end/i;
 
-/** A file that could not be analysed, for a person: a headline in plain words and the decoder's
- *  message as the detail. */
+/** A file that could not be analysed, for a person: a headline in plain words, a few words of it for
+ *  the table (short), and the decoder's message as the detail. */
 export function describeError(message) {
   // the core's list of the formats it decodes would contradict the headline's, which also names the
   // browser's: the detail keeps only what went wrong
   const detail = String(message || 'unknown error').replace(/ \((?:JPEG|PNG|BMP|GIF|WebP)(?:, (?:JPEG|PNG|BMP|GIF|WebP))*\)/, '');
-  if (/^empty file/.test(detail)) return { headline: 'This file is empty.', detail };
-  if (/over the limit/.test(detail)) return { headline: 'This file is too large for the page.', detail };
-  if (/stopped/.test(detail)) return { headline: 'Stopped before it was analysed.', detail };
+  if (/^empty file/.test(detail)) return { headline: 'This file is empty.', short: 'empty file', detail };
+  if (/over the limit/.test(detail)) return { headline: 'This file is too large for the page.', short: 'too large', detail };
+  if (/stopped/.test(detail)) return { headline: 'Stopped before it was analysed.', short: 'stopped', detail };
   if (DECODE_FAILURE.test(detail))
     return {
       headline: 'This file is damaged or not an image. The page reads JPEG, PNG, BMP and GIF, and WebP, AVIF or HEIC ' +
         'where this browser decodes them.',
+      short: 'damaged or not an image',
       detail,
     };
-  return { headline: 'This image could not be analysed.', detail };
+  return { headline: 'This image could not be analysed.', short: 'could not be analysed', detail };
 }

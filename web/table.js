@@ -2,6 +2,7 @@
 // order.js's, shared with the cards).
 
 import { formatCount, formatPFake, groupNumbers } from './format.js';
+import { describeError } from './result.js';
 
 const STATUS_TEXT = { queued: 'queued', working: 'analysing…', done: 'done', stopped: 'stopped' };
 
@@ -49,11 +50,19 @@ export class Table {
       tag.className = `tag ${r.label.toLowerCase()}`;
       tag.textContent = r.label;
       c[2].append(tag);
+    } else if (item.status === 'error') {
+      // on a phone the status column is hidden: the verdict column says the file failed
+      const tag = document.createElement('span');
+      tag.className = 'tag failed';
+      tag.textContent = 'ERROR';
+      tag.title = describeError(item.error).headline;
+      c[2].append(tag);
     }
     c[3].textContent = r && r.pFake !== null ? formatPFake(r.pFake) : '';
     c[3].dataset.value = r && r.pFake !== null ? String(r.pFake) : '';
     c[4].textContent = item.result ? `${formatCount(item.result.width)}×${formatCount(item.result.height)}` : '';
-    c[5].textContent = item.status === 'error' ? groupNumbers(item.error)
+    const failure = item.status === 'error' ? describeError(item.error) : null;
+    c[5].textContent = failure ? `${failure.short}: ${groupNumbers(failure.detail)}`
       : r && (r.label === 'UNSURE' || r.byProvenance) ? `done: ${r.reason || 'no verdict'}` : STATUS_TEXT[item.status] || item.status;
     c[5].title = c[5].textContent;
     tr.classList.toggle('row-error', item.status === 'error');

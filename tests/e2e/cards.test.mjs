@@ -118,7 +118,7 @@ describe('desktop 1280 x 900', () => {
     assert.ok(g.fill > g.band[0] && g.fill < g.band[1], `P(fake) ${weak.pFake} ends at ${g.fill} px, outside the band ${g.band}`);
     // the map of a weak-evidence image explains the class on its side of the threshold
     const target = weak.pFake >= weak.threshold ? 'FAKE' : 'REAL';
-    assert.match(await page.textContent(`${sel} .legend-label`), new RegExp(`towards ${target}$`));
+    assert.match(await page.textContent(`${sel} .legend-label`), new RegExp(`towards ${target}, too weakly for a verdict$`));
     assert.ok(await page.isVisible(`${sel} .card-controls`));
   });
 
@@ -129,6 +129,10 @@ describe('desktop 1280 x 900', () => {
     assert.match(text, /WebP, AVIF or HEIC/, 'the formats the page advertises');
     assert.doesNotMatch(text, /\(JPEG, PNG, BMP, GIF\)/, 'not the core\'s shorter list beside it');
     assert.ok(await page.isHidden(`${sel} .thumb`), 'no broken thumbnail');
+    const row = await page.$eval('#table tbody tr[data-id="6"] .status-cell', (c) => c.textContent);
+    assert.match(row, /^damaged or not an image: /, 'the table says it too');
+    assert.doesNotMatch(row, /JPEG, PNG, BMP, GIF/);
+    assert.equal(await page.textContent('#table tbody tr[data-id="6"] .verdict-cell'), 'ERROR', 'also where the status column is hidden');
     const [own, content] = await page.$eval(sel, (c) => [c.getBoundingClientRect().height,
       [...c.children].filter((e) => !e.hidden && getComputedStyle(e).display !== 'none')
         .reduce((s, e) => s + e.getBoundingClientRect().height, 0)]);
