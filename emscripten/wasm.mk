@@ -1,12 +1,13 @@
 # emscripten/wasm.mk - the WebAssembly module, the web page and their tests (included by the Makefile).
 #
-#   make wasm           web/cifake.wasm: the core library + emscripten/exports.c, SIMD128, standalone (no JS glue);
-#                       and, when npm has installed it, the C2PA library into web/vendor/c2pa/ (web-vendor)
+#   make wasm           web/cifake.wasm: the core library + emscripten/exports.c, SIMD128, standalone (no JS glue),
+#                       and the C2PA library in web/vendor/c2pa/ (web-vendor)
 #   make web-vendor     copies @contentauth/c2pa-wasm (the C2PA project's verifier, which web/c2pa.js loads
-#                       when a file carries Content Credentials) from node_modules into web/vendor/c2pa/
+#                       when a file carries Content Credentials) into web/vendor/c2pa/: from node_modules,
+#                       else fetched alone (scripts/vendor-c2pa.sh)
 #   make serve          copies the weights into web/ and serves web/ on http://127.0.0.1:8000
 #                       (PORT=8080, HOST=0.0.0.0, WEB_WEIGHTS=other.bin to change); installs only
-#                       what serving needs (emscripten, python3)
+#                       what serving needs (emscripten, python3, nodejs and npm for the C2PA library)
 #   make test-wasm-c    the C unit tests compiled with emcc -msimd128 and run under Node: the WASM SIMD
 #                       kernels against their reference twins
 #   make test-node      node --test tests/node/   (the CLI tests, the WebAssembly detector tests and the
@@ -47,31 +48,26 @@ WEB_TESTS := test-wasm-c test-node test-e2e
 .PHONY: wasm serve serve-deps $(WEB_TESTS) test-web web-deps web-vendor clean-web
 
 # The page's copy of the C2PA library (git-ignored, like the module): served from web/ so that the
-# page needs no network and no bundler.
-C2PA_PKG   := node_modules/@contentauth/c2pa-wasm/pkg
+# page needs no network and no bundler. From node_modules after `npm install`, else fetched alone
+# (scripts/vendor-c2pa.sh); without it the page still works and says Content Credentials were not checked.
 WEB_VENDOR := web/vendor/c2pa/c2pa.js web/vendor/c2pa/c2pa_bg.wasm
 
-# The copy when npm has installed the library (`npm install`): without it the page still works and
-# says that Content Credentials were not checked.
-VENDOR_IF_INSTALLED := $(if $(wildcard $(C2PA_PKG)/c2pa.js),$(WEB_VENDOR))
-
-wasm: web/cifake.wasm $(VENDOR_IF_INSTALLED)
+wasm: web/cifake.wasm web-vendor
 
 web-vendor: $(WEB_VENDOR)
 
-web/vendor/c2pa/%: node_modules/playwright-core/package.json
-	@mkdir -p $(dir $@)
-	cp $(C2PA_PKG)/$* $@
+$(WEB_VENDOR) &: package.json scripts/vendor-c2pa.sh
+	@./scripts/vendor-c2pa.sh
 
 web/cifake.wasm: $(BUILD)/wasm/emscripten/exports.o $(wasm_CORE) emscripten/wasm.mk
 	$(EM_ENV) $(EMCC) $(WASM_CFLAGS) $(filter-out %.mk,$^) $(WASM_LDFLAGS) -o $@
 
-# Serving needs the module's compiler and a web server, not the test tools (scripts/install-deps.sh serve).
+# Serving needs the module's compiler, a web server and npm for the C2PA library, not the test tools
+# (scripts/install-deps.sh serve).
 serve-deps:
 	@./scripts/install-deps.sh serve
 
-serve: serve-deps web/cifake.wasm $(VENDOR_IF_INSTALLED)
-	@test -n "$(VENDOR_IF_INSTALLED)" || echo "cifake: the C2PA library is not installed (npm install): Content Credentials will show as not checked" >&2
+serve: serve-deps web/cifake.wasm web-vendor
 	@test -f $(WEB_WEIGHTS) || { echo "$(WEB_WEIGHTS) is missing: train the model first (see build/cifake-train --help), or WEB_WEIGHTS=file.bin make serve" >&2; exit 1; }
 	cp $(WEB_WEIGHTS) web/cifake.bin
 	@PORT=$(PORT) HOST=$(HOST) scripts/serve.sh

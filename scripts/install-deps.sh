@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what cifake needs on a Debian machine, skipping what is already there.
 #   scripts/install-deps.sh build   what plain `make` needs: gcc, make, libstb-dev, libwebp-dev, libssl-dev
-#   scripts/install-deps.sh serve   what `make serve` needs: the above, emscripten (the module) and
-#                                   python3 (the web server); no test tools
+#   scripts/install-deps.sh serve   what `make serve` needs: the above, emscripten (the module),
+#                                   python3 (the web server), nodejs and npm (the page's C2PA
+#                                   verifier, fetched alone); no test tools
 #   scripts/install-deps.sh         what `make test` needs: the above, python3-torch (reference
 #                                   checks), clang and libclang-rt-14-dev (libFuzzer targets),
 #                                   pkg-config (the installed library's test); for the WebAssembly and
@@ -35,6 +36,8 @@ need libssl-dev test -f /usr/include/openssl/evp.h
 if [ "$scope" = serve ]; then
   need emscripten command -v emcc
   need python3 command -v python3
+  need nodejs command -v node
+  need npm command -v npm
 fi
 if [ "$scope" != all ]; then
   install_wanted

@@ -984,24 +984,42 @@ TEST(provenance_hostile_invalid_utf8_text) {
     free(png.b);
 }
 
-/* Reading metadata only walks segments: a 12-megapixel-sized JPEG (its scan data is not looked at)
- * costs far less than the 2 ms budget. */
-TEST(provenance_read_cost_on_a_large_jpeg) {
+/* Reading a JPEG's metadata walks its segments up to the first scan and never reads the scan data
+ * (which is what keeps it far under its 2 ms budget on a 12-megapixel photo; the time itself is
+ * measured by make bench, tests/bench/provenance_bench.c): an XMP declaration hidden after the start
+ * of scan, inside 6 MiB of entropy-coded bytes, is not found. */
+TEST(provenance_jpeg_walk_stops_at_the_scan) {
     size_t size = 6u << 20;
     uint8_t *f = malloc(size);
+    CHECK(f != NULL);
+    if (!f) return;
     memset(f, 0x55, size);
     const uint8_t head[] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
                             0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0};
     memcpy(f, head, sizeof head);
-    double t0 = now_seconds();
+    static const char xmp[] = "http://ns.adobe.com/xap/1.0/\0<x:xmpmeta><rdf:Description "
+                              "Iptc4xmpExt:DigitalSourceType=\"http://cv.iptc.org/newscodes/digitalsourcetype/"
+                              "trainedAlgorithmicMedia\"/></x:xmpmeta>";
+    size_t at = size / 2, len = sizeof xmp - 1 + 2;
+    f[at] = 0xFF, f[at + 1] = 0xE1, f[at + 2] = (uint8_t)(len >> 8), f[at + 3] = (uint8_t)len;
+    memcpy(f + at + 4, xmp, sizeof xmp - 1);
     cf_provenance p;
     cf_error err;
-    for (int i = 0; i < 100; i++) {
-        CHECK(cf_provenance_read(f, size, &p, &err) == 0);
+    CHECK(cf_provenance_read(f, size, &p, &err) == 0);
+    CHECK(p.n_signals == 0 && p.declares == CF_DECLARES_NONE);
+    cf_provenance_free(&p);
+    /* the same segment before the scan is read */
+    uint8_t *g = malloc(sizeof head + 4 + sizeof xmp);
+    CHECK(g != NULL);
+    if (g) {
+        memcpy(g, head, 2);
+        memcpy(g + 2, f + at, 4 + sizeof xmp - 1);
+        memcpy(g + 2 + 4 + sizeof xmp - 1, head + 2, sizeof head - 2);
+        CHECK(cf_provenance_read(g, sizeof head + 4 + sizeof xmp - 1, &p, &err) == 0);
+        CHECK(p.declares == CF_DECLARES_AI_GENERATED);
         cf_provenance_free(&p);
     }
-    double each = (now_seconds() - t0) / 100;
-    CHECK_MSG(each < 0.002, "%.3f ms per read", each * 1e3);
+    free(g);
     free(f);
 }
 
