@@ -34,7 +34,8 @@
  *     present but they do not match this image");
  *   - camera EXIF or a capture manifest never gives REAL on its own; a valid capture manifest from a
  *     trusted signer does;
- *   - no metadata: "no provenance found; most sites strip it", never evidence of REAL;
+ *   - no metadata: the pixel verdict and its reason stand unchanged; the provenance says "none" (the
+ *     page and --provenance: "no provenance found; most sites strip it"), never evidence of REAL;
  *   - when the pixel model and provenance disagree, the reason says both. */
 #ifndef CIFAKE_PROVENANCE_H
 #define CIFAKE_PROVENANCE_H

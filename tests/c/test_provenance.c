@@ -1024,7 +1024,7 @@ TEST(provenance_jpeg_walk_stops_at_the_scan) {
 }
 
 /* The rules on the shared C2PA files, with the status a verifier would set (c2pa_verify natively,
- * c2pa-web in the page): what each file's declaration is worth once checked. */
+ * the C2PA project's c2pa-wasm in the page): what each file's declaration is worth once checked. */
 TEST(provenance_rules_on_shared_c2pa_files) {
     if (!prov_dir_present()) {
         test_skip(PROV_DIR " is absent");
