@@ -16,6 +16,18 @@
 
 /* ---- what the walk keeps ---------------------------------------------------------------------- */
 
+/* A NUL-terminated copy of n bytes, or NULL with the reader marked out of memory. */
+static char *copy_text(prov_reader *rd, const uint8_t *bytes, size_t n) {
+    char *copy = malloc(n + 1);
+    if (!copy) {
+        rd->oom = 1;
+        return NULL;
+    }
+    memcpy(copy, bytes, n);
+    copy[n] = 0;
+    return copy;
+}
+
 void prov_keep_xmp(prov_reader *rd, const uint8_t *data, size_t n) {
     if (rd->n_xmp >= PROV_MAX_XMP_PACKETS) {
         cf_prov_note_unreadable(rd->p, "more than %d XMP packets; the rest were skipped", PROV_MAX_XMP_PACKETS);
@@ -26,13 +38,8 @@ void prov_keep_xmp(prov_reader *rd, const uint8_t *data, size_t n) {
                                 n, CF_PROV_MAX_TEXT);
         n = CF_PROV_MAX_TEXT;
     }
-    char *copy = malloc(n + 1);
-    if (!copy) {
-        rd->oom = 1;
-        return;
-    }
-    memcpy(copy, data, n);
-    copy[n] = 0;
+    char *copy = copy_text(rd, data, n);
+    if (!copy) return;
     rd->xmp[rd->n_xmp] = copy;
     rd->xmp_n[rd->n_xmp] = n;
     rd->n_xmp++;
@@ -46,13 +53,8 @@ void prov_keep_text(prov_reader *rd, const char *key, size_t key_n, const uint8_
     if (n > CF_PROV_MAX_TEXT) n = CF_PROV_MAX_TEXT;
     if (n > PROV_MAX_KEPT - rd->kept) n = PROV_MAX_KEPT - rd->kept;
     rd->kept += n;
-    char *copy = malloc(n + 1);
-    if (!copy) {
-        rd->oom = 1;
-        return;
-    }
-    memcpy(copy, text, n);
-    copy[n] = 0;
+    char *copy = copy_text(rd, text, n);
+    if (!copy) return;
     prov_text *t = &rd->texts[rd->n_texts++];
     prov_copy(t->key, sizeof t->key, key, key_n);
     t->value = copy;

@@ -324,19 +324,12 @@ static void set_reason(cifake_result *r, const char *first, const char *second) 
 void cf_provenance_decide(const cf_provenance *p, cifake_result *r) {
     char sentence[1100], pixel[160];
     pixel_words(r, pixel, sizeof pixel);
-    int ai = strongest(p, 1);
-    if (ai >= 0) {
-        signal_sentence(&p->signals[ai], sentence, sizeof sentence);
-        int disagrees = r->label != CIFAKE_FAKE;
-        r->label = CIFAKE_FAKE;
-        set_reason(r, sentence, disagrees ? pixel : NULL);
-        return;
-    }
-    int capture = strongest(p, 0);
-    if (capture >= 0) {
-        signal_sentence(&p->signals[capture], sentence, sizeof sentence);
-        int disagrees = r->label != CIFAKE_REAL;
-        r->label = CIFAKE_REAL;
+    int ai = strongest(p, 1), capture = ai < 0 ? strongest(p, 0) : -1;
+    if (ai >= 0 || capture >= 0) { /* a declaration that decides: FAKE, or REAL from a trusted capture */
+        cifake_label label = ai >= 0 ? CIFAKE_FAKE : CIFAKE_REAL;
+        signal_sentence(&p->signals[ai >= 0 ? ai : capture], sentence, sizeof sentence);
+        int disagrees = r->label != label;
+        r->label = label;
         set_reason(r, sentence, disagrees ? pixel : NULL);
         return;
     }
