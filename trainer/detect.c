@@ -279,12 +279,9 @@ static int list_provenance(char **paths, int n, const c2pa_trust *trust, int jso
  * the time-stamping authorities' list bundled beside it. A missing list is not an error: C2PA
  * signatures are then still checked, but no signer can be called trusted. */
 static c2pa_trust *load_trust(const char *path) {
-    char signers[PATH_MAX + 64], tsa[PATH_MAX + 64];
-    if (!path) path = default_data_path("CIFAKE_TRUST", C2PA_TRUST_SIGNERS, signers, sizeof signers);
-    const char *tsa_path = default_data_path("CIFAKE_TSA_TRUST", C2PA_TRUST_TSA, tsa, sizeof tsa);
     c2pa_trust *trust = NULL;
     cf_error err;
-    if (c2pa_verify_available() && c2pa_trust_load(path, tsa_path, &trust, &err))
+    if (c2pa_verify_available() && c2pa_trust_load_default(path, &trust, &err))
         fprintf(stderr, "cifake-detect: %s (signers cannot be called trusted)\n", err.msg);
     return trust;
 }

@@ -51,9 +51,7 @@ int main(int argc, char **argv) {
     cf_error err;
     cifake_detector *d = NULL;
     c2pa_trust *trust = NULL;
-    char signers[PATH_MAX + 64], tsa[PATH_MAX + 64];
-    if (c2pa_trust_load(default_data_path("CIFAKE_TRUST", C2PA_TRUST_SIGNERS, signers, sizeof signers),
-                        default_data_path("CIFAKE_TSA_TRUST", C2PA_TRUST_TSA, tsa, sizeof tsa), &trust, &err))
+    if (c2pa_trust_load_default(NULL, &trust, &err))
         fprintf(stderr, "provenance_bench: %s\n", err.msg);
     if (read_file(argv[1], CF_IMAGE_MAX_BYTES, &bytes, &n, &err) || open_detector_files(weights, 1, &d, &err)) {
         fprintf(stderr, "provenance_bench: %s\n", err.msg);

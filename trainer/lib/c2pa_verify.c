@@ -4,12 +4,14 @@
  * results to the statuses a user reads. */
 #include "c2pa_verify.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "c2pa.h"
 #include "cbor.h"
+#include "fileio.h"
 
 /* Records a result in the C2PA signal (and the declaration it now supports). */
 static void set_status(cf_provenance *p, cf_verified v, const char *signer, const char *problem) {
@@ -611,3 +613,9 @@ int c2pa_verify(cf_provenance *p, const uint8_t *file, size_t n, const c2pa_trus
 }
 
 #endif
+
+int c2pa_trust_load_default(const char *signers_pem, c2pa_trust **out, cf_error *err) {
+    char signers[PATH_MAX + 64], tsa[PATH_MAX + 64];
+    if (!signers_pem) signers_pem = default_data_path("CIFAKE_TRUST", C2PA_TRUST_SIGNERS, signers, sizeof signers);
+    return c2pa_trust_load(signers_pem, default_data_path("CIFAKE_TSA_TRUST", C2PA_TRUST_TSA, tsa, sizeof tsa), out, err);
+}

@@ -39,6 +39,10 @@ typedef struct c2pa_trust c2pa_trust;
  * cryptography library. */
 int c2pa_trust_load(const char *signers_pem, const char *tsa_pem, c2pa_trust **out, cf_error *err);
 void c2pa_trust_free(c2pa_trust *trust);
+/* The same with the bundled lists found as the tools find their files (fileio.h's default_data_path):
+ * signers_pem, else $CIFAKE_TRUST, else C2PA_TRUST_SIGNERS beside the build; the time-stamping
+ * authorities' list from $CIFAKE_TSA_TRUST, else C2PA_TRUST_TSA beside the build. */
+int c2pa_trust_load_default(const char *signers_pem, c2pa_trust **out, cf_error *err);
 
 /* 1 when this build verifies (OpenSSL), 0 for the stub. */
 int c2pa_verify_available(void);
