@@ -35,7 +35,7 @@ test('cifake-eval --perturb: a clean row equal to the plain evaluation, then one
   }
   // Each perturbation reached the model: its loss moved away from the clean images' loss.
   for (const row of robust.perturbations.slice(1)) assert.notEqual(row.loss, clean.loss, row.perturbation);
-  // Strong smoothing hurts this detector: it looks for fine detail (README, Robustness).
+  // Strong smoothing hurts this detector: it looks for fine detail (docs/results.md, Robustness).
   const blur1 = robust.perturbations.find((r) => r.perturbation === 'blur1');
   assert.ok(blur1.loss > clean.loss, `blur1 loss ${blur1.loss} <= clean ${clean.loss}`);
 });
