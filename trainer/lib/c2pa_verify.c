@@ -4,7 +4,6 @@
  * results to the statuses a user reads. */
 #include "c2pa_verify.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -615,7 +614,7 @@ int c2pa_verify(cf_provenance *p, const uint8_t *file, size_t n, const c2pa_trus
 #endif
 
 int c2pa_trust_load_default(const char *signers_pem, c2pa_trust **out, cf_error *err) {
-    char signers[PATH_MAX + 64], tsa[PATH_MAX + 64];
+    char signers[4096], tsa[4096]; /* paths built from the executable's folder */
     if (!signers_pem) signers_pem = default_data_path("CIFAKE_TRUST", C2PA_TRUST_SIGNERS, signers, sizeof signers);
     return c2pa_trust_load(signers_pem, default_data_path("CIFAKE_TSA_TRUST", C2PA_TRUST_TSA, tsa, sizeof tsa), out, err);
 }
