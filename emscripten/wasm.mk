@@ -30,14 +30,23 @@ EMAR        ?= emar
 # The module is single-threaded: stb_image's thread-local flags would need the atomics feature.
 WASM_ARCH   := -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext -DSTBI_NO_THREAD_LOCALS
 WASM_CFLAGS := -std=c11 -Wall -Wextra -Werror -O3 $(WASM_ARCH)
+# A browser compiles each WebAssembly function when it is first called, and again, optimised, once it
+# is hot; the first verdict calls everything once. A function made of everything inlined into it costs
+# both compilers far more than the parts that run (the JPEG path compiled stb's PNG, GIF and BMP
+# decoders too; opening a model compiled the whole weight reader twice): about 0.2 s of the page's
+# time to its first verdict (docs/performance.md). So stb_image's decoders stay apart, and binaryen
+# inlines a function with one caller only when it is small. Decoding and inference speed are unchanged.
+WASM_SMALL_FUNCTIONS := -sBINARYEN_EXTRA_PASSES=--one-caller-inline-max-function-size=400
 # A standalone module without JS glue: web/detector.js instantiates it from bytes, the same way in the
 # browser and in Node. Memory grows on demand (a 40-megapixel image needs ~120 MB while decoded).
 WASM_LDFLAGS := --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB \
-                -sMAXIMUM_MEMORY=2GB -sFILESYSTEM=0
+                -sMAXIMUM_MEMORY=2GB -sFILESYSTEM=0 $(WASM_SMALL_FUNCTIONS)
 
 # The Makefile's source lists compiled once with emcc into $(BUILD)/wasm/ (libcifake.a, libcifake-tools.a):
 # the module links the core, the C test runner the core and the tools.
 $(eval $(call flavour,wasm,$(EM_ENV) $(EMCC),$(EM_ENV) $(EMAR),$(WASM_CFLAGS)))
+$(BUILD)/wasm/src/stb_impl.o: OBJ_FLAGS := -fno-inline-functions
+$(BUILD)/wasm/src/stb_impl.o: emscripten/wasm.mk
 
 WASM_TEST_DIR := $(BUILD)/wasm
 WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs

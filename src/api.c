@@ -27,6 +27,7 @@ typedef struct {
     cf_workspace ws; /* batch 1 (thumbnail) or CF_PATCH_BATCH (patches), one thread */
     float *input;    /* normalised input of one batch */
     uint8_t *pixels; /* one image or patch of side x side RGB */
+    int ws_mirrored; /* the workspace holds the pass over the mirrored pixels (flip averaging) */
 } model_slot;
 
 struct cifake_detector {
@@ -131,11 +132,24 @@ static void mirror_pixels(model_slot *s) {
         }
 }
 
-/* One inference pass of slot s on its pixels: the FAKE logit; the workspace keeps the pass (Grad-CAM). */
-static float forward_pixels(model_slot *s) {
+static void normalise_pixels(model_slot *s) {
     cf_loaded_model *m = &s->loaded;
     cifake_normalise(m->params.mean, m->params.std, s->pixels, m->side * m->side, s->input);
-    return cf_fake_score(&m->model, cf_forward(&m->model, &s->ws, s->input, 1, 0, 0, NULL));
+}
+
+/* One inference pass of slot s on its pixels, or on their mirror image: the FAKE logit. The workspace
+ * keeps the pass (Grad-CAM); the input stays the pixels' own (cifake_input). */
+static float forward_view(model_slot *s, int mirrored) {
+    cf_loaded_model *m = &s->loaded;
+    if (mirrored) mirror_pixels(s);
+    normalise_pixels(s);
+    float score = cf_fake_score(&m->model, cf_forward(&m->model, &s->ws, s->input, 1, 0, 0, NULL));
+    if (mirrored) {
+        mirror_pixels(s);
+        normalise_pixels(s);
+    }
+    s->ws_mirrored = mirrored;
+    return score;
 }
 
 /* Runs slot k on its prepared pixels (one side x side image): the FAKE logit, with tta=flip the mean
@@ -143,13 +157,8 @@ static float forward_pixels(model_slot *s) {
  * hold it. */
 static int run_thumbnail_pixels(cifake_detector *d, int k, float *score, cf_error *err) {
     model_slot *s = &d->slot[k];
-    float mirrored = 0.0f;
-    if (s->loaded.flip_average) {
-        mirror_pixels(s);
-        mirrored = forward_pixels(s);
-        mirror_pixels(s);
-    }
-    *score = forward_pixels(s);
+    float mirrored = s->loaded.flip_average ? forward_view(s, 1) : 0.0f;
+    *score = forward_view(s, 0);
     if (s->loaded.flip_average) *score = (*score + mirrored) / 2;
     if (check_score(*score, err)) return -1;
     d->cam_model = k;
@@ -416,24 +425,29 @@ int cifake_cam_side(const cifake_detector *d) { return d->slot[d->cam_model >= 0
 /* tta=flip: the score is the mean of two views, so the map is the mean of theirs: map (the image's,
  * fh x fw) becomes the mean of itself and the mirror view's map mirrored back. The image's pass is
  * run again afterwards, so the workspace holds it as before. */
-static int add_mirror_view_map(model_slot *s, int feature, int target, cf_cam_method method, float *map,
-                               cf_error *err) {
-    int fh, fw;
-    float *other = malloc(sizeof(float) * s->loaded.side * s->loaded.side);
-    if (!other) return cf_fail(err, "out of memory");
-    mirror_pixels(s);
-    forward_pixels(s);
-    int rc = cf_gradcam(&s->loaded.model, &s->ws, feature, target, method, other, &fh, &fw, err);
-    mirror_pixels(s);
-    forward_pixels(s);
+/* The map of a flip-averaged model: the mean of the image's map and the mirrored map of its mirror
+ * image, divided by its maximum. The workspace holds one view's pass: that view's map comes first, so
+ * each call runs one forward pass (the other view's) and leaves the workspace holding that one. */
+static int flip_averaged_map(model_slot *s, int feature, int target, cf_cam_method method, float *map, int *fh,
+                             int *fw, cf_error *err) {
+    float *mirror_map = malloc(sizeof(float) * s->loaded.side * s->loaded.side);
+    if (!mirror_map) return cf_fail(err, "out of memory");
+    float *view_map[2] = {map, mirror_map};
+    int first = s->ws_mirrored;
+    int rc = cf_gradcam(&s->loaded.model, &s->ws, feature, target, method, view_map[first], fh, fw, err);
+    if (!rc) {
+        forward_view(s, !first);
+        rc = cf_gradcam(&s->loaded.model, &s->ws, feature, target, method, view_map[!first], fh, fw, err);
+    }
     float max = 0.0f;
-    for (int y = 0; !rc && y < fh; y++)
-        for (int x = 0; x < fw; x++) {
-            map[y * fw + x] = (map[y * fw + x] + other[y * fw + fw - 1 - x]) / 2;
-            if (map[y * fw + x] > max) max = map[y * fw + x];
+    for (int y = 0; !rc && y < *fh; y++)
+        for (int x = 0; x < *fw; x++) {
+            int i = y * *fw + x;
+            map[i] = (map[i] + mirror_map[y * *fw + *fw - 1 - x]) / 2;
+            if (map[i] > max) max = map[i];
         }
-    for (int i = 0; !rc && max > 0.0f && i < fh * fw; i++) map[i] /= max; /* a map is divided by its maximum */
-    free(other);
+    for (int i = 0; !rc && max > 0.0f && i < *fh * *fw; i++) map[i] /= max; /* a map is divided by its maximum */
+    free(mirror_map);
     return rc;
 }
 
@@ -447,8 +461,8 @@ int cifake_explain(cifake_detector *d, cf_cam_method method, int target, int con
     float *map = malloc(sizeof(float) * side * side);
     if (!map) return cf_fail(err, "out of memory");
     if (target < 0) target = d->cam_label;
-    int rc = cf_gradcam(&s->loaded.model, &s->ws, feature, target, method, map, &fh, &fw, err);
-    if (!rc && s->loaded.flip_average) rc = add_mirror_view_map(s, feature, target, method, map, err);
+    int rc = s->loaded.flip_average ? flip_averaged_map(s, feature, target, method, map, &fh, &fw, err)
+                                    : cf_gradcam(&s->loaded.model, &s->ws, feature, target, method, map, &fh, &fw, err);
     if (!rc) cf_resize_bilinear(map, fh, fw, cam, side, side);
     free(map);
     return rc;

@@ -315,10 +315,13 @@ static void conv_backward(const cf_layer *L, cf_workspace *ws, const float *x, c
         cf_gemm_pack_a(1, K, L->out.c, L->weight, K, ws->packed_a);
     }
     cf_gemm_a weights_t = {1, NULL, 0, ws->packed_a};
+    /* every partial is zeroed here, not by its thread: the runtime may start fewer threads than
+     * the workspace has partials (or none but this one, without OpenMP), and all are summed */
+    if (param_grads)
+        for (int t = 0; t < ws->n_threads; t++) memset(ws->param_partial[t], 0, sizeof(float) * n_all);
     CF_PARALLEL(ws->n_threads) {
         int t = cf_thread_id();
         float *dw = ws->param_partial[t], *db = dw + n_w;
-        if (param_grads) memset(dw, 0, sizeof(float) * n_all);
         CF_FOR
         for (int b = 0; b < batch; b++) {
             conv_panel_src src = {L, x + (size_t)b * in_size};

@@ -37,13 +37,13 @@ const table = new Table({ table: el.table, store, onShow: showCard });
 
 // ---------------------------------------------------------------- worker pool and model
 
+// boot.js (a classic script in the head) has started the first worker and defined its init message
+const boot = self.cifakeBoot;
 const pool = new Pool({
   size: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)),
   createWorker: () => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }),
-  init: {
-    type: 'init', wasm: new URL('cifake.wasm', location.href).href, weights: new URL('cifake.bin', location.href).href,
-    weightsName: 'cifake.bin',
-  },
+  init: boot.init,
+  adopt: boot,
 });
 pool.on('ready', (msg) => {
   if (store.model.state === 'ready') return;

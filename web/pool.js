@@ -3,6 +3,8 @@
 // worker is left). createWorker() makes one worker (a Web Worker, or a stand-in in the Node tests).
 //
 //   const pool = new Pool({ size: 2, createWorker, init: { type: 'init', ... } });
+//   new Pool({ ..., adopt: { worker, events } })   the first slot takes a worker already sent init
+//                                               (boot.js), replaying the events it got meanwhile
 //   pool.on('ready', (msg) => ...); pool.on('fatal', (message) => ...);
 //   pool.on('start', (key) => ...);             a worker took the task for key
 //   const r = await pool.run(key, { type: 'classify', ... }, { urgent });   // r.error on failure,
@@ -24,7 +26,7 @@ export class Pool {
   #createWorker;
   #init;
 
-  constructor({ size, createWorker, init }) {
+  constructor({ size, createWorker, init, adopt = null }) {
     this.#createWorker = createWorker;
     this.#init = init;
     for (let i = 0; i < size; i++)
@@ -32,7 +34,8 @@ export class Pool {
     // One worker first: the others would download and compile the same module at the same time,
     // competing with it for the first verdict (docs/performance.md); they start once it is ready,
     // or once it has failed (they may fare better).
-    this.#spawn(this.#slots[0]);
+    if (adopt && adopt.worker) this.#attach(this.#slots[0], adopt.worker, adopt.events || []);
+    else this.#spawn(this.#slots[0]);
   }
 
   #spawnRest() {
@@ -47,15 +50,24 @@ export class Pool {
       this.#dead(slot, `cannot start a worker: ${err.message}`);
       return;
     }
+    this.#attach(slot, worker, []);
+    worker.postMessage(this.#init);
+  }
+
+  // Gives slot its worker; events are those the worker sent before (an adopted worker's), replayed.
+  #attach(slot, worker, events) {
     slot.worker = worker;
     slot.ready = false;
     // messages and errors from a worker already replaced are ignored
-    worker.onmessage = (e) => { if (slot.worker === worker) this.#onMessage(slot, e.data); };
-    worker.onerror = (e) => {
+    const onMessage = (e) => { if (slot.worker === worker) this.#onMessage(slot, e.data); };
+    const onError = (e) => {
       if (e && typeof e.preventDefault === 'function') e.preventDefault();
       if (slot.worker === worker) this.#crashed(slot, (e && e.message) || 'the worker stopped');
     };
-    worker.postMessage(this.#init);
+    worker.onmessage = onMessage;
+    worker.onerror = onError;
+    // after the caller has subscribed (the constructor returns first), before any newer event
+    if (events.length) queueMicrotask(() => { for (const { type, event } of events) (type === 'error' ? onError : onMessage)(event); });
   }
 
   #crashed(slot, message) {
@@ -112,8 +124,12 @@ export class Pool {
   get size() { return this.#slots.length; }
 
   #pump() {
+    const anyReady = this.#slots.some((s) => s.ready);
     for (const slot of this.#slots) {
-      if (!slot.ready || slot.task || slot.dead || !this.#queue.length) continue;
+      // While no worker is ready, one still loading the model takes a task ahead: it runs it right
+      // after its init, without a round trip through the page (docs/performance.md)
+      const open = slot.ready || (!anyReady && slot.worker && !slot.wasReady);
+      if (!open || slot.task || slot.dead || !this.#queue.length) continue;
       const task = this.#queue.shift();
       slot.task = task;
       this.#emit('start', task.key);
@@ -151,9 +167,14 @@ export class Pool {
     slot.dead = true;
     slot.ready = false;
     if (slot.worker) slot.worker.terminate();
-    if (slot.task) this.#finish(slot, { error: message });
+    const task = slot.task;
+    slot.task = null;
     this.#spawnRest();
-    if (this.#slots.every((s) => s.dead)) {
+    const allDead = this.#slots.every((s) => s.dead);
+    // a task handed ahead to a worker that never loaded the model was not run: it waits for another
+    if (task && !slot.wasReady && !allDead) this.#queue.unshift(task);
+    else if (task) task.resolve({ error: message });
+    if (allDead) {
       this.fatal = `the model could not be loaded: ${message}`;
       for (const t of this.#queue.splice(0)) t.resolve({ error: this.fatal });
       this.#emit('fatal', this.fatal);

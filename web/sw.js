@@ -6,7 +6,7 @@
 const CACHE = 'cifake-v1';
 const NETWORK_WAIT_MS = 4000;
 // Everything the page needs (tests/e2e/offline.test.mjs checks that every file the page loads is here).
-const FILES = ['./', 'index.html', 'style.css', 'app.js', 'announce.js', 'cards.js', 'exports.js', 'format.js',
+const FILES = ['./', 'index.html', 'style.css', 'boot.js', 'app.js', 'announce.js', 'cards.js', 'exports.js', 'format.js',
   'intake.js', 'order.js', 'pool.js', 'result.js', 'store.js', 'table.js', 'worker.js', 'detector.js', 'pixels.js',
   'provenance.js', 'c2pa.js', 'trust/C2PA-TRUST-LIST.pem', 'cifake.wasm', 'cifake.bin'];
 // Loaded only when a file carries Content Credentials (the C2PA library is 8 MB): cached when the

@@ -1,6 +1,7 @@
 // worker.js - runs the detector off the page's main thread (a module Web Worker).
 //
-// page -> worker  { type: 'init', wasm, weights, weightsName }                         (URLs)
+// page -> worker  { type: 'init', wasm, weights, weightsName, bytes? }   (URLs; bytes: { wasm, weights },
+//                                                 ArrayBuffers the page fetched already, boot.js)
 //                 { type: 'classify', id, file, method, colormap, previewSide, hash, verify }   (file: a Blob)
 // worker -> page  { type: 'ready', info, simd, maxImageBytes, weights: { file, bytes, sha256 } }
 //                 { type: 'fatal', message }
@@ -58,8 +59,10 @@ async function fetchBytes(url, what) {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+// The bytes come with the message when the page fetched them (boot.js), else from the URLs.
 function fetchModel(msg) {
-  const both = Promise.all([fetchBytes(msg.wasm, 'cifake.wasm'), fetchBytes(msg.weights, 'weights')]);
+  const both = msg.bytes ? Promise.resolve([new Uint8Array(msg.bytes.wasm), new Uint8Array(msg.bytes.weights)])
+    : Promise.all([fetchBytes(msg.wasm, 'cifake.wasm'), fetchBytes(msg.weights, 'weights')]);
   both.catch(() => {}); // reported when init is handled
   return both;
 }
@@ -69,13 +72,13 @@ async function handle(msg, bytes) {
   if (msg.type === 'init') {
     try {
       const [wasm, weights] = await bytes;
-      const sha256 = await sha256Hex(weights);
+      const sha256 = sha256Hex(weights); // hashed while the module compiles
       detector = await loadDetector({ wasm, weights });
       info = detector.info();
       maxImageBytes = detector.maxImageBytes;
       self.postMessage({
         type: 'ready', info, simd: detector.simd, maxImageBytes,
-        weights: { file: msg.weightsName || 'cifake.bin', bytes: weights.length, sha256 },
+        weights: { file: msg.weightsName || 'cifake.bin', bytes: weights.length, sha256: await sha256 },
       });
     } catch (err) {
       failure = err.message;
@@ -149,10 +152,14 @@ async function classify(msg) {
   // for other heatmap settings keeps the first run's verdict and needs no check
   const c2pa = msg.verify && detector.verifyC2pa ? await detector.verifyC2pa(bytes) : null;
   const opts = { cam: msg.method, input: true, c2pa };
+  // the browser decodes the preview on its own threads while the core judges the image (the core
+  // ignores EXIF orientation: the preview shows what it saw)
+  const early = createImageBitmap(file, { imageOrientation: 'none' }).catch(() => null);
   let r, decoder = 'core', bitmap = null;
   try {
     r = detector.classify(bytes, opts);
   } catch (coreErr) {
+    early.then((b) => b && b.close());
     if (coreFormat(bytes)) throw coreErr; // a broken JPEG/PNG/BMP/GIF: the core's message says why
     try {
       bitmap = await createImageBitmap(file);
@@ -177,15 +184,14 @@ async function classify(msg) {
   const scale = long >= 256 ? Math.min(1, msg.previewSide / long) : Math.floor(256 / long);
   const pw = Math.max(1, Math.round(r.width * scale)), ph = Math.max(1, Math.round(r.height * scale));
   let preview = null;
+  const decoded = bitmap || await early;
   try {
-    const source = bitmap || file;
     const opt = { resizeWidth: pw, resizeHeight: ph, resizeQuality: scale < 1 ? 'medium' : scale > 1 ? 'pixelated' : 'high' };
-    if (!bitmap) opt.imageOrientation = 'none'; // the core ignores EXIF orientation: draw what it saw
-    preview = await createImageBitmap(source, opt);
+    if (decoded) preview = await createImageBitmap(decoded, opt);
   } catch {
     preview = null;
   }
-  if (bitmap) bitmap.close();
+  if (decoded) decoded.close();
 
   // the heatmap over the analysed region, about as many pixels as the region has in the preview
   const side = Math.max(32, Math.min(512, Math.round(region.width * (preview ? scale : 1)), preview ? 512 : 384));

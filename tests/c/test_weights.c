@@ -192,3 +192,29 @@ TEST(weights_meta_pair_splits_at_the_first_equals) {
     CHECK(meta.n == 1);
     cf_meta_free(&meta);
 }
+
+/* The bit-at-a-time CRC-32 definition, against which the table-driven cf_crc32 is checked. */
+static uint32_t crc32_bitwise(uint32_t crc, const uint8_t *p, size_t n) {
+    crc = ~crc;
+    while (n--) {
+        crc ^= *p++;
+        for (int k = 0; k < 8; k++) crc = (crc & 1u) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+    }
+    return ~crc;
+}
+
+TEST(crc32_matches_the_bitwise_definition) {
+    CHECK(cf_crc32(0, "123456789", 9) == 0xCBF43926u); /* the standard check value */
+    CHECK(cf_crc32(0, "", 0) == 0);
+    uint8_t buf[300];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)((x = x * 1103515245u + 12345u) >> 16);
+    /* every length and start around the 8-byte steps, and a checksum continued over two calls */
+    for (size_t start = 0; start < 9; start++)
+        for (size_t n = 0; start + n <= sizeof buf; n += 1 + n / 16) {
+            CHECK(cf_crc32(0, buf + start, n) == crc32_bitwise(0, buf + start, n));
+            size_t half = n / 3;
+            CHECK(cf_crc32(cf_crc32(0, buf + start, half), buf + start + half, n - half) ==
+                  crc32_bitwise(0, buf + start, n));
+        }
+}

@@ -38,9 +38,10 @@ test('the pool waits for a ready worker, spreads tasks and resolves each with it
   const a = pool.run('a', { type: 'classify', n: 1 });
   const b = pool.run('b', { type: 'classify', n: 2 });
   assert.equal(pool.pending, 2);
-  assert.equal(workers[0].got.length, 1, 'nothing is sent before the worker is ready');
+  // the loading worker takes one task ahead (it runs it after its init); the other waits
+  assert.deepEqual(workers[0].got.map((m) => m.type), ['init', 'classify']);
   workers[0].send({ type: 'ready', info: { spec: 's' } });
-  assert.deepEqual(workers.map((w) => w.got.length), [2, 1], 'the second worker is started, the first took a task');
+  assert.deepEqual(workers.map((w) => w.got.length), [2, 1], 'the second worker is started, the first has its task');
   workers[1].send({ type: 'ready', info: { spec: 's' } });
   assert.deepEqual(ready, [{ spec: 's' }, { spec: 's' }]);
   assert.deepEqual(started, ['a', 'b']);
@@ -59,13 +60,13 @@ test('the pool waits for a ready worker, spreads tasks and resolves each with it
 test('urgent tasks go first, a newer task replaces a queued one for the same key, cancel drops queued ones', async () => {
   const { pool, workers } = makePool(1);
   const w = workers[0];
+  w.send({ type: 'ready', info: {} });
   const first = pool.run('x', { type: 'classify', n: 0 });
   const old = pool.run('y', { type: 'classify', n: 1 });
   const newer = pool.run('y', { type: 'classify', n: 2 });
   assert.deepEqual(await old, { superseded: true });
   const z = pool.run('z', { type: 'classify', n: 3 });
   const urgent = pool.run('u', { type: 'classify', n: 4 }, { urgent: true });
-  w.send({ type: 'ready', info: {} });
   const order = [];
   for (let k = 0; k < 2; k++) {
     const t = lastTask(w);
@@ -73,7 +74,7 @@ test('urgent tasks go first, a newer task replaces a queued one for the same key
     w.send({ type: 'result', id: t.id, ok: true });
     await flush();
   }
-  assert.deepEqual(order, [4, 0], 'the urgent task runs before the queue');
+  assert.deepEqual(order, [0, 4], 'the urgent task runs before the queue (x was running)');
   assert.equal((await first).ok, true);
   assert.equal((await urgent).ok, true);
   // y (n 2) runs now; z waits: stopping the batch drops z only
@@ -116,6 +117,22 @@ test('the other workers start when the first fails to load the model, and may st
   assert.equal((await a).ok, true);
 });
 
+test('a task handed ahead to a worker that then fails to load waits for another worker; with none left it fails', async () => {
+  const { pool, workers } = makePool(2);
+  const a = pool.run('a', { type: 'classify', n: 1 });
+  assert.equal(lastTask(workers[0]).n, 1, 'handed ahead to the loading worker');
+  workers[0].send({ type: 'fatal', message: 'cannot fetch cifake.bin' });
+  assert.equal(workers.length, 2);
+  assert.equal(lastTask(workers[1]).n, 1, 'the next loading worker takes it');
+  workers[1].send({ type: 'ready', info: {} });
+  workers[1].send({ type: 'result', id: lastTask(workers[1]).id, ok: true });
+  assert.equal((await a).ok, true, 'it ran once, on the worker that loaded the model');
+  const { pool: lone, workers: [w] } = makePool(1);
+  const b = lone.run('b', { type: 'classify' });
+  w.send({ type: 'fatal', message: 'cannot fetch cifake.bin' });
+  assert.deepEqual(await b, { error: 'cannot fetch cifake.bin' });
+});
+
 test('a worker that cannot start is dead from the beginning', async () => {
   const fatal = [];
   const pool = new Pool({ size: 1, createWorker: () => { throw new Error('no workers here'); }, init: {} });
@@ -125,6 +142,43 @@ test('a worker that cannot start is dead from the beginning', async () => {
 });
 
 const file = (name, size = 10, lastModified = 1) => ({ name, size, lastModified });
+
+test('a worker started before the pool (boot.js) is adopted: no second init, its early messages replayed in order', async () => {
+  const log = [], early = new FakeWorker(log), created = [];
+  // what boot.js did: init sent, a ready message (and then a result for nothing) received meanwhile
+  early.postMessage({ type: 'init' });
+  const events = [{ type: 'message', event: { data: { type: 'ready', info: { n: 1 } } } }];
+  const pool = new Pool({ size: 2, init: { type: 'init' }, adopt: { worker: early, events },
+    createWorker: () => { const w = new FakeWorker(log); created.push(w); return w; } });
+  const ready = [];
+  pool.on('ready', (m) => ready.push(m.info.n));
+  assert.equal(ready.length, 0, 'replayed after the caller subscribed, not during the constructor');
+  await flush();
+  assert.deepEqual(ready, [1]);
+  assert.deepEqual(early.got, [{ type: 'init' }], 'the adopted worker is not sent init again');
+  assert.equal(created.length, 1, 'the second worker starts once the first is ready');
+  assert.deepEqual(created[0].got, [{ type: 'init' }]);
+  const r = pool.run('a', { type: 'classify', n: 1 });
+  await flush();
+  const task = lastTask(early);
+  assert.ok(task, 'the adopted worker takes tasks');
+  early.send({ type: 'result', id: task.id, result: 'x' });
+  assert.equal((await r).result, 'x');
+});
+
+test('an adopted worker that failed before the pool took it over is reported like any other', async () => {
+  const early = new FakeWorker([]);
+  const events = [{ type: 'error', event: { message: 'worker.js: syntax error', preventDefault() {} } }];
+  const created = [];
+  const pool = new Pool({ size: 1, init: { type: 'init' }, adopt: { worker: early, events },
+    createWorker: () => { const w = new FakeWorker([]); created.push(w); return w; } });
+  const fatal = [];
+  pool.on('fatal', (m) => fatal.push(m));
+  await flush();
+  assert.equal(fatal.length, 1);
+  assert.match(fatal[0], /syntax error/);
+  assert.equal(early.terminated, true);
+});
 
 test('the store skips a file added twice, counts the batch and applies the top settings to every image', () => {
   const store = new Store();
