@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,4 +123,37 @@ void cf_buffer_append(cf_buffer *b, const void *bytes, size_t n) {
     }
     memcpy(b->data + b->len, bytes, n);
     b->len += n;
+}
+
+/* strtoll/strtoull/strtod skip leading space and take a sign; a value of a file or a command line
+ * starts with its first digit (or '-', '.'). */
+static int starts_number(const char *s) { return s && ((*s >= '0' && *s <= '9') || *s == '-' || *s == '.'); }
+
+int cf_parse_int(const char *s, long long min, long long max, long long *out) {
+    if (!starts_number(s)) return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || errno || v < min || v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+int cf_parse_u64(const char *s, uint64_t *out) {
+    if (!s || *s < '0' || *s > '9') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno) return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int cf_parse_double(const char *s, double *out) {
+    if (!starts_number(s)) return -1;
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
 }

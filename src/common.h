@@ -61,4 +61,11 @@ void *cf_aligned_alloc(size_t bytes);
 void *cf_aligned_calloc(size_t bytes);
 void cf_aligned_free(void *p);
 
+/* Numbers read strictly from text (metadata values, command-line options): the whole of s must be
+ * the number, with no leading space or sign strtol would skip ("12x", " 12", "" are refused), and
+ * within the range. Each returns 0 with *out set, or -1 leaving *out alone. */
+int cf_parse_int(const char *s, long long min, long long max, long long *out);
+int cf_parse_u64(const char *s, uint64_t *out); /* digits only: no sign, so "-1" cannot wrap */
+int cf_parse_double(const char *s, double *out); /* finite */
+
 #endif

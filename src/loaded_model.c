@@ -37,9 +37,8 @@ static int parse_scope(cf_loaded_model *s, cf_error *err) {
     s->max_side = s->view == CIFAKE_VIEW_THUMBNAIL ? s->side : 0;
     const char *max_side = cf_meta_get(&s->meta, CF_META_SCOPE_MAX_SIDE);
     if (max_side) {
-        char *end;
-        long v = strtol(max_side, &end, 10);
-        if (*end || end == max_side || v < 0 || v > CF_IMAGE_MAX_SIDE)
+        long long v;
+        if (cf_parse_int(max_side, 0, CF_IMAGE_MAX_SIDE, &v))
             return cf_fail(err, "weight file: scope_max_side \"%s\" is not a side in 0..%d", max_side, CF_IMAGE_MAX_SIDE);
         s->max_side = (int)v;
     }

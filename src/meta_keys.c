@@ -1,7 +1,7 @@
 /* meta_keys.c - the table of metadata keys (meta_keys.h) and the checks of their values. */
 #include "meta_keys.h"
 
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,16 +95,11 @@ const char *cf_meta_key_type_name(const cf_meta_key *k, char *buf, size_t n) {
     }
 }
 
-/* A whole number, all of s (strtoll/strtoull take leading spaces and signs the file should not have). */
+/* A whole number that fits 64 bits, signed or not, all of s (cf_parse_*: no leading space or '+'). */
 static int is_integer(const char *s) {
-    const char *digits = *s == '-' ? s + 1 : s;
-    if (!*digits) return 0;
-    for (const char *p = digits; *p; p++)
-        if (*p < '0' || *p > '9') return 0;
-    errno = 0;
-    if (*s == '-') (void)strtoll(s, NULL, 10);
-    else (void)strtoull(s, NULL, 10);
-    return errno != ERANGE;
+    long long v;
+    uint64_t u;
+    return !cf_parse_int(s, LLONG_MIN, LLONG_MAX, &v) || !cf_parse_u64(s, &u);
 }
 
 /* A number that takes the text from s up to end (a comma or the end): *next is past it. */

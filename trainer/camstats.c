@@ -31,6 +31,7 @@
 #include "faithfulness.h"
 #include "fileio.h"
 #include "image.h"
+#include "options.h"
 #include "perturb.h"
 #include "plot.h"
 #include "png.h"
@@ -411,46 +412,30 @@ static int run_faithfulness(cifake_detector *d, const dataset *ds, const char *s
     return rc;
 }
 
+static const opt_program program = {
+    "cifake-camstats", PROG_CAMSTATS,
+    "usage: cifake-camstats [--weights FILE] [--data DIR] [--split test|train] [--cam-method gradcam|gradcampp]\n"
+    "                       [--grid FILE.png [--grid-cols N] [--grid-tile PIXELS]]\n"
+    "       cifake-camstats --faithfulness [--weights FILE] [--data DIR] [--split test|train]\n"
+    "                       [--subset N] [--seed S] [--cell PIXELS] [--baseline blurSIGMA|mean] [--plot FILE.png]\n"
+    "  Where the Grad-CAM maps put the evidence, per predicted class and verdict (a Markdown table), or with\n"
+    "  --faithfulness whether the maps point at what the model uses.\n",
+    NULL, 0};
+
 int main(int argc, char **argv) {
-    const char *weights = "weights/cifake.bin", *data = getenv("CIFAKE_DIR"), *split = "test";
+    opt_args args;
+    int status = opt_parse_main(&program, argc, argv, &args);
+    if (status) return status == 1 ? 0 : 2;
+    const char *weights = opt_text(&args, "--weights"), *data = opt_text(&args, "--data");
+    const char *split = opt_text(&args, "--split"), *baseline = opt_text(&args, "--baseline");
     cf_cam_method method = CF_CAM_GRADCAM;
-    grid g = {NULL, 8, 64, {NULL}, {0}};
-    int faithfulness = 0;
-    faith_config fc = {2000, 0, 1, 2.5f, NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(argv[i], "--faithfulness")) faithfulness = 1;
-        else if (v && !strcmp(argv[i], "--subset") && atoi(v) >= 0) fc.subset = atoi(v), i++;
-        else if (v && !strcmp(argv[i], "--seed")) fc.seed = strtoull(v, NULL, 10), i++;
-        else if (v && !strcmp(argv[i], "--cell") && atoi(v) >= 0 && (!atoi(v) || CF_MODEL_SIDE % atoi(v) == 0))
-            fc.cell = atoi(v), i++;
-        else if (v && !strcmp(argv[i], "--baseline") && !strcmp(v, "mean")) fc.blur_sigma = 0.0f, i++;
-        else if (v && !strcmp(argv[i], "--baseline") && !strncmp(v, "blur", 4) && atof(v + 4) > 0 && atof(v + 4) <= 2.5)
-            fc.blur_sigma = (float)atof(v + 4), i++;
-        else if (v && !strcmp(argv[i], "--plot")) fc.plot = v, i++;
-        else if (v && !strcmp(argv[i], "--weights")) weights = v, i++;
-        else if (v && !strcmp(argv[i], "--grid")) g.path = v, i++;
-        else if (v && !strcmp(argv[i], "--grid-cols") && atoi(v) >= 1 && atoi(v) <= 64) g.cols = atoi(v), i++;
-        else if (v && !strcmp(argv[i], "--grid-tile") && atoi(v) >= 8 && atoi(v) <= 512) g.tile = atoi(v), i++;
-        else if (v && !strcmp(argv[i], "--data")) data = v, i++;
-        else if (v && !strcmp(argv[i], "--split")) split = v, i++;
-        else if (v && !strcmp(argv[i], "--cam-method") && !cf_cam_method_parse(v, &method)) i++;
-        else {
-            fprintf(stderr, "usage: cifake-camstats [--weights FILE] [--data DIR] [--split test|train] "
-                            "[--cam-method gradcam|gradcampp]\n"
-                            "                       [--grid FILE.png [--grid-cols N (8)] [--grid-tile PIXELS (64)]]\n"
-                            "       cifake-camstats --faithfulness [--weights FILE] [--data DIR] [--split test|train]\n"
-                            "                       [--subset N (2000; 0: all)] [--seed S (1)] [--cell PIXELS (0)]\n"
-                            "                       [--baseline blurSIGMA|mean (blur2.5)] [--plot FILE.png]\n"
-                            "  --faithfulness  deletion and insertion curves of Grad-CAM, Grad-CAM++ and a random map\n"
-                            "                  (seeded) for the predicted class: remove (or reveal) the top k%% of cells\n"
-                            "                  ranked by the map, k = 0, 5, ..., 100, replacing them by the baseline: the\n"
-                            "                  image blurred with a Gaussian of SIGMA pixels (0 < SIGMA <= 2.5), or the\n"
-                            "                  training split's mean colour. Cells: squares of PIXELS (a divisor of\n"
-                            "                  the input side); 0: the CAM's own grid (input side / CAM map side)\n");
-            return 2;
-        }
-    }
+    (void)cf_cam_method_parse(opt_text(&args, "--cam-method"), &method); /* the table holds the names it takes */
+    grid g = {opt_text(&args, "--grid"), (int)opt_int(&args, "--grid-cols"), (int)opt_int(&args, "--grid-tile"), {NULL}, {0}};
+    int faithfulness = opt_count(&args, "--faithfulness") > 0;
+    /* --baseline is "mean" or "blurSIGMA", checked by the table */
+    float sigma = strcmp(baseline, "mean") ? (float)strtod(baseline + 4, NULL) : 0.0f;
+    faith_config fc = {(int)opt_int(&args, "--subset"), (int)opt_int(&args, "--cell"), opt_u64(&args, "--seed"), sigma,
+                       opt_text(&args, "--plot")};
     if (!data) return fprintf(stderr, "cifake-camstats: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
     cf_error err;
     cifake_detector *d;

@@ -65,6 +65,15 @@ const PAPER_BEST = { layers: 2, filters: 128, denseLayers: 1, width: 64 };
 
 const list = (s) => s.split(',').filter(Boolean).map(Number);
 
+// The options the sweep passes through to cifake-train, with cifake-train's ranges (its entries in
+// trainer/lib/options.c; tests/node/sweep.test.mjs checks them against `cifake-train --help`), so a
+// value the trainer would refuse is refused here, before any network is trained.
+export const TRAINER_RANGES = {
+  epochs: ['--epochs', 1, 100000], subset: ['--subset', 0, Infinity], threads: ['--threads', 1, 1024],
+  batch: ['--batch', 2, 65536], patience: ['--patience', 0, Infinity], seed: ['--seed', 0, Number.MAX_SAFE_INTEGER],
+};
+const inRange = (n, [, lo, hi]) => Number.isSafeInteger(n) && n >= lo && n <= hi;
+
 export function parseArgs(argv) {
   const o = {
     data: process.env.CIFAKE_DIR, out: path.join(ROOT, 'build/sweep'), bin: path.join(ROOT, 'build'),
@@ -80,7 +89,7 @@ export function parseArgs(argv) {
     const a = argv[i], v = argv[i + 1];
     if (a === '--help' || a === '-h') return { help: true };
     if (v === undefined) throw new Error(`${a} needs a value`);
-    if (a in numeric) o[numeric[a]] = Number(v);
+    if (a in numeric) o[numeric[a]] = /^-?\d+$/.test(v) ? Number(v) : NaN; // whole numbers only, as the trainer reads them
     else if (a in lists) o[lists[a]] = list(v);
     else if (a === '--data') o.data = v;
     else if (a === '--out') o.out = path.resolve(v);
@@ -91,9 +100,8 @@ export function parseArgs(argv) {
     else throw new Error(`unknown option: ${a}`);
     i++;
   }
-  const bad = [o.epochs, o.threads, o.batch].some((n) => !Number.isInteger(n) || n < 1) ||
-    !Number.isInteger(o.subset) || o.subset < 0 ||
-    !Number.isInteger(o.patience) || o.patience < 0 || !['grid', 'cost'].includes(o.order) || !['all', 'extractors', 'dense'].includes(o.phase) ||
+  const bad = Object.entries(TRAINER_RANGES).some(([key, range]) => !inRange(o[key], range)) ||
+    !['grid', 'cost'].includes(o.order) || !['all', 'extractors', 'dense'].includes(o.phase) ||
     [...o.layers, ...o.filters, ...o.denseLayers, ...o.denseWidths].some((n) => !Number.isInteger(n) || n < 1) ||
     (o.denseBase !== null && !/^\d+x\d+$/.test(o.denseBase));
   if (bad) throw new Error('an option is out of range (see --help)');

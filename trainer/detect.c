@@ -22,48 +22,30 @@
 #include "fileio.h"
 #include "image.h"
 #include "json.h"
+#include "options.h"
 #include "png.h"
 #include "provenance.h"
 
-static void usage(FILE *f) {
-    fprintf(f, "usage: cifake-detect [--weights FILE]... [--json] [--trust PEM] IMAGE...\n"
-               "       cifake-detect --provenance [--json] [--trust PEM] IMAGE...\n"
-               "  Classifies each IMAGE (JPEG, PNG, BMP, GIF, WebP) as REAL, FAKE or UNSURE; prints\n"
-               "  PATH<TAB>LABEL<TAB>p_fake. UNSURE is a verdict, not an error: the image is too small or out of\n"
-               "  every model's measured scope (no probability then: p_fake is - in lines, null in JSON, and no\n"
-               "  heatmap is written), or its evidence is weak (p_fake in the model's uncertain band).\n"
-               "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build);\n"
-               "                  given several times, the models are tried in that order and the first whose\n"
-               "                  scope holds the image judges it\n"
-               "  --json          one JSON array instead of lines: path, label, p_fake, scope, reason (plain words),\n"
-               "                  detail (the same in the model's terms, with its numbers), model (its\n"
-               "                  weight file), reliability, width, height, provenance\n"
-               "  --provenance    list what each file declares about its origin (C2PA Content Credentials and their\n"
-               "                  checks, XMP, PNG text of Stable Diffusion front ends, EXIF) instead of classifying\n"
-               "  --trust PEM     the C2PA trust list that signers are checked against (default: $CIFAKE_TRUST, else\n"
-               "                  web/trust/C2PA-TRUST-LIST.pem beside the build)\n"
-               "  --cam DIR       also write DIR/<image name>.cam.png, the heatmap of the evidence for the verdict:\n"
-               "                  Grad-CAM over the square a thumbnail model saw, or a patch model's scores\n"
-               "                  over the whole image (longer side --cam-size)\n"
-               "  --cam-method M  gradcam (default) or gradcampp\n"
-               "  --cam-class C   the class whose evidence to show: predicted (default), REAL or FAKE\n"
-               "  --cam-layer N   explain the N-th layer of the weight file's spec (1-based; a convolution);\n"
-               "                  default: the last convolution\n"
-               "  --colormap C    turbo (default), jet or viridis\n"
-               "  --alpha A       heatmap opacity in [0, 1] (default 0.5)\n"
-               "  --cam-size N    side of the PNG in pixels (default 256)\n"
-               "  Inputs over 64 MiB, 16384 pixels a side or 40 megapixels are refused before decoding, as are\n"
-               "  truncated files and CMYK JPEGs; each failure is reported on stderr as \"cifake-detect: FILE: why\".\n"
-               "  Exit status: 0 all images classified (UNSURE included), 1 some file failed (the others are still\n"
-               "  classified), 2 usage error.\n"
-               "  A verdict is a probability from a small model trained on CIFAKE (Stable Diffusion 1.4 fakes\n"
-               "  versus CIFAR-10 photos, 32x32 pixels), which judges only 32x32 images: evidence, not proof.\n"
-               "  The file's own metadata is read first: Content Credentials (checked: hash of the pixels, signature,\n"
-               "  signer against the trust list) or an unsigned declaration saying the image was made or edited with\n"
-               "  generative AI make it FAKE, with the reason; the probability stays the pixel model's. Credentials\n"
-               "  that fail their checks give no verdict. Camera EXIF is shown but never makes an image REAL, and\n"
-               "  missing metadata says nothing: most sites strip it.\n");
-}
+static const opt_program program = {
+    "cifake-detect", PROG_DETECT,
+    "usage: cifake-detect [--weights FILE]... [--json] [--trust PEM] [--cam DIR] IMAGE...\n"
+    "       cifake-detect --provenance [--json] [--trust PEM] IMAGE...\n"
+    "  Classifies each IMAGE (JPEG, PNG, BMP, GIF, WebP) as REAL, FAKE or UNSURE; prints\n"
+    "  PATH<TAB>LABEL<TAB>p_fake. UNSURE is a verdict, not an error: the image is too small or out of\n"
+    "  every model's measured scope (no probability then: p_fake is - in lines, null in JSON, and no\n"
+    "  heatmap is written), or its evidence is weak (p_fake in the model's uncertain band).\n",
+    "  Inputs over 64 MiB, 16384 pixels a side or 40 megapixels are refused before decoding, as are\n"
+    "  truncated files and CMYK JPEGs; each failure is reported on stderr as \"cifake-detect: FILE: why\".\n"
+    "  Exit status: 0 all images classified (UNSURE included), 1 some file failed (the others are still\n"
+    "  classified), 2 usage error.\n"
+    "  A verdict is a probability from a small model trained on CIFAKE (Stable Diffusion 1.4 fakes\n"
+    "  versus CIFAR-10 photos, 32x32 pixels), which judges only 32x32 images: evidence, not proof.\n"
+    "  The file's own metadata is read first: Content Credentials (checked: hash of the pixels, signature,\n"
+    "  signer against the trust list) or an unsigned declaration saying the image was made or edited with\n"
+    "  generative AI make it FAKE, with the reason; the probability stays the pixel model's. Credentials\n"
+    "  that fail their checks give no verdict. Camera EXIF is shown but never makes an image REAL, and\n"
+    "  missing metadata says nothing: most sites strip it.\n",
+    1};
 
 typedef struct {
     const char *dir;
@@ -145,26 +127,15 @@ static int classify_file(cifake_detector *d, const cam_options *cam, const c2pa_
     return rc;
 }
 
-static int parse_cam_option(const char *a, const char *v, cam_options *cam) {
-    char *end;
-    if (!strcmp(a, "--cam")) cam->dir = v;
-    else if (!strcmp(a, "--cam-method")) return cf_cam_method_parse(v, &cam->method);
-    else if (!strcmp(a, "--colormap")) return cf_colormap_parse(v, &cam->colormap);
-    else if (!strcmp(a, "--cam-class")) {
-        cam->target = !strcmp(v, "REAL") ? 0 : !strcmp(v, "FAKE") ? 1 : !strcmp(v, "predicted") ? -1 : -2;
-        return cam->target == -2 ? -1 : 0;
-    } else if (!strcmp(a, "--cam-layer")) {
-        cam->conv_layer = (int)strtol(v, &end, 10) - 1;
-        return *end || cam->conv_layer < 0 ? -1 : 0;
-    }
-    else if (!strcmp(a, "--alpha")) {
-        cam->alpha = strtof(v, &end);
-        return *end || !(cam->alpha >= 0.0f && cam->alpha <= 1.0f) ? -1 : 0;
-    } else if (!strcmp(a, "--cam-size")) {
-        cam->side = (int)strtol(v, &end, 10);
-        return *end || cam->side < 8 || cam->side > 2048 ? -1 : 0;
-    } else return 1; /* not a CAM option */
-    return 0;
+/* The --cam options, read by the table (options.h). */
+static cam_options cam_options_of(const opt_args *a) {
+    cam_options cam = {opt_text(a, "--cam"), opt_choice(a, "--cam-class") - 1, -1, CF_CAM_GRADCAM, CF_COLORMAP_TURBO,
+                       opt_float(a, "--alpha"), (int)opt_int(a, "--cam-size")};
+    if (opt_count(a, "--cam-layer")) cam.conv_layer = (int)opt_int(a, "--cam-layer") - 1;
+    /* the table holds the names these parsers take */
+    (void)cf_cam_method_parse(opt_text(a, "--cam-method"), &cam.method);
+    (void)cf_colormap_parse(opt_text(a, "--colormap"), &cam.colormap);
+    return cam;
 }
 
 static void print_json_provenance(const cf_provenance *prov) {
@@ -307,39 +278,19 @@ static void print_result(int json, int first, const char *path, int ok, const ci
 }
 
 int main(int argc, char **argv) {
+    opt_args args;
+    int status = opt_parse_main(&program, argc, argv, &args);
+    if (status) return status == 1 ? 0 : 2;
     const char *weights[CIFAKE_MAX_MODELS] = {NULL};
-    const char *trust_path = NULL;
-    int n_weights = 0;
-    int json = 0, first = 0, provenance_only = 0;
+    const char *trust_path = opt_text(&args, "--trust");
+    int n_weights = opt_count(&args, "--weights"), first = args.first_operand;
+    int json = opt_count(&args, "--json") > 0, provenance_only = opt_count(&args, "--provenance") > 0;
+    for (int k = 0; k < n_weights; k++) weights[k] = opt_item(&args, "--weights", k);
     char buf[PATH_MAX + 64];
-    cam_options cam = {NULL, -1, -1, CF_CAM_GRADCAM, CF_COLORMAP_TURBO, 0.5f, 256};
-    for (int i = 1; i < argc && !first; i++) {
-        int cam_rc = i + 1 < argc ? parse_cam_option(argv[i], argv[i + 1], &cam) : 1;
-        if (cam_rc < 0) {
-            fprintf(stderr, "cifake-detect: bad value for %s: %s\n", argv[i], argv[i + 1]);
-            return usage(stderr), 2;
-        }
-        if (cam_rc == 0) i++;
-        else if (!strcmp(argv[i], "--json")) json = 1;
-        else if (!strcmp(argv[i], "--provenance")) provenance_only = 1;
-        else if (!strcmp(argv[i], "--trust") && i + 1 < argc) trust_path = argv[++i];
-        else if (!strcmp(argv[i], "--weights") && i + 1 < argc) {
-            if (n_weights == CIFAKE_MAX_MODELS) {
-                fprintf(stderr, "cifake-detect: at most %d weight files\n", CIFAKE_MAX_MODELS);
-                return usage(stderr), 2;
-            }
-            weights[n_weights++] = argv[++i];
-        }
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
-        else if (!strcmp(argv[i], "--")) first = i + 1;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "cifake-detect: unknown option %s\n", argv[i]);
-            return usage(stderr), 2;
-        } else first = i;
-    }
-    if (!first || first >= argc) {
-        fprintf(stderr, "cifake-detect: no images given\n");
-        return usage(stderr), 2;
+    cam_options cam = cam_options_of(&args);
+    if (first >= argc) {
+        fprintf(stderr, "cifake-detect: no images given (cifake-detect --help lists the options)\n");
+        return 2;
     }
     c2pa_trust *trust = load_trust(trust_path);
     if (provenance_only) {

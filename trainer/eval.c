@@ -27,61 +27,20 @@
 #include "plot.h"
 #include "progress.h"
 
+/* The most --weights files (their ensemble); the options table says the same. */
 #define MAX_ENSEMBLE 8
 
-static void usage(FILE *f) {
-    fprintf(f, "usage: cifake-eval --weights FILE [--weights FILE...] [--data DIR] [--split test|val]\n"
-               "                   [--exclude-leaked] [--json] [--threads N] [--perturb [--seed S]]\n"
-               "                   [--tta none|flip]\n"
-               "       cifake-eval [--weights FILE...] --real DIR --fake DIR [--json] [--threads N]\n"
-               "  --real DIR --fake DIR  any images (all sizes and formats the detector takes, in subfolders or\n"
-               "                    not) through exactly the detector's path, scope rules and UNSURE band\n"
-               "                    included; several --weights are its models in routing order, as in\n"
-               "                    cifake-detect. Per group (first-level subfolder; files directly in DIR form\n"
-               "                    a group named after DIR) and overall: n, the raw AUROC (of the model's\n"
-               "                    p_fake, its guesses on UNSURE images included; a group against all images\n"
-               "                    of the other class), the share called FAKE (false alarms for real images,\n"
-               "                    catches for fakes), coverage (share given REAL or FAKE) and the accuracy of\n"
-               "                    the decided images (n/a where none was decided)\n"
-               "  --weights FILE    the weight file; given up to %d times, their ensemble: p_fake =\n"
-               "                    sigmoid(mean of score / T over the files), FAKE when p_fake >= the mean of\n"
-               "                    their thresholds (all must hold out the same validation split)\n"
-               "  --data DIR        CIFAKE in the Kaggle layout (default: $CIFAKE_DIR)\n"
-               "  --split val       the validation images the trainer held out (same seed and share)\n"
-               "  --exclude-leaked  drop test images whose exact bytes also occur in train\n"
-               "  --json            one JSON object: accuracy, precision, recall, f1, auroc, loss, n, confusion\n"
-               "  --tta none|flip   test-time augmentation (default: each file's own, its tta key, as the detector\n"
-               "                    does): flip scores an image by the mean of the logits of it and its mirror\n"
-               "                    image (twice the inference; temperature and threshold stay the file's)\n"
-               "  --perturb         also under JPEG re-compression (quality 90/75/50/30), Gaussian blur (sigma\n"
-               "                    0.5/1), Gaussian noise (sigma 2/5/10 of 255) and rescaling (to 24 and 16 pixels\n"
-               "                    and back): accuracy, AUROC and both error rates per perturbation\n"
-               "  --seed S          seed of the noise (default 1; each image has its own stream)\n"
-               "  --calibration FILE.png  also a reliability diagram: per confidence bin (%d equal-width bins\n"
-               "                    of max(p_fake, 1 - p_fake)), the accuracy of the prediction p_fake >= 0.5\n"
-               "                    against the bin's mean confidence, and the bin counts, at temperature 1 and\n"
-               "                    at the file's temperature; the per-bin table goes to stderr\n"
-               "  --bands           also the coverage and accuracy of the decided images for UNSURE bands\n"
-               "                    [threshold - h, threshold + h) of p_fake, h = 0.05 .. 0.40 (to choose a\n"
-               "                    weight file's unsure_band on --split val)\n"
-               "Patch models (view=patches) on image folders (trainer/lib/folders.h), one markdown table per\n"
-               "condition (as they are; every image re-encoded as JPEG at --jpeg Q; with --web, as delivered on\n"
-               "the web), a row per group and per\n"
-               "generator: AUROC against all the REAL images evaluated, share of REAL called FAKE and of FAKE\n"
-               "caught at the file's threshold, and coverage and accuracy of the verdicts outside the UNSURE band:\n"
-               "  cifake-eval --weights FILE --folders DIR [--groups LIST] [--band LO,HI] [--jpeg Q] [--web [--seed S]]\n"
-               "              [--scores TSV]\n"
-               "  --groups LIST     only these groups (gen:PREFIX for generators); default all (see folders.h)\n"
-               "  --band LO,HI      UNSURE when LO <= p_fake < HI (default: the file's unsure_band)\n"
-               "  --jpeg Q          quality of the re-encoded condition (default 90)\n"
-               "  --web             a third condition, as delivered on the web: every image (both classes alike)\n"
-               "                    shrunk by a factor drawn from [0.5, 0.9) (area averaging, no side below the\n"
-               "                    patch), then JPEG at a quality drawn from 70..90; each image's draw comes\n"
-               "                    from --seed S (default 1) and its path, whatever else is evaluated\n"
-               "  --scores TSV      also write every image's scores: path, class, group, generator, logit, p_fake,\n"
-               "                    logit and p_fake after re-encoding (and as delivered, with --web)\n",
-            MAX_ENSEMBLE, ECE_BINS);
-}
+static const opt_program program = {
+    "cifake-eval", PROG_EVAL,
+    "usage: cifake-eval --weights FILE [--weights FILE...] [--data DIR] [--split test|val]\n"
+    "                   [--exclude-leaked] [--json] [--threads N] [--perturb [--seed S]]\n"
+    "                   [--tta none|flip] [--calibration FILE.png] [--bands]\n"
+    "       cifake-eval [--weights FILE...] --real DIR --fake DIR [--json] [--threads N]\n"
+    "       cifake-eval --weights FILE --folders DIR [--groups LIST] [--band LO,HI] [--jpeg Q] [--web [--seed S]]\n"
+    "                   [--scores TSV]\n"
+    "  Measures weight files on a CIFAKE split, on any images through the detector's path (--real,\n"
+    "  --fake), or a patch model on image folders (--folders).\n",
+    NULL, 0};
 
 typedef struct {
     const char *weights[MAX_ENSEMBLE], *data, *split, *real, *fake, *calibration_png;
@@ -94,74 +53,54 @@ typedef struct {
 } eval_config;
 
 static int parse_args(int argc, char **argv, eval_config *c) {
+    opt_args a;
+    int status = opt_parse_main(&program, argc, argv, &a);
+    if (status) return status;
     memset(c, 0, sizeof *c);
-    c->data = getenv("CIFAKE_DIR");
-    c->split = "test";
-    c->threads = 2;
-    c->seed = 1;
-    c->tta = -1;
-    c->band_lo = c->band_hi = NAN;
-    c->jpeg = 90;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--json")) c->json = 1;
-        else if (!strcmp(a, "--exclude-leaked")) c->exclude_leaked = 1;
-        else if (!strcmp(a, "--perturb")) c->perturb = 1;
-        else if (!strcmp(a, "--bands")) c->bands = 1;
-        else if (!strcmp(a, "--web")) c->web = 1;
-        else if (v && !strcmp(a, "--tta") && (!strcmp(v, "none") || !strcmp(v, CF_TTA_FLIP)))
-            c->tta = !strcmp(v, CF_TTA_FLIP), i++;
-        else if (v && !strcmp(a, "--seed") && !opt_u64(v, &c->seed)) i++;
-        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 1;
-        else if (v && !strcmp(a, "--weights")) {
-            if (c->n_weights == MAX_ENSEMBLE)
-                return fprintf(stderr, "cifake-eval: at most %d weight files\n", MAX_ENSEMBLE), 2;
-            c->weights[c->n_weights++] = v, i++;
-        }
-        else if (v && !strcmp(a, "--data")) c->data = v, i++;
-        else if (v && !strcmp(a, "--folders")) c->folders = v, i++;
-        else if (v && !strcmp(a, "--groups")) c->groups = v, i++;
-        else if (v && !strcmp(a, "--scores")) c->scores_out = v, i++;
-        else if (v && !strcmp(a, "--jpeg")) c->jpeg = opt_int(v), i++;
-        else if (v && !strcmp(a, "--band")) {
-            if (sscanf(v, "%f,%f", &c->band_lo, &c->band_hi) != 2 || !(c->band_lo <= c->band_hi))
-                return fprintf(stderr, "cifake-eval: --band needs LO,HI with LO <= HI\n"), 2;
-            i++;
-        }
-        else if (v && !strcmp(a, "--real")) c->real = v, i++;
-        else if (v && !strcmp(a, "--calibration")) c->calibration_png = v, i++;
-        else if (v && !strcmp(a, "--fake")) c->fake = v, i++;
-        else if (v && !strcmp(a, "--split")) c->split = v, i++;
-        else if (v && !strcmp(a, "--threads")) c->threads = opt_int(v), i++;
-        else return fprintf(stderr, "cifake-eval: unknown option or missing value: %s\n", a), usage(stderr), 2;
-    }
+    c->n_weights = opt_count(&a, "--weights");
+    for (int k = 0; k < c->n_weights; k++) c->weights[k] = opt_item(&a, "--weights", k);
+    c->data = opt_text(&a, "--data");
+    c->split = opt_text(&a, "--split");
+    c->real = opt_text(&a, "--real");
+    c->fake = opt_text(&a, "--fake");
+    c->calibration_png = opt_text(&a, "--calibration");
+    c->json = opt_count(&a, "--json") > 0;
+    c->threads = (int)opt_int(&a, "--threads");
+    c->exclude_leaked = opt_count(&a, "--exclude-leaked") > 0;
+    c->perturb = opt_count(&a, "--perturb") > 0;
+    c->bands = opt_count(&a, "--bands") > 0;
+    c->tta = opt_choice(&a, "--tta"); /* -1 when not given: each file's own */
+    c->seed = opt_u64(&a, "--seed");
+    c->folders = opt_text(&a, "--folders");
+    c->groups = opt_text(&a, "--groups");
+    c->scores_out = opt_text(&a, "--scores");
+    float band[2];
+    opt_float_pair(&a, "--band", band);
+    c->band_lo = band[0], c->band_hi = band[1];
+    c->jpeg = (int)opt_int(&a, "--jpeg");
+    c->web = opt_count(&a, "--web") > 0;
     if (!c->real != !c->fake) return fprintf(stderr, "cifake-eval: --real and --fake go together\n"), 2;
     if (c->real && c->folders) return fprintf(stderr, "cifake-eval: --folders or --real/--fake, not both\n"), 2;
     if (c->web && !c->folders) return fprintf(stderr, "cifake-eval: --web applies to --folders\n"), 2;
     if (c->real) {
         if (c->perturb || c->exclude_leaked || c->calibration_png)
             return fprintf(stderr, "cifake-eval: --perturb, --exclude-leaked and --calibration apply to CIFAKE (--data)\n"), 2;
-        if (c->threads < 1) return fprintf(stderr, "cifake-eval: --threads must be a whole number >= 1\n"), 2;
         return 0;
     }
-    if (!c->n_weights) return fprintf(stderr, "cifake-eval: --weights FILE is required\n"), usage(stderr), 2;
+    if (!c->n_weights) return fprintf(stderr, "cifake-eval: --weights FILE is required\n"), 2;
     if (c->folders) {
-        if (c->n_weights != 1 || c->perturb || c->exclude_leaked || c->calibration_png || c->jpeg < 1 || c->jpeg > 100)
+        if (c->n_weights != 1 || c->perturb || c->exclude_leaked || c->calibration_png)
             return fprintf(stderr, "cifake-eval: --folders takes one --weights file, no --perturb, --exclude-leaked or "
-                                   "--calibration, and 1 <= --jpeg <= 100\n"), 2;
-        if (c->threads < 1) return fprintf(stderr, "cifake-eval: --threads must be a whole number >= 1\n"), 2;
+                                   "--calibration\n"), 2;
         return 0;
     }
     if (!c->data) return fprintf(stderr, "cifake-eval: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
-    if (strcmp(c->split, "test") && strcmp(c->split, "val"))
-        return fprintf(stderr, "cifake-eval: --split must be test or val\n"), 2;
     if (c->exclude_leaked && strcmp(c->split, "test"))
         return fprintf(stderr, "cifake-eval: --exclude-leaked applies to the test split\n"), 2;
     if (c->perturb && c->n_weights > 1)
         return fprintf(stderr, "cifake-eval: --perturb takes one weight file\n"), 2;
     if (c->perturb && c->calibration_png)
         return fprintf(stderr, "cifake-eval: --calibration measures the clean images (without --perturb)\n"), 2;
-    if (c->threads < 1) return fprintf(stderr, "cifake-eval: --threads must be a whole number >= 1\n"), 2;
     return 0;
 }
 
@@ -169,11 +108,11 @@ static int parse_args(int argc, char **argv, eval_config *c) {
 static int select_images(const eval_config *c, const cf_meta *meta, dataset *ds, dataset *train, int **idx, int *n,
                          cf_error *err) {
     if (!strcmp(c->split, "val")) {
-        const char *seed = dataset_split_seed(meta), *permille = cf_meta_get(meta, "val_permille");
-        if (!seed || !permille)
-            return cf_fail(err, "weight file does not record its validation split (split_seed or seed, val_permille)");
-        int *tr, n_tr;
-        if (dataset_split(ds, strtoull(seed, NULL, 10), atoi(permille), &tr, &n_tr, idx, n, err)) return -1;
+        uint64_t seed;
+        int permille, *tr, n_tr;
+        if (dataset_recorded_split(meta, &seed, &permille, err) ||
+            dataset_split(ds, seed, permille, &tr, &n_tr, idx, n, err))
+            return -1;
         free(tr);
         return 0;
     }
@@ -438,11 +377,11 @@ static int open_models(const eval_config *c, cf_loaded_model *m, cf_error *err) 
  * scored on images they were trained on. */
 static int check_same_split(const eval_config *c, const cf_loaded_model *m, cf_error *err) {
     const cf_meta *first = &m[0].meta;
-    const char *seed = dataset_split_seed(first), *permille = cf_meta_get(first, "val_permille");
-    if (!seed || !permille) return cf_fail(err, "%s does not record its validation split", c->weights[0]);
+    uint64_t seed;
+    int permille;
+    if (dataset_recorded_split(first, &seed, &permille, err)) return cf_error_prefix(err, "%s", c->weights[0]), -1;
     for (int k = 1; k < c->n_weights; k++)
-        if (dataset_check_split(&m[k].meta, c->weights[k], strtoull(seed, NULL, 10), atoi(permille), err))
-            return -1;
+        if (dataset_check_split(&m[k].meta, c->weights[k], seed, permille, err)) return -1;
     return 0;
 }
 
@@ -636,8 +575,14 @@ static int run_folders(const eval_config *c, cf_error *err) {
         rc = cf_fail(err, "%s is not a patch model (metadata %s=%s)", c->weights[0], CF_META_VIEW, view ? view : "absent");
     float lo = c->band_lo, hi = c->band_hi;
     if (!rc && lo != lo) {
-        const char *band = cf_meta_get(&meta, "unsure_band");
-        if (!band || sscanf(band, "%f,%f", &lo, &hi) != 2) lo = hi = ip.threshold;
+        const char *band = cf_meta_get(&meta, CF_META_UNSURE_BAND), *comma = band ? strchr(band, ',') : NULL;
+        char first[64];
+        double x;
+        snprintf(first, sizeof first, "%.*s", comma ? (int)(comma - band) : 0, band ? band : "");
+        if (!band) lo = hi = ip.threshold;
+        else if (!comma || cf_parse_double(first, &x) || cf_parse_double(comma + 1, &x))
+            rc = cf_fail(err, "%s: unsure_band \"%s\" is not LO,HI", c->weights[0], band);
+        else lo = strtof(band, NULL), hi = strtof(comma + 1, NULL); /* as the detector reads them */
     }
     if (!rc) rc = folders_selection_parse(&only, c->groups, err);
     if (!rc) rc = folders_load(&fs, c->folders, &only, NULL, p, c->threads, NULL, err);

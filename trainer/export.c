@@ -15,32 +15,32 @@
 #include "detector.h"
 #include "fileio.h"
 #include "onnx.h"
+#include "options.h"
 #include "weights.h"
 
 #ifndef CIFAKE_VERSION
 #define CIFAKE_VERSION "unknown"
 #endif
 
-static void usage(FILE *f) {
-    fprintf(f, "usage: cifake-export --onnx OUT.onnx [--weights FILE]\n"
-               "  Writes the weight file's model as an ONNX graph (opset %d) for other inference engines.\n"
-               "  input   'input'  float32 [N,3,32,32]: RGB, (pixel/255 - mean)/std per channel, mean and std\n"
-               "                   from the weight file (copied into the ONNX metadata), as cifake_normalise does\n"
-               "  outputs 'p_fake' float32 [N,1]: sigmoid(logit / temperature), the calibrated probability of FAKE\n"
-               "          'logit'  float32 [N,1]: the raw FAKE score\n"
-               "  Batch norm is folded into the convolution before it, as the detector does. The graph scores one\n"
-               "  view: for a file with tta=flip the detector averages the logits of the image and its mirror image.\n"
-               "  --weights FILE  weight file (default: $CIFAKE_WEIGHTS, else weights/cifake.bin beside the build)\n"
-               "usage: cifake-export --set KEY=VALUE [--set KEY=VALUE...] --out OUT.bin [--weights FILE]\n"
-               "  Writes a copy of the weight file with metadata keys set (the parameters are copied unchanged),\n"
-               "  e.g. the keys the detector reads for a model's scope: view, scope_max_side, unsure_band (LO,HI),\n"
-               "  reliability, reliability_out_of_scope, name; and tta (flip: score the mean logit of the image and\n"
-               "  its mirror image; none). The copy is checked by opening it as the detector does, and the value of\n"
-               "  every key the project knows by its type (cifake-export --keys).\n"
-               "usage: cifake-export --keys\n"
-               "  Lists the metadata keys the project writes or reads: name, type of value, meaning.\n",
-            ONNX_OPSET);
-}
+static const opt_program program = {
+    "cifake-export", PROG_EXPORT,
+    "usage: cifake-export --onnx OUT.onnx [--weights FILE]\n"
+    "  Writes the weight file's model as an ONNX graph (opset " OPT_STR(ONNX_OPSET) ") for other inference engines.\n"
+    "  input   'input'  float32 [N,3,32,32]: RGB, (pixel/255 - mean)/std per channel, mean and std\n"
+    "                   from the weight file (copied into the ONNX metadata), as cifake_normalise does\n"
+    "  outputs 'p_fake' float32 [N,1]: sigmoid(logit / temperature), the calibrated probability of FAKE\n"
+    "          'logit'  float32 [N,1]: the raw FAKE score\n"
+    "  Batch norm is folded into the convolution before it, as the detector does. The graph scores one\n"
+    "  view: for a file with tta=flip the detector averages the logits of the image and its mirror image.\n"
+    "usage: cifake-export --set KEY=VALUE [--set KEY=VALUE...] --out OUT.bin [--weights FILE]\n"
+    "  Writes a copy of the weight file with metadata keys set (the parameters are copied unchanged),\n"
+    "  e.g. the keys the detector reads for a model's scope: view, scope_max_side, unsure_band (LO,HI),\n"
+    "  reliability, reliability_out_of_scope, name; and tta (flip: score the mean logit of the image and\n"
+    "  its mirror image; none). The copy is checked by opening it as the detector does, and the value of\n"
+    "  every key the project knows by its type (cifake-export --keys).\n"
+    "usage: cifake-export --keys\n"
+    "  Lists the metadata keys the project writes or reads: name, type of value, meaning.\n",
+    NULL, 0};
 
 /* Reads and parses a weight file (the model as trained, batch norm not folded). */
 static int read_weights(const char *weights, cf_model *m, cf_meta *meta, cf_error *err) {
@@ -69,8 +69,6 @@ static int export_onnx(const char *weights, const char *out, cf_error *err) {
     cf_model_free(&m);
     return rc;
 }
-
-#define MAX_SETS 16
 
 /* Checks the value of a KEY=VALUE the detector accepted against its key's type in the table
  * (meta_keys.h), e.g. a seed that is not a number; keys the table does not name may hold anything. */
@@ -124,23 +122,18 @@ static int set_meta(const char *weights, const char **sets, int n_sets, const ch
 }
 
 int main(int argc, char **argv) {
-    const char *weights = NULL, *onnx = NULL, *out = NULL, *sets[MAX_SETS];
-    int n_sets = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout), 0;
-        if (!strcmp(argv[i], "--keys") && argc == 2) return print_keys(), 0;
-        if (i + 1 < argc && !strcmp(argv[i], "--weights")) weights = argv[++i];
-        else if (i + 1 < argc && !strcmp(argv[i], "--onnx")) onnx = argv[++i];
-        else if (i + 1 < argc && !strcmp(argv[i], "--out")) out = argv[++i];
-        else if (i + 1 < argc && !strcmp(argv[i], "--set") && n_sets < MAX_SETS) sets[n_sets++] = argv[++i];
-        else {
-            fprintf(stderr, "cifake-export: unknown option or missing value: %s\n", argv[i]);
-            return usage(stderr), 2;
-        }
-    }
+    opt_args args;
+    int status = opt_parse_main(&program, argc, argv, &args);
+    if (status) return status == 1 ? 0 : 2;
+    if (opt_count(&args, "--keys") && argc == 2) return print_keys(), 0;
+    const char *weights = opt_text(&args, "--weights"), *onnx = opt_text(&args, "--onnx"), *out = opt_text(&args, "--out");
+    const char *sets[OPT_MAX_VALUES];
+    int n_sets = opt_count(&args, "--set");
+    for (int k = 0; k < n_sets; k++) sets[k] = opt_item(&args, "--set", k);
     if (!onnx == !(n_sets && out)) {
-        fprintf(stderr, "cifake-export: say what to write: --onnx OUT.onnx, or --set KEY=VALUE with --out OUT.bin\n");
-        return usage(stderr), 2;
+        fprintf(stderr, "cifake-export: say what to write: --onnx OUT.onnx, --set KEY=VALUE with --out OUT.bin, or --keys "
+                        "alone\n");
+        return 2;
     }
     char buf[PATH_MAX + 64];
     if (!weights) weights = default_weights_path(buf, sizeof buf);

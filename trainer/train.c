@@ -13,6 +13,7 @@
  * the source for each batch and train_step does one optimiser step on it. Above them: the run's state
  * and checkpoints, the weight file's metadata, and the two data sources. */
 #define _POSIX_C_SOURCE 200809L
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +39,6 @@
 #define CIFAKE_VERSION "unknown"
 #endif
 
-#define DEFAULT_SPEC "c32,bn,relu,c32,bn,relu,mp,c64,bn,relu,c64,bn,relu,mp,c128,bn,relu,c128,bn,relu,gap,d1"
-
 typedef struct {
     const char *data, *spec, *out, *resume, *checkpoint;
     int epochs, stop_after, patience, batch, threads, val_permille, pad, subset, report_test;
@@ -63,174 +62,75 @@ typedef struct {
     patch_augment aug;
 } train_config;
 
-static void usage(FILE *f) {
-    fprintf(f,
-            "usage: cifake-train --data DIR [--model SPEC] [--epochs N] [--seed S] [--out FILE] [--resume CKPT]\n"
-            "                    [--checkpoint FILE] [--threads N] [--batch N] [--lr X] [--wd X]\n"
-            "                    [--optim sgd|adam] [--schedule onecycle|cosine|constant] [--val-permille N]\n"
-            "                    [--pad N] [--subset N] [--no-test] [--stop-after N] [--perturb-prob P]\n"
-            "                    [--cutmix P] [--ema DECAY] [--split-seed S] [--patience N]\n"
-            "                    [--teacher FILE ... [--teacher-weight W] [--teacher-mode cached|live]]\n"
-            "       cifake-train --folders DIR --patch 32|64 --val-groups LIST [--exclude-groups LIST]\n"
-            "                    [--steps-per-epoch N] [--jpeg-prob P] [--jpeg-twice P] [--jpeg-quality MIN,MAX]\n"
-            "                    [--balance group|generator] [--balance-power A] [common options above]\n"
-            "  --data DIR         CIFAKE in the Kaggle layout (DIR/train/REAL, DIR/train/FAKE, DIR/test/...);\n"
-            "                     default: $CIFAKE_DIR\n"
-            "  --model SPEC       layer spec (see src/model.h); default:\n"
-            "                     " DEFAULT_SPEC "\n"
-            "  --epochs N         default 20;  --seed S  default 1;  --threads N  default 2;  --batch N  default 128\n"
-            "  --out FILE         weight file to write (default weights/cifake.bin)\n"
-            "  --checkpoint FILE  written after every epoch (default OUT.ckpt); --resume CKPT continues from one\n"
-            "  --lr X             peak learning rate (default 0.1 for sgd, 0.001 for adam); --wd X weight decay (5e-4)\n"
-            "  --val-permille N   share of train held out for validation, in 1/1000 (default 50)\n"
-            "  --split-seed S     seed of that validation split (default: --seed), so runs of several seeds\n"
-            "                     can be compared and ensembled on the same held-out images\n"
-            "  --pad N            random translation of up to N pixels (default 4; 0 disables), plus random flips\n"
-            "  --subset N         use only N training images (quick runs; 0 = all)\n"
-            "  --perturb-prob P   each training image first gets, with probability P, one perturbation drawn from\n"
-            "                     JPEG re-compression, blur, noise and rescaling (cifake-eval --perturb's set);\n"
-            "                     default 0\n"
-            "  --cutmix P         each training image gets, with probability P, a box of whole 8x8 blocks from\n"
-            "                     another image of its batch; its target becomes the FAKE share of its area;\n"
-            "                     default 0\n"
-            "  --ema DECAY        keep an exponential moving average of the weights and batch-norm statistics\n"
-            "                     (e.g. 0.999 per step); validation, model selection and the weight file use it\n"
-            "                     instead of the raw weights; default 0 (off)\n"
-            "  --teacher FILE     distillation: given 1 to %d times, the weight files whose ensemble (the mean of\n"
-            "                     their calibrated logits, as cifake-eval) gives the targets; each must hold out\n"
-            "                     this run's validation split\n"
-            "  --teacher-weight W the target is W x the ensemble's p_fake + (1 - W) x the label (default 1)\n"
-            "  --teacher-mode M   cached (default): the teachers score every training image upright and mirrored\n"
-            "                     once, before training (a translated or perturbed image gets its clean image's\n"
-            "                     target); live: they score every training batch as the student sees it\n"
-            "  --no-test          do not evaluate on the test split at the end\n"
-            "  --stop-after N     stop after epoch N as if interrupted (the checkpoint is kept; --resume continues);\n"
-            "                     the learning-rate schedule still spans --epochs\n"
-            "  --patience N       early stopping: end training once N epochs in a row have not improved on the\n"
-            "                     best validation loss (the weight file holds the best epoch's weights, as always;\n"
-            "                     --epochs is the most it trains); default 0 (off)\n"
-            "Native-resolution patch models (the weight file records view=patches and input 3xPxP):\n"
-            "  --folders DIR      DIR/real/<group>/, DIR/fake/<group>/ of any image sizes, optional DIR/MANIFEST.tsv\n"
-            "                     (columns crop, generator, source_file; see trainer/lib/folders.h); nothing is resized\n"
-            "  --patch P          patch side, 32 or 64 (default 64)\n"
-            "  --val-groups LIST  groups (or gen:PREFIX generators) held out for validation: the epoch is chosen,\n"
-            "                     and temperature and threshold are fitted, on whole-image scores there (the mean\n"
-            "                     patch logit over the image's patch grid, patches.h); needs REAL and FAKE images\n"
-            "  --exclude-groups LIST  never loaded (the test groups)\n"
-            "  --steps-per-epoch N    batches per epoch (default 200); each batch is half REAL, half FAKE patches\n"
-            "  --balance group|generator  within a class, images are drawn by group (default) or generator, each\n"
-            "                     weighted by its image count to the power --balance-power A (default 0.5)\n"
-            "  --jpeg-prob P      share of patches JPEG re-encoded (both classes alike; default 0.9), at a quality\n"
-            "                     drawn from --jpeg-quality MIN,MAX (default 60,100), a second time at another grid\n"
-            "                     phase with probability --jpeg-twice P (default 0.3); random flips and offsets\n"
-            "  --rescale-prob P   share of patches first shrunk by a factor in [0.5, 1) (area averaging), both classes\n"
-            "                     alike (default 0)\n",
-            TEACHERS_MAX);
-}
+static const opt_program program = {
+    "cifake-train", PROG_TRAIN,
+    "usage: cifake-train --data DIR [--model SPEC] [--epochs N] [--seed S] [--out FILE] [--resume CKPT]\n"
+    "                    [--checkpoint FILE] [--threads N] [--batch N] [--lr X] [--wd X]\n"
+    "                    [--optim sgd|adam] [--schedule onecycle|cosine|constant] [--val-permille N]\n"
+    "                    [--pad N] [--subset N] [--no-test] [--stop-after N] [--perturb-prob P]\n"
+    "                    [--cutmix P] [--ema DECAY] [--split-seed S] [--patience N]\n"
+    "                    [--teacher FILE ... [--teacher-weight W] [--teacher-mode cached|live]]\n"
+    "       cifake-train --folders DIR --patch 32|64 --val-groups LIST [--exclude-groups LIST]\n"
+    "                    [--steps-per-epoch N] [--jpeg-prob P] [--jpeg-twice P] [--jpeg-quality MIN,MAX]\n"
+    "                    [--balance group|generator] [--balance-power A] [common options above]\n"
+    "  Trains a model spec on CIFAKE (or, with --folders, a native-resolution patch model on image\n"
+    "  folders) and writes a weight file.\n",
+    NULL, 0};
 
+/* The options as read by the table (options.h); then the rules between options. */
 static int parse_args(int argc, char **argv, train_config *c) {
+    opt_args a;
+    int status = opt_parse_main(&program, argc, argv, &a);
+    if (status) return status;
     memset(c, 0, sizeof *c);
-    c->data = getenv("CIFAKE_DIR");
-    c->spec = DEFAULT_SPEC;
-    c->out = "weights/cifake.bin";
-    c->epochs = 20;
-    c->batch = 128;
-    c->threads = 2;
-    c->seed = 1;
-    c->lr = -1;
-    c->weight_decay = 5e-4f;
-    c->val_permille = 50;
-    c->pad = 4;
-    c->report_test = 1;
-    c->patch = 64;
-    c->steps_per_epoch = 200;
-    c->balance_power = 0.5f;
-    c->aug = (patch_augment){0.9f, 0.3f, 60, 100, 1, 0.0f};
-    c->teacher_weight = 1.0f;
-    int epochs_given = 0, out_given = 0;
-    int split_seed_given = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = 1;
-        if (!strcmp(a, "--no-test")) c->report_test = 0, takes = 0;
-        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout), 1;
-        else if (!v) return fprintf(stderr, "cifake-train: %s needs a value\n", a), 2;
-        else if (!strcmp(a, "--data")) c->data = v;
-        else if (!strcmp(a, "--model")) c->spec = v;
-        else if (!strcmp(a, "--out")) c->out = v, out_given = 1;
-        else if (!strcmp(a, "--folders")) c->folders = v;
-        else if (!strcmp(a, "--patch")) c->patch = opt_int(v);
-        else if (!strcmp(a, "--val-groups")) c->val_groups = v;
-        else if (!strcmp(a, "--exclude-groups")) c->exclude_groups = v;
-        else if (!strcmp(a, "--steps-per-epoch")) c->steps_per_epoch = opt_int(v);
-        else if (!strcmp(a, "--balance") && (!strcmp(v, "group") || !strcmp(v, "generator")))
-            c->balance_generator = !strcmp(v, "generator");
-        else if (!strcmp(a, "--balance-power")) c->balance_power = opt_float(v);
-        else if (!strcmp(a, "--jpeg-prob")) c->aug.jpeg_prob = opt_float(v);
-        else if (!strcmp(a, "--jpeg-twice")) c->aug.jpeg_twice = opt_float(v);
-        else if (!strcmp(a, "--rescale-prob")) c->aug.rescale_prob = opt_float(v);
-        else if (!strcmp(a, "--jpeg-quality")) {
-            if (sscanf(v, "%d,%d", &c->aug.jpeg_min, &c->aug.jpeg_max) != 2) c->aug.jpeg_min = -1;
-        }
-        else if (!strcmp(a, "--resume")) c->resume = v;
-        else if (!strcmp(a, "--checkpoint")) c->checkpoint = v;
-        else if (!strcmp(a, "--epochs")) c->epochs = opt_int(v), epochs_given = 1;
-        else if (!strcmp(a, "--batch")) c->batch = opt_int(v);
-        else if (!strcmp(a, "--threads")) c->threads = opt_int(v);
-        else if (!strcmp(a, "--seed") && !opt_u64(v, &c->seed)) {}
-        else if (!strcmp(a, "--split-seed") && !opt_u64(v, &c->split_seed)) split_seed_given = 1;
-        else if (!strcmp(a, "--lr")) c->lr = opt_float(v);
-        else if (!strcmp(a, "--wd")) c->weight_decay = opt_float(v);
-        else if (!strcmp(a, "--val-permille")) c->val_permille = opt_int(v);
-        else if (!strcmp(a, "--pad")) c->pad = opt_int(v);
-        else if (!strcmp(a, "--subset")) c->subset = opt_int(v);
-        else if (!strcmp(a, "--perturb-prob")) c->perturb_prob = opt_float(v);
-        else if (!strcmp(a, "--stop-after")) c->stop_after = opt_int(v);
-        else if (!strcmp(a, "--patience")) c->patience = opt_int(v);
-        else if (!strcmp(a, "--ema")) c->ema = opt_float(v);
-        else if (!strcmp(a, "--cutmix")) c->cutmix = opt_float(v);
-        else if (!strcmp(a, "--teacher")) {
-            if (c->n_teachers == TEACHERS_MAX)
-                return fprintf(stderr, "cifake-train: at most %d --teacher files\n", TEACHERS_MAX), 2;
-            c->teachers[c->n_teachers++] = v;
-        }
-        else if (!strcmp(a, "--teacher-weight")) c->teacher_weight = opt_float(v);
-        else if (!strcmp(a, "--teacher-mode") && (!strcmp(v, "cached") || !strcmp(v, "live")))
-            c->teacher_live = !strcmp(v, "live");
-        else if (!strcmp(a, "--optim") && (!strcmp(v, "sgd") || !strcmp(v, "adam"))) c->optim = !strcmp(v, "adam") ? OPT_ADAM : OPT_SGD;
-        else if (!strcmp(a, "--schedule") && !strcmp(v, "onecycle")) c->sched = SCHED_ONECYCLE;
-        else if (!strcmp(a, "--schedule") && !strcmp(v, "cosine")) c->sched = SCHED_COSINE;
-        else if (!strcmp(a, "--schedule") && !strcmp(v, "constant")) c->sched = SCHED_CONSTANT;
-        else return fprintf(stderr, "cifake-train: unknown option or value: %s %s\n", a, v), usage(stderr), 2;
-        i += takes;
-    }
+    c->data = opt_text(&a, "--data");
+    c->spec = opt_text(&a, "--model");
+    c->out = opt_text(&a, "--out");
+    c->resume = opt_text(&a, "--resume");
+    c->checkpoint = opt_text(&a, "--checkpoint");
+    c->epochs = (int)opt_int(&a, "--epochs");
+    c->stop_after = (int)opt_int(&a, "--stop-after");
+    c->patience = (int)opt_int(&a, "--patience");
+    c->batch = (int)opt_int(&a, "--batch");
+    c->threads = (int)opt_int(&a, "--threads");
+    c->val_permille = (int)opt_int(&a, "--val-permille");
+    c->pad = (int)opt_int(&a, "--pad");
+    c->subset = (int)opt_int(&a, "--subset");
+    c->report_test = !opt_count(&a, "--no-test");
+    c->seed = opt_u64(&a, "--seed");
+    c->split_seed = opt_count(&a, "--split-seed") ? opt_u64(&a, "--split-seed") : c->seed;
+    c->optim = opt_choice(&a, "--optim") == 1 ? OPT_ADAM : OPT_SGD;
+    static const sched_kind schedules[] = {SCHED_ONECYCLE, SCHED_COSINE, SCHED_CONSTANT}; /* the choices' order */
+    c->sched = schedules[opt_choice(&a, "--schedule")];
+    c->lr = opt_count(&a, "--lr") ? opt_float(&a, "--lr") : c->optim == OPT_ADAM ? 1e-3f : 0.1f;
+    c->weight_decay = opt_float(&a, "--wd");
+    c->cutmix = opt_float(&a, "--cutmix");
+    c->ema = opt_float(&a, "--ema");
+    c->perturb_prob = opt_float(&a, "--perturb-prob");
+    c->n_teachers = opt_count(&a, "--teacher");
+    for (int k = 0; k < c->n_teachers; k++) c->teachers[k] = opt_item(&a, "--teacher", k);
+    c->teacher_live = opt_choice(&a, "--teacher-mode") == 1;
+    c->teacher_weight = opt_float(&a, "--teacher-weight");
+    c->folders = opt_text(&a, "--folders");
+    c->val_groups = opt_text(&a, "--val-groups");
+    c->exclude_groups = opt_text(&a, "--exclude-groups");
+    c->patch = (int)opt_int(&a, "--patch");
+    c->steps_per_epoch = (int)opt_int(&a, "--steps-per-epoch");
+    c->balance_generator = opt_choice(&a, "--balance") == 1;
+    c->balance_power = opt_float(&a, "--balance-power");
+    int quality[2];
+    opt_int_pair(&a, "--jpeg-quality", quality);
+    c->aug = (patch_augment){opt_float(&a, "--jpeg-prob"), opt_float(&a, "--jpeg-twice"), quality[0], quality[1], 1,
+                             opt_float(&a, "--rescale-prob")};
     if (c->folders) {
-        if (c->patch != 32 && c->patch != 64) return fprintf(stderr, "cifake-train: --patch must be 32 or 64\n"), 2;
         if (!c->val_groups || !*c->val_groups)
             return fprintf(stderr, "cifake-train: --folders needs --val-groups (whole groups held out for validation)\n"), 2;
-        if (c->steps_per_epoch < 1 || !(c->balance_power >= 0 && c->balance_power <= 1) ||
-            !(c->aug.jpeg_prob >= 0 && c->aug.jpeg_prob <= 1) || !(c->aug.jpeg_twice >= 0 && c->aug.jpeg_twice <= 1) ||
-            !(c->aug.rescale_prob >= 0 && c->aug.rescale_prob <= 1) ||
-            c->aug.jpeg_min < 1 || c->aug.jpeg_max > 100 || c->aug.jpeg_min > c->aug.jpeg_max || c->batch % 2)
-            return fprintf(stderr, "cifake-train: an option is out of range (steps-per-epoch >= 1, 0 <= balance-power <= 1, "
-                                   "0 <= jpeg-prob, jpeg-twice, rescale-prob <= 1, 1 <= jpeg-quality MIN <= MAX <= 100, even batch)\n"), 2;
-        if (!epochs_given) c->epochs = 20;
-        if (!out_given) c->out = "build/wild/wild.bin";
+        if (c->batch % 2) return fprintf(stderr, "cifake-train: --folders needs an even --batch (half REAL, half FAKE)\n"), 2;
+        if (!opt_count(&a, "--out")) c->out = "build/wild/wild.bin";
     } else if (!c->data) return fprintf(stderr, "cifake-train: no dataset: pass --data DIR or set CIFAKE_DIR\n"), 2;
-    if (c->epochs < 1 || c->batch < 2 || c->threads < 1 || c->val_permille < 1 || c->val_permille > 500 ||
-        c->pad < 0 || c->pad > 16 || c->subset < 0 || c->patience < 0 || c->stop_after < 0 ||
-        !(c->perturb_prob >= 0 && c->perturb_prob <= 1) || !(c->ema >= 0 && c->ema < 1) ||
-        !(c->cutmix >= 0 && c->cutmix <= 1) || !(c->lr == -1 || c->lr > 0) || !(c->weight_decay >= 0))
-        return fprintf(stderr, "cifake-train: an option is out of range or not a number (epochs >= 1, batch >= 2, "
-                               "threads >= 1, 1 <= val-permille <= 500, 0 <= pad <= 16, subset, patience, stop-after >= 0, "
-                               "0 <= perturb-prob <= 1, 0 <= ema < 1, 0 <= cutmix <= 1, lr > 0, wd >= 0)\n"), 2;
-    if (!(c->teacher_weight >= 0 && c->teacher_weight <= 1))
-        return fprintf(stderr, "cifake-train: --teacher-weight must be in [0, 1]\n"), 2;
     if (c->n_teachers && c->folders) return fprintf(stderr, "cifake-train: --teacher trains CIFAKE models, not --folders ones\n"), 2;
     if (c->n_teachers && c->cutmix > 0 && !c->teacher_live)
         return fprintf(stderr, "cifake-train: --cutmix with --teacher needs --teacher-mode live (a mixed image has no cached target)\n"), 2;
-    if (c->lr == -1) c->lr = c->optim == OPT_ADAM ? 1e-3f : 0.1f; /* -1: not given */
-    if (!split_seed_given) c->split_seed = c->seed;
     size_t used = 0;
     for (int i = 0; i < argc && used + 2 < sizeof c->command; i++)
         used += (size_t)snprintf(c->command + used, sizeof c->command - used, "%s%s", i ? " " : "", argv[i]);
@@ -381,6 +281,35 @@ static int copy_extra(const cf_extras *ex, const char *name, float *dst, size_t 
     return cf_fail(err, "checkpoint has no tensor %s", name);
 }
 
+/* A value of a checkpoint's metadata, read strictly (cf_parse_*): fallback when the key is absent
+ * (NULL: the key is required); anything but the number fails. */
+static int meta_count(const cf_meta *meta, const char *key, const char *fallback, long long max, long long *out,
+                      cf_error *err) {
+    const char *v = cf_meta_get(meta, key) ? cf_meta_get(meta, key) : fallback;
+    if (!v || cf_parse_int(v, 0, max, out)) return cf_fail(err, "checkpoint: %s \"%s\" is not a count", key, v ? v : "(missing)");
+    return 0;
+}
+
+static int meta_real(const cf_meta *meta, const char *key, const char *fallback, double *out, cf_error *err) {
+    const char *v = cf_meta_get(meta, key) ? cf_meta_get(meta, key) : fallback;
+    if (cf_parse_double(v, out)) return cf_fail(err, "checkpoint: %s \"%s\" is not a number", key, v);
+    return 0;
+}
+
+/* Where the run stood when the checkpoint was written: epoch, best epoch and loss, time, optimiser step. */
+static int checkpoint_progress(const cf_meta *meta, run_state *s, cf_error *err) {
+    long long epoch, best_epoch;
+    if (meta_count(meta, CF_META_EPOCH, NULL, INT_MAX, &epoch, err) ||
+        meta_count(meta, CF_META_BEST_EPOCH, "0", INT_MAX, &best_epoch, err) ||
+        meta_count(meta, CF_META_STEP, "0", LLONG_MAX, &s->opt.step, err) ||
+        meta_real(meta, CF_META_BEST_VAL_LOSS, "1e300", &s->best_val_loss, err) ||
+        meta_real(meta, CF_META_TRAIN_SECONDS, "0", &s->train_seconds, err))
+        return -1;
+    s->epoch = (int)epoch;
+    s->best_epoch = (int)best_epoch;
+    return 0;
+}
+
 static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
     uint8_t *bytes;
     size_t n;
@@ -394,11 +323,12 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
         cf_error_prefix(err, "%s", c->resume);
         return -1;
     }
-    const char *seed = cf_meta_get(&meta, CF_META_SEED), *epoch = cf_meta_get(&meta, CF_META_EPOCH);
-    const char *split_seed = cf_meta_get(&meta, CF_META_SPLIT_SEED); /* absent from older checkpoints: the seed */
-    if (!split_seed) split_seed = seed;
-    if (strcmp(m.spec, c->spec) || m.input.h != s->model.input.h || m.input.w != s->model.input.w || !seed || strtoull(seed, NULL, 10) != c->seed || !epoch ||
-        strtoull(split_seed, NULL, 10) != c->split_seed)
+    const char *seed = cf_meta_get(&meta, CF_META_SEED), *split_seed = cf_meta_get(&meta, CF_META_SPLIT_SEED);
+    if (!split_seed) split_seed = seed; /* absent from older checkpoints: the seed */
+    uint64_t seed_v = 0, split_seed_v = 0;
+    if (strcmp(m.spec, c->spec) || m.input.h != s->model.input.h || m.input.w != s->model.input.w ||
+        cf_parse_u64(seed, &seed_v) || seed_v != c->seed || cf_parse_u64(split_seed, &split_seed_v) ||
+        split_seed_v != c->split_seed)
         rc = cf_fail(err, "%s: checkpoint was made with another model spec or seed (spec '%s', seed %s, split seed %s)",
                      c->resume, m.spec, seed ? seed : "?", split_seed ? split_seed : "?");
     if (!rc && !same_distillation(c, &meta, err))
@@ -413,13 +343,8 @@ static int load_checkpoint(const train_config *c, run_state *s, cf_error *err) {
              (c->ema > 0 && copy_extra(&ex, "ema.params", s->ema.params, s->ema.n_params, err)) ||
              (c->ema > 0 && s->ema.n_buffers && copy_extra(&ex, "ema.buffers", s->ema.buffers, s->ema.n_buffers, err));
     }
-    if (!rc) {
-        s->epoch = atoi(epoch);
-        s->best_epoch = atoi(cf_meta_get(&meta, CF_META_BEST_EPOCH) ? cf_meta_get(&meta, CF_META_BEST_EPOCH) : "0");
-        s->best_val_loss = strtod(cf_meta_get(&meta, CF_META_BEST_VAL_LOSS) ? cf_meta_get(&meta, CF_META_BEST_VAL_LOSS) : "1e300", NULL);
-        s->train_seconds = strtod(cf_meta_get(&meta, CF_META_TRAIN_SECONDS) ? cf_meta_get(&meta, CF_META_TRAIN_SECONDS) : "0", NULL);
-        s->opt.step = strtoll(cf_meta_get(&meta, CF_META_STEP) ? cf_meta_get(&meta, CF_META_STEP) : "0", NULL, 10);
-    }
+    if (!rc) rc = checkpoint_progress(&meta, s, err);
+    if (rc) cf_error_prefix(err, "%s", c->resume);
     cf_model_free(&m);
     cf_meta_free(&meta);
     cf_extras_free(&ex);

@@ -53,6 +53,6 @@ test('cifake-detect --cam PNGs equal the WebAssembly render and are real overlay
   assert.match(notConv.r.stderr, /layer 2 is not a convolution \(it is 'relu'\)/);
   const bad = run('cifake-detect', ['--cam', dir, '--colormap', 'rainbow', images[0].path]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /bad value for --colormap: rainbow/);
+  assert.match(bad.stderr, /--colormap: expected one of turbo\|jet\|viridis, got 'rainbow'/);
   d.dispose();
 });

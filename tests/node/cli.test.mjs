@@ -310,7 +310,7 @@ test('numbers on the command lines are read whole: "3x", "abc" or a negative see
   }
   const e = run('cifake-eval', ['--weights', shippedWeights, '--data', data, '--threads', '2x']);
   assert.equal(e.code, 2);
-  assert.match(e.stderr, /--threads must be a whole number >= 1/);
+  assert.match(e.stderr, /--threads: expected an integer in 1\.\.1024, got .2x./);
 });
 
 // Image folders in the --folders layout made of the shared samples: two groups of each class, the

@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { root, sampleImages, tempDir, tensorBytes } from './helpers.mjs';
-import { bestExtractor, multiplyAdds, topology } from '../../trainer/cifake-sweep.mjs';
+import { root, run, sampleImages, tempDir, tensorBytes } from './helpers.mjs';
+import { bestExtractor, multiplyAdds, parseArgs, topology, TRAINER_RANGES } from '../../trainer/cifake-sweep.mjs';
 
 // The shared samples as train; as test the same images with one trailing byte added (JPEG decoders
 // stop at the end-of-image marker), except one FAKE image kept byte-identical: exactly 1 leaked.
@@ -115,4 +115,22 @@ test('cifake-sweep --patience trains each network until its validation loss stop
   assert.match(r.stderr, /made with another budget/);
   assert.equal(sweep([...common.slice(0, -4), '--patience', '-1']).code, 2);
   assert.equal(sweep([...common.slice(0, -2), '--order', 'random']).code, 2);
+});
+
+test('the options the sweep passes to cifake-train have the trainer\'s ranges (its --help, from the options table)', () => {
+  const help = run('cifake-train', ['--help']);
+  assert.equal(help.code, 0, help.stderr);
+  for (const [key, [flag, lo, hi]] of Object.entries(TRAINER_RANGES)) {
+    const para = new RegExp(`\\n  ${flag} \\S+ [^]*?\\[(an integer [^;\\]]+)`).exec(help.stdout);
+    assert.ok(para, `${flag} not in cifake-train --help`);
+    const range = /in (\d+)\.\.(\d+)/.exec(para[1]) ?? /(?:>= )(\d+)/.exec(para[1]);
+    assert.equal(Number(range[1]), lo, `${flag}: ${para[1]}`);
+    if (key !== 'seed') assert.equal(range[2] === undefined ? Infinity : Number(range[2]), hi, `${flag}: ${para[1]}`);
+    // the sweep takes the ends and refuses one past them, as the trainer does
+    const args = (v) => ['--data', '/nonexistent', `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v)];
+    assert.doesNotThrow(() => parseArgs(args(lo)), flag);
+    assert.throws(() => parseArgs(args(lo - 1)), /out of range/, flag);
+    if (hi !== Infinity && key !== 'seed') assert.throws(() => parseArgs(args(hi + 1)), /out of range/, flag);
+  }
+  assert.throws(() => parseArgs(['--data', '/x', '--batch', '8x']), /out of range/);
 });

@@ -11,6 +11,7 @@
 #include "image.h"
 #include "image_resize.h"
 #include "input.h"
+#include "meta_keys.h"
 #include "parallel.h"
 #include "string_list.h"
 
@@ -167,13 +168,20 @@ void dataset_channel_stats(const dataset *ds, const int *idx, int n, float mean[
     }
 }
 
-const char *dataset_split_seed(const cf_meta *meta) {
-    const char *s = cf_meta_get(meta, "split_seed");
-    return s ? s : cf_meta_get(meta, "seed");
+int dataset_recorded_split(const cf_meta *meta, uint64_t *split_seed, int *permille, cf_error *err) {
+    const char *seed = cf_meta_get(meta, CF_META_SPLIT_SEED), *per = cf_meta_get(meta, CF_META_VAL_PERMILLE);
+    long long p;
+    if (!seed) seed = cf_meta_get(meta, CF_META_SEED);
+    if (!seed || !per) return cf_fail(err, "weight file does not record its validation split (split_seed or seed, val_permille)");
+    if (cf_parse_u64(seed, split_seed) || cf_parse_int(per, 1, 1000, &p))
+        return cf_fail(err, "weight file: validation split \"%s\", val_permille \"%s\" are not a seed and 1..1000", seed, per);
+    *permille = (int)p;
+    return 0;
 }
 
 int dataset_check_split(const cf_meta *meta, const char *file, uint64_t split_seed, int permille, cf_error *err) {
-    const char *seed = dataset_split_seed(meta), *per = cf_meta_get(meta, "val_permille");
+    const char *seed = cf_meta_get(meta, CF_META_SPLIT_SEED), *per = cf_meta_get(meta, CF_META_VAL_PERMILLE);
+    if (!seed) seed = cf_meta_get(meta, CF_META_SEED);
     char want_seed[32], want_per[16];
     snprintf(want_seed, sizeof want_seed, "%llu", (unsigned long long)split_seed);
     snprintf(want_per, sizeof want_per, "%d", permille);

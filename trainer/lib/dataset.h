@@ -33,9 +33,10 @@ void dataset_free(dataset *ds);
 int dataset_split(const dataset *ds, uint64_t seed, int permille, int **train_idx, int *n_train, int **val_idx,
                   int *n_val, cf_error *err);
 
-/* The seed of the validation split a weight file held out: its split_seed, or in files older than that
- * key, the training seed (which then seeded both). NULL when the file says neither. */
-const char *dataset_split_seed(const cf_meta *meta);
+/* The validation split a weight file held out: its seed (split_seed, or in files older than that key
+ * the training seed, which then seeded both) and val_permille, read strictly (cf_parse_*). Fails when
+ * the file records neither or holds something else than the numbers. */
+int dataset_recorded_split(const cf_meta *meta, uint64_t *split_seed, int *permille, cf_error *err);
 
 /* Fails, naming `file`, unless the weight file with metadata meta held out the validation split of
  * (split_seed, permille): a model must never be scored or chosen on images it was trained on. */
