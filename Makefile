@@ -19,19 +19,19 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 # Native builds decode WebP too, with Debian's libwebp (src/image.c); the WebAssembly module does not.
 WEBP     := -DCF_WITH_WEBP
 WEBP_LIB := -lwebp
-# Native tools verify C2PA Content Credentials with Debian's OpenSSL libcrypto (trainer/lib/c2pa_verify.c);
+# Native tools verify C2PA Content Credentials with Debian's OpenSSL libcrypto (tools/lib/c2pa_verify.c);
 # the MemorySanitizer and WebAssembly builds have none and compile its "not checked" stub.
 CRYPTO   := -DCF_WITH_OPENSSL
 CRYPTO_LIB := -lcrypto
 CFLAGS   := $(CSTD) $(OPT) -fopenmp $(WEBP) $(CRYPTO)
 # Include paths per library, so a layer cannot include the headers of one above it: src/ (the portable
-# core) sees itself and stb only, trainer/ (the tools' library and programs) src/ and trainer/lib/ too,
+# core) sees itself and stb only, tools/ (the tools' library and programs) src/ and tools/lib/ too,
 # everything else (tests, benches, fuzz targets, the wasm exports) all three. Every flavour below
 # compiles each object with the paths of its folder ($(call includes,SOURCE)).
 CORE_INC := -Isrc $(STB_INC)
-TOOL_INC := -Isrc -Itrainer/lib $(STB_INC)
-ALL_INC  := -Isrc -Itrainer/lib -Itests/c $(STB_INC)
-includes = $(if $(filter src/%,$(1)),$(CORE_INC),$(if $(filter trainer/%,$(1)),$(TOOL_INC),$(ALL_INC)))
+TOOL_INC := -Isrc -Itools/lib $(STB_INC)
+ALL_INC  := -Isrc -Itools/lib -Itests/c $(STB_INC)
+includes = $(if $(filter src/%,$(1)),$(CORE_INC),$(if $(filter tools/%,$(1)),$(TOOL_INC),$(ALL_INC)))
 
 LDLIBS   := $(WEBP_LIB) $(CRYPTO_LIB) -lm -fopenmp
 SAN      := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -41,11 +41,11 @@ MSAN_CC  ?= clang
 MSAN     := -O1 -g -fsanitize=memory -fsanitize-memory-track-origins -fno-omit-frame-pointer
 
 # The one list of sources, for every build (native, sanitizers, SIMD paths, WebAssembly, fuzzing): a
-# file added to src/ is part of the library everywhere, a file added to trainer/lib/ part of the tools'
-# library. trainer/ itself holds one main file per program; trainer/results/ what they measured.
+# file added to src/ is part of the library everywhere, a file added to tools/lib/ part of the tools'
+# library. tools/ itself holds one main file per program; tools/results/ what they measured.
 CORE_SRC := $(wildcard src/*.c)
 PROGRAM_NAMES := train eval detect camstats export
-TOOL_SRC := $(wildcard trainer/lib/*.c)
+TOOL_SRC := $(wildcard tools/lib/*.c)
 TEST_SRC := $(wildcard tests/c/*.c)
 
 BUILD    := build
@@ -78,7 +78,7 @@ stb-check: | build-deps
 
 # $(call flavour,NAME,COMPILER,ARCHIVER,FLAGS[,BEFORE]): every source compiled once with FLAGS into
 # $(BUILD)/NAME/ (the same tree as the sources), src/ archived into $(BUILD)/NAME/libcifake.a and the
-# trainer's helpers into $(BUILD)/NAME/libcifake-tools.a. Programs and test runners link their own
+# tools' library (tools/lib/) into $(BUILD)/NAME/libcifake-tools.a. Programs and test runners link their own
 # objects against those two. An object is recompiled when its source, a header it includes (-MMD) or
 # the compiler and flags (kept in $(BUILD)/NAME/flags, e.g. after `make OPT=...`) change. BEFORE:
 # targets to make before any object. OBJ_FLAGS, set on one object, adds flags to it alone.
@@ -109,14 +109,14 @@ NATIVE_LIBS := $(native_TOOLS) $(native_CORE)
 # Only cifake-train and cifake-export record the version: they alone are recompiled when it changes.
 $(BUILD)/version: FORCE | $(BUILD)
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
-$(BUILD)/native/trainer/train.o $(BUILD)/native/trainer/export.o: $(BUILD)/version
-$(BUILD)/native/trainer/train.o $(BUILD)/native/trainer/export.o: OBJ_FLAGS := -DCIFAKE_VERSION='"$(VERSION)"'
+$(BUILD)/native/tools/train.o $(BUILD)/native/tools/export.o: $(BUILD)/version
+$(BUILD)/native/tools/train.o $(BUILD)/native/tools/export.o: OBJ_FLAGS := -DCIFAKE_VERSION='"$(VERSION)"'
 .PHONY: FORCE
 FORCE:
 # Objects are kept (make would delete those it made only on the way to a program).
 .SECONDARY:
 
-$(BUILD)/cifake-%: $(BUILD)/native/trainer/%.o $(NATIVE_LIBS)
+$(BUILD)/cifake-%: $(BUILD)/native/tools/%.o $(NATIVE_LIBS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests: $(native_TESTS) $(NATIVE_LIBS)
@@ -253,10 +253,10 @@ bench: $(BUILD)/train_bench $(BUILD)/patch_bench $(BUILD)/provenance_bench $(BUI
 	tests/bench/run_bench.sh
 
 # The CIFAKE paper's topology sweep (RQ1/RQ2) with a small budget; resumable (run it again after an
-# interruption). Results: build/sweep/results.md. See trainer/results/REPRODUCTION.md for the budget used.
+# interruption). Results: build/sweep/results.md. See tools/results/REPRODUCTION.md for the budget used.
 SWEEP_FLAGS ?= --epochs 2 --subset 20000 --dense-widths 32,64,128,256
 sweep: $(BUILD)/cifake-train $(BUILD)/cifake-eval
-	nice -n 10 $(NODE) trainer/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep $(SWEEP_FLAGS)
+	nice -n 10 $(NODE) tools/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep $(SWEEP_FLAGS)
 
 # The same family trained to convergence: every network on the whole training split, stopped early
 # once 3 epochs in a row have not improved its validation loss (at most 40), cheapest network first;
@@ -264,7 +264,7 @@ sweep: $(BUILD)/cifake-train $(BUILD)/cifake-eval
 # Resumable like `make sweep`; results in build/sweep-full/results.md.
 SWEEP_FULL_FLAGS ?= --epochs 40 --patience 3 --subset 0 --order cost --dense-widths 32,64,128,256
 sweep-full: $(BUILD)/cifake-train $(BUILD)/cifake-eval
-	nice -n 10 $(NODE) trainer/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep-full $(SWEEP_FULL_FLAGS)
+	nice -n 10 $(NODE) tools/cifake-sweep.mjs --data $(CIFAKE_DIR) --out $(BUILD)/sweep-full $(SWEEP_FULL_FLAGS)
 
 clean:
 	rm -rf $(BUILD)

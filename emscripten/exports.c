@@ -39,7 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "image.h"
 #include "provenance.h"
 #include "simd.h"
@@ -175,15 +175,15 @@ CFW_EXPORT float cfw_p_fake(const cfw_handle *h) { return h && h->has_result ? h
 CFW_EXPORT float cfw_score(const cfw_handle *h) { return h && h->has_result ? h->res.score : 0.0f; }
 CFW_EXPORT int cfw_width(const cfw_handle *h) { return h && h->has_result ? h->res.width : 0; }
 CFW_EXPORT int cfw_height(const cfw_handle *h) { return h && h->has_result ? h->res.height : 0; }
-CFW_EXPORT float cfw_threshold(const cfw_handle *h) { return h ? cifake_params(h->d)->threshold : 0.0f; }
+CFW_EXPORT float cfw_threshold(const cfw_handle *h) { return h ? cf_detector_params(h->d)->threshold : 0.0f; }
 
-CFW_EXPORT const float *cfw_input(const cfw_handle *h) { return h && h->has_result ? cifake_input(h->d) : NULL; }
+CFW_EXPORT const float *cfw_input(const cfw_handle *h) { return h && h->has_result ? cf_detector_input(h->d) : NULL; }
 
 CFW_EXPORT int cfw_predict(cfw_handle *h, const float *input, int n, float *p_fake, float *score) {
     last_error.msg[0] = 0;
     if (!h) return fail("no detector");
     if (!input || !p_fake) return fail("no input or output buffer");
-    return cifake_predict(h->d, input, n, p_fake, score, &last_error) ? -1 : 0;
+    return cf_detector_predict(h->d, input, n, p_fake, score, &last_error) ? -1 : 0;
 }
 
 /* target: 0 REAL, 1 FAKE, -1 the predicted class; the last convolution's feature map. */
@@ -191,20 +191,20 @@ CFW_EXPORT int cfw_explain(cfw_handle *h, int method, int target, float *cam) {
     last_error.msg[0] = 0;
     if (!h) return fail("no detector");
     if (!cam) return fail("no output buffer for the map");
-    if (method != CF_CAM_GRADCAM && method != CF_CAM_GRADCAMPP) return fail("unknown CAM method (0 Grad-CAM, 1 Grad-CAM++)");
+    if (method != CIFAKE_CAM_GRADCAM && method != CIFAKE_CAM_GRADCAMPP) return fail("unknown CAM method (0 Grad-CAM, 1 Grad-CAM++)");
     if (target < -1 || target > 1) return fail("target class must be 0 (REAL), 1 (FAKE) or -1 (predicted)");
     if (!h->has_result) return fail("no classified image to explain (classify one first)");
-    return cifake_explain(h->d, (cf_cam_method)method, target, -1, cam, &last_error) ? -1 : 0;
+    return cifake_explain(h->d, (cifake_cam_method)method, target, -1, cam, &last_error) ? -1 : 0;
 }
 
 CFW_EXPORT int cfw_render(cfw_handle *h, const float *cam, int side, int cmap, float alpha, uint8_t *rgba) {
     last_error.msg[0] = 0;
     if (!h) return fail("no detector");
     if (!cam || !rgba) return fail("no map or output buffer");
-    if (cmap < CF_COLORMAP_TURBO || cmap > CF_COLORMAP_VIRIDIS) return fail("unknown colour map (0 turbo, 1 jet, 2 viridis)");
+    if (cmap < CIFAKE_COLORMAP_TURBO || cmap > CIFAKE_COLORMAP_VIRIDIS) return fail("unknown colour map (0 turbo, 1 jet, 2 viridis)");
     if (!(alpha >= 0.0f && alpha <= 1.0f)) return fail("alpha must be in [0, 1]");
     if (!h->has_result) return fail("no classified image to draw on (classify one first)");
-    return cifake_render(h->d, cam, side, (cf_colormap)cmap, alpha, rgba, &last_error) ? -1 : 0;
+    return cifake_render(h->d, cam, side, (cifake_colormap)cmap, alpha, rgba, &last_error) ? -1 : 0;
 }
 
 CFW_EXPORT int cfw_model_count(const cfw_handle *h) { return h ? cifake_model_count(h->d) : 0; }

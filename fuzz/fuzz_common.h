@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "cifake.h"
-#include "detector.h"
+#include "detector_internals.h"
 #include "image.h"
 
 /* A broken invariant: report it and abort, which libFuzzer records as a crash with its input. */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "fuzz_common.h"
 
 static cifake_detector *detector;
@@ -32,12 +32,12 @@ static void explain_and_render(void) {
     float cam[CF_MODEL_SIDE * CF_MODEL_SIDE];
     uint8_t rgba[40 * 40 * 4];
     cf_error err;
-    for (int method = CF_CAM_GRADCAM; method <= CF_CAM_GRADCAMPP; method++) {
-        if (cifake_explain(detector, (cf_cam_method)method, -1, -1, cam, &err)) fuzz_die("explain failed: %s", err.msg);
+    for (int method = CIFAKE_CAM_GRADCAM; method <= CIFAKE_CAM_GRADCAMPP; method++) {
+        if (cifake_explain(detector, (cifake_cam_method)method, -1, -1, cam, &err)) fuzz_die("explain failed: %s", err.msg);
         for (int i = 0; i < CF_MODEL_SIDE * CF_MODEL_SIDE; i++)
             if (!(cam[i] >= 0.0f && cam[i] <= 1.0f)) fuzz_die("map value %g outside [0, 1]", (double)cam[i]);
     }
-    if (cifake_render(detector, cam, 40, CF_COLORMAP_TURBO, 0.5f, rgba, &err)) fuzz_die("render failed: %s", err.msg);
+    if (cifake_render(detector, cam, 40, CIFAKE_COLORMAP_TURBO, 0.5f, rgba, &err)) fuzz_die("render failed: %s", err.msg);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_die("classify failed without a message");
     } else {
         float cam[CF_MODEL_SIDE * CF_MODEL_SIDE]; /* a failed classify leaves nothing to explain */
-        if (cifake_explain(detector, CF_CAM_GRADCAM, -1, -1, cam, &err) == 0)
+        if (cifake_explain(detector, CIFAKE_CAM_GRADCAM, -1, -1, cam, &err) == 0)
             fuzz_die("explain succeeded after a failed classify");
     }
     return 0;

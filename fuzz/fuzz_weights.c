@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "fuzz_common.h"
 
 static void use_detector(cifake_detector *d) {
@@ -18,13 +18,13 @@ static void use_detector(cifake_detector *d) {
     cifake_result r;
     float cam[CF_MODEL_SIDE * CF_MODEL_SIDE];
     cf_error err;
-    if (cifake_classify_rgb32(d, rgb, &r, &err)) { /* e.g. finite weights whose sums overflow to NaN */
+    if (cf_detector_classify_rgb(d, rgb, &r, &err)) { /* e.g. finite weights whose sums overflow to NaN */
         if (!err.msg[0]) fuzz_die("classify failed without a message");
-        if (cifake_explain(d, CF_CAM_GRADCAM, -1, -1, cam, &err) == 0) fuzz_die("explain after a failed classify");
+        if (cifake_explain(d, CIFAKE_CAM_GRADCAM, -1, -1, cam, &err) == 0) fuzz_die("explain after a failed classify");
         return;
     }
     if (!(r.p_fake >= 0.0f && r.p_fake <= 1.0f)) fuzz_die("p_fake %g is not a probability", (double)r.p_fake);
-    if (cifake_explain(d, CF_CAM_GRADCAMPP, -1, -1, cam, &err) == 0)
+    if (cifake_explain(d, CIFAKE_CAM_GRADCAMPP, -1, -1, cam, &err) == 0)
         for (int i = 0; i < CF_MODEL_SIDE * CF_MODEL_SIDE; i++)
             if (!(cam[i] >= 0.0f && cam[i] <= 1.0f)) fuzz_die("map value %g outside [0, 1]", (double)cam[i]);
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "loaded_model.h"
 #include "image.h"
 #include "image_resize.h"
@@ -44,7 +44,7 @@ struct cifake_detector {
     int patch_side, n_patches, patch_cap;
     int *patch_x, *patch_y;
     float *patch_p;
-    cf_workspace batch_ws; /* for cifake_predict, apart from the slots' so Grad-CAM state survives */
+    cf_workspace batch_ws; /* for cf_detector_predict, apart from the slots' so Grad-CAM state survives */
     int batch_cap;
 };
 
@@ -134,11 +134,11 @@ static void mirror_pixels(model_slot *s) {
 
 static void normalise_pixels(model_slot *s) {
     cf_loaded_model *m = &s->loaded;
-    cifake_normalise(m->params.mean, m->params.std, s->pixels, m->side * m->side, s->input);
+    cf_normalise(m->params.mean, m->params.std, s->pixels, m->side * m->side, s->input);
 }
 
 /* One inference pass of slot s on its pixels, or on their mirror image: the FAKE logit. The workspace
- * keeps the pass (Grad-CAM); the input stays the pixels' own (cifake_input). */
+ * keeps the pass (Grad-CAM); the input stays the pixels' own (cf_detector_input). */
 static float forward_view(model_slot *s, int mirrored) {
     cf_loaded_model *m = &s->loaded;
     if (mirrored) mirror_pixels(s);
@@ -242,7 +242,7 @@ static int run_patches(cifake_detector *d, int k, const cf_image *img, cifake_re
         int count = n - first < CF_PATCH_BATCH ? n - first : CF_PATCH_BATCH;
         for (int b = 0; b < count; b++) {
             copy_patch(img, d->patch_x[first + b], d->patch_y[first + b], m->side, s->pixels);
-            cifake_normalise(m->params.mean, m->params.std, s->pixels, per, s->input + (size_t)b * 3 * per);
+            cf_normalise(m->params.mean, m->params.std, s->pixels, per, s->input + (size_t)b * 3 * per);
         }
         const float *logits = cf_forward(&m->model, &s->ws, s->input, count, 0, 0, NULL);
         int outputs = cf_model_outputs(&m->model);
@@ -391,7 +391,7 @@ int cifake_classify_pixels(cifake_detector *d, const uint8_t *pixels, int width,
     return classify_image(d, &img, res, err);
 }
 
-int cifake_classify_rgb32(cifake_detector *d, const uint8_t *rgb, cifake_result *res, cf_error *err) {
+int cf_detector_classify_rgb(cifake_detector *d, const uint8_t *rgb, cifake_result *res, cf_error *err) {
     reset_result(d, res);
     model_slot *s = &d->slot[0];
     if (s->loaded.view != CIFAKE_VIEW_THUMBNAIL) return cf_fail(err, "the first model looks at patches, not thumbnails");
@@ -428,7 +428,7 @@ int cifake_cam_side(const cifake_detector *d) { return d->slot[d->cam_model >= 0
 /* The map of a flip-averaged model: the mean of the image's map and the mirrored map of its mirror
  * image, divided by its maximum. The workspace holds one view's pass: that view's map comes first, so
  * each call runs one forward pass (the other view's) and leaves the workspace holding that one. */
-static int flip_averaged_map(model_slot *s, int feature, int target, cf_cam_method method, float *map, int *fh,
+static int flip_averaged_map(model_slot *s, int feature, int target, cifake_cam_method method, float *map, int *fh,
                              int *fw, cf_error *err) {
     float *mirror_map = malloc(sizeof(float) * s->loaded.side * s->loaded.side);
     if (!mirror_map) return cf_fail(err, "out of memory");
@@ -451,7 +451,7 @@ static int flip_averaged_map(model_slot *s, int feature, int target, cf_cam_meth
     return rc;
 }
 
-int cifake_explain(cifake_detector *d, cf_cam_method method, int target, int conv_layer, float *cam, cf_error *err) {
+int cifake_explain(cifake_detector *d, cifake_cam_method method, int target, int conv_layer, float *cam, cf_error *err) {
     if (d->cam_model < 0) return cf_fail(err, "no image a thumbnail model looked at to explain (classify one first)");
     model_slot *s = &d->slot[d->cam_model];
     int feature, fh, fw, side = s->loaded.side;
@@ -468,7 +468,7 @@ int cifake_explain(cifake_detector *d, cf_cam_method method, int target, int con
     return rc;
 }
 
-int cifake_render(cifake_detector *d, const float *cam, int side, cf_colormap cmap, float alpha, uint8_t *rgba,
+int cifake_render(cifake_detector *d, const float *cam, int side, cifake_colormap cmap, float alpha, uint8_t *rgba,
                   cf_error *err) {
     if (d->cam_model < 0 || !d->shown.rgb) return cf_fail(err, "no classified image to draw on (classify one first)");
     if (side < 1 || side > CF_RENDER_MAX_SIDE) return cf_fail(err, "overlay size %d outside 1..%d", side, CF_RENDER_MAX_SIDE);
@@ -507,7 +507,7 @@ static void patch_map(const cifake_detector *d, int w, int h, float *map, float 
     for (size_t k = 0; k < (size_t)w * h; k++) map[k] = count[k] > 0.0f ? map[k] / count[k] : 0.0f;
 }
 
-int cifake_render_patches(cifake_detector *d, int max_side, cf_colormap cmap, float alpha, uint8_t *rgba, int *width,
+int cifake_render_patches(cifake_detector *d, int max_side, cifake_colormap cmap, float alpha, uint8_t *rgba, int *width,
                           int *height, cf_error *err) {
     if (!d->n_patches || !d->whole.rgb) return cf_fail(err, "no image a patch model looked at to draw on");
     if (max_side < 1 || max_side > CF_RENDER_MAX_SIDE)
@@ -535,9 +535,9 @@ int cifake_render_patches(cifake_detector *d, int max_side, cf_colormap cmap, fl
 
 /* ---- batch inference on prepared inputs (tools, benchmarks) ---- */
 
-const float *cifake_input(const cifake_detector *d) { return d->has_input ? d->slot[0].input : NULL; }
+const float *cf_detector_input(const cifake_detector *d) { return d->has_input ? d->slot[0].input : NULL; }
 
-int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake, float *score, cf_error *err) {
+int cf_detector_predict(cifake_detector *d, const float *input, int n, float *p_fake, float *score, cf_error *err) {
     model_slot *s = &d->slot[0];
     if (n < 1 || n > CF_PREDICT_MAX_BATCH) return cf_fail(err, "batch of %d images outside 1..%d", n, CF_PREDICT_MAX_BATCH);
     if (n > d->batch_cap) {
@@ -562,10 +562,10 @@ int cifake_predict(cifake_detector *d, const float *input, int n, float *p_fake,
 
 /* ---- metadata ---- */
 
-const cf_loaded_model *cifake_loaded_model(const cifake_detector *d) { return &d->slot[0].loaded; }
-const cf_meta *cifake_meta(const cifake_detector *d) { return &d->slot[0].loaded.meta; }
-const cf_infer_params *cifake_params(const cifake_detector *d) { return &d->slot[0].loaded.params; }
-int cifake_flip_averaged(const cifake_detector *d) { return d->slot[0].loaded.flip_average; }
+const cf_loaded_model *cf_detector_model(const cifake_detector *d) { return &d->slot[0].loaded; }
+const cf_meta *cf_detector_meta(const cifake_detector *d) { return &d->slot[0].loaded.meta; }
+const cf_infer_params *cf_detector_params(const cifake_detector *d) { return &d->slot[0].loaded.params; }
+int cf_detector_flip_averaged(const cifake_detector *d) { return d->slot[0].loaded.flip_average; }
 
 int cifake_model_count(const cifake_detector *d) { return d->n_models; }
 

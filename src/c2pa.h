@@ -1,7 +1,7 @@
 /* c2pa.h - C2PA manifest stores (Content Credentials): JUMBF boxes and their CBOR claim, assertions
  * and COSE_Sign1 signature, read with bounded parsers (jumbf/cbor: every length checked before use,
  * nesting depth at most CF_PROV_MAX_DEPTH, no unbounded recursion). No cryptography here: the
- * parsed store gives a verifier the exact bytes to hash and to check (trainer/lib/c2pa_verify.h). */
+ * parsed store gives a verifier the exact bytes to hash and to check (tools/lib/c2pa_verify.h). */
 #ifndef CIFAKE_C2PA_H
 #define CIFAKE_C2PA_H
 

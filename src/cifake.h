@@ -17,7 +17,10 @@
  * measured right on the kind of image in question (cifake_result.reliability).
  *
  * A detector owns everything it needs for one image at a time. Not thread-safe: use one detector per
- * thread. Every fallible call returns 0, or -1 with a message in err. */
+ * thread. Every fallible call returns 0, or -1 with a message in err.
+ *
+ * Names: everything public is cifake_ / CIFAKE_ and declared here; the library's internals are cf_ /
+ * CF_ (docs/layout.md, "Names"), so a cifake_ name anywhere is part of this API. */
 #ifndef CIFAKE_H
 #define CIFAKE_H
 

@@ -20,11 +20,11 @@ int cf_cam_feature_layer(const cf_model *m, int conv_layer, int *feature_layer, 
 }
 
 /* Per-channel weights from the gradients g and activations A of one image (C planes of P values). */
-static void channel_weights(const float *A, const float *g, int C, int P, cf_cam_method method, float *w) {
+static void channel_weights(const float *A, const float *g, int C, int P, cifake_cam_method method, float *w) {
     for (int k = 0; k < C; k++) {
         const float *a = A + (size_t)k * P, *gk = g + (size_t)k * P;
         double sum = 0.0;
-        if (method == CF_CAM_GRADCAM) {
+        if (method == CIFAKE_CAM_GRADCAM) {
             for (int p = 0; p < P; p++) sum += gk[p];
             w[k] = (float)(sum / P);
             continue;
@@ -42,7 +42,7 @@ static void channel_weights(const float *A, const float *g, int C, int P, cf_cam
     }
 }
 
-int cf_gradcam(cf_model *m, cf_workspace *ws, int feature_layer, int target, cf_cam_method method, float *map, int *fh,
+int cf_gradcam(cf_model *m, cf_workspace *ws, int feature_layer, int target, cifake_cam_method method, float *map, int *fh,
                int *fw, cf_error *err) {
     if (feature_layer < 0 || feature_layer >= m->n_layers) return cf_fail(err, "CAM layer out of range");
     if (ws->training) return cf_fail(err, "Grad-CAM needs an inference-mode forward pass");
@@ -110,9 +110,9 @@ static float poly(const float *c, float t) {
     return c[0] + t * (c[1] + t * (c[2] + t * (c[3] + t * (c[4] + t * c[5]))));
 }
 
-void cf_colormap_rgb(cf_colormap cmap, float v, uint8_t rgb[3]) {
+void cf_colormap_rgb(cifake_colormap cmap, float v, uint8_t rgb[3]) {
     float t = v != v ? 0.0f : v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
-    if (cmap == CF_COLORMAP_JET) {
+    if (cmap == CIFAKE_COLORMAP_JET) {
         float r = 1.5f - fabsf(4.0f * t - 3.0f), g = 1.5f - fabsf(4.0f * t - 2.0f), b = 1.5f - fabsf(4.0f * t - 1.0f);
         rgb[0] = to_byte(r), rgb[1] = to_byte(g), rgb[2] = to_byte(b);
         return;
@@ -124,27 +124,27 @@ void cf_colormap_rgb(cf_colormap cmap, float v, uint8_t rgb[3]) {
                                         {0.005407344544966578f, 1.404613529898575f, 0.214847559468213f, -5.799100973351585f, 14.17993336680509f, -13.74514537774601f, 4.645852612178535f},
                                         {0.3340998053353061f, 1.384590162594685f, 0.09509516302823659f, -19.33244095627987f, 56.69055260068105f, -65.35303263337234f, 26.3124352495832f}};
     for (int c = 0; c < 3; c++) {
-        float value = cmap == CF_COLORMAP_VIRIDIS ? poly(viridis[c], t) + viridis[c][6] * powf(t, 6.0f) : poly(turbo[c], t);
+        float value = cmap == CIFAKE_COLORMAP_VIRIDIS ? poly(viridis[c], t) + viridis[c][6] * powf(t, 6.0f) : poly(turbo[c], t);
         rgb[c] = to_byte(value);
     }
 }
 
-int cf_colormap_parse(const char *name, cf_colormap *cmap) {
-    if (!strcmp(name, "turbo")) *cmap = CF_COLORMAP_TURBO;
-    else if (!strcmp(name, "jet")) *cmap = CF_COLORMAP_JET;
-    else if (!strcmp(name, "viridis")) *cmap = CF_COLORMAP_VIRIDIS;
+int cf_colormap_parse(const char *name, cifake_colormap *cmap) {
+    if (!strcmp(name, "turbo")) *cmap = CIFAKE_COLORMAP_TURBO;
+    else if (!strcmp(name, "jet")) *cmap = CIFAKE_COLORMAP_JET;
+    else if (!strcmp(name, "viridis")) *cmap = CIFAKE_COLORMAP_VIRIDIS;
     else return -1;
     return 0;
 }
 
-int cf_cam_method_parse(const char *name, cf_cam_method *method) {
-    if (!strcmp(name, "gradcam")) *method = CF_CAM_GRADCAM;
-    else if (!strcmp(name, "gradcampp")) *method = CF_CAM_GRADCAMPP;
+int cf_cam_method_parse(const char *name, cifake_cam_method *method) {
+    if (!strcmp(name, "gradcam")) *method = CIFAKE_CAM_GRADCAM;
+    else if (!strcmp(name, "gradcampp")) *method = CIFAKE_CAM_GRADCAMPP;
     else return -1;
     return 0;
 }
 
-void cf_cam_blend(const float *map, const uint8_t *rgb, int w, int h, cf_colormap cmap, float alpha, uint8_t *rgba) {
+void cf_cam_blend(const float *map, const uint8_t *rgb, int w, int h, cifake_colormap cmap, float alpha, uint8_t *rgba) {
     alpha = alpha < 0.0f ? 0.0f : alpha > 1.0f ? 1.0f : alpha;
     for (size_t i = 0; i < (size_t)w * h; i++) {
         uint8_t color[3];

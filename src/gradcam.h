@@ -20,34 +20,25 @@
 #include "common.h"
 #include "net.h"
 
-/* The public enums (cifake.h) under the internal prefix. */
-typedef cifake_cam_method cf_cam_method;
-typedef cifake_colormap cf_colormap;
-#define CF_CAM_GRADCAM CIFAKE_CAM_GRADCAM
-#define CF_CAM_GRADCAMPP CIFAKE_CAM_GRADCAMPP
-#define CF_COLORMAP_TURBO CIFAKE_COLORMAP_TURBO
-#define CF_COLORMAP_JET CIFAKE_COLORMAP_JET
-#define CF_COLORMAP_VIRIDIS CIFAKE_COLORMAP_VIRIDIS
-
 /* Index of the layer whose output is the CAM feature map for conv layer `conv_layer` (-1: the last
  * conv): the conv itself, or the BN/ReLU right after it. Fails for a non-conv layer. */
 int cf_cam_feature_layer(const cf_model *m, int conv_layer, int *feature_layer, cf_error *err);
 
 /* Computes the map for image 0 of the last forward pass in ws (which must be in inference mode),
  * for class `target` (0 REAL, 1 FAKE). Writes fh x fw floats (the feature map's size) into map. */
-int cf_gradcam(cf_model *m, cf_workspace *ws, int feature_layer, int target, cf_cam_method method, float *map, int *fh,
+int cf_gradcam(cf_model *m, cf_workspace *ws, int feature_layer, int target, cifake_cam_method method, float *map, int *fh,
                int *fw, cf_error *err);
 
 /* Bilinear resize of a single-channel map (half-pixel centres, edge clamped). */
 void cf_resize_bilinear(const float *src, int sh, int sw, float *dst, int dh, int dw);
 
 /* Colour of v in [0,1] under a colour map, as 8-bit RGB. */
-void cf_colormap_rgb(cf_colormap cmap, float v, uint8_t rgb[3]);
-int cf_colormap_parse(const char *name, cf_colormap *cmap);
-int cf_cam_method_parse(const char *name, cf_cam_method *method);
+void cf_colormap_rgb(cifake_colormap cmap, float v, uint8_t rgb[3]);
+int cf_colormap_parse(const char *name, cifake_colormap *cmap);
+int cf_cam_method_parse(const char *name, cifake_cam_method *method);
 
 /* Blends a colour-mapped map over an RGB image of the same size: out = (1 - alpha) * image +
  * alpha * colour(map), per pixel, rounded; out is RGBA (alpha 255). */
-void cf_cam_blend(const float *map, const uint8_t *rgb, int w, int h, cf_colormap cmap, float alpha, uint8_t *rgba);
+void cf_cam_blend(const float *map, const uint8_t *rgb, int w, int h, cifake_colormap cmap, float alpha, uint8_t *rgba);
 
 #endif

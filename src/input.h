@@ -6,6 +6,6 @@
 #include <stdint.h>
 
 /* Writes the normalised CHW floats for n_pixels RGB HWC pixels: (pixel / 255 - mean[c]) / std[c]. */
-void cifake_normalise(const float mean[3], const float std[3], const uint8_t *rgb, int n_pixels, float *chw);
+void cf_normalise(const float mean[3], const float std[3], const uint8_t *rgb, int n_pixels, float *chw);
 
 #endif

@@ -60,12 +60,12 @@ static const uint8_t *entry_value(const tiff *t, size_t e, size_t *size) {
 
 /* ASCII value into dst, trailing NULs and spaces dropped. */
 static void ascii_value(char *dst, size_t cap, const uint8_t *v, size_t n) {
-    prov_copy(dst, cap, (const char *)v, n);
+    cf_prov_copy(dst, cap, (const char *)v, n);
     size_t len = strlen(dst);
     while (len > 0 && dst[len - 1] == ' ') dst[--len] = 0;
 }
 
-static void read_ifd(prov_reader *rd, const tiff *t, uint32_t offset, exif_info *info) {
+static void read_ifd(cf_prov_reader *rd, const tiff *t, uint32_t offset, exif_info *info) {
     if (offset > t->n || t->n - offset < 2) {
         cf_prov_note_unreadable(rd->p, "an EXIF directory lies outside the EXIF data");
         return;
@@ -104,7 +104,7 @@ static void read_ifd(prov_reader *rd, const tiff *t, uint32_t offset, exif_info 
 
 /* UTF-16 text (either byte order: guessed from where the zero bytes of ASCII characters fall, or a
  * byte order mark) to UTF-8; unpaired surrogates become U+FFFD. */
-static char *utf16_to_utf8(prov_reader *rd, const uint8_t *s, size_t n) {
+static char *utf16_to_utf8(cf_prov_reader *rd, const uint8_t *s, size_t n) {
     size_t units = n / 2;
     if (units > CF_PROV_MAX_TEXT / 3) units = CF_PROV_MAX_TEXT / 3;
     size_t zero_even = 0, zero_odd = 0;
@@ -132,20 +132,20 @@ static char *utf16_to_utf8(prov_reader *rd, const uint8_t *s, size_t n) {
         } else if (c >= 0xD800 && c < 0xE000) {
             c = 0xFFFD;
         }
-        o += prov_utf8_put(out + o, c); /* a pair (4 bytes) spends two units: within units * 3 */
+        o += cf_prov_utf8_put(out + o, c); /* a pair (4 bytes) spends two units: within units * 3 */
     }
     out[o] = 0;
     return out;
 }
 
 /* UserComment: an 8-byte character code ("ASCII", "UNICODE", "JIS" or undefined) then the text. */
-static char *decode_user_comment(prov_reader *rd, const uint8_t *v, size_t n) {
-    if (n < 8) return prov_strndup(rd, "", 0);
+static char *decode_user_comment(cf_prov_reader *rd, const uint8_t *v, size_t n) {
+    if (n < 8) return cf_prov_strndup(rd, "", 0);
     if (memcmp(v, "UNICODE\0", 8) == 0) return utf16_to_utf8(rd, v + 8, n - 8);
     size_t len = n - 8;
     const uint8_t *z = memchr(v + 8, 0, len);
     if (z) len = (size_t)(z - (v + 8));
-    return prov_strndup(rd, (const char *)v + 8, len);
+    return cf_prov_strndup(rd, (const char *)v + 8, len);
 }
 
 static int same_letters(const char *a, const char *b, size_t n) {
@@ -168,7 +168,7 @@ static void camera_name(const exif_info *info, char *out, size_t cap) {
 /* The signal: A1111 parameters in a comment, or a generator named by Software (declares AI), else a
  * camera (capture, weak), else the software named (other). Free text (comments, captions) is not
  * searched for generator names: a caption about fireflies must not make a photo FAKE. */
-static void exif_signal(prov_reader *rd, const exif_info *info, const char *comment, const char *description) {
+static void exif_signal(cf_prov_reader *rd, const exif_info *info, const char *comment, const char *description) {
     cf_prov_signal tmp;
     memset(&tmp, 0, sizeof tmp);
     char model[128] = "";
@@ -176,14 +176,14 @@ static void exif_signal(prov_reader *rd, const exif_info *info, const char *comm
     const char *texts[2] = {comment, description}, *where[2] = {"UserComment", "ImageDescription"};
     for (int i = 0; i < 2 && !tmp.declares; i++) {
         if (!texts[i] || !texts[i][0]) continue;
-        if (prov_parse_a1111(rd, texts[i], strlen(texts[i]), &prompt, model, sizeof model)) {
+        if (cf_prov_parse_a1111(rd, texts[i], strlen(texts[i]), &prompt, model, sizeof model)) {
             tmp.declares = CF_DECLARES_AI_GENERATED;
-            prov_copy(tmp.generator, sizeof tmp.generator, "AUTOMATIC1111", 13);
+            cf_prov_copy(tmp.generator, sizeof tmp.generator, "AUTOMATIC1111", 13);
             if (model[0])
-                prov_says(&tmp, "Stable Diffusion parameters (AUTOMATIC1111 format, model %s) in the EXIF %s declare the image generated",
+                cf_prov_says(&tmp, "Stable Diffusion parameters (AUTOMATIC1111 format, model %s) in the EXIF %s declare the image generated",
                           model, where[i]);
             else
-                prov_says(&tmp, "Stable Diffusion parameters (AUTOMATIC1111 format) in the EXIF %s declare the image generated",
+                cf_prov_says(&tmp, "Stable Diffusion parameters (AUTOMATIC1111 format) in the EXIF %s declare the image generated",
                           where[i]);
         }
     }
@@ -193,17 +193,17 @@ static void exif_signal(prov_reader *rd, const exif_info *info, const char *comm
     if (!tmp.declares && g) {
         int edits = cf_generator_edits(g);
         tmp.declares = edits ? CF_DECLARES_AI_EDITED : CF_DECLARES_AI_GENERATED;
-        prov_copy(tmp.generator, sizeof tmp.generator, g, strlen(g));
-        prov_says(&tmp, "the EXIF Software tag names %s: it declares the image %s", g,
+        cf_prov_copy(tmp.generator, sizeof tmp.generator, g, strlen(g));
+        cf_prov_says(&tmp, "the EXIF Software tag names %s: it declares the image %s", g,
                   edits ? "edited with generative AI" : "generated");
     } else if (!tmp.declares && info->make[0] && info->model[0]) {
         tmp.declares = CF_DECLARES_CAPTURE;
-        prov_says(&tmp, "EXIF names a %s camera%s (EXIF can be forged)", camera,
+        cf_prov_says(&tmp, "EXIF names a %s camera%s (EXIF can be forged)", camera,
                   info->has_maker_note ? ", with maker notes" : "");
     } else if (!tmp.declares && (info->software[0] || camera[0])) {
         tmp.declares = CF_DECLARES_OTHER;
-        if (info->software[0]) prov_says(&tmp, "EXIF names the software %s", info->software);
-        else prov_says(&tmp, "EXIF names the maker %s but no camera model", camera);
+        if (info->software[0]) cf_prov_says(&tmp, "EXIF names the software %s", info->software);
+        else cf_prov_says(&tmp, "EXIF names the maker %s but no camera model", camera);
     }
     if (!tmp.declares) return;
     cf_prov_signal *s = cf_prov_add_signal(rd->p, CF_SIGNAL_EXIF);
@@ -217,7 +217,7 @@ static void exif_signal(prov_reader *rd, const exif_info *info, const char *comm
     *s = tmp;
 }
 
-void prov_read_exif(prov_reader *rd, const uint8_t *b, size_t n) {
+void cf_prov_read_exif(cf_prov_reader *rd, const uint8_t *b, size_t n) {
     if (n < 8 || !((b[0] == 'I' && b[1] == 'I') || (b[0] == 'M' && b[1] == 'M'))) {
         cf_prov_note_unreadable(rd->p, "the EXIF data has no valid TIFF header");
         return;
@@ -232,7 +232,7 @@ void prov_read_exif(prov_reader *rd, const uint8_t *b, size_t n) {
     read_ifd(rd, &t, u32(&t, 4), &info);
     if (info.exif_ifd) read_ifd(rd, &t, info.exif_ifd, &info);
     char *comment = info.comment ? decode_user_comment(rd, info.comment, info.comment_n) : NULL;
-    char *description = info.description ? prov_strndup(rd, (const char *)info.description, info.description_n) : NULL;
+    char *description = info.description ? cf_prov_strndup(rd, (const char *)info.description, info.description_n) : NULL;
     if (rd->oom) goto done;
     cf_provenance *p = rd->p;
     int failed = 0;

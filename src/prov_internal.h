@@ -21,21 +21,21 @@ typedef struct {
     char key[80];
     char *value; /* owned */
     size_t n;
-} prov_text;
+} cf_prov_text;
 
 /* The state of one read: limits spent so far and what interpretation needs after the walk. */
 typedef struct {
     cf_provenance *p;
     int oom;                  /* an allocation failed: the read returns -1 */
     size_t inflated;          /* bytes inflated so far (PROV_MAX_INFLATED) */
-    prov_text texts[PROV_MAX_TEXT_CHUNKS];
+    cf_prov_text texts[PROV_MAX_TEXT_CHUNKS];
     int n_texts;
     int skipped_texts;        /* text chunks past PROV_MAX_TEXT_CHUNKS or PROV_MAX_KEPT */
     size_t kept;              /* bytes of text kept so far (PROV_MAX_KEPT) */
     char *xmp[PROV_MAX_XMP_PACKETS]; /* owned, NUL-terminated */
     size_t xmp_n[PROV_MAX_XMP_PACKETS];
     int n_xmp;
-} prov_reader;
+} cf_prov_reader;
 
 /* Byte-order helpers (bounds are the caller's). */
 static inline uint32_t prov_be32(const uint8_t *b) {
@@ -48,36 +48,36 @@ static inline unsigned prov_be16(const uint8_t *b) { return (unsigned)b[0] << 8 
 
 /* prov_walk.c: walks the container (JPEG, PNG, RIFF/WebP; others give nothing). */
 /* Appends code point c (< 0x110000) as UTF-8 at out (at most 4 bytes); returns the bytes written. */
-size_t prov_utf8_put(char *out, uint32_t c);
+size_t cf_prov_utf8_put(char *out, uint32_t c);
 
-void prov_walk(prov_reader *rd, const uint8_t *file, size_t n);
+void cf_prov_walk(cf_prov_reader *rd, const uint8_t *file, size_t n);
 
-/* Keeps a copy of an XMP packet for prov_interpret_xmp (at most CF_PROV_MAX_TEXT bytes). */
-void prov_keep_xmp(prov_reader *rd, const uint8_t *data, size_t n);
+/* Keeps a copy of an XMP packet for cf_prov_interpret_xmp (at most CF_PROV_MAX_TEXT bytes). */
+void cf_prov_keep_xmp(cf_prov_reader *rd, const uint8_t *data, size_t n);
 /* Keeps a PNG text chunk's keyword and (decompressed) text. */
-void prov_keep_text(prov_reader *rd, const char *key, size_t key_n, const uint8_t *text, size_t n);
+void cf_prov_keep_text(cf_prov_reader *rd, const char *key, size_t key_n, const uint8_t *text, size_t n);
 
 /* prov_exif.c: reads a TIFF structure (EXIF payload after "Exif\0\0"), adds fields and a signal. */
-void prov_read_exif(prov_reader *rd, const uint8_t *tiff, size_t n);
+void cf_prov_read_exif(cf_prov_reader *rd, const uint8_t *tiff, size_t n);
 
 /* prov_text.c: interprets the XMP packets and PNG text kept during the walk. */
-void prov_interpret_xmp(prov_reader *rd);
-void prov_interpret_png_text(prov_reader *rd);
+void cf_prov_interpret_xmp(cf_prov_reader *rd);
+void cf_prov_interpret_png_text(cf_prov_reader *rd);
 
 /* A1111 "parameters" text (prompt, "Negative prompt: ...", "Steps: ..., Model: X"): 1 when text has
  * that form; then *prompt is a malloc'ed copy of the prompt (NULL when out of memory, rd->oom set)
  * and model (may be "") the checkpoint named. */
-int prov_parse_a1111(prov_reader *rd, const char *text, size_t n, char **prompt, char *model, size_t model_cap);
+int cf_prov_parse_a1111(cf_prov_reader *rd, const char *text, size_t n, char **prompt, char *model, size_t model_cap);
 
 /* Copies at most cap-1 bytes of src (n bytes) into dst, NUL-terminated, cutting at a NUL and never
  * inside a UTF-8 sequence. */
-void prov_copy(char *dst, size_t cap, const char *src, size_t n);
+void cf_prov_copy(char *dst, size_t cap, const char *src, size_t n);
 /* malloc'ed NUL-terminated copy of n bytes (n capped at CF_PROV_MAX_TEXT); NULL and rd->oom on failure. */
-char *prov_strndup(prov_reader *rd, const char *src, size_t n);
+char *cf_prov_strndup(cf_prov_reader *rd, const char *src, size_t n);
 /* Finds needle in the first n bytes of hay (case-sensitive); NULL if absent. */
-const char *prov_find(const char *hay, size_t n, const char *needle);
+const char *cf_prov_find(const char *hay, size_t n, const char *needle);
 /* Sets a signal's says with printf formatting. */
-void prov_says(cf_prov_signal *s, const char *fmt, ...)
+void cf_prov_says(cf_prov_signal *s, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif

@@ -97,27 +97,27 @@ int cf_provenance_read_stealth(cf_provenance *p, const uint8_t *rgba, int width,
     } else {
         data[n] = 0;
     }
-    prov_reader rd;
+    cf_prov_reader rd;
     memset(&rd, 0, sizeof rd);
     rd.p = p;
     char model[96] = "", *prompt = NULL;
-    int a1111 = prov_parse_a1111(&rd, text, strlen(text), &prompt, model, sizeof model);
+    int a1111 = cf_prov_parse_a1111(&rd, text, strlen(text), &prompt, model, sizeof model);
     int failed = rd.oom || cf_prov_add_field(p, "Stealth:parameters", text, text_n);
     cf_prov_signal *s = failed ? NULL : cf_prov_add_signal(p, CF_SIGNAL_STEALTH);
     if (s) {
         s->declares = CF_DECLARES_AI_GENERATED;
         /* A1111's own parameters, or another front end's (NovelAI writes its JSON the same way) */
         const char *g = a1111 ? "AUTOMATIC1111" : cf_generator_find(text, strlen(text));
-        if (g) prov_copy(s->generator, sizeof s->generator, g, strlen(g));
+        if (g) cf_prov_copy(s->generator, sizeof s->generator, g, strlen(g));
         if (!a1111)
-            prov_says(s, "Generation parameters%s%s%s are hidden in the alpha channel's low bits: they declare the image generated",
+            cf_prov_says(s, "Generation parameters%s%s%s are hidden in the alpha channel's low bits: they declare the image generated",
                       g ? " (" : "", g ? g : "", g ? ")" : "");
         else if (model[0])
-            prov_says(s, "Stable Diffusion parameters (model %s) are hidden in the alpha channel's low bits: they declare the image generated",
+            cf_prov_says(s, "Stable Diffusion parameters (model %s) are hidden in the alpha channel's low bits: they declare the image generated",
                       model);
         else
-            prov_says(s, "Stable Diffusion parameters are hidden in the alpha channel's low bits: they declare the image generated");
-        s->prompt = a1111 ? prompt : prov_strndup(&rd, text, strlen(text));
+            cf_prov_says(s, "Stable Diffusion parameters are hidden in the alpha channel's low bits: they declare the image generated");
+        s->prompt = a1111 ? prompt : cf_prov_strndup(&rd, text, strlen(text));
         if (!a1111) free(prompt);
         prompt = NULL;
         if (rd.oom) failed = 1;

@@ -29,7 +29,7 @@ static void trim(const char **s, size_t *n) {
     while (*n && is_space((*s)[*n - 1])) (*n)--;
 }
 
-size_t prov_utf8_put(char *out, uint32_t c) {
+size_t cf_prov_utf8_put(char *out, uint32_t c) {
     if (c < 0x80) return out[0] = (char)c, 1;
     if (c < 0x800) return out[0] = (char)(0xC0 | c >> 6), out[1] = (char)(0x80 | (c & 0x3F)), 2;
     if (c < 0x10000) {
@@ -54,12 +54,12 @@ static int hex4(const char *s, uint32_t *v) {
 
 /* The JSON string value of the first occurrence of "key" (with quotes) in text whose value is a
  * string, unescaped into a malloc'ed copy; NULL if none (or out of memory: rd->oom). */
-static char *json_string_value(prov_reader *rd, const char *text, size_t n, const char *key) {
+static char *json_string_value(cf_prov_reader *rd, const char *text, size_t n, const char *key) {
     char quoted[80];
     snprintf(quoted, sizeof quoted, "\"%s\"", key);
     size_t at = 0;
     for (int tries = 0; tries < XMP_MAX_OCCURRENCES; tries++) {
-        const char *k = prov_find(text + at, n - at, quoted);
+        const char *k = cf_prov_find(text + at, n - at, quoted);
         if (!k) return NULL;
         size_t i = (size_t)(k - text) + strlen(quoted);
         at = i;
@@ -97,7 +97,7 @@ static char *json_string_value(prov_reader *rd, const char *text, size_t n, cons
                     i += 4;
                     if (u >= 0xD800 && u < 0xE000) u = 0xFFFD;
                     if (u == 0) u = 0xFFFD;
-                    o += prov_utf8_put(out + o, u);
+                    o += cf_prov_utf8_put(out + o, u);
                 } else {
                     out[o++] = '?';
                 }
@@ -118,11 +118,11 @@ static const char *line_starting(const char *text, size_t n, const char *prefix)
     if (n >= strlen(prefix) && memcmp(text, prefix, strlen(prefix)) == 0) return text;
     char needle[64];
     snprintf(needle, sizeof needle, "\n%s", prefix);
-    const char *at = prov_find(text, n, needle);
+    const char *at = cf_prov_find(text, n, needle);
     return at ? at + 1 : NULL;
 }
 
-int prov_parse_a1111(prov_reader *rd, const char *text, size_t n, char **prompt, char *model, size_t model_cap) {
+int cf_prov_parse_a1111(cf_prov_reader *rd, const char *text, size_t n, char **prompt, char *model, size_t model_cap) {
     *prompt = NULL;
     if (model_cap) model[0] = 0;
     const char *steps = line_starting(text, n, "Steps: ");
@@ -130,20 +130,20 @@ int prov_parse_a1111(prov_reader *rd, const char *text, size_t n, char **prompt,
     size_t rest = n - (size_t)(steps - text);
     const char *line_end = memchr(steps, '\n', rest);
     size_t line_n = line_end ? (size_t)(line_end - steps) : rest;
-    if (!prov_find(steps, line_n, "Sampler: ") && !prov_find(steps, line_n, "Seed: ")) return 0;
-    const char *m = prov_find(steps, line_n, "Model: ");
+    if (!cf_prov_find(steps, line_n, "Sampler: ") && !cf_prov_find(steps, line_n, "Seed: ")) return 0;
+    const char *m = cf_prov_find(steps, line_n, "Model: ");
     if (m) {
         m += 7;
         size_t len = 0;
         while (m + len < steps + line_n && m[len] != ',') len++;
-        prov_copy(model, model_cap, m, len < NAME_SHOWN ? len : NAME_SHOWN);
+        cf_prov_copy(model, model_cap, m, len < NAME_SHOWN ? len : NAME_SHOWN);
     }
     const char *negative = line_starting(text, (size_t)(steps - text), "Negative prompt:");
     const char *end = negative ? negative : steps;
     const char *p = text;
     size_t pn = (size_t)(end - text);
     trim(&p, &pn);
-    *prompt = prov_strndup(rd, p, pn);
+    *prompt = cf_prov_strndup(rd, p, pn);
     return 1;
 }
 
@@ -157,7 +157,7 @@ static int xmp_value(const char *x, size_t n, const char *name, char *out, size_
     snprintf(needle, sizeof needle, ":%s", name);
     size_t m = strlen(needle), at = 0;
     for (int tries = 0; tries < XMP_MAX_OCCURRENCES; tries++) {
-        const char *hit = prov_find(x + at, n - at, needle);
+        const char *hit = cf_prov_find(x + at, n - at, needle);
         if (!hit) return 0;
         size_t i = (size_t)(hit - x) + m;
         at = i;
@@ -177,7 +177,7 @@ static int xmp_value(const char *x, size_t n, const char *name, char *out, size_
         } else if (x[i] == '>' || x[i] == '/' || is_space(x[i])) { /* element */
             const char *gt = memchr(x + i, '>', n - i);
             if (!gt) return 0;
-            const char *res = prov_find(x + i, (size_t)(gt - (x + i)), "resource=");
+            const char *res = cf_prov_find(x + i, (size_t)(gt - (x + i)), "resource=");
             if (res && res + 10 <= gt && (res[9] == '"' || res[9] == '\'')) {
                 const char *q = memchr(res + 10, res[9], (size_t)(gt - res - 10));
                 if (q) v = res + 10, vn = (size_t)(q - v);
@@ -199,7 +199,7 @@ static int xmp_value(const char *x, size_t n, const char *name, char *out, size_
         if (!v) continue;
         trim(&v, &vn);
         if (!vn) continue;
-        prov_copy(out, cap, v, vn);
+        cf_prov_copy(out, cap, v, vn);
         return 1;
     }
     return 0;
@@ -222,7 +222,7 @@ static const char *source_type_code(const char *uri) {
     return slash ? slash + 1 : uri;
 }
 
-void prov_interpret_xmp(prov_reader *rd) {
+void cf_prov_interpret_xmp(cf_prov_reader *rd) {
     char dst[512] = "", tool[256] = "", credit[256] = "";
     for (int i = 0; i < rd->n_xmp; i++) {
         if (!dst[0]) xmp_value(rd->xmp[i], rd->xmp_n[i], "DigitalSourceType", dst, sizeof dst);
@@ -245,32 +245,32 @@ void prov_interpret_xmp(prov_reader *rd) {
     cf_declares from_name = !g ? CF_DECLARES_NONE : cf_generator_edits(g) ? CF_DECLARES_AI_EDITED : CF_DECLARES_AI_GENERATED;
     cf_prov_signal *s = cf_prov_add_signal(p, CF_SIGNAL_XMP);
     if (!s) return;
-    if (g) prov_copy(s->generator, sizeof s->generator, g, strlen(g));
+    if (g) cf_prov_copy(s->generator, sizeof s->generator, g, strlen(g));
     char by[200] = "";
     if (g) snprintf(by, sizeof by, " (%s)", g);
     if (from_dst == CF_DECLARES_AI_GENERATED || from_dst == CF_DECLARES_AI_EDITED) {
         s->declares = from_dst;
-        prov_says(s, "XMP DigitalSourceType %s declares the image %s%s", code,
+        cf_prov_says(s, "XMP DigitalSourceType %s declares the image %s%s", code,
                   from_dst == CF_DECLARES_AI_GENERATED ? "generated by AI" : "edited with generative AI", by);
     } else if (from_name) {
         s->declares = from_name;
-        prov_says(s, "XMP %s names %s: it declares the image %s", g_tool ? "CreatorTool" : "Credit", g,
+        cf_prov_says(s, "XMP %s names %s: it declares the image %s", g_tool ? "CreatorTool" : "Credit", g,
                   from_name == CF_DECLARES_AI_GENERATED ? "generated" : "edited with generative AI");
     } else if (from_dst == CF_DECLARES_CAPTURE) {
         s->declares = CF_DECLARES_CAPTURE;
-        prov_says(s, "XMP DigitalSourceType %s declares a capture (XMP can be forged)", code);
+        cf_prov_says(s, "XMP DigitalSourceType %s declares a capture (XMP can be forged)", code);
     } else if (dst[0]) {
         s->declares = CF_DECLARES_OTHER;
-        prov_says(s, "XMP DigitalSourceType %s: not a declaration of generative AI", code);
+        cf_prov_says(s, "XMP DigitalSourceType %s: not a declaration of generative AI", code);
     } else {
         s->declares = CF_DECLARES_OTHER;
-        prov_says(s, "XMP names the software %s", tool[0] ? tool : credit);
+        cf_prov_says(s, "XMP names the software %s", tool[0] ? tool : credit);
     }
 }
 
 /* ---- PNG text --------------------------------------------------------------------------------- */
 
-static const prov_text *text_named(const prov_reader *rd, const char *key) {
+static const cf_prov_text *text_named(const cf_prov_reader *rd, const char *key) {
     for (int i = 0; i < rd->n_texts; i++)
         if (!strcmp(rd->texts[i].key, key)) return &rd->texts[i];
     return NULL;
@@ -278,11 +278,11 @@ static const prov_text *text_named(const prov_reader *rd, const char *key) {
 
 /* A short, printable name for a sentence. */
 static void shown_name(char *out, size_t cap, const char *name) {
-    prov_copy(out, cap < NAME_SHOWN + 1 ? cap : NAME_SHOWN + 1, name, strlen(name));
+    cf_prov_copy(out, cap < NAME_SHOWN + 1 ? cap : NAME_SHOWN + 1, name, strlen(name));
 }
 
 /* The first checkpoint or diffusion model a ComfyUI graph loads. */
-static char *comfy_checkpoint(prov_reader *rd, const prov_text *t) {
+static char *comfy_checkpoint(cf_prov_reader *rd, const cf_prov_text *t) {
     static const char *keys[] = {"ckpt_name", "unet_name", "model_name", "base_ckpt_name"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0] && !rd->oom; i++) {
         char *v = json_string_value(rd, t->value, t->n, keys[i]);
@@ -294,12 +294,12 @@ static char *comfy_checkpoint(prov_reader *rd, const prov_text *t) {
 
 /* The first model file named in a UI graph ("workflow"), which keeps names only in its nodes'
  * widgets_values, by position: the first quoted string ending in a model file's extension. */
-static char *workflow_model_file(prov_reader *rd, const prov_text *t) {
+static char *workflow_model_file(cf_prov_reader *rd, const cf_prov_text *t) {
     static const char *ends[] = {".safetensors\"", ".ckpt\"", ".gguf\"", ".sft\""};
     const char *best = NULL;
     size_t best_n = 0;
     for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
-        const char *end = prov_find(t->value, t->n, ends[i]);
+        const char *end = cf_prov_find(t->value, t->n, ends[i]);
         if (!end || (best && end >= best)) continue;
         const char *start = end;
         while (start > t->value && start[-1] != '"' && end - start < 256) start--;
@@ -307,12 +307,12 @@ static char *workflow_model_file(prov_reader *rd, const prov_text *t) {
         best = start;
         best_n = (size_t)(end - start) + strlen(ends[i]) - 1;
     }
-    return best ? prov_strndup(rd, best, best_n) : NULL;
+    return best ? cf_prov_strndup(rd, best, best_n) : NULL;
 }
 
-static void comfyui(prov_reader *rd, cf_prov_signal *s, const prov_text *graph, const prov_text *workflow) {
+static void comfyui(cf_prov_reader *rd, cf_prov_signal *s, const cf_prov_text *graph, const cf_prov_text *workflow) {
     s->declares = CF_DECLARES_AI_GENERATED;
-    prov_copy(s->generator, sizeof s->generator, "ComfyUI", 7);
+    cf_prov_copy(s->generator, sizeof s->generator, "ComfyUI", 7);
     char *ckpt = graph ? comfy_checkpoint(rd, graph) : NULL;
     if (!ckpt && workflow && !rd->oom) ckpt = workflow_model_file(rd, workflow);
     if (ckpt) {
@@ -320,12 +320,12 @@ static void comfyui(prov_reader *rd, cf_prov_signal *s, const prov_text *graph, 
         shown_name(name, sizeof name, ckpt);
         const char *family = cf_generator_find(ckpt, strlen(ckpt));
         if (family)
-            prov_says(s, "A ComfyUI workflow with a %s checkpoint (%s) is in the PNG: it declares the image generated",
+            cf_prov_says(s, "A ComfyUI workflow with a %s checkpoint (%s) is in the PNG: it declares the image generated",
                       family, name);
         else
-            prov_says(s, "A ComfyUI workflow with the checkpoint %s is in the PNG: it declares the image generated", name);
+            cf_prov_says(s, "A ComfyUI workflow with the checkpoint %s is in the PNG: it declares the image generated", name);
     } else {
-        prov_says(s, "A ComfyUI workflow is in the PNG: it declares the image generated");
+        cf_prov_says(s, "A ComfyUI workflow is in the PNG: it declares the image generated");
     }
     free(ckpt);
     if (graph && !rd->oom) s->prompt = json_string_value(rd, graph->value, graph->n, "text");
@@ -335,56 +335,56 @@ static void comfyui(prov_reader *rd, cf_prov_signal *s, const prov_text *graph, 
     }
 }
 
-static int is_comfy_graph(const prov_text *t) {
-    return t && t->n && prov_find(t->value, t->n, "\"class_type\"") != NULL;
+static int is_comfy_graph(const cf_prov_text *t) {
+    return t && t->n && cf_prov_find(t->value, t->n, "\"class_type\"") != NULL;
 }
-static int is_comfy_workflow(const prov_text *t) {
-    return t && t->n && prov_find(t->value, t->n, "\"nodes\"") != NULL;
+static int is_comfy_workflow(const cf_prov_text *t) {
+    return t && t->n && cf_prov_find(t->value, t->n, "\"nodes\"") != NULL;
 }
 
-static void sd_front_end(prov_reader *rd, cf_prov_signal *s, const char *front_end, const char *model,
+static void sd_front_end(cf_prov_reader *rd, cf_prov_signal *s, const char *front_end, const char *model,
                          const char *where) {
     s->declares = CF_DECLARES_AI_GENERATED;
-    prov_copy(s->generator, sizeof s->generator, front_end, strlen(front_end));
+    cf_prov_copy(s->generator, sizeof s->generator, front_end, strlen(front_end));
     char name[NAME_SHOWN + 1] = "";
     if (model && model[0]) shown_name(name, sizeof name, model);
     if (name[0])
-        prov_says(s, "%s generation parameters (model %s) are in the PNG %s: they declare the image generated",
+        cf_prov_says(s, "%s generation parameters (model %s) are in the PNG %s: they declare the image generated",
                   front_end, name, where);
     else
-        prov_says(s, "%s generation parameters are in the PNG %s: they declare the image generated", front_end, where);
+        cf_prov_says(s, "%s generation parameters are in the PNG %s: they declare the image generated", front_end, where);
     (void)rd;
 }
 
 /* Recognises the front end from the text chunks; 1 when one was found (s filled). */
-static int recognise(prov_reader *rd, cf_prov_signal *s) {
-    const prov_text *params = text_named(rd, "parameters"), *scheme = text_named(rd, "fooocus_scheme");
-    const prov_text *graph = text_named(rd, "prompt"), *workflow = text_named(rd, "workflow");
-    const prov_text *invoke = text_named(rd, "invokeai_metadata"), *sdmeta = text_named(rd, "sd-metadata");
-    const prov_text *dream = text_named(rd, "Dream"), *software = text_named(rd, "Software");
+static int recognise(cf_prov_reader *rd, cf_prov_signal *s) {
+    const cf_prov_text *params = text_named(rd, "parameters"), *scheme = text_named(rd, "fooocus_scheme");
+    const cf_prov_text *graph = text_named(rd, "prompt"), *workflow = text_named(rd, "workflow");
+    const cf_prov_text *invoke = text_named(rd, "invokeai_metadata"), *sdmeta = text_named(rd, "sd-metadata");
+    const cf_prov_text *dream = text_named(rd, "Dream"), *software = text_named(rd, "Software");
     char model[NAME_SHOWN + 1] = "";
-    if (params && (scheme || (params->n && params->value[0] == '{' && prov_find(params->value, params->n, "\"base_model\"")))) {
+    if (params && (scheme || (params->n && params->value[0] == '{' && cf_prov_find(params->value, params->n, "\"base_model\"")))) {
         char *base = json_string_value(rd, params->value, params->n, "base_model");
         sd_front_end(rd, s, "Fooocus", base, "text \"parameters\"");
         free(base);
         s->prompt = json_string_value(rd, params->value, params->n, "prompt");
         return 1;
     }
-    if (params && prov_parse_a1111(rd, params->value, params->n, &s->prompt, model, sizeof model)) {
+    if (params && cf_prov_parse_a1111(rd, params->value, params->n, &s->prompt, model, sizeof model)) {
         s->declares = CF_DECLARES_AI_GENERATED;
-        prov_copy(s->generator, sizeof s->generator, "AUTOMATIC1111", 13);
+        cf_prov_copy(s->generator, sizeof s->generator, "AUTOMATIC1111", 13);
         if (model[0])
-            prov_says(s, "Stable Diffusion parameters (AUTOMATIC1111 format, model %s) are in the PNG: they declare the image generated",
+            cf_prov_says(s, "Stable Diffusion parameters (AUTOMATIC1111 format, model %s) are in the PNG: they declare the image generated",
                       model);
         else
-            prov_says(s, "Stable Diffusion parameters (AUTOMATIC1111 format) are in the PNG: they declare the image generated");
+            cf_prov_says(s, "Stable Diffusion parameters (AUTOMATIC1111 format) are in the PNG: they declare the image generated");
         return 1;
     }
     if (is_comfy_graph(graph) || is_comfy_workflow(workflow)) {
         comfyui(rd, s, is_comfy_graph(graph) ? graph : NULL, workflow);
         return 1;
     }
-    if (params && params->n && params->value[0] == '{' && prov_find(params->value, params->n, "\"sui_image_params\"")) {
+    if (params && params->n && params->value[0] == '{' && cf_prov_find(params->value, params->n, "\"sui_image_params\"")) {
         char *m = json_string_value(rd, params->value, params->n, "model");
         sd_front_end(rd, s, "SwarmUI", m, "text \"parameters\"");
         free(m);
@@ -395,7 +395,7 @@ static int recognise(prov_reader *rd, cf_prov_signal *s) {
         for (int i = 0; i < rd->n_texts && !invoke; i++)
             if (!strncmp(rd->texts[i].key, "invokeai_", 9)) invoke = &rd->texts[i];
     if (invoke || sdmeta) {
-        const prov_text *t = invoke ? invoke : sdmeta;
+        const cf_prov_text *t = invoke ? invoke : sdmeta;
         char *m = json_string_value(rd, t->value, t->n, invoke ? "model_name" : "model_weights");
         if (!m && invoke && !rd->oom) m = json_string_value(rd, t->value, t->n, "name");
         char where[100];
@@ -411,40 +411,40 @@ static int recognise(prov_reader *rd, cf_prov_signal *s) {
         size_t n = dream->n;
         if (n && v[0] == '"') { /* "prompt" -s 50 ... */
             const char *q = memchr(v + 1, '"', n - 1);
-            s->prompt = prov_strndup(rd, v + 1, q ? (size_t)(q - v - 1) : n - 1);
+            s->prompt = cf_prov_strndup(rd, v + 1, q ? (size_t)(q - v - 1) : n - 1);
         } else {
-            s->prompt = prov_strndup(rd, v, n);
+            s->prompt = cf_prov_strndup(rd, v, n);
         }
         return 1;
     }
     const char *g = software ? cf_generator_find(software->value, software->n) : NULL;
     if (g) {
-        const prov_text *source = text_named(rd, "Source"), *description = text_named(rd, "Description");
+        const cf_prov_text *source = text_named(rd, "Source"), *description = text_named(rd, "Description");
         s->declares = cf_generator_edits(g) ? CF_DECLARES_AI_EDITED : CF_DECLARES_AI_GENERATED;
-        prov_copy(s->generator, sizeof s->generator, g, strlen(g));
+        cf_prov_copy(s->generator, sizeof s->generator, g, strlen(g));
         if (source && source->n) {
             char src[NAME_SHOWN + 1];
             shown_name(src, sizeof src, source->value);
-            prov_says(s, "The PNG text names the software %s (source %s): it declares the image %s", g, src,
+            cf_prov_says(s, "The PNG text names the software %s (source %s): it declares the image %s", g, src,
                       s->declares == CF_DECLARES_AI_GENERATED ? "generated" : "edited with generative AI");
         } else {
-            prov_says(s, "The PNG text names the software %s: it declares the image %s", g,
+            cf_prov_says(s, "The PNG text names the software %s: it declares the image %s", g,
                       s->declares == CF_DECLARES_AI_GENERATED ? "generated" : "edited with generative AI");
         }
-        if (description && description->n) s->prompt = prov_strndup(rd, description->value, description->n);
+        if (description && description->n) s->prompt = cf_prov_strndup(rd, description->value, description->n);
         return 1;
     }
     if (software && software->n) {
         char name[NAME_SHOWN + 1];
         shown_name(name, sizeof name, software->value);
         s->declares = CF_DECLARES_OTHER;
-        prov_says(s, "The PNG text names the software %s", name);
+        cf_prov_says(s, "The PNG text names the software %s", name);
         return 1;
     }
     return 0;
 }
 
-void prov_interpret_png_text(prov_reader *rd) {
+void cf_prov_interpret_png_text(cf_prov_reader *rd) {
     for (int i = 0; i < rd->n_texts; i++) {
         char name[64];
         snprintf(name, sizeof name, "PNG:%s", rd->texts[i].key);

@@ -17,7 +17,7 @@
 /* ---- what the walk keeps ---------------------------------------------------------------------- */
 
 /* A NUL-terminated copy of n bytes, or NULL with the reader marked out of memory. */
-static char *copy_text(prov_reader *rd, const uint8_t *bytes, size_t n) {
+static char *copy_text(cf_prov_reader *rd, const uint8_t *bytes, size_t n) {
     char *copy = malloc(n + 1);
     if (!copy) {
         rd->oom = 1;
@@ -28,7 +28,7 @@ static char *copy_text(prov_reader *rd, const uint8_t *bytes, size_t n) {
     return copy;
 }
 
-void prov_keep_xmp(prov_reader *rd, const uint8_t *data, size_t n) {
+void cf_prov_keep_xmp(cf_prov_reader *rd, const uint8_t *data, size_t n) {
     if (rd->n_xmp >= PROV_MAX_XMP_PACKETS) {
         cf_prov_note_unreadable(rd->p, "more than %d XMP packets; the rest were skipped", PROV_MAX_XMP_PACKETS);
         return;
@@ -45,7 +45,7 @@ void prov_keep_xmp(prov_reader *rd, const uint8_t *data, size_t n) {
     rd->n_xmp++;
 }
 
-void prov_keep_text(prov_reader *rd, const char *key, size_t key_n, const uint8_t *text, size_t n) {
+void cf_prov_keep_text(cf_prov_reader *rd, const char *key, size_t key_n, const uint8_t *text, size_t n) {
     if (rd->n_texts >= PROV_MAX_TEXT_CHUNKS || rd->kept >= PROV_MAX_KEPT) {
         rd->skipped_texts++;
         return;
@@ -55,13 +55,13 @@ void prov_keep_text(prov_reader *rd, const char *key, size_t key_n, const uint8_
     rd->kept += n;
     char *copy = copy_text(rd, text, n);
     if (!copy) return;
-    prov_text *t = &rd->texts[rd->n_texts++];
-    prov_copy(t->key, sizeof t->key, key, key_n);
+    cf_prov_text *t = &rd->texts[rd->n_texts++];
+    cf_prov_copy(t->key, sizeof t->key, key, key_n);
     t->value = copy;
     t->n = strlen(copy); /* text chunks hold no NUL: stop at one */
 }
 
-static void keep_c2pa_store(prov_reader *rd, const uint8_t *data, size_t n, const char *where) {
+static void keep_c2pa_store(cf_prov_reader *rd, const uint8_t *data, size_t n, const char *where) {
     if (rd->p->c2pa_store) {
         cf_prov_note_unreadable(rd->p, "a second C2PA manifest store (%s) was ignored", where);
         return;
@@ -83,7 +83,7 @@ static void keep_c2pa_store(prov_reader *rd, const uint8_t *data, size_t n, cons
 
 /* Inflates a zlib stream into at most CF_PROV_MAX_TEXT bytes and what remains of the file's budget
  * (a zTXt bomb stops at the cap); NULL when it is corrupt, too large or memory ran out. */
-static char *inflate_bounded(prov_reader *rd, const uint8_t *data, size_t n, size_t *out_n) {
+static char *inflate_bounded(cf_prov_reader *rd, const uint8_t *data, size_t n, size_t *out_n) {
     size_t budget = PROV_MAX_INFLATED - rd->inflated;
     if (budget > CF_PROV_MAX_TEXT) budget = CF_PROV_MAX_TEXT;
     if (budget == 0) {
@@ -127,7 +127,7 @@ typedef struct {
     int dropped;
 } app11_list;
 
-static void app11_add(prov_reader *rd, app11_list *l, const uint8_t *file, const uint8_t *data, size_t n) {
+static void app11_add(cf_prov_reader *rd, app11_list *l, const uint8_t *file, const uint8_t *data, size_t n) {
     if (n < 2 + 2 + 4 + 8 || memcmp(data, "JP", 2) != 0) return; /* not a JPEG XT box segment */
     if (l->n >= PROV_MAX_APP11) {
         l->dropped++;
@@ -174,7 +174,7 @@ static uint64_t box_length(const uint8_t *b, size_t n, size_t *header) {
 
 /* Reassembles the segments [first, end) of one instance (sorted by sequence) into one box: the first
  * segment whole, each continuation without its repeated box header. 1 if it is a C2PA store. */
-static int assemble_instance(prov_reader *rd, const uint8_t *file, const app11_segment *s, int count) {
+static int assemble_instance(cf_prov_reader *rd, const uint8_t *file, const app11_segment *s, int count) {
     size_t header = 0;
     uint64_t declared = box_length(file + s[0].offset, s[0].size, &header);
     const uint8_t *first = file + s[0].offset;
@@ -200,7 +200,7 @@ static int assemble_instance(prov_reader *rd, const uint8_t *file, const app11_s
         cf_prov_signal *sig = cf_prov_add_signal(rd->p, CF_SIGNAL_C2PA);
         if (sig) {
             sig->verified = CF_VERIFIED_NOT_CHECKED;
-            prov_says(sig, "Content Credentials are present but damaged");
+            cf_prov_says(sig, "Content Credentials are present but damaged");
             snprintf(sig->problem, sizeof sig->problem, "the manifest store in the JPEG segments cannot be read: %s",
                      broken);
             rd->p->c2pa_signal = (int)(sig - rd->p->signals);
@@ -225,7 +225,7 @@ static int assemble_instance(prov_reader *rd, const uint8_t *file, const app11_s
 }
 
 /* The first instance that is a C2PA store becomes p->c2pa_store. */
-static void assemble_c2pa(prov_reader *rd, const uint8_t *file, app11_list *l) {
+static void assemble_c2pa(cf_prov_reader *rd, const uint8_t *file, app11_list *l) {
     if (l->dropped)
         cf_prov_note_unreadable(rd->p, "more than %d JPEG APP11 segments; the rest were skipped", PROV_MAX_APP11);
     if (l->n == 0) return;
@@ -245,7 +245,7 @@ typedef struct {
     int refused;
 } extended_xmp;
 
-static void extended_xmp_add(prov_reader *rd, extended_xmp *x, const uint8_t *d, size_t n) {
+static void extended_xmp_add(cf_prov_reader *rd, extended_xmp *x, const uint8_t *d, size_t n) {
     if (n < 32 + 8 || x->refused) return;
     uint32_t full = prov_be32(d + 32), offset = prov_be32(d + 36);
     d += 40;
@@ -278,14 +278,14 @@ static void extended_xmp_add(prov_reader *rd, extended_xmp *x, const uint8_t *d,
 static const char XMP_SIG[] = "http://ns.adobe.com/xap/1.0/";          /* + NUL */
 static const char XMP_EXT_SIG[] = "http://ns.adobe.com/xmp/extension/"; /* + NUL */
 
-static void jpeg_segment(prov_reader *rd, const uint8_t *file, unsigned marker, const uint8_t *d, size_t n,
+static void jpeg_segment(cf_prov_reader *rd, const uint8_t *file, unsigned marker, const uint8_t *d, size_t n,
                          app11_list *app11, extended_xmp *ext, int *exif_seen) {
     if (marker == 0xE1) {
         if (n >= 6 && memcmp(d, "Exif\0\0", 6) == 0) {
-            if (!*exif_seen) prov_read_exif(rd, d + 6, n - 6);
+            if (!*exif_seen) cf_prov_read_exif(rd, d + 6, n - 6);
             *exif_seen = 1;
         } else if (n >= sizeof XMP_SIG && memcmp(d, XMP_SIG, sizeof XMP_SIG) == 0) {
-            prov_keep_xmp(rd, d + sizeof XMP_SIG, n - sizeof XMP_SIG);
+            cf_prov_keep_xmp(rd, d + sizeof XMP_SIG, n - sizeof XMP_SIG);
         } else if (n >= sizeof XMP_EXT_SIG && memcmp(d, XMP_EXT_SIG, sizeof XMP_EXT_SIG) == 0) {
             extended_xmp_add(rd, ext, d + sizeof XMP_EXT_SIG, n - sizeof XMP_EXT_SIG);
         }
@@ -294,7 +294,7 @@ static void jpeg_segment(prov_reader *rd, const uint8_t *file, unsigned marker, 
     }
 }
 
-static void walk_jpeg(prov_reader *rd, const uint8_t *file, size_t n) {
+static void walk_jpeg(cf_prov_reader *rd, const uint8_t *file, size_t n) {
     app11_list app11 = {0};
     extended_xmp ext = {{0}, NULL, 0, 0, 0};
     int exif_seen = 0, steps = 0;
@@ -327,7 +327,7 @@ static void walk_jpeg(prov_reader *rd, const uint8_t *file, size_t n) {
         pos += 2 + len;
     }
     if (ext.data) {
-        if (ext.received >= ext.size) prov_keep_xmp(rd, ext.data, ext.size);
+        if (ext.received >= ext.size) cf_prov_keep_xmp(rd, ext.data, ext.size);
         else cf_prov_note_unreadable(rd->p, "an extended XMP packet is incomplete");
         free(ext.data);
     }
@@ -343,15 +343,15 @@ static size_t field_len(const uint8_t *d, size_t n) {
     return z ? (size_t)(z - d) : n;
 }
 
-static void png_text_found(prov_reader *rd, const uint8_t *key, size_t key_n, const uint8_t *text, size_t n) {
+static void png_text_found(cf_prov_reader *rd, const uint8_t *key, size_t key_n, const uint8_t *text, size_t n) {
     static const char xmp_key[] = "XML:com.adobe.xmp";
-    if (key_n == sizeof xmp_key - 1 && memcmp(key, xmp_key, key_n) == 0) prov_keep_xmp(rd, text, n);
-    else prov_keep_text(rd, (const char *)key, key_n, text, n);
+    if (key_n == sizeof xmp_key - 1 && memcmp(key, xmp_key, key_n) == 0) cf_prov_keep_xmp(rd, text, n);
+    else cf_prov_keep_text(rd, (const char *)key, key_n, text, n);
 }
 
 /* tEXt: keyword NUL text. zTXt: keyword NUL method compressed. iTXt: keyword NUL flag method
  * language NUL translated-keyword NUL text (compressed when flag is 1). */
-static void png_text(prov_reader *rd, const uint8_t type[4], const uint8_t *d, size_t n) {
+static void png_text(cf_prov_reader *rd, const uint8_t type[4], const uint8_t *d, size_t n) {
     size_t key_n = field_len(d, n);
     if (key_n == 0 || key_n >= n || key_n > 79) {
         cf_prov_note_unreadable(rd->p, "a PNG text chunk has no valid keyword");
@@ -392,7 +392,7 @@ static void png_text(prov_reader *rd, const uint8_t type[4], const uint8_t *d, s
     free(out);
 }
 
-static void walk_png(prov_reader *rd, const uint8_t *file, size_t n) {
+static void walk_png(cf_prov_reader *rd, const uint8_t *file, size_t n) {
     size_t pos = 8;
     int steps = 0;
     while (pos + 12 <= n && !rd->oom) {
@@ -409,8 +409,8 @@ static void walk_png(prov_reader *rd, const uint8_t *file, size_t n) {
         if (!memcmp(type, "tEXt", 4) || !memcmp(type, "zTXt", 4) || !memcmp(type, "iTXt", 4)) {
             png_text(rd, type, d, len);
         } else if (!memcmp(type, "eXIf", 4)) {
-            if (len >= 6 && memcmp(d, "Exif\0\0", 6) == 0) prov_read_exif(rd, d + 6, len - 6);
-            else prov_read_exif(rd, d, len);
+            if (len >= 6 && memcmp(d, "Exif\0\0", 6) == 0) cf_prov_read_exif(rd, d + 6, len - 6);
+            else cf_prov_read_exif(rd, d, len);
         } else if (!memcmp(type, "caBX", 4)) {
             keep_c2pa_store(rd, d, len, "PNG caBX chunk");
         } else if (!memcmp(type, "IEND", 4)) {
@@ -425,7 +425,7 @@ static void walk_png(prov_reader *rd, const uint8_t *file, size_t n) {
 
 /* ---- RIFF / WebP ------------------------------------------------------------------------------ */
 
-static void walk_riff(prov_reader *rd, const uint8_t *file, size_t n) {
+static void walk_riff(cf_prov_reader *rd, const uint8_t *file, size_t n) {
     size_t pos = 12;
     int steps = 0;
     while (pos + 8 <= n && !rd->oom) {
@@ -440,10 +440,10 @@ static void walk_riff(prov_reader *rd, const uint8_t *file, size_t n) {
             break;
         }
         if (!memcmp(type, "EXIF", 4)) {
-            if (len >= 6 && memcmp(d, "Exif\0\0", 6) == 0) prov_read_exif(rd, d + 6, len - 6);
-            else prov_read_exif(rd, d, len);
+            if (len >= 6 && memcmp(d, "Exif\0\0", 6) == 0) cf_prov_read_exif(rd, d + 6, len - 6);
+            else cf_prov_read_exif(rd, d, len);
         } else if (!memcmp(type, "XMP ", 4)) {
-            prov_keep_xmp(rd, d, len);
+            cf_prov_keep_xmp(rd, d, len);
         } else if (!memcmp(type, "C2PA", 4)) {
             keep_c2pa_store(rd, d, len, "RIFF C2PA chunk");
         }
@@ -451,7 +451,7 @@ static void walk_riff(prov_reader *rd, const uint8_t *file, size_t n) {
     }
 }
 
-void prov_walk(prov_reader *rd, const uint8_t *file, size_t n) {
+void cf_prov_walk(cf_prov_reader *rd, const uint8_t *file, size_t n) {
     if (n >= 3 && file[0] == 0xFF && file[1] == 0xD8 && file[2] == 0xFF) walk_jpeg(rd, file, n);
     else if (n >= 8 && memcmp(file, "\x89PNG\r\n\x1a\n", 8) == 0) walk_png(rd, file, n);
     else if (n >= 12 && memcmp(file, "RIFF", 4) == 0 && memcmp(file + 8, "WEBP", 4) == 0) walk_riff(rd, file, n);

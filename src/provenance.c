@@ -61,7 +61,7 @@ static size_t utf8_safe_cut(const char *s, size_t n) {
     return n;
 }
 
-void prov_copy(char *dst, size_t cap, const char *src, size_t n) {
+void cf_prov_copy(char *dst, size_t cap, const char *src, size_t n) {
     if (cap == 0) return;
     if (!src) n = 0;
     const char *z = n ? memchr(src, 0, n) : NULL;
@@ -71,7 +71,7 @@ void prov_copy(char *dst, size_t cap, const char *src, size_t n) {
     dst[n] = 0;
 }
 
-char *prov_strndup(prov_reader *rd, const char *src, size_t n) {
+char *cf_prov_strndup(cf_prov_reader *rd, const char *src, size_t n) {
     if (n > CF_PROV_MAX_TEXT) n = utf8_safe_cut(src, CF_PROV_MAX_TEXT);
     char *copy = malloc(n + 1);
     if (!copy) {
@@ -83,7 +83,7 @@ char *prov_strndup(prov_reader *rd, const char *src, size_t n) {
     return copy;
 }
 
-const char *prov_find(const char *hay, size_t n, const char *needle) {
+const char *cf_prov_find(const char *hay, size_t n, const char *needle) {
     size_t m = strlen(needle);
     if (m == 0 || m > n) return NULL;
     for (const char *p = hay, *end = hay + n - m + 1; p < end;) {
@@ -108,7 +108,7 @@ static void utf8_sanitize(char *text) {
     }
 }
 
-void prov_says(cf_prov_signal *s, const char *fmt, ...) {
+void cf_prov_says(cf_prov_signal *s, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(s->says, sizeof s->says, fmt, ap);
@@ -136,10 +136,10 @@ int cf_prov_add_field(cf_provenance *p, const char *name, const char *value, siz
     if (p->n_fields >= CF_PROV_MAX_FIELDS) return 0;
     const char *z = value && n ? memchr(value, 0, n) : NULL;
     if (z) n = (size_t)(z - value);
-    char *copy = prov_strndup(NULL, value ? value : "", value ? n : 0);
+    char *copy = cf_prov_strndup(NULL, value ? value : "", value ? n : 0);
     if (!copy) return -1;
     cf_prov_field *f = &p->fields[p->n_fields++];
-    prov_copy(f->name, sizeof f->name, name, strlen(name));
+    cf_prov_copy(f->name, sizeof f->name, name, strlen(name));
     f->value = copy;
     return 0;
 }
@@ -167,7 +167,7 @@ void cf_provenance_update_declares(cf_provenance *p) {
 
 /* ---- reading ---------------------------------------------------------------------------------- */
 
-static void reader_free(prov_reader *rd) {
+static void reader_free(cf_prov_reader *rd) {
     for (int i = 0; i < rd->n_texts; i++) free(rd->texts[i].value);
     for (int i = 0; i < rd->n_xmp; i++) free(rd->xmp[i]);
 }
@@ -191,12 +191,12 @@ int cf_provenance_read(const uint8_t *file, size_t n, cf_provenance *p, cf_error
     memset(p, 0, sizeof *p);
     p->c2pa_signal = -1;
     if (!file) n = 0;
-    prov_reader rd;
+    cf_prov_reader rd;
     memset(&rd, 0, sizeof rd);
     rd.p = p;
-    if (n) prov_walk(&rd, file, n);
-    if (!rd.oom) prov_interpret_xmp(&rd);
-    if (!rd.oom) prov_interpret_png_text(&rd);
+    if (n) cf_prov_walk(&rd, file, n);
+    if (!rd.oom) cf_prov_interpret_xmp(&rd);
+    if (!rd.oom) cf_prov_interpret_png_text(&rd);
     reader_free(&rd);
     if (rd.oom) {
         cf_provenance_free(p);
@@ -226,8 +226,8 @@ void cf_provenance_set_c2pa_status(cf_provenance *p, cf_verified v, const char *
     if (p->c2pa_signal < 0 || p->c2pa_signal >= p->n_signals) return;
     cf_prov_signal *s = &p->signals[p->c2pa_signal];
     s->verified = v;
-    if (signer) prov_copy(s->signer, sizeof s->signer, signer, strlen(signer));
-    if (problem) prov_copy(s->problem, sizeof s->problem, problem, strlen(problem));
+    if (signer) cf_prov_copy(s->signer, sizeof s->signer, signer, strlen(signer));
+    if (problem) cf_prov_copy(s->problem, sizeof s->problem, problem, strlen(problem));
     cf_provenance_update_declares(p);
 }
 
@@ -309,7 +309,7 @@ static void set_reason(cifake_result *r, const char *first, const char *second) 
     if (second_n + 8 > cap) second_n = 0, second = NULL; /* never with our own words: they are short */
     size_t first_n = strlen(first);
     if (first_n + second_n >= cap) {
-        prov_copy(r->reason, cap - second_n - 3, first, first_n);
+        cf_prov_copy(r->reason, cap - second_n - 3, first, first_n);
         strcat(r->reason, "...");
     } else {
         memcpy(r->reason, first, first_n + 1);

@@ -3,7 +3,7 @@
  *   cf_provenance p;
  *   cf_provenance_read(file_bytes, n, &p, &err);          // never fails on bad metadata (see below)
  *   // optional, native tools: c2pa_verify(&p, file_bytes, n, trust, &err) sets the C2PA signal's
- *   //   verified/problem/signer (trainer/lib/c2pa_verify.h, OpenSSL); the page does the same with
+ *   //   verified/problem/signer (tools/lib/c2pa_verify.h, OpenSSL); the page does the same with
  *   //   the C2PA project's WebAssembly library and cf_provenance_set_c2pa_status().
  *   cifake_result r = ...;                                // the pixel model's verdict
  *   cf_provenance_decide(&p, &r);                         // label and reason by the rules below

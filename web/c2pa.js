@@ -23,7 +23,7 @@ const TRUST_LIST = new URL('./trust/C2PA-TRUST-LIST.pem', import.meta.url);
 const VENDOR_MODULE = new URL('./vendor/c2pa/c2pa.js', import.meta.url);
 const VENDOR_WASM = new URL('./vendor/c2pa/c2pa_bg.wasm', import.meta.url);
 
-// The problem sentences begin as the native verifier's do (trainer/lib/c2pa_verify.c), up to the
+// The problem sentences begin as the native verifier's do (tools/lib/c2pa_verify.c), up to the
 // first ':', ';' or '(' (what follows is detail only one of the two can give).
 export const PROBLEMS = {
   signature: 'signature invalid: the claim\'s signature does not match its certificate',

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "fileio.h"
 #include "patches.h"
 #include "timing.h"

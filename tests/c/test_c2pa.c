@@ -1,5 +1,5 @@
 /* C2PA manifest stores (src/c2pa.c, cbor.c, jumbf.c) and their verification
- * (trainer/lib/c2pa_verify.c) on the shared C2PA files of ../shared/provenance, a manifest moved onto
+ * (tools/lib/c2pa_verify.c) on the shared C2PA files of ../shared/provenance, a manifest moved onto
  * another JPEG, and hostile CBOR and JUMBF. Paths are relative to the repository root. */
 #include <stdlib.h>
 #include <string.h>

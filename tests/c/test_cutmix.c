@@ -1,4 +1,4 @@
-/* CutMix tests (cutmix_batch in trainer/lib/cutmix.c): on a batch whose images are each one flat
+/* CutMix tests (cutmix_batch in tools/lib/cutmix.c): on a batch whose images are each one flat
  * value, every mixed image must show exactly one box of another image's value, made of whole 8x8
  * blocks, and its target must be the FAKE share of its area; p = 0 changes nothing, and the same
  * ids give the same mix. */

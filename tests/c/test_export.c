@@ -1,10 +1,10 @@
 /* The protobuf encoder against the wire format's published examples, the ONNX graph read back with an
- * independent little protobuf reader, and the detector's batched cifake_predict against one image at
+ * independent little protobuf reader, and the detector's batched cf_detector_predict against one image at
  * a time. (onnxruntime itself runs the exported files in tests/node/onnx.test.mjs.) */
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "onnx.h"
 #include "protobuf.h"
 #include "test.h"
@@ -234,32 +234,32 @@ TEST(predict_batches_like_single_classifications_and_keeps_the_cam_state) {
     CHECK(cf_weights_write(&m, &meta, NULL, &w, &wn, &err) == 0);
     cifake_detector *d;
     CHECK(cifake_open(w, wn, &d, &err) == 0);
-    CHECK(cifake_input(d) == NULL);
+    CHECK(cf_detector_input(d) == NULL);
     enum { N = 5 };
     float *inputs = malloc(sizeof(float) * 3072 * N), p[N], s[N], single_p[N], single_s[N];
     uint8_t rgb[3072];
     for (int k = 0; k < N; k++) {
         for (int i = 0; i < 3072; i++) rgb[i] = (uint8_t)((i * (37 + 8 * k)) ^ (i >> (k + 1)));
         cifake_result r;
-        CHECK(cifake_classify_rgb32(d, rgb, &r, &err) == 0);
-        memcpy(inputs + 3072 * k, cifake_input(d), sizeof(float) * 3072);
+        CHECK(cf_detector_classify_rgb(d, rgb, &r, &err) == 0);
+        memcpy(inputs + 3072 * k, cf_detector_input(d), sizeof(float) * 3072);
         single_p[k] = r.p_fake;
         single_s[k] = r.score;
     }
     float cam[1024], again[1024];
-    CHECK(cifake_explain(d, CF_CAM_GRADCAM, 1, -1, cam, &err) == 0);
-    CHECK(cifake_predict(d, inputs, N, p, s, &err) == 0);
+    CHECK(cifake_explain(d, CIFAKE_CAM_GRADCAM, 1, -1, cam, &err) == 0);
+    CHECK(cf_detector_predict(d, inputs, N, p, s, &err) == 0);
     for (int k = 0; k < N; k++) {
         CHECK_NEAR(p[k], single_p[k], 1e-6);
         CHECK_NEAR(s[k], single_s[k], 1e-5);
     }
     CHECK(fabsf(p[0] - p[1]) > 0.0f); /* different images, different answers */
-    CHECK(cifake_predict(d, inputs + 3072, 1, p, NULL, &err) == 0); /* a smaller batch reuses the workspace */
+    CHECK(cf_detector_predict(d, inputs + 3072, 1, p, NULL, &err) == 0); /* a smaller batch reuses the workspace */
     CHECK_NEAR(p[0], single_p[1], 1e-6);
-    CHECK(cifake_explain(d, CF_CAM_GRADCAM, 1, -1, again, &err) == 0);
+    CHECK(cifake_explain(d, CIFAKE_CAM_GRADCAM, 1, -1, again, &err) == 0);
     CHECK(memcmp(cam, again, sizeof cam) == 0);
-    CHECK(cifake_predict(d, inputs, 0, p, s, &err) == -1 && strstr(err.msg, "batch of 0"));
-    CHECK(cifake_predict(d, inputs, 1025, p, s, &err) == -1 && strstr(err.msg, "1..1024"));
+    CHECK(cf_detector_predict(d, inputs, 0, p, s, &err) == -1 && strstr(err.msg, "batch of 0"));
+    CHECK(cf_detector_predict(d, inputs, 1025, p, s, &err) == -1 && strstr(err.msg, "1..1024"));
     free(inputs);
     cifake_close(d);
     free(w);

@@ -1,4 +1,4 @@
-/* Deletion and insertion curves (trainer/lib/faithfulness.c): the steps, the ranking, the composed
+/* Deletion and insertion curves (tools/lib/faithfulness.c): the steps, the ranking, the composed
  * images, the area, and on a constructed model whose evidence is known (one bright patch), that the
  * curves start and end where they must and that a map pointing at the evidence beats a random one,
  * while a map pointing away from it does worse. */
@@ -91,10 +91,10 @@ TEST(faith_curves_find_the_evidence_on_a_constructed_model) {
         for (int x = 20; x < 28; x++) rgb[(y * 32 + x) * 3] = 255;
     cifake_result r;
     cf_error err;
-    CHECK(cifake_classify_rgb32(d, rgb, &r, &err) == 0);
+    CHECK(cf_detector_classify_rgb(d, rgb, &r, &err) == 0);
     CHECK_NEAR(r.p_fake, 1.0 / (1.0 + exp(-2.0)), 1e-5);
     static float gradcam[1024], away[1024], random_map[1024], tiebreak[1024], baseline[3 * 1024];
-    CHECK(cifake_explain(d, CF_CAM_GRADCAM, 1, -1, gradcam, &err) == 0);
+    CHECK(cifake_explain(d, CIFAKE_CAM_GRADCAM, 1, -1, gradcam, &err) == 0);
     CHECK(gradcam[5 * 32 + 21] == 1.0f && gradcam[20 * 32 + 5] == 0.0f); /* on the patch, and off it */
     cf_rng rng = cf_rng_make(7, 0, 0);
     for (int i = 0; i < 1024; i++) away[i] = 1.0f - gradcam[i], random_map[i] = cf_rng_uniform(&rng);
@@ -104,7 +104,7 @@ TEST(faith_curves_find_the_evidence_on_a_constructed_model) {
         faith_work w;
         double del[3 * FAITH_STEPS], ins[3 * FAITH_STEPS];
         CHECK(faith_work_init(&w, 32, cell, 3, &err) == 0);
-        CHECK(faith_curves(d, &w, cifake_input(d), baseline, maps, 3, tiebreak, 1, del, ins, &err) == 0);
+        CHECK(faith_curves(d, &w, cf_detector_input(d), baseline, maps, 3, tiebreak, 1, del, ins, &err) == 0);
         for (int m = 0; m < 3; m++) {
             const double *dm = del + m * FAITH_STEPS, *im = ins + m * FAITH_STEPS;
             CHECK_NEAR(dm[0], r.p_fake, 1e-5);                   /* nothing deleted: the image */
@@ -120,7 +120,7 @@ TEST(faith_curves_find_the_evidence_on_a_constructed_model) {
                   d_away, i_away, d_rand, i_rand);
         /* the explained class REAL reads the same images as 1 - p_fake */
         double del_real[3 * FAITH_STEPS], ins_real[3 * FAITH_STEPS];
-        CHECK(faith_curves(d, &w, cifake_input(d), baseline, maps, 3, tiebreak, 0, del_real, ins_real, &err) == 0);
+        CHECK(faith_curves(d, &w, cf_detector_input(d), baseline, maps, 3, tiebreak, 0, del_real, ins_real, &err) == 0);
         CHECK_NEAR(del_real[3] + del[3], 1.0, 1e-9);
         faith_work_free(&w);
     }
@@ -145,15 +145,15 @@ TEST(faith_curves_score_both_views_of_a_flip_averaged_file) {
     cifake_detector *d = flip_averaged_detector();
     CHECK(d != NULL);
     if (!d) return;
-    CHECK(cifake_flip_averaged(d));
+    CHECK(cf_detector_flip_averaged(d));
     static uint8_t rgb[32 * 32 * 3];
     cf_rng rng = cf_rng_make(9, 0, 0);
     for (size_t i = 0; i < sizeof rgb; i++) rgb[i] = (uint8_t)cf_rng_below(&rng, 256);
     cifake_result r;
     cf_error err;
-    CHECK(cifake_classify_rgb32(d, rgb, &r, &err) == 0);
+    CHECK(cf_detector_classify_rgb(d, rgb, &r, &err) == 0);
     float one_view;
-    CHECK(cifake_predict(d, cifake_input(d), 1, &one_view, NULL, &err) == 0);
+    CHECK(cf_detector_predict(d, cf_detector_input(d), 1, &one_view, NULL, &err) == 0);
     CHECK(fabsf(one_view - r.p_fake) > 1e-4f); /* the two views differ for this model */
     static float map[1024], tiebreak[1024], baseline[3 * 1024];
     for (int i = 0; i < 1024; i++) map[i] = cf_rng_uniform(&rng), tiebreak[i] = cf_rng_uniform(&rng);
@@ -161,7 +161,7 @@ TEST(faith_curves_score_both_views_of_a_flip_averaged_file) {
     faith_work w;
     double del[FAITH_STEPS], ins[FAITH_STEPS];
     CHECK(faith_work_init(&w, 32, 4, 1, &err) == 0);
-    CHECK(faith_curves(d, &w, cifake_input(d), baseline, maps, 1, tiebreak, 1, del, ins, &err) == 0);
+    CHECK(faith_curves(d, &w, cf_detector_input(d), baseline, maps, 1, tiebreak, 1, del, ins, &err) == 0);
     CHECK_NEAR(del[0], r.p_fake, 1e-5);
     CHECK_NEAR(ins[FAITH_STEPS - 1], r.p_fake, 1e-5);
     faith_work_free(&w);

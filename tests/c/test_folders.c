@@ -1,4 +1,4 @@
-/* Folder dataset tests (trainer/lib/folders.c) and whole-image patch scores (infer_patch_scores): a small
+/* Folder dataset tests (tools/lib/folders.c) and whole-image patch scores (infer_patch_scores): a small
  * folder tree of PNG files written here, with a manifest whose generator names hold commas and
  * spaces; loading at native resolution, selections, the source-split check, balanced sampling, the
  * training patch and the patch grid of an image's score. */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "fixtures.h"
 #include "test.h"
 
@@ -34,7 +34,7 @@ TEST(cam_all_zero_map_is_zeros_not_nan) {
     float map[64];
     int fh, fw;
     for (int method = 0; method < 2; method++) {
-        CHECK(cf_gradcam(&m, &ws, 1, 1, (cf_cam_method)method, map, &fh, &fw, &err) == 0);
+        CHECK(cf_gradcam(&m, &ws, 1, 1, (cifake_cam_method)method, map, &fh, &fw, &err) == 0);
         CHECK(fh == 8 && fw == 8);
         for (int i = 0; i < 64; i++) CHECK(map[i] == 0.0f);
     }
@@ -51,26 +51,26 @@ TEST(cam_maps_are_normalised_and_targets_differ) {
     uint8_t rgb[3072];
     for (int i = 0; i < 3072; i++) rgb[i] = (uint8_t)((i * 37) ^ (i >> 5));
     float cam[2][1024];
-    CHECK(cifake_explain(d, CF_CAM_GRADCAM, 1, -1, cam[0], &err) == -1 && strstr(err.msg, "classify one first"));
+    CHECK(cifake_explain(d, CIFAKE_CAM_GRADCAM, 1, -1, cam[0], &err) == -1 && strstr(err.msg, "classify one first"));
     cifake_result r;
-    CHECK(cifake_classify_rgb32(d, rgb, &r, &err) == 0);
+    CHECK(cf_detector_classify_rgb(d, rgb, &r, &err) == 0);
     CHECK(r.p_fake > 0.0f && r.p_fake < 1.0f && r.width == 32);
     for (int target = 0; target < 2; target++) {
-        CHECK(cifake_explain(d, CF_CAM_GRADCAMPP, target, -1, cam[target], &err) == 0);
+        CHECK(cifake_explain(d, CIFAKE_CAM_GRADCAMPP, target, -1, cam[target], &err) == 0);
         float lo = 1, hi = 0;
         for (int i = 0; i < 1024; i++) lo = cam[target][i] < lo ? cam[target][i] : lo, hi = cam[target][i] > hi ? cam[target][i] : hi;
         CHECK(lo >= 0.0f && hi <= 1.0f);
     }
     CHECK(memcmp(cam[0], cam[1], sizeof cam[0]) != 0);
-    CHECK(cifake_explain(d, CF_CAM_GRADCAM, -1, 2, cam[0], &err) == -1 && strstr(err.msg, "not a convolution"));
+    CHECK(cifake_explain(d, CIFAKE_CAM_GRADCAM, -1, 2, cam[0], &err) == -1 && strstr(err.msg, "not a convolution"));
     /* explaining twice gives the same map: the backward pass leaves the forward state intact */
     float again[1024];
-    CHECK(cifake_explain(d, CF_CAM_GRADCAMPP, 1, -1, again, &err) == 0);
+    CHECK(cifake_explain(d, CIFAKE_CAM_GRADCAMPP, 1, -1, again, &err) == 0);
     CHECK(memcmp(again, cam[1], sizeof again) == 0);
     uint8_t *rgba = malloc(256 * 256 * 4);
-    CHECK(cifake_render(d, cam[1], 256, CF_COLORMAP_TURBO, 0.5f, rgba, &err) == 0);
+    CHECK(cifake_render(d, cam[1], 256, CIFAKE_COLORMAP_TURBO, 0.5f, rgba, &err) == 0);
     CHECK(rgba[3] == 255 && rgba[256 * 256 * 4 - 1] == 255);
-    CHECK(cifake_render(d, cam[1], 0, CF_COLORMAP_TURBO, 0.5f, rgba, &err) == -1 && strstr(err.msg, "overlay size"));
+    CHECK(cifake_render(d, cam[1], 0, CIFAKE_COLORMAP_TURBO, 0.5f, rgba, &err) == -1 && strstr(err.msg, "overlay size"));
     free(rgba);
     cifake_close(d);
     free(w);
@@ -93,36 +93,36 @@ TEST(bilinear_resize_matches_half_pixel_definition) {
 
 TEST(colormaps_hit_their_published_endpoints) {
     uint8_t c[3];
-    cf_colormap_rgb(CF_COLORMAP_VIRIDIS, 0.0f, c); /* viridis #440154 */
+    cf_colormap_rgb(CIFAKE_COLORMAP_VIRIDIS, 0.0f, c); /* viridis #440154 */
     CHECK(abs(c[0] - 0x44) <= 3 && abs(c[1] - 0x01) <= 3 && abs(c[2] - 0x54) <= 3);
-    cf_colormap_rgb(CF_COLORMAP_VIRIDIS, 1.0f, c); /* #fde725 */
+    cf_colormap_rgb(CIFAKE_COLORMAP_VIRIDIS, 1.0f, c); /* #fde725 */
     CHECK(abs(c[0] - 0xfd) <= 3 && abs(c[1] - 0xe7) <= 3 && abs(c[2] - 0x25) <= 4);
-    cf_colormap_rgb(CF_COLORMAP_TURBO, 0.0f, c); /* turbo: dark at 0, green in the middle, red at 1 */
+    cf_colormap_rgb(CIFAKE_COLORMAP_TURBO, 0.0f, c); /* turbo: dark at 0, green in the middle, red at 1 */
     CHECK(c[0] + c[1] + c[2] < 150);
-    cf_colormap_rgb(CF_COLORMAP_TURBO, 0.5f, c);
+    cf_colormap_rgb(CIFAKE_COLORMAP_TURBO, 0.5f, c);
     CHECK(c[1] > c[0] && c[1] > c[2] && c[1] > 200);
-    cf_colormap_rgb(CF_COLORMAP_TURBO, 1.0f, c);
+    cf_colormap_rgb(CIFAKE_COLORMAP_TURBO, 1.0f, c);
     CHECK(c[0] > c[1] && c[0] > c[2] && c[0] > 100);
-    cf_colormap_rgb(CF_COLORMAP_JET, 0.0f, c); /* jet: dark blue */
+    cf_colormap_rgb(CIFAKE_COLORMAP_JET, 0.0f, c); /* jet: dark blue */
     CHECK(c[0] == 0 && c[1] == 0 && c[2] == 128);
-    cf_colormap_rgb(CF_COLORMAP_JET, 0.5f, c); /* green-ish middle */
+    cf_colormap_rgb(CIFAKE_COLORMAP_JET, 0.5f, c); /* green-ish middle */
     CHECK(c[1] == 255);
-    cf_colormap_rgb(CF_COLORMAP_TURBO, 0.0f / 0.0f, c); /* NaN is treated as 0, not UB */
-    cf_colormap cm;
-    CHECK(cf_colormap_parse("viridis", &cm) == 0 && cm == CF_COLORMAP_VIRIDIS);
+    cf_colormap_rgb(CIFAKE_COLORMAP_TURBO, 0.0f / 0.0f, c); /* NaN is treated as 0, not UB */
+    cifake_colormap cm;
+    CHECK(cf_colormap_parse("viridis", &cm) == 0 && cm == CIFAKE_COLORMAP_VIRIDIS);
     CHECK(cf_colormap_parse("rainbow", &cm) == -1);
-    cf_cam_method mm;
-    CHECK(cf_cam_method_parse("gradcampp", &mm) == 0 && mm == CF_CAM_GRADCAMPP);
+    cifake_cam_method mm;
+    CHECK(cf_cam_method_parse("gradcampp", &mm) == 0 && mm == CIFAKE_CAM_GRADCAMPP);
     CHECK(cf_cam_method_parse("x", &mm) == -1);
 }
 
 TEST(blend_is_a_per_pixel_mix) {
     float map[2] = {0.0f, 1.0f};
     uint8_t rgb[6] = {200, 100, 0, 10, 20, 30}, out[8], col[3];
-    cf_cam_blend(map, rgb, 2, 1, CF_COLORMAP_JET, 0.25f, out);
-    cf_colormap_rgb(CF_COLORMAP_JET, 1.0f, col);
+    cf_cam_blend(map, rgb, 2, 1, CIFAKE_COLORMAP_JET, 0.25f, out);
+    cf_colormap_rgb(CIFAKE_COLORMAP_JET, 1.0f, col);
     CHECK(out[0] == (uint8_t)(0.75f * 200 + 0.25f * 0 + 0.5f) && out[3] == 255);
     CHECK(out[4] == (uint8_t)(0.75f * 10 + 0.25f * col[0] + 0.5f));
-    cf_cam_blend(map, rgb, 2, 1, CF_COLORMAP_JET, 0.0f, out); /* alpha 0: the image itself */
+    cf_cam_blend(map, rgb, 2, 1, CIFAKE_COLORMAP_JET, 0.0f, out); /* alpha 0: the image itself */
     CHECK(out[0] == 200 && out[1] == 100 && out[5] == 20);
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "image.h"
 #include "test.h"
 
@@ -136,8 +136,8 @@ static void replay_image(cifake_detector *d, const char *path, const uint8_t *by
         CHECK_MSG(r.p_fake >= 0.0f && r.p_fake <= 1.0f, "%s: p_fake %g", path, r.p_fake);
         float cam[CF_MODEL_SIDE * CF_MODEL_SIDE];
         uint8_t rgba[40 * 40 * 4];
-        CHECK_MSG(cifake_explain(d, CF_CAM_GRADCAMPP, -1, -1, cam, &err) == 0, "%s: %s", path, err.msg);
-        CHECK_MSG(cifake_render(d, cam, 40, CF_COLORMAP_JET, 0.5f, rgba, &err) == 0, "%s: %s", path, err.msg);
+        CHECK_MSG(cifake_explain(d, CIFAKE_CAM_GRADCAMPP, -1, -1, cam, &err) == 0, "%s: %s", path, err.msg);
+        CHECK_MSG(cifake_render(d, cam, 40, CIFAKE_COLORMAP_JET, 0.5f, rgba, &err) == 0, "%s: %s", path, err.msg);
     } else {
         CHECK_MSG(err.msg[0] != 0, "%s: failed without a message", path);
     }
@@ -160,7 +160,7 @@ static void replay_weights(cifake_detector *unused, const char *path, const uint
             uint8_t rgb[CF_MODEL_SIDE * CF_MODEL_SIDE * 3];
             for (size_t i = 0; i < sizeof rgb; i++) rgb[i] = (uint8_t)(i * 37u + 11u);
             cifake_result r;
-            if (cifake_classify_rgb32(d, rgb, &r, &err) == 0)
+            if (cf_detector_classify_rgb(d, rgb, &r, &err) == 0)
                 CHECK_MSG(r.p_fake >= 0.0f && r.p_fake <= 1.0f, "%s: p_fake %g", path, r.p_fake);
             else
                 CHECK_MSG(err.msg[0] != 0, "%s: classify failed without a message", path);

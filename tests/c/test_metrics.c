@@ -1,4 +1,4 @@
-/* Calibration (trainer/lib/metrics.c): the expected calibration error on constructed cases whose value is
+/* Calibration (tools/lib/metrics.c): the expected calibration error on constructed cases whose value is
  * worked out by hand, so a wrong binning, a wrong confidence or a wrong weighting changes the result. */
 #include <math.h>
 

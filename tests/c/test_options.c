@@ -1,4 +1,4 @@
-/* The options table (trainer/lib/options.h): strict values, clear errors, help from the table. */
+/* The options table (tools/lib/options.h): strict values, clear errors, help from the table. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +123,7 @@ TEST(options_table_consistent) {
             char word[32];
             const char *bar = strchr(c, '|');
             snprintf(word, sizeof word, "%.*s", (int)(bar ? bar - c : (long)strlen(c)), c);
-            cf_cam_method method;
+            cifake_cam_method method;
             CHECK_MSG(!cf_cam_method_parse(word, &method), "%s", word);
             c = bar ? bar + 1 : NULL;
         }
@@ -134,7 +134,7 @@ TEST(options_table_consistent) {
         char word[32];
         const char *bar = strchr(c, '|');
         snprintf(word, sizeof word, "%.*s", (int)(bar ? bar - c : (long)strlen(c)), c);
-        cf_colormap map;
+        cifake_colormap map;
         CHECK_MSG(!cf_colormap_parse(word, &map), "%s", word);
         c = bar ? bar + 1 : NULL;
     }

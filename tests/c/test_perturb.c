@@ -1,4 +1,4 @@
-/* Perturbation tests (trainer/lib/perturb.c): each degradation is checked against a property it must
+/* Perturbation tests (tools/lib/perturb.c): each degradation is checked against a property it must
  * have (a flat image stays flat under blur, noise has the asked spread, near-lossless JPEG barely
  * moves pixels, rescaling to the full size is the identity), plus determinism and in-place use. */
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "fixtures.h"
 #include "image.h"
 #include "patches.h"
@@ -225,12 +225,12 @@ TEST(flip_averaging_scores_and_explains_both_views) {
     CHECK(fabsf(pa.score - pb.score) > 1e-4f); /* the random model is not symmetric by itself */
     CHECK(!cifake_classify_pixels(tta, mirrored, 32, 32, 3, &b, &err));
     float cam_b[32 * 32], cam_a[32 * 32];
-    CHECK(!cifake_explain(tta, CF_CAM_GRADCAM, 1, -1, cam_b, &err));
+    CHECK(!cifake_explain(tta, CIFAKE_CAM_GRADCAM, 1, -1, cam_b, &err));
     CHECK(!cifake_classify_pixels(tta, rgb, 32, 32, 3, &a, &err));
     CHECK_NEAR(a.score, (pa.score + pb.score) / 2, 1e-5);
     CHECK_NEAR(a.score, b.score, 1e-5);
     CHECK_NEAR(a.p_fake, 1.0f / (1.0f + expf(-a.score / 1.5f)), 1e-6); /* the file's temperature, 1.5 */
-    CHECK(!cifake_explain(tta, CF_CAM_GRADCAM, 1, -1, cam_a, &err));
+    CHECK(!cifake_explain(tta, CIFAKE_CAM_GRADCAM, 1, -1, cam_a, &err));
     float worst = 0.0f, top = 0.0f;
     for (int y = 0; y < 32; y++)
         for (int x = 0; x < 32; x++) {
@@ -242,7 +242,7 @@ TEST(flip_averaging_scores_and_explains_both_views) {
     CHECK(top > 0.0f); /* a map, not all zeros */
     /* explaining again gives the same map: the image's own pass is restored after the mirror's */
     float again[32 * 32];
-    CHECK(!cifake_explain(tta, CF_CAM_GRADCAM, 1, -1, again, &err));
+    CHECK(!cifake_explain(tta, CIFAKE_CAM_GRADCAM, 1, -1, again, &err));
     CHECK(!memcmp(again, cam_a, sizeof again));
     free(rgb);
     cifake_close(tta);

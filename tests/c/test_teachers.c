@@ -1,4 +1,4 @@
-/* test_teachers.c - distillation targets (trainer/lib/teachers.h): the ensemble's logit is the mean of
+/* test_teachers.c - distillation targets (tools/lib/teachers.h): the ensemble's logit is the mean of
  * the teachers' calibrated logits, cached upright and mirrored or scored live on a prepared batch,
  * in the teacher's own normalisation; teachers of another validation split are refused. */
 #define _DEFAULT_SOURCE /* mkdtemp */
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "fileio.h"
 #include "fixtures.h"
 #include "teachers.h"
@@ -49,15 +49,15 @@ static float direct_logit(const char *path, const dataset *ds, int i, int mirror
     cf_error err;
     if (!bytes || cifake_open(bytes, n, &d, &err)) return free(bytes), NAN;
     free(bytes);
-    const cf_infer_params *p = cifake_params(d);
+    const cf_infer_params *p = cf_detector_params(d);
     uint8_t px[DS_PIXELS];
     const uint8_t *src = ds->pixels + (size_t)i * DS_PIXELS;
     for (int y = 0; y < DS_SIDE; y++)
         for (int x = 0; x < DS_SIDE; x++)
             memcpy(px + (y * DS_SIDE + x) * 3, src + (y * DS_SIDE + (mirrored ? DS_SIDE - 1 - x : x)) * 3, 3);
     float input[DS_PIXELS], prob, score = NAN;
-    cifake_normalise(p->mean, p->std, px, DS_SIDE * DS_SIDE, input);
-    if (cifake_predict(d, input, 1, &prob, &score, &err)) score = NAN;
+    cf_normalise(p->mean, p->std, px, DS_SIDE * DS_SIDE, input);
+    if (cf_detector_predict(d, input, 1, &prob, &score, &err)) score = NAN;
     float t = p->temperature;
     cifake_close(d);
     return score / t;

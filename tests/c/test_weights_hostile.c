@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "test.h"
 #include "weights.h"
 
@@ -241,9 +241,9 @@ TEST(weights_hostile_huge_finite_values_give_an_error_not_nan) {
         uint8_t rgb[3072];
         for (int i = 0; i < 3072; i++) rgb[i] = i < 1536 ? 0 : 255;
         cifake_result r;
-        CHECK(cifake_classify_rgb32(d, rgb, &r, &err) == -1 && strstr(err.msg, "not a number"));
+        CHECK(cf_detector_classify_rgb(d, rgb, &r, &err) == -1 && strstr(err.msg, "not a number"));
         float cam[1024];
-        CHECK(cifake_explain(d, CF_CAM_GRADCAM, -1, -1, cam, &err) == -1);
+        CHECK(cifake_explain(d, CIFAKE_CAM_GRADCAM, -1, -1, cam, &err) == -1);
         cifake_close(d);
     }
     free(b.data);

@@ -57,7 +57,7 @@ test('npm pack on a fresh checkout builds the module; the tarball installed into
   for (const f of ['package.json', 'README.md', 'web/detector.js', 'web/detector.d.ts', 'web/cifake.js', 'web/cifake.d.ts',
     'web/c2pa.js', 'web/trust/C2PA-TRUST-LIST.pem', 'web/cifake.wasm', 'weights/cifake.bin'])
     assert.ok(files.includes(f), `${f} is not in the package: ${files.join(', ')}`);
-  assert.ok(!files.some((f) => /^(src|tests|trainer)\//.test(f) || f === 'web/app.js'), `the package holds more than the API: ${files.join(', ')}`);
+  assert.ok(!files.some((f) => /^(src|tests|tools)\//.test(f) || f === 'web/app.js'), `the package holds more than the API: ${files.join(', ')}`);
 
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);

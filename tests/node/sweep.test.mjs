@@ -1,4 +1,4 @@
-// cifake-sweep (trainer/cifake-sweep.mjs): trains a tiny grid, is interrupted mid-network, resumes
+// cifake-sweep (tools/cifake-sweep.mjs): trains a tiny grid, is interrupted mid-network, resumes
 // without duplicating rows, and the resumed network equals one trained without interruption.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { root, run, sampleImages, tempDir, tensorBytes } from './helpers.mjs';
-import { bestExtractor, multiplyAdds, parseArgs, topology, TRAINER_RANGES } from '../../trainer/cifake-sweep.mjs';
+import { bestExtractor, multiplyAdds, parseArgs, topology, TRAINER_RANGES } from '../../tools/cifake-sweep.mjs';
 
 // The shared samples as train; as test the same images with one trailing byte added (JPEG decoders
 // stop at the end-of-image marker), except one FAKE image kept byte-identical: exactly 1 leaked.
@@ -25,7 +25,7 @@ function sweepDataset() {
 }
 
 function sweep(args) {
-  const r = spawnSync(process.execPath, [path.join(root, 'trainer/cifake-sweep.mjs'), ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(root, 'tools/cifake-sweep.mjs'), ...args], { encoding: 'utf8' });
   return { code: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 

@@ -69,7 +69,7 @@ int main(int argc, char **argv) {
             float map[32 * 32];
             cf_forward(&cam_model, &ws, input, 1, 0, 0, NULL);
             if (cf_cam_feature_layer(&cam_model, -1, &feature, &err) ||
-                cf_gradcam(&cam_model, &ws, feature, 1 - target, (cf_cam_method)method, map, &fh, &fw, &err)) {
+                cf_gradcam(&cam_model, &ws, feature, 1 - target, (cifake_cam_method)method, map, &fh, &fw, &err)) {
                 fprintf(stderr, "refdump: %s\n", err.msg);
                 return 1;
             }

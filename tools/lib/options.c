@@ -104,7 +104,7 @@ static const opt_def table[] = {
     /* cifake-train --folders: native-resolution patch models */
     {.name = "--folders", .programs = PROG_TRAIN, .kind = OPT_TEXT, .value = "DIR",
      .help = "patch model: DIR/real/<group>/, DIR/fake/<group>/ of any image sizes, optional\n"
-             "DIR/MANIFEST.tsv (columns crop, generator, source_file; see trainer/lib/folders.h);\n"
+             "DIR/MANIFEST.tsv (columns crop, generator, source_file; see tools/lib/folders.h);\n"
              "nothing is resized; the weight file records view=patches and input 3xPxP"},
     {.name = "--patch", .programs = PROG_TRAIN, .kind = OPT_INT, .value = "P", .min = 32, .max = 64, .def = "64",
      .check = check_patch, .help = "patch side, 32 or 64"},
@@ -173,7 +173,7 @@ static const opt_def table[] = {
              "or FAKE) and the accuracy of the decided images (n/a where none was decided)"},
     {.name = "--fake", .programs = PROG_EVAL, .kind = OPT_TEXT, .value = "DIR", .help = "the fake images of --real"},
     {.name = "--folders", .programs = PROG_EVAL, .kind = OPT_TEXT, .value = "DIR",
-     .help = "a patch model (view=patches) on image folders (trainer/lib/folders.h): one table\n"
+     .help = "a patch model (view=patches) on image folders (tools/lib/folders.h): one table\n"
              "per condition (as they are; re-encoded as JPEG at --jpeg; with --web, as delivered\n"
              "on the web), a row per group and per generator: AUROC against all the REAL images\n"
              "evaluated, share of REAL called FAKE and of FAKE caught at the file's threshold,\n"

@@ -12,7 +12,7 @@
 #ifndef CIFAKE_FAITHFULNESS_H
 #define CIFAKE_FAITHFULNESS_H
 
-#include "detector.h"
+#include "detector_internals.h"
 
 #define FAITH_STEPS 21 /* k = 0, 5, ..., 100 % */
 #define FAITH_CHANNELS 3
@@ -39,7 +39,7 @@ void faith_compose(const float *image, const float *baseline, int side, int cell
 double faith_auc(const double *curve);
 
 /* Scratch for faith_curves: room for the inputs of up to max_maps rankings of one image (one batch:
- * 2 * FAITH_STEPS * max_maps images, at most cifake_predict's 1024). */
+ * 2 * FAITH_STEPS * max_maps images, at most cf_detector_predict's 1024). */
 typedef struct {
     int side, cell, max_maps;
     float *inputs, *p_fake, *scores;

@@ -195,7 +195,7 @@ int dataset_prepare(const dataset *ds, int i, const float mean[3], const float s
                     cf_rng *rng, float *out) {
     const uint8_t *px = ds->pixels + (size_t)i * DS_PIXELS;
     if (!augment) {
-        cifake_normalise(mean, std, px, DS_SIDE * DS_SIDE, out);
+        cf_normalise(mean, std, px, DS_SIDE * DS_SIDE, out);
         return 0;
     }
     int flip = cf_rng_below(rng, 2);

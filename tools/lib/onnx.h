@@ -1,7 +1,7 @@
 /* onnx.h - a cifake model as an ONNX graph (opset 13), for other inference engines.
  *
  * The graph takes the normalised input "input", float32 [N, C, H, W] (N symbolic), exactly what
- * cifake_normalise writes: (pixel / 255 - mean[c]) / std[c], RGB channel order, mean and std from
+ * cf_normalise writes: (pixel / 255 - mean[c]) / std[c], RGB channel order, mean and std from
  * the weight file (also stored in the ONNX metadata). It outputs
  *   "logit"   float32 [N, 1]: the FAKE score (for a softmax head z_fake - z_real, folded into the
  *             last Gemm), what cifake_result.score holds;

@@ -6,7 +6,7 @@
 
 #include "infer.h"
 
-#define FAITH_MAX_BATCH 1024 /* cifake_predict's largest batch (detector.h) */
+#define FAITH_MAX_BATCH 1024 /* cf_detector_predict's largest batch (detector_internals.h) */
 
 double faith_k(int step) { return (double)step / (FAITH_STEPS - 1); }
 
@@ -117,12 +117,12 @@ void faith_work_free(faith_work *w) {
 /* p_fake of the n inputs of w as the detector gives it: one view, or for a flip-averaged file the
  * mean logit of each input and its mirror at the file's temperature. */
 static int detector_p_fake(cifake_detector *d, faith_work *w, int n, cf_error *err) {
-    if (!cifake_flip_averaged(d)) return cifake_predict(d, w->inputs, n, w->p_fake, NULL, err);
+    if (!cf_detector_flip_averaged(d)) return cf_detector_predict(d, w->inputs, n, w->p_fake, NULL, err);
     mirror_planes(w->inputs, n * FAITH_CHANNELS, w->side, w->mirrored);
-    if (cifake_predict(d, w->inputs, n, w->p_fake, w->logits, err) ||
-        cifake_predict(d, w->mirrored, n, w->p_fake, w->mirrored_logits, err))
+    if (cf_detector_predict(d, w->inputs, n, w->p_fake, w->logits, err) ||
+        cf_detector_predict(d, w->mirrored, n, w->p_fake, w->mirrored_logits, err))
         return -1;
-    float temperature = cifake_params(d)->temperature;
+    float temperature = cf_detector_params(d)->temperature;
     for (int i = 0; i < n; i++) w->p_fake[i] = cf_sigmoid((w->logits[i] + w->mirrored_logits[i]) / 2 / temperature);
     return 0;
 }

@@ -449,9 +449,9 @@ static int write_model_file(int rc, const char *path, cf_model *folded, cf_meta 
 /* ---------- where the batches come from ---------- */
 
 /* A run's data: it fills every training batch, validates each epoch and writes the weight file. Two
- * kinds, each a struct that begins with this one: CIFAKE's 32x32 images (cifake_source, optionally
- * with --teacher targets) and folders of images of any size cut into patches (patch_source,
- * --folders). `load` sets the fields after the functions; run frees the split. */
+ * kinds, each a struct that begins with this one: CIFAKE's 32x32 images, whole as a thumbnail model
+ * sees them (thumb_source, optionally with --teacher targets), and folders of images of any size cut
+ * into patches (patch_source, --folders). `load` sets the fields after the functions; run frees the split. */
 typedef struct data_source data_source;
 struct data_source {
     int (*load)(data_source *src, const train_config *c, cf_error *err);
@@ -481,18 +481,18 @@ typedef struct {
     dataset train, test;
     int *order;              /* this epoch's shuffle of the training images */
     teacher_set teachers;    /* --teacher */
-} cifake_source;
+} thumb_source;
 
-static void cifake_free(data_source *src) {
-    cifake_source *d = (cifake_source *)src;
+static void thumb_free(data_source *src) {
+    thumb_source *d = (thumb_source *)src;
     teachers_close(&d->teachers);
     free(d->order);
     dataset_free(&d->train);
     dataset_free(&d->test);
 }
 
-static int cifake_load(data_source *src, const train_config *c, cf_error *err) {
-    cifake_source *d = (cifake_source *)src;
+static int thumb_load(data_source *src, const train_config *c, cf_error *err) {
+    thumb_source *d = (thumb_source *)src;
     double t0 = now_seconds();
     fprintf(stderr, "loading %s/train ...\n", c->data);
     if (dataset_load(&d->train, c->data, "train", c->threads, err)) return -1;
@@ -526,8 +526,8 @@ static int cifake_load(data_source *src, const train_config *c, cf_error *err) {
 
 /* --teacher: opens the teachers and, in cached mode, has them score the training images. Their time
  * is reported here and not counted in the run's training time. */
-static int cifake_attach_teachers(data_source *src, const train_config *c, cf_error *err) {
-    cifake_source *d = (cifake_source *)src;
+static int thumb_attach_teachers(data_source *src, const train_config *c, cf_error *err) {
+    thumb_source *d = (thumb_source *)src;
     if (!c->n_teachers) return 0;
     double t0 = now_seconds();
     teacher_set *t = &d->teachers;
@@ -540,8 +540,8 @@ static int cifake_attach_teachers(data_source *src, const train_config *c, cf_er
 }
 
 /* A seeded shuffle of the training images for each epoch. */
-static void cifake_shuffle(data_source *src, const train_config *c, int epoch) {
-    cifake_source *d = (cifake_source *)src;
+static void thumb_shuffle(data_source *src, const train_config *c, int epoch) {
+    thumb_source *d = (thumb_source *)src;
     memcpy(d->order, src->train_idx, sizeof(int) * src->n_train);
     cf_rng shuffle = cf_rng_make(c->seed, 0x5417u, (uint64_t)epoch);
     for (int i = src->n_train - 1; i > 0; i--) {
@@ -555,7 +555,7 @@ static void cifake_shuffle(data_source *src, const train_config *c, int epoch) {
  * The perturbation draws from its own stream, so the flips and translations are those of a run
  * without the option, and the whole remains a function of (seed, epoch, image). Returns -1 on
  * failure, else whether the image was mirrored. */
-static int prepare_perturbed(const train_config *c, const cifake_source *d, int i, uint64_t id, cf_rng *aug, float *out,
+static int prepare_perturbed(const train_config *c, const thumb_source *d, int i, uint64_t id, cf_rng *aug, float *out,
                              cf_error *err) {
     uint8_t pixels[DS_PIXELS];
     cf_rng rng = cf_rng_make(c->seed, id, 0x9E27u);
@@ -566,7 +566,7 @@ static int prepare_perturbed(const train_config *c, const cifake_source *d, int 
 
 /* --teacher: mixes the teachers' opinion of each image of the prepared batch into its target (the
  * label, or CutMix's area share when set). */
-static void teacher_targets(const train_config *c, cifake_source *d, train_batch *tb, const int *batch_idx) {
+static void teacher_targets(const train_config *c, thumb_source *d, train_batch *tb, const int *batch_idx) {
     teacher_set *t = &d->teachers;
     if (c->teacher_live) teachers_score_batch(t, tb->input, c->batch, d->base.mean, d->base.std, tb->teacher_z);
     for (int i = 0; i < c->batch; i++) {
@@ -578,8 +578,8 @@ static void teacher_targets(const train_config *c, cifake_source *d, train_batch
 
 /* The images of one step of the shuffle, augmented (flip, translation, --perturb-prob), then mixed
  * (--cutmix) and given the teachers' targets (--teacher). */
-static void cifake_fill_batch(data_source *src, const train_config *c, run_state *s, int step, train_batch *tb) {
-    cifake_source *d = (cifake_source *)src;
+static void thumb_fill_batch(data_source *src, const train_config *c, run_state *s, int step, train_batch *tb) {
+    thumb_source *d = (thumb_source *)src;
     const int *batch_idx = d->order + (size_t)step * c->batch;
     uint64_t epoch = (uint64_t)s->epoch;
     CF_PARALLEL_FOR(c->threads)
@@ -617,9 +617,9 @@ static int labels_of(const dataset *ds, const int *idx, int n, int **out) {
 }
 
 /* The validation split's loss, accuracy and AUROC of the validated weights. */
-static int cifake_validate(data_source *src, const train_config *c, run_state *s, double *loss, char *log, size_t n,
+static int thumb_validate(data_source *src, const train_config *c, run_state *s, double *loss, char *log, size_t n,
                            cf_error *err) {
-    cifake_source *d = (cifake_source *)src;
+    thumb_source *d = (thumb_source *)src;
     float *scores = malloc(sizeof(float) * (src->n_val + 1));
     int *labels = NULL;
     if (!scores || labels_of(&d->train, src->val_idx, src->n_val, &labels)) {
@@ -640,7 +640,7 @@ static int cifake_validate(data_source *src, const train_config *c, run_state *s
 }
 
 /* The test split's metrics of the folded model (the test split is only ever used here, to report). */
-static int cifake_test_metrics(const train_config *c, const cifake_source *d, cf_model *folded, float temperature,
+static int thumb_test_metrics(const train_config *c, const thumb_source *d, cf_model *folded, float temperature,
                                float threshold, metrics *tst, cf_error *err) {
     const dataset *test = &d->test;
     int *all = malloc(sizeof(int) * test->n);
@@ -658,8 +658,8 @@ static int cifake_test_metrics(const train_config *c, const cifake_source *d, cf
 }
 
 /* Writes the final weight file: best epoch, BN folded, calibration and provenance in the metadata. */
-static int cifake_write_weights(data_source *src, const train_config *c, run_state *s, cf_error *err) {
-    cifake_source *d = (cifake_source *)src;
+static int thumb_write_weights(data_source *src, const train_config *c, run_state *s, cf_error *err) {
+    thumb_source *d = (thumb_source *)src;
     int n_val = src->n_val;
     cf_model folded;
     if (cf_model_fold_bn(&s->best, &folded, err)) return -1;
@@ -677,7 +677,7 @@ static int cifake_write_weights(data_source *src, const train_config *c, run_sta
         fprintf(stderr, "calibration on validation: temperature %.4f, threshold %.4f\n", temperature, threshold);
         metrics_print(stderr, "validation (best epoch)", &val, 0);
     }
-    if (!rc && c->report_test) rc = cifake_test_metrics(c, d, &folded, temperature, threshold, &tst, err);
+    if (!rc && c->report_test) rc = thumb_test_metrics(c, d, &folded, temperature, threshold, &tst, err);
     cf_meta meta = {0};
     if (!rc)
         rc = meta_input(&meta, folded.spec, folded.input, err) || meta_normalisation(&meta, src->mean, src->std, err) ||
@@ -1019,12 +1019,12 @@ int main(int argc, char **argv) {
     train_config c;
     int status = parse_args(argc, argv, &c);
     if (status) return status == 1 ? 0 : status;
-    cifake_source cifake = {.base = {cifake_load, cifake_attach_teachers, cifake_shuffle, cifake_fill_batch,
-                                     cifake_validate, cifake_write_weights, cifake_free}};
+    thumb_source thumbs = {.base = {thumb_load, thumb_attach_teachers, thumb_shuffle, thumb_fill_batch, thumb_validate,
+                                    thumb_write_weights, thumb_free}};
     patch_source patches = {.base = {patch_load, NULL, NULL, patch_fill_batch, patch_validate, patch_write_weights,
                                      patch_free}};
     cf_error err;
-    if (run(&c, c.folders ? &patches.base : &cifake.base, &err)) {
+    if (run(&c, c.folders ? &patches.base : &thumbs.base, &err)) {
         fprintf(stderr, "cifake-train: %s\n", err.msg);
         return 1;
     }

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "dataset.h"
 #include "faithfulness.h"
 #include "fileio.h"
@@ -100,20 +100,20 @@ static void blit(uint8_t *img, int width, int x0, int y0, const uint8_t *tile, i
 
 /* Draws image i at (x0, y0) as the model saw it, and beside it the overlay the CLI writes (cifake_render
  * with alpha 0, then 0.5). */
-static int draw_pair(cifake_detector *d, const dataset *ds, int i, cf_cam_method method, uint8_t *tile, int side,
+static int draw_pair(cifake_detector *d, const dataset *ds, int i, cifake_cam_method method, uint8_t *tile, int side,
                      uint8_t *img, int width, int x0, int y0, cifake_result *r, cf_error *err) {
     float map[CELLS];
-    int rc = cifake_classify_rgb32(d, ds->pixels + (size_t)i * DS_PIXELS, r, err) ||
+    int rc = cf_detector_classify_rgb(d, ds->pixels + (size_t)i * DS_PIXELS, r, err) ||
              cifake_explain(d, method, -1, -1, map, err) ||
-             cifake_render(d, map, side, CF_COLORMAP_TURBO, 0.0f, tile, err);
+             cifake_render(d, map, side, CIFAKE_COLORMAP_TURBO, 0.0f, tile, err);
     if (!rc) blit(img, width, x0, y0, tile, side);
-    if (!rc) rc = cifake_render(d, map, side, CF_COLORMAP_TURBO, 0.5f, tile, err);
+    if (!rc) rc = cifake_render(d, map, side, CIFAKE_COLORMAP_TURBO, 0.5f, tile, err);
     if (!rc) blit(img, width, x0 + side, y0, tile, side);
     if (rc) cf_error_prefix(err, "%s", ds->paths[i]);
     return rc;
 }
 
-static int write_grid(cifake_detector *d, const dataset *ds, cf_cam_method method, const grid *g, cf_error *err) {
+static int write_grid(cifake_detector *d, const dataset *ds, cifake_cam_method method, const grid *g, cf_error *err) {
     static const uint8_t background[3] = {40, 40, 40}, right[3] = {40, 170, 70}, wrong[3] = {210, 50, 50};
     int cell_w = 2 * g->tile + GRID_GAP, cell_h = g->tile + GRID_GAP;
     int width = GRID_STRIP + g->cols * cell_w + GRID_GAP, height = GRID_ROWS * cell_h + GRID_GAP;
@@ -129,7 +129,7 @@ static int write_grid(cifake_detector *d, const dataset *ds, cf_cam_method metho
             rc = draw_pair(d, ds, pick, method, tile, g->tile, img, width, GRID_STRIP + c * cell_w, y0, &r, err);
             if (!rc)
                 fprintf(stderr, "grid row %d col %d: %s (%s, p_fake %.4f)\n", row + 1, c + 1, ds->paths[pick],
-                        r.p_fake >= cifake_params(d)->threshold ? "FAKE" : "REAL", r.p_fake);
+                        r.p_fake >= cf_detector_params(d)->threshold ? "FAKE" : "REAL", r.p_fake);
         }
     }
     if (!rc) rc = make_parent_dirs(g->path, err) || png_write_rgba(g->path, img, width, height, err);
@@ -198,7 +198,7 @@ static int faith_baseline(const uint8_t *rgb, const cf_infer_params *p, float si
     uint8_t blurred[PERTURB_BYTES];
     perturbation blur = {PERTURB_BLUR, sigma, "blur"};
     if (perturb_apply(&blur, rgb, blurred, NULL, err)) return -1;
-    cifake_normalise(p->mean, p->std, blurred, CELLS, out);
+    cf_normalise(p->mean, p->std, blurred, CELLS, out);
     return 0;
 }
 
@@ -207,18 +207,18 @@ static int faith_image(cifake_detector *d, faith_work *w, const dataset *ds, int
                        faith_stats *st, cf_error *err) {
     static float maps[FAITH_MAPS][CELLS], tiebreak[CELLS], baseline[3 * CELLS];
     cifake_result r;
-    if (cifake_classify_rgb32(d, ds->pixels + (size_t)i * DS_PIXELS, &r, err)) return -1;
-    int target = r.p_fake >= cifake_params(d)->threshold; /* the class the page would explain */
-    if (cifake_explain(d, CF_CAM_GRADCAM, target, -1, maps[0], err) ||
-        cifake_explain(d, CF_CAM_GRADCAMPP, target, -1, maps[1], err))
+    if (cf_detector_classify_rgb(d, ds->pixels + (size_t)i * DS_PIXELS, &r, err)) return -1;
+    int target = r.p_fake >= cf_detector_params(d)->threshold; /* the class the page would explain */
+    if (cifake_explain(d, CIFAKE_CAM_GRADCAM, target, -1, maps[0], err) ||
+        cifake_explain(d, CIFAKE_CAM_GRADCAMPP, target, -1, maps[1], err))
         return -1;
     cf_rng map_rng = cf_rng_make(c->seed, (uint64_t)i, 1), tie_rng = cf_rng_make(c->seed, (uint64_t)i, 2);
     for (int k = 0; k < CELLS; k++) maps[2][k] = cf_rng_uniform(&map_rng);
     for (int k = 0; k < faith_cell_count(CF_MODEL_SIDE, c->cell); k++) tiebreak[k] = cf_rng_uniform(&tie_rng);
-    if (faith_baseline(ds->pixels + (size_t)i * DS_PIXELS, cifake_params(d), c->blur_sigma, baseline, err)) return -1;
+    if (faith_baseline(ds->pixels + (size_t)i * DS_PIXELS, cf_detector_params(d), c->blur_sigma, baseline, err)) return -1;
     const float *const map_list[FAITH_MAPS] = {maps[0], maps[1], maps[2]};
     double del[FAITH_MAPS * FAITH_STEPS], ins[FAITH_MAPS * FAITH_STEPS];
-    if (faith_curves(d, w, cifake_input(d), baseline, map_list, FAITH_MAPS, tiebreak, target, del, ins, err)) return -1;
+    if (faith_curves(d, w, cf_detector_input(d), baseline, map_list, FAITH_MAPS, tiebreak, target, del, ins, err)) return -1;
     double *auc = st->auc + (size_t)st->n * FAITH_MAPS * 2;
     for (int m = 0; m < FAITH_MAPS; m++) {
         for (int s = 0; s < FAITH_STEPS; s++) {
@@ -364,7 +364,7 @@ static int faith_plot(const faith_stats *st, const char *path, const char *capti
 /* The cell of the CAM's own grid: the input side over the side of the CAM layer's map (1 when it
  * does not divide). */
 static int cam_grid_cell(cifake_detector *d, cf_error *err) {
-    const cf_model *m = &cifake_loaded_model(d)->model;
+    const cf_model *m = &cf_detector_model(d)->model;
     int layer;
     if (cf_cam_feature_layer(m, -1, &layer, err)) return -1;
     int side = m->layers[layer].out.h;
@@ -428,7 +428,7 @@ int main(int argc, char **argv) {
     if (status) return status == 1 ? 0 : 2;
     const char *weights = opt_text(&args, "--weights"), *data = opt_text(&args, "--data");
     const char *split = opt_text(&args, "--split"), *baseline = opt_text(&args, "--baseline");
-    cf_cam_method method = CF_CAM_GRADCAM;
+    cifake_cam_method method = CIFAKE_CAM_GRADCAM;
     (void)cf_cam_method_parse(opt_text(&args, "--cam-method"), &method); /* the table holds the names it takes */
     grid g = {opt_text(&args, "--grid"), (int)opt_int(&args, "--grid-cols"), (int)opt_int(&args, "--grid-tile"), {NULL}, {0}};
     int faithfulness = opt_count(&args, "--faithfulness") > 0;
@@ -459,13 +459,13 @@ int main(int argc, char **argv) {
         cifake_result r;
         float map[CELLS];
         double shares[2];
-        if (cifake_classify_rgb32(d, ds.pixels + (size_t)i * DS_PIXELS, &r, &err) ||
+        if (cf_detector_classify_rgb(d, ds.pixels + (size_t)i * DS_PIXELS, &r, &err) ||
             cifake_explain(d, method, -1, -1, map, &err)) {
             fprintf(stderr, "cifake-camstats: %s: %s\n", ds.paths[i], err.msg);
             return 1;
         }
         /* the class the map explains: by the threshold, whether or not the band makes it UNSURE */
-        int predicted = r.p_fake >= cifake_params(d)->threshold;
+        int predicted = r.p_fake >= cf_detector_params(d)->threshold;
         int correct = predicted == ds.labels[i], row = grid_row(ds.labels[i], correct);
         if (g.path) g.idx[row][g.n[row]++] = i;
         if (map_shares(map, shares)) {
@@ -476,7 +476,7 @@ int main(int argc, char **argv) {
         add(&by_pred[predicted], shares);
         add(&by_right[predicted][correct], shares);
     }
-    printf("Grad-CAM%s of the predicted class, %s split, %d images (%s)\n\n", method == CF_CAM_GRADCAMPP ? "++" : "",
+    printf("Grad-CAM%s of the predicted class, %s split, %d images (%s)\n\n", method == CIFAKE_CAM_GRADCAMPP ? "++" : "",
            split, ds.n, weights);
     printf("| predicted (and verdict)    |      n | top-10%% share | outside centre | zero maps |\n");
     printf("|----------------------------|-------:|---------------|----------------|----------:|\n");

@@ -5,14 +5,14 @@
  *   cifake-export --set KEY=VALUE [--set ...] --out OUT.bin [--weights FILE]
  *   cifake-export --keys
  * The ONNX graph (opset 13) takes the normalised input [N, 3, 32, 32] and outputs p_fake and the raw
- * FAKE logit; trainer/lib/onnx.h says exactly what they are. Exit status 0 written, 1 failure, 2 usage. */
+ * FAKE logit; tools/lib/onnx.h says exactly what they are. Exit status 0 written, 1 failure, 2 usage. */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "detector_internals.h"
 #include "fileio.h"
 #include "onnx.h"
 #include "options.h"
@@ -27,7 +27,7 @@ static const opt_program program = {
     "usage: cifake-export --onnx OUT.onnx [--weights FILE]\n"
     "  Writes the weight file's model as an ONNX graph (opset " OPT_STR(ONNX_OPSET) ") for other inference engines.\n"
     "  input   'input'  float32 [N,3,32,32]: RGB, (pixel/255 - mean)/std per channel, mean and std\n"
-    "                   from the weight file (copied into the ONNX metadata), as cifake_normalise does\n"
+    "                   from the weight file (copied into the ONNX metadata), as cf_normalise does\n"
     "  outputs 'p_fake' float32 [N,1]: sigmoid(logit / temperature), the calibrated probability of FAKE\n"
     "          'logit'  float32 [N,1]: the raw FAKE score\n"
     "  Batch norm is folded into the convolution before it, as the detector does. The graph scores one\n"

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "c2pa_verify.h"
-#include "detector.h"
+#include "detector_internals.h"
 #include "fileio.h"
 #include "image.h"
 #include "json.h"
@@ -51,8 +51,8 @@ typedef struct {
     const char *dir;
     int target;     /* -1 predicted class, 0 REAL, 1 FAKE */
     int conv_layer; /* -1 last convolution, else a 0-based layer index of the (folded) spec */
-    cf_cam_method method;
-    cf_colormap colormap;
+    cifake_cam_method method;
+    cifake_colormap colormap;
     float alpha;
     int side;
 } cam_options;
@@ -129,7 +129,7 @@ static int classify_file(cifake_detector *d, const cam_options *cam, const c2pa_
 
 /* The --cam options, read by the table (options.h). */
 static cam_options cam_options_of(const opt_args *a) {
-    cam_options cam = {opt_text(a, "--cam"), opt_choice(a, "--cam-class") - 1, -1, CF_CAM_GRADCAM, CF_COLORMAP_TURBO,
+    cam_options cam = {opt_text(a, "--cam"), opt_choice(a, "--cam-class") - 1, -1, CIFAKE_CAM_GRADCAM, CIFAKE_COLORMAP_TURBO,
                        opt_float(a, "--alpha"), (int)opt_int(a, "--cam-size")};
     if (opt_count(a, "--cam-layer")) cam.conv_layer = (int)opt_int(a, "--cam-layer") - 1;
     /* the table holds the names these parsers take */

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const USAGE = `usage: node trainer/cifake-sweep.mjs [--data DIR] [--out DIR] [--epochs N] [--subset N] [--threads N]
+const USAGE = `usage: node tools/cifake-sweep.mjs [--data DIR] [--out DIR] [--epochs N] [--subset N] [--threads N]
                  [--batch N] [--seed S] [--phase all|extractors|dense] [--layers 1,2,3] [--filters 16,32,64,128]
                  [--dense-layers 1,2,3] [--dense-widths 32,64,128,256,512,1024] [--dense-base LxF] [--bin DIR]
                  [--patience N] [--order grid|cost]
@@ -45,7 +45,7 @@ weight decay, no translations (--pad 0); the trainer always applies random horiz
 // The paper's figures (Bird & Lotfi, IEEE Access 2024; arXiv 2303.14126), as summarised in the project
 // brief (../shared/PAPER.md): the accuracy of each of the 12 feature extractors, their mean and the
 // best F1. Everything else is printed as "not found": we never fill a gap with a guess. See
-// trainer/results/REPRODUCTION.md.
+// tools/results/REPRODUCTION.md.
 const PAPER_EXTRACTORS = { // accuracy, indexed [conv layers][filters]
   1: { 16: 0.9006, 32: 0.9038, 64: 0.9094, 128: 0.9139 },
   2: { 16: 0.9146, 32: 0.9293, 64: 0.9271, 128: 0.9298 },
@@ -66,7 +66,7 @@ const PAPER_BEST = { layers: 2, filters: 128, denseLayers: 1, width: 64 };
 const list = (s) => s.split(',').filter(Boolean).map(Number);
 
 // The options the sweep passes through to cifake-train, with cifake-train's ranges (its entries in
-// trainer/lib/options.c; tests/node/sweep.test.mjs checks them against `cifake-train --help`), so a
+// tools/lib/options.c; tests/node/sweep.test.mjs checks them against `cifake-train --help`), so a
 // value the trainer would refuse is refused here, before any network is trained.
 export const TRAINER_RANGES = {
   epochs: ['--epochs', 1, 100000], subset: ['--subset', 0, Infinity], threads: ['--threads', 1, 1024],
@@ -218,7 +218,7 @@ class Results {
     this.jsonFile = path.join(o.out, 'results.json');
     this.mdFile = path.join(o.out, 'results.md');
     this.budget = budgetOf(o);
-    this.command = `node trainer/cifake-sweep.mjs ${process.argv.slice(2).join(' ')}`.trim();
+    this.command = `node tools/cifake-sweep.mjs ${process.argv.slice(2).join(' ')}`.trim();
     this.rows = [];
     if (fs.existsSync(this.jsonFile)) {
       const old = JSON.parse(fs.readFileSync(this.jsonFile, 'utf8'));

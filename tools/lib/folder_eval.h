@@ -3,7 +3,7 @@
 #ifndef CIFAKE_FOLDER_EVAL_H
 #define CIFAKE_FOLDER_EVAL_H
 
-#include "detector.h"
+#include "detector_internals.h"
 
 typedef struct {
     const char *real, *fake;
