@@ -100,6 +100,29 @@ TEST(options_repeats_operands_and_defaults) {
     CHECK(opt_text(&a, "--cam") == NULL && opt_count(&a, "--cam-layer") == 0);
 }
 
+static int parses_cam_method(const char *word) {
+    cifake_cam_method m;
+    return !cf_cam_method_parse(word, &m);
+}
+
+static int parses_colormap(const char *word) {
+    cifake_colormap m;
+    return !cf_colormap_parse(word, &m);
+}
+
+/* Whether every choice of entry d is a word parses takes. */
+static int choices_parse(const opt_def *d, int (*parses)(const char *word)) {
+    if (!d || !d->choices) return 0;
+    for (const char *c = d->choices; c;) {
+        char word[32];
+        const char *bar = strchr(c, '|');
+        snprintf(word, sizeof word, "%.*s", (int)(bar ? bar - c : (long)strlen(c)), c);
+        if (!parses(word)) return 0;
+        c = bar ? bar + 1 : NULL;
+    }
+    return 1;
+}
+
 /* Every entry is well formed: its default passes its own checks, a program never has two entries of
  * one name, and the choices the programs hand to the core's parsers are the ones those take. */
 TEST(options_table_consistent) {
@@ -116,28 +139,9 @@ TEST(options_table_consistent) {
         for (int j = i + 1; j < n; j++)
             CHECK_MSG(strcmp(t[i].name, t[j].name) || !(t[i].programs & t[j].programs), "%s twice", t[i].name);
     }
-    for (unsigned p = PROG_DETECT; p; p = p == PROG_DETECT ? PROG_CAMSTATS : 0) {
-        const opt_def *m = opt_find("--cam-method", p);
-        CHECK(m != NULL);
-        for (const char *c = m ? m->choices : ""; c && *c;) {
-            char word[32];
-            const char *bar = strchr(c, '|');
-            snprintf(word, sizeof word, "%.*s", (int)(bar ? bar - c : (long)strlen(c)), c);
-            cifake_cam_method method;
-            CHECK_MSG(!cf_cam_method_parse(word, &method), "%s", word);
-            c = bar ? bar + 1 : NULL;
-        }
-    }
-    const opt_def *cm = opt_find("--colormap", PROG_DETECT);
-    CHECK(cm != NULL);
-    for (const char *c = cm ? cm->choices : ""; c && *c;) {
-        char word[32];
-        const char *bar = strchr(c, '|');
-        snprintf(word, sizeof word, "%.*s", (int)(bar ? bar - c : (long)strlen(c)), c);
-        cifake_colormap map;
-        CHECK_MSG(!cf_colormap_parse(word, &map), "%s", word);
-        c = bar ? bar + 1 : NULL;
-    }
+    CHECK(choices_parse(opt_find("--cam-method", PROG_DETECT), parses_cam_method));
+    CHECK(choices_parse(opt_find("--cam-method", PROG_CAMSTATS), parses_cam_method));
+    CHECK(choices_parse(opt_find("--colormap", PROG_DETECT), parses_colormap));
 }
 
 /* --help is written from the table: every option of the program with its placeholder, range and
