@@ -399,10 +399,13 @@ refreshChrome();
 // Once a service worker is active, it is asked to keep the C2PA library too (sw.js: LAZY), so that
 // Content Credentials can be checked offline later. Its first installation downloads every file of
 // the page again, the module and the weights among them (and then the 8 MB C2PA library): it is
-// registered only once the model is ready and no image is waiting, so that it never competes with
-// the first verdict (docs/performance.md, "Time to first verdict").
+// registered only once the model is ready and the page has had no image waiting for OFFLINE_IDLE_MS,
+// so that it competes neither with the first verdict nor with an image chosen right after the page
+// loaded (the model is often ready before a person has picked a file: docs/performance.md, "Time to
+// first verdict").
+const OFFLINE_IDLE_MS = 3000;
 const busy = () => store.items.some((i) => i.status === 'queued' || i.status === 'working');
-let offlineCopyAsked = false;
+let offlineCopyAsked = false, offlineTimer = 0;
 function keepOfflineCopy() {
   if (offlineCopyAsked || store.model.state !== 'ready' || busy()) return;
   offlineCopyAsked = true;
@@ -410,5 +413,10 @@ function keepOfflineCopy() {
   navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage('cache-lazy')).catch(() => {});
 }
 if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol)) {
-  for (const type of ['model', 'item', 'clear']) store.on(type, () => setTimeout(keepOfflineCopy, 0));
+  for (const type of ['model', 'item', 'clear']) {
+    store.on(type, () => {
+      clearTimeout(offlineTimer);
+      offlineTimer = setTimeout(keepOfflineCopy, OFFLINE_IDLE_MS);
+    });
+  }
 }

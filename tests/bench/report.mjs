@@ -72,7 +72,7 @@ lines.push(`  measured peak: wasm f32x4 mul+add ${fmt(peak.wasm_1_thread.gflops,
 lines.push('');
 lines.push(`Module web/cifake.wasm: ${fmt(sizes.wasm_bytes)} bytes, ${fmt(sizes.wasm_gzip9_bytes)} gzip -9; weight files: ` +
   js.models.map((m) => `${m.model} ${fmt(m.weights_bytes)} bytes (ONNX ${fmt(m.onnx_bytes)})`).join(', '));
-lines.push(`Page, time to first verdict (navigation start to the verdict of one dropped sample, fresh Chromium, ` +
+lines.push(`Page, time to first verdict (navigation start to the verdict of one dropped sample, fresh Chromium settled after launch, ` +
   `${page.runs} loads, dropped at DOMContentLoaded): median ${fmt(page.median_ms)} ms, ${fmt(page.drop_to_verdict_median_ms)} ms ` +
   `after the drop (model ready at ${fmt(page.model_ready_median_ms)} ms)`);
 lines.push(`A ${fmt(photo.native.width)} x ${fmt(photo.native.height)} photo through a patch model (${fmt(photo.native.patches)} ` +
