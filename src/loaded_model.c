@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "patches.h"
 
 /* Folding batch norm divides by sqrt(running variance): a negative or huge variance in a (finite)
  * file would give NaN or infinite parameters, so the folded model is checked as a whole. */
@@ -42,6 +43,15 @@ static int parse_scope(cf_loaded_model *s, cf_error *err) {
         if (*end || end == max_side || v < 0 || v > CF_IMAGE_MAX_SIDE)
             return cf_fail(err, "weight file: scope_max_side \"%s\" is not a side in 0..%d", max_side, CF_IMAGE_MAX_SIDE);
         s->max_side = (int)v;
+    }
+    const char *budget = cf_meta_get(&s->meta, CF_META_PATCH_BUDGET);
+    if (budget) {
+        char *end;
+        long v = strtol(budget, &end, 10);
+        if (*end || end == budget || v < 0 || v > CF_PATCH_BUDGET_MAX)
+            return cf_fail(err, "weight file: patch_budget \"%s\" is not a count in 0..%d", budget, CF_PATCH_BUDGET_MAX);
+        if (v && s->view != CIFAKE_VIEW_PATCHES) return cf_fail(err, "weight file: patch_budget applies to patch models");
+        s->patch_budget = (int)v;
     }
     s->unsure_lo = s->unsure_hi = 0.0f;
     const char *band = cf_meta_get(&s->meta, CF_META_UNSURE_BAND);

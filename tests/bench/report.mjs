@@ -18,6 +18,7 @@ peak.wasm_1_thread = js.wasm_peak;
 const sizes = load('sizes.json');
 const page = load('page.json');
 const photo = { native: load('patch-native.json'), wasm: load('patch-wasm.json') };
+const sampled = { native: load('patch-budget-native.json'), wasm: load('patch-budget-wasm.json') };
 // Absent when ../shared (and so the camera original it is timed on) is not beside the repository.
 const provenance = fs.existsSync(path.join(build, 'bench', 'provenance.json')) ? load('provenance.json') : null;
 
@@ -79,6 +80,9 @@ lines.push(`A ${fmt(photo.native.width)} x ${fmt(photo.native.height)} photo thr
   `patches of ${photo.native.patch} px, ${fmt(photo.native.madds_per_patch / 1e6, 1)} M multiply-adds each): native 1 thread ` +
   `median ${fmt(photo.native.median_ms)} ms (best ${fmt(photo.native.best_ms)}), WebAssembly median ${fmt(photo.wasm.median_ms)} ms ` +
   `(best ${fmt(photo.wasm.best_ms)})`);
+lines.push(`The same with a patch budget of ${fmt(sampled.native.budget)} (a spread sample of ${fmt(sampled.native.patches)} patches): ` +
+  `native median ${fmt(sampled.native.median_ms)} ms (best ${fmt(sampled.native.best_ms)}), WebAssembly median ` +
+  `${fmt(sampled.wasm.median_ms)} ms (best ${fmt(sampled.wasm.best_ms)})`);
 if (provenance) {
   lines.push(`Provenance of a ${fmt(provenance.width)} x ${fmt(provenance.height)} camera JPEG with EXIF, MakerNotes and ` +
     `Content Credentials (${fmt(provenance.file_bytes)} bytes), native, medians of ${provenance.runs}: reading the metadata ` +
@@ -97,6 +101,7 @@ const doc = {
     onnx: Object.fromEntries(js.models.map((m) => [m.model, m.onnx_bytes])) },
   page,
   full_size_photo: photo,
+  full_size_photo_sampled: sampled,
   provenance,
 };
 const out = path.join(build, 'bench.json');
