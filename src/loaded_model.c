@@ -44,15 +44,9 @@ static int parse_scope(cf_loaded_model *s, cf_error *err) {
             return cf_fail(err, "weight file: scope_max_side \"%s\" is not a side in 0..%d", max_side, CF_IMAGE_MAX_SIDE);
         s->max_side = (int)v;
     }
-    const char *budget = cf_meta_get(&s->meta, CF_META_PATCH_BUDGET);
-    if (budget) {
-        char *end;
-        long v = strtol(budget, &end, 10);
-        if (*end || end == budget || v < 0 || v > CF_PATCH_BUDGET_MAX)
-            return cf_fail(err, "weight file: patch_budget \"%s\" is not a count in 0..%d", budget, CF_PATCH_BUDGET_MAX);
-        if (v && s->view != CIFAKE_VIEW_PATCHES) return cf_fail(err, "weight file: patch_budget applies to patch models");
-        s->patch_budget = (int)v;
-    }
+    if (cf_patch_budget_read(cf_meta_get(&s->meta, CF_META_PATCH_BUDGET), &s->patch_budget, err)) return -1;
+    if (s->patch_budget && s->view != CIFAKE_VIEW_PATCHES)
+        return cf_fail(err, "weight file: patch_budget applies to patch models");
     s->unsure_lo = s->unsure_hi = 0.0f;
     const char *band = cf_meta_get(&s->meta, CF_META_UNSURE_BAND);
     if (band) {

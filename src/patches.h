@@ -8,6 +8,8 @@
 #ifndef CIFAKE_PATCHES_H
 #define CIFAKE_PATCHES_H
 
+#include "common.h"
+
 /* Patches along a side of n pixels (0 when n < p or p < 1). */
 int cf_patch_count(int n, int p);
 
@@ -22,6 +24,9 @@ int cf_patch_offset(int i, int count, int n, int p);
  * holds is still at native resolution). Returns cols * rows. */
 #define CF_PATCH_BUDGET_MAX 1000000
 int cf_patch_grid(int width, int height, int p, int budget, int *cols, int *rows);
+
+/* The patch budget a weight file states (its patch_budget value, or NULL: 0, the whole grid). */
+int cf_patch_budget_read(const char *text, int *budget, cf_error *err);
 
 /* The image's score from its patches' FAKE logits: their mean (every patch is an equal witness; a
  * generated image is generated everywhere). */
