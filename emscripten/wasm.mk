@@ -10,8 +10,9 @@
 #                       what serving needs (emscripten, python3, nodejs and npm for the C2PA library)
 #   make test-wasm-c    the C unit tests compiled with emcc -msimd128 and run under Node: the WASM SIMD
 #                       kernels against their reference twins
-#   make test-node      node --test tests/node/   (the CLI tests, the WebAssembly detector tests and the
-#                       ONNX export checked with onnxruntime-web)
+#   make test-node      node --test tests/node/   (the CLI tests, the WebAssembly detector tests, the
+#                       ONNX export checked with onnxruntime-web and the page's type check)
+#   make typecheck      the page's JavaScript checked by TypeScript (tsconfig.json, tsconfig.worker.json)
 #   make test-e2e       the page in headless Chromium (playwright-core driving /usr/bin/chromium)
 #   make test-web       the three tests above, in that order
 #
@@ -54,7 +55,7 @@ WASM_TEST_JS  := $(WASM_TEST_DIR)/tests.cjs
 # The web tests in the order `make test-web` runs them (for the main Makefile's `test` target).
 WEB_TESTS := test-wasm-c test-node test-e2e
 
-.PHONY: wasm serve serve-deps $(WEB_TESTS) test-web web-deps web-vendor clean-web
+.PHONY: wasm serve serve-deps $(WEB_TESTS) test-web web-deps web-vendor clean-web typecheck
 
 # The page's copy of the C2PA library (git-ignored, like the module): served from web/ so that the
 # page needs no network and no bundler. From node_modules after `npm install`, else fetched alone
@@ -98,6 +99,11 @@ node_modules/playwright-core/package.json: package.json
 	@touch $@
 
 web-deps: node_modules/playwright-core/package.json
+
+# TypeScript (a devDependency) checks web/*.js with checkJs; nothing is emitted.
+typecheck: web-deps
+	node_modules/.bin/tsc -p tsconfig.json --noEmit
+	node_modules/.bin/tsc -p tsconfig.worker.json --noEmit
 
 # The CLI tests need every native tool; the detector tests compare the module with cifake-detect.
 test-node: web/cifake.wasm $(PROGRAMS) web-deps

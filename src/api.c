@@ -41,7 +41,7 @@ struct cifake_detector {
     /* The last image a patch model looked at, its patches, and a copy at most CF_KEEP_SIDE wide. */
     cf_image whole;
     int source_width, source_height; /* the image the patches were taken from */
-    int patch_side, n_patches, patch_cap;
+    int patch_side, n_patches, patch_cols, patch_cap;
     int *patch_x, *patch_y;
     float *patch_p;
     cf_workspace batch_ws; /* for cf_detector_predict, apart from the slots' so Grad-CAM state survives */
@@ -226,13 +226,14 @@ static void copy_patch(const cf_image *img, int x, int y, int side, uint8_t *rgb
         memcpy(rgb + (size_t)row * side * 3, img->rgb + ((size_t)(y + row) * img->width + x) * 3, (size_t)side * 3);
 }
 
-/* Scores every patch of the grid over img with slot k, CF_PATCH_BATCH at a time; the image's score
- * is their aggregate (patches.h). Patch logits are kept in d->patch_p, then made probabilities. */
+/* Scores every patch of the grid over img with slot k (a spread sample of it beyond the model's
+ * patch budget), CF_PATCH_BATCH at a time; the image's score is their aggregate (patches.h). Patch
+ * logits are kept in d->patch_p, then made probabilities. */
 static int run_patches(cifake_detector *d, int k, const cf_image *img, cifake_result *res, cf_error *err) {
     model_slot *s = &d->slot[k];
     cf_loaded_model *m = &s->loaded;
-    int cols = cf_patch_count(img->width, m->side), rows = cf_patch_count(img->height, m->side);
-    int n = cols * rows, per = m->side * m->side;
+    int cols, rows;
+    int n = cf_patch_grid(img->width, img->height, m->side, m->patch_budget, &cols, &rows), per = m->side * m->side;
     if (reserve_patches(d, n, err) || keep_whole(d, img, err)) return -1;
     for (int i = 0; i < n; i++) {
         d->patch_x[i] = cf_patch_offset(i % cols, cols, img->width, m->side);
@@ -252,6 +253,7 @@ static int run_patches(cifake_detector *d, int k, const cf_image *img, cifake_re
     if (check_score(res->score, err)) return -1;
     for (int i = 0; i < n; i++) d->patch_p[i] = calibrated(s, d->patch_p[i]);
     d->n_patches = n;
+    d->patch_cols = cols;
     d->patch_side = m->side;
     d->source_width = img->width;
     d->source_height = img->height;
@@ -488,7 +490,9 @@ int cifake_render(cifake_detector *d, const float *cam, int side, cifake_colorma
     return 0;
 }
 
-/* The patch map at the drawing's size: each pixel the mean p_fake of the patches covering it. */
+/* The patch map at the drawing's size: each pixel the mean p_fake of the patches covering it; a pixel
+ * between the patches of a sampled grid takes the patch of its cell (the grid's columns and rows
+ * dividing the drawing evenly). */
 static void patch_map(const cifake_detector *d, int w, int h, float *map, float *count) {
     double sx = (double)w / d->source_width, sy = (double)h / d->source_height;
     memset(map, 0, sizeof(float) * w * h);
@@ -504,7 +508,13 @@ static void patch_map(const cifake_detector *d, int w, int h, float *map, float 
                 count[(size_t)y * w + x] += 1.0f;
             }
     }
-    for (size_t k = 0; k < (size_t)w * h; k++) map[k] = count[k] > 0.0f ? map[k] / count[k] : 0.0f;
+    int cols = d->patch_cols, rows = d->n_patches / d->patch_cols;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t k = (size_t)y * w + x;
+            int cell = (int)((long long)y * rows / h) * cols + (int)((long long)x * cols / w);
+            map[k] = count[k] > 0.0f ? map[k] / count[k] : d->patch_p[cell];
+        }
 }
 
 int cifake_render_patches(cifake_detector *d, int max_side, cifake_colormap cmap, float alpha, uint8_t *rgba, int *width,

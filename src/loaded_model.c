@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "patches.h"
 
 /* Folding batch norm divides by sqrt(running variance): a negative or huge variance in a (finite)
  * file would give NaN or infinite parameters, so the folded model is checked as a whole. */
@@ -42,6 +43,9 @@ static int parse_scope(cf_loaded_model *s, cf_error *err) {
             return cf_fail(err, "weight file: scope_max_side \"%s\" is not a side in 0..%d", max_side, CF_IMAGE_MAX_SIDE);
         s->max_side = (int)v;
     }
+    if (cf_patch_budget_read(cf_meta_get(&s->meta, CF_META_PATCH_BUDGET), &s->patch_budget, err)) return -1;
+    if (s->patch_budget && s->view != CIFAKE_VIEW_PATCHES)
+        return cf_fail(err, "weight file: patch_budget applies to patch models");
     s->unsure_lo = s->unsure_hi = 0.0f;
     const char *band = cf_meta_get(&s->meta, CF_META_UNSURE_BAND);
     if (band) {

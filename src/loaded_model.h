@@ -23,6 +23,7 @@ typedef struct {
     cifake_view view;
     int side;                   /* input side: the thumbnail, or the patch */
     int max_side;               /* longest image side the model judges; 0: no limit */
+    int patch_budget;           /* patch models: most patches an image (a spread sample); 0: all */
     float unsure_lo, unsure_hi; /* UNSURE when unsure_lo <= p_fake < unsure_hi */
     int flip_average;           /* tta=flip: the score is the mean logit of the image and its mirror */
     const char *reliability, *reliability_out_of_scope; /* from meta; "" when absent */

@@ -24,6 +24,7 @@ static const cf_meta_key keys[] = {
     {CF_META_TTA, CF_VALUE_CHOICE, 0, CF_TTA_FLIP "|" CF_TTA_NONE,
      "test-time augmentation: flip scores the mean logit of the image and its mirror image"},
     INTEGER(CF_META_SCOPE_MAX_SIDE, "largest image side the model was measured on; larger images are out of scope (0: none)"),
+    INTEGER(CF_META_PATCH_BUDGET, "patch models: at most this many patches an image, spread over it (0: every patch)"),
     {CF_META_UNSURE_BAND, CF_VALUE_NUMBERS, 2, NULL, "LO,HI: a p_fake in [LO, HI) is UNSURE (weak evidence)"},
     TEXT(CF_META_RELIABILITY, "what was measured about the model's verdicts in its scope, shown with each"),
     TEXT(CF_META_RELIABILITY_OUT_OF_SCOPE, "what is known about images outside the model's scope"),

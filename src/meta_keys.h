@@ -28,6 +28,9 @@
 #define CF_TTA_FLIP "flip"
 #define CF_TTA_NONE "none"
 #define CF_META_SCOPE_MAX_SIDE "scope_max_side"
+/* Patch models: at most this many patches an image, a spread sample of the grid when it has more
+ * (patches.h); absent or 0: every patch of the grid. */
+#define CF_META_PATCH_BUDGET "patch_budget"
 #define CF_META_UNSURE_BAND "unsure_band"
 #define CF_META_RELIABILITY "reliability"
 #define CF_META_RELIABILITY_OUT_OF_SCOPE "reliability_out_of_scope"

@@ -21,6 +21,7 @@
 #include "weights.h"
 #include "folder_eval.h"
 #include "infer.h"
+#include "patches.h"
 #include "json.h"
 #include "parallel.h"
 #include "perturb.h"
@@ -570,7 +571,8 @@ static int run_folders(const eval_config *c, cf_error *err) {
     const char *view = cf_meta_get(&meta, CF_META_VIEW);
     int p = m.input.h;
     float *scores = NULL, *prob = NULL;
-    rc = cf_infer_params_parse(&meta, &m, &ip, err);
+    int budget = 0;
+    rc = cf_infer_params_parse(&meta, &m, &ip, err) || cf_patch_budget_read(cf_meta_get(&meta, CF_META_PATCH_BUDGET), &budget, err);
     if (!rc && (!view || strcmp(view, CF_VIEW_PATCHES) || m.input.w != p))
         rc = cf_fail(err, "%s is not a patch model (metadata %s=%s)", c->weights[0], CF_META_VIEW, view ? view : "absent");
     float lo = c->band_lo, hi = c->band_hi;
@@ -595,9 +597,9 @@ static int run_folders(const eval_config *c, cf_error *err) {
     if (!rc && !all) rc = cf_fail(err, "out of memory");
     for (int i = 0; !rc && i < fs.n; i++) all[i] = i;
     if (!rc)
-        rc = infer_patch_scores(&m, &fs, all, fs.n, p, ip.mean, ip.std, 0, c->threads, scores, err) ||
-             infer_patch_scores(&m, &fs, all, fs.n, p, ip.mean, ip.std, c->jpeg, c->threads, scores + fs.n, err) ||
-             (c->web && infer_patch_scores_web(&m, &fs, all, fs.n, p, ip.mean, ip.std, c->seed, c->threads,
+        rc = infer_patch_scores(&m, &fs, all, fs.n, p, budget, ip.mean, ip.std, 0, c->threads, scores, err) ||
+             infer_patch_scores(&m, &fs, all, fs.n, p, budget, ip.mean, ip.std, c->jpeg, c->threads, scores + fs.n, err) ||
+             (c->web && infer_patch_scores_web(&m, &fs, all, fs.n, p, budget, ip.mean, ip.std, c->seed, c->threads,
                                                scores + 2 * fs.n, err));
     int conditions = c->web ? 3 : 2;
     if (!rc) {

@@ -816,9 +816,9 @@ static void patch_fill_batch(data_source *src, const train_config *c, run_state 
  * at VAL_JPEG_QUALITY (scores[n_val..2 n_val)). */
 static int patch_val_scores(const train_config *c, cf_model *m, const patch_source *d, float *scores, cf_error *err) {
     const data_source *src = &d->base;
-    return infer_patch_scores(m, &d->fs, src->val_idx, src->n_val, c->patch, src->mean, src->std, 0, c->threads,
+    return infer_patch_scores(m, &d->fs, src->val_idx, src->n_val, c->patch, 0, src->mean, src->std, 0, c->threads,
                               scores, err) ||
-           infer_patch_scores(m, &d->fs, src->val_idx, src->n_val, c->patch, src->mean, src->std, VAL_JPEG_QUALITY,
+           infer_patch_scores(m, &d->fs, src->val_idx, src->n_val, c->patch, 0, src->mean, src->std, VAL_JPEG_QUALITY,
                               c->threads, scores + src->n_val, err);
 }
 

@@ -8,6 +8,7 @@ import { Cards } from './cards.js';
 import { exportDocument, toCsv, toJson } from './exports.js';
 import { formatCount, formatPFake, groupNumbers, plural } from './format.js';
 import { bindIntake, isImageFile } from './intake.js';
+import { META } from './meta-keys.js';
 import { sortItems } from './order.js';
 import { sha256Hex } from './pixels.js';
 import { Pool } from './pool.js';
@@ -29,8 +30,9 @@ const el = {
   compact: $('#compact'), exportCsv: $('#export-csv'), exportJson: $('#export-json'), template: $('#card-template'),
 };
 
-const store = new Store();
-store.settings = { method: el.method.value, colormap: el.colormap.value, alpha: Number(el.alpha.value) / 100 };
+const store = new Store({
+  settings: { method: el.method.value, colormap: el.colormap.value, alpha: Number(el.alpha.value) / 100 },
+});
 const announcer = new Announcer({ speak: (text) => { el.message.textContent = groupNumbers(text); } });
 const cards = new Cards({ container: el.cards, template: el.template, store, onChange: changeItem });
 const table = new Table({ table: el.table, store, onShow: showCard });
@@ -38,7 +40,7 @@ const table = new Table({ table: el.table, store, onShow: showCard });
 // ---------------------------------------------------------------- worker pool and model
 
 // boot.js (a classic script in the head) has started the first worker and defined its init message
-const boot = self.cifakeBoot;
+const boot = window.cifakeBoot;
 const pool = new Pool({
   size: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)),
   createWorker: () => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }),
@@ -47,7 +49,7 @@ const pool = new Pool({
 });
 pool.on('ready', (msg) => {
   if (store.model.state === 'ready') return;
-  const t = Number(msg.info.threshold);
+  const t = Number(msg.info[META.threshold]);
   store.setModel({
     state: 'ready', info: msg.info, simd: msg.simd, threshold: Number.isFinite(t) ? t : 0.5,
     maxImageBytes: msg.maxImageBytes ?? null, weights: msg.weights || null,
@@ -65,12 +67,11 @@ store.on('model', (m) => {
 });
 
 function showModel({ info, simd, threshold, maxImageBytes }) {
-  const num = (key) => (info[key] !== undefined && info[key] !== '' && Number.isFinite(Number(info[key])) ? Number(info[key]) : null);
   const figure = verdictFigure(info);
   $('#m-accuracy').textContent = $('#n-accuracy').textContent = figure ? figure.accuracy : 'not recorded';
   $('#m-coverage').textContent = $('#n-coverage').textContent = figure ? figure.coverage : 'not recorded';
   $('#m-threshold').textContent = `P(fake) ≥ ${threshold.toFixed(3)}`;
-  $('#m-date').textContent = info.date ? info.date.slice(0, 10) : 'not recorded';
+  $('#m-date').textContent = info[META.date] ? info[META.date].slice(0, 10) : 'not recorded';
   if (maxImageBytes) for (const span of document.querySelectorAll('.limit-bytes')) span.textContent = mebibytes(maxImageBytes);
   const list = $('#meta-list');
   list.replaceChildren();
@@ -161,7 +162,10 @@ store.on('item', ({ item }) => {
   scheduleOrder();
 });
 
-store.on('batch', () => refreshChrome());
+store.on('batch', (batch) => {
+  refreshChrome();
+  if (batch.ended) announceEnd(batch);
+});
 
 store.on('clear', ({ removed }) => {
   for (const item of removed) {
@@ -195,7 +199,7 @@ async function analyse(item, { urgent = false } = {}) {
     type: 'classify', file: item.file, method: item.method, colormap: item.colormap, previewSide: PREVIEW_SIDE, hash: first,
     verify: first,
   };
-  const version = item.version = (item.version || 0) + 1;
+  const version = store.nextVersion(item);
   const r = await pool.run(item.index, message, { urgent });
   if (!store.items.includes(item) || r.superseded) return;
   if (first) finish(item, r);
@@ -250,8 +254,9 @@ function changeAll(patch, { final = true } = {}) {
   store.setSettings(patch);
   for (const item of store.items) {
     if (item.status !== 'done') continue;
-    const stale = item.layers
-      ? (item.camMethod !== null && item.layers.method !== item.method) || item.layers.colormap !== item.colormap
+    const layers = cards.layersMadeWith(item);
+    const stale = layers
+      ? (item.camMethod !== null && layers.method !== item.method) || layers.colormap !== item.colormap
       : final;
     if (stale) analyse(item);
   }
@@ -263,16 +268,14 @@ el.alpha.addEventListener('change', () => changeAll({ alpha: Number(el.alpha.val
 
 // Stop drops the queued images (they end the batch as "stopped", said when it ends); the images being
 // analysed finish.
-let stoppedCount = 0;
 el.stop.addEventListener('click', () => {
   const n = pool.cancel();
-  stoppedCount += n;
+  store.countStopped(n);
   if (!n) announcer.say('Nothing left to stop.');
 });
 
 el.clear.addEventListener('click', () => {
   pool.cancel();
-  stoppedCount = 0;
   announcer.reset();
   store.clear();
   announcer.say('All images cleared.');
@@ -335,7 +338,6 @@ function applyOrder() {
 
 let statusTimer = 0;
 let lastStatus = 0;
-let wasRunning = false;
 
 function renderSummary() {
   const s = store.summary();
@@ -363,17 +365,18 @@ function refreshChrome() {
   el.progressText.textContent = `${formatCount(done)} of ${formatCount(total)} images analysed`;
   el.progressBar.setAttribute('aria-label', el.progressText.textContent);
   document.documentElement.dataset.busy = String(running);
-  if (wasRunning && !running && (total > 1 || stoppedCount)) {
-    renderSummary();
-    announcer.say(stoppedCount ? `Stopped: ${plural(stoppedCount, 'image')} not analysed; the results so far stay.`
-      : `All ${formatCount(total)} images done.`);
-    stoppedCount = 0;
-  }
-  wasRunning = running;
   // the summary changes at most twice a second during a batch, and always at the end
   clearTimeout(statusTimer);
   const wait = running ? Math.max(0, 500 - (performance.now() - lastStatus)) : 0;
   statusTimer = setTimeout(renderSummary, wait);
+}
+
+// The end of a batch of several images, or of one that was stopped, is said with its summary.
+function announceEnd({ total, stopped }) {
+  if (total <= 1 && !stopped) return;
+  renderSummary();
+  announcer.say(stopped ? `Stopped: ${plural(stopped, 'image')} not analysed; the results so far stay.`
+    : `All ${formatCount(total)} images done.`);
 }
 
 // ---------------------------------------------------------------- exports
@@ -399,10 +402,13 @@ refreshChrome();
 // Once a service worker is active, it is asked to keep the C2PA library too (sw.js: LAZY), so that
 // Content Credentials can be checked offline later. Its first installation downloads every file of
 // the page again, the module and the weights among them (and then the 8 MB C2PA library): it is
-// registered only once the model is ready and no image is waiting, so that it never competes with
-// the first verdict (docs/performance.md, "Time to first verdict").
+// registered only once the model is ready and the page has had no image waiting for OFFLINE_IDLE_MS,
+// so that it competes neither with the first verdict nor with an image chosen right after the page
+// loaded (the model is often ready before a person has picked a file: docs/performance.md, "Time to
+// first verdict").
+const OFFLINE_IDLE_MS = 3000;
 const busy = () => store.items.some((i) => i.status === 'queued' || i.status === 'working');
-let offlineCopyAsked = false;
+let offlineCopyAsked = false, offlineTimer = 0;
 function keepOfflineCopy() {
   if (offlineCopyAsked || store.model.state !== 'ready' || busy()) return;
   offlineCopyAsked = true;
@@ -410,5 +416,10 @@ function keepOfflineCopy() {
   navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage('cache-lazy')).catch(() => {});
 }
 if ('serviceWorker' in navigator && /^https?:$/.test(location.protocol)) {
-  for (const type of ['model', 'item', 'clear']) store.on(type, () => setTimeout(keepOfflineCopy, 0));
+  for (const type of ['model', 'item', 'clear']) {
+    store.on(type, () => {
+      clearTimeout(offlineTimer);
+      offlineTimer = setTimeout(keepOfflineCopy, OFFLINE_IDLE_MS);
+    });
+  }
 }

@@ -114,6 +114,7 @@ function settingsJson(trust) {
   });
 }
 
+/** @type {Array<[number[], string]>} each format's first bytes and its MIME type */
 const MIME = [
   [[0xff, 0xd8, 0xff], 'image/jpeg'], [[0x89, 0x50, 0x4e, 0x47], 'image/png'], [[0x52, 0x49, 0x46, 0x46], 'image/webp'],
   [[0x47, 0x49, 0x46], 'image/gif'], [[0x42, 0x4d], 'image/bmp'],

@@ -1,6 +1,8 @@
 // cards.js - one card per image: verdict and why, how reliable the model is on such images, where the
 // image came from by its own metadata ("Where it came from": provenance.js), the whole image with the analysed region outlined and the heatmap over it, and what the model saw.
-// Reads items from the store; the worker's image layers are kept for the last LAYER_CACHE cards.
+// Reads items from the store; what it makes of an item (its card, the thumbnail's object URL, the
+// worker's image layers) stays here, in a WeakMap keyed by the item. The image layers are kept for
+// the last LAYER_CACHE cards.
 
 import { formatBytes, formatCount, formatPFake, groupNumbers } from './format.js';
 import { renderPanel } from './provenance.js';
@@ -22,21 +24,44 @@ function bandWords(info) {
   return band ? `; UNSURE from ${band.low.toFixed(4)} to ${band.high.toFixed(4)}` : '';
 }
 
+/** @typedef {import('./store.js').Item} Item */
+/**
+ * The worker's image layers of an item, and the heatmap settings they were made with.
+ * @typedef {object} Layers
+ * @property {ImageBitmap | null} preview  the whole image (closed when dropped)
+ * @property {OffscreenCanvas | null} heat  the colour-mapped heatmap over the analysed region
+ * @property {OffscreenCanvas | null} base  the analysed region as the core drew it
+ * @property {OffscreenCanvas | null} seen  the model's input
+ * @property {string | null} method
+ * @property {string} colormap
+ */
+/** @typedef {{ card: HTMLElement, url: string, layers: Layers | null }} CardView */
+
 export class Cards {
+  /** @type {Item[]} the items with layers, least recently used first */
   #cache = [];
-  #cards = new Map(); // item -> element
+  /** @type {WeakMap<Item, CardView>} */
+  #views = new WeakMap();
 
   /** container: the cards' parent; template: the <template> of a card; store: the store;
-   *  onChange(item, patch, { rerun }): a card's own control changed. */
+   *  onChange(item, patch, { rerun }): a card's own control changed.
+   *  @param {{ container: HTMLElement, template: HTMLTemplateElement, store: import('./store.js').Store,
+   *    onChange: (item: Item, patch: Partial<Item>, options: { rerun: boolean }) => void }} options */
   constructor({ container, template, store, onChange }) {
-    Object.assign(this, { container, template, store, onChange });
+    this.container = container;
+    this.template = template;
+    this.store = store;
+    this.onChange = onChange;
   }
 
-  card(item) { return this.#cards.get(item); }
+  /** @param {Item} item @returns {HTMLElement | undefined} */
+  card(item) { return this.#views.get(item)?.card; }
 
+  /** @param {Item} item */
   add(item) {
-    const card = this.template.content.firstElementChild.cloneNode(true);
-    this.#cards.set(item, card);
+    const card = /** @type {HTMLElement} */ (this.template.content.firstElementChild.cloneNode(true));
+    const url = URL.createObjectURL(item.file);
+    this.#views.set(item, { card, url, layers: null });
     card.dataset.id = String(item.index);
     card.dataset.name = item.name;
     const nameEl = $('.name', card);
@@ -49,8 +74,7 @@ export class Cards {
     $('.provenance', card).setAttribute('aria-labelledby', provTitle.id);
     $('.dims', card).textContent = formatBytes(item.size);
     const thumb = $('.thumb', card);
-    item.url = URL.createObjectURL(item.file);
-    thumb.src = item.url;
+    thumb.src = url;
     // a file the browser cannot show: no empty frame where its picture would be
     thumb.addEventListener('error', () => { thumb.hidden = true; }, { once: true });
 
@@ -66,26 +90,27 @@ export class Cards {
     return card;
   }
 
+  /** @param {Item} item */
   remove(item) {
-    const card = this.#cards.get(item);
-    if (!card) return;
-    this.#cards.delete(item);
-    card.remove();
-    if (item.url) URL.revokeObjectURL(item.url);
+    const view = this.#views.get(item);
+    if (!view) return;
     this.#drop(item);
+    this.#views.delete(item);
+    view.card.remove();
+    URL.revokeObjectURL(view.url);
   }
 
   /** Puts the cards in the given order of items. */
   order(items) {
-    const want = items.map((i) => this.#cards.get(i)).filter(Boolean);
+    const want = items.map((i) => this.card(i)).filter(Boolean);
     const have = [...this.container.children];
     if (want.length === have.length && want.every((c, k) => c === have[k])) return;
     this.container.append(...want);
   }
 
-  /** Shows an item's status, verdict and settings. */
+  /** Shows an item's status, verdict and settings. @param {Item} item */
   update(item) {
-    const card = this.#cards.get(item);
+    const card = this.card(item);
     if (!card) return;
     card.dataset.state = item.status;
     $('.alpha', card).value = String(Math.round(item.alpha * 100));
@@ -195,7 +220,9 @@ export class Cards {
     if (r.scope === 'too-small') return `The whole ${w} × ${h} image: too small for the model, so no verdict and no heatmap.`;
     const verdict = judged(r);
     if (verdict && r.width <= side && r.height <= side) return `The whole ${w} × ${h} image, as the model saw it.`;
-    const g = r.region, rw = formatCount(g.width), rh = formatCount(g.height);
+    const g = r.region;
+    if (!g) return `The whole ${w} × ${h} image.`; // the result names no analysed region to outline
+    const rw = formatCount(g.width), rh = formatCount(g.height);
     const verb = verdict ? 'judged' : 'looked at';
     const rest = verdict ? '' : ` The model judges only ${side} × ${side} images, so no verdict and no heatmap.`;
     if (share >= 100) return `The whole ${w} × ${h} image, ${verb} on a ${side} × ${side} thumbnail of it.${rest}`;
@@ -205,36 +232,54 @@ export class Cards {
 
   /** Keeps the worker's layers of a fresh result (and the settings they were made with). */
   setLayers(item, msg) {
+    const view = this.#views.get(item);
+    if (!view) {
+      if (msg.preview) msg.preview.close();
+      return;
+    }
     this.#drop(item);
     const heat = msg.heat ? toCanvas(msg.heat) : null;
     const base = msg.base ? toCanvas(msg.base) : null;
     const seen = msg.seen ? toCanvas(msg.seen) : null;
-    item.layers = { preview: msg.preview || null, heat, base, seen, method: msg.camMethod, colormap: item.colormap };
+    view.layers = { preview: msg.preview || null, heat, base, seen, method: msg.camMethod, colormap: item.colormap };
     this.#cache.push(item);
     while (this.#cache.length > LAYER_CACHE) this.#drop(this.#cache[0]);
     this.draw(item);
   }
 
+  /** Whether the item's layers are kept (which makes them the most recently used). @param {Item} item */
   hasLayers(item) {
-    if (!item.layers) return false;
+    if (!this.#views.get(item)?.layers) return false;
     const i = this.#cache.indexOf(item);
     this.#cache.splice(i, 1);
     this.#cache.push(item);
     return true;
   }
 
+  /** The heatmap settings the item's kept layers were made with, or null when none are kept.
+   *  @param {Item} item @returns {{ method: string | null, colormap: string } | null} */
+  layersMadeWith(item) {
+    const layers = this.#views.get(item)?.layers;
+    return layers ? { method: layers.method, colormap: layers.colormap } : null;
+  }
+
+  /** @param {Item} item */
   #drop(item) {
     const i = this.#cache.indexOf(item);
     if (i >= 0) this.#cache.splice(i, 1);
-    if (item.layers && item.layers.preview && item.layers.preview.close) item.layers.preview.close();
-    item.layers = null;
+    const view = this.#views.get(item);
+    if (!view) return;
+    if (view.layers && view.layers.preview && view.layers.preview.close) view.layers.preview.close();
+    view.layers = null;
   }
 
-  /** Draws the card's image from its layers (nothing when they were dropped: the last drawing stays). */
+  /** Draws the card's image from its layers (nothing when they were dropped: the last drawing stays).
+   *  @param {Item} item */
   draw(item) {
-    const card = this.#cards.get(item);
-    const L = item.layers;
-    if (!card || !L || item.status !== 'done') return;
+    const view = this.#views.get(item);
+    const L = view?.layers;
+    if (!view || !L || item.status !== 'done') return;
+    const card = view.card;
     const r = item.result;
     const canvas = $('.overlay', card);
     const mapped = judged(r) && !!(L.heat || r.patches);

@@ -102,6 +102,8 @@ function makeImports(module) {
   return imports;
 }
 
+/** Its contract is detector.d.ts's (the type check holds this implementation to it).
+ *  @param {import('./detector.js').LoadOptions} [options] @returns {Promise<import('./detector.js').Detector>} */
 export async function loadDetector({ wasm = 'cifake.wasm', weights = 'cifake.bin' } = {}) {
   const sources = Array.isArray(weights) ? weights : [weights];
   if (!sources.length) throw new Error('weights: give at least one weight file');

@@ -8,6 +8,7 @@
 // numbers; CSV cells that a spreadsheet would run as a formula are neutralised.
 
 import { signalLine } from './provenance.js';
+import { META } from './meta-keys.js';
 import { analysedShare } from './result.js';
 
 const num = (v) => {
@@ -24,11 +25,11 @@ export function exportModel(model) {
     file: w.file ?? null, bytes: w.bytes ?? null, sha256: w.sha256 ?? null,
     // the model's version is its weight file's content (the same on every copy of the file); the
     // trainer's git version at training time is a fact about how it was made, kept under its own name
-    spec: info.spec ?? null, version: w.sha256 ? w.sha256.slice(0, 12) : null,
-    trainer_version: info.trainer_version ?? null, trained: info.date ?? null,
-    threshold: num(info.threshold), temperature: num(info.temperature),
+    spec: info[META.spec] ?? null, version: w.sha256 ? w.sha256.slice(0, 12) : null,
+    trainer_version: info[META.trainerVersion] ?? null, trained: info[META.date] ?? null,
+    threshold: num(info[META.threshold]), temperature: num(info[META.temperature]),
     // the one accuracy figure users are shown (result.js verdictFigure): the detector as it scores
-    verdict_accuracy: num(info.verdict_accuracy), verdict_coverage: num(info.verdict_coverage),
+    verdict_accuracy: num(info[META.verdictAccuracy]), verdict_coverage: num(info[META.verdictCoverage]),
   };
 }
 

@@ -119,7 +119,7 @@ export function bindIntake({ dropzone, fileInput, folderInput, pickFiles, pickFo
 
   let pasted = 0;
   document.addEventListener('paste', (e) => {
-    const target = e.target;
+    const target = /** @type {Element | null} */ (e.target);
     if (target && target.closest && target.closest('input, textarea, [contenteditable]')) return;
     const cd = e.clipboardData;
     const files = [...(cd ? cd.items : [])].filter((i) => i.kind === 'file').map((i) => i.getAsFile()).filter(Boolean);

@@ -1,6 +1,8 @@
 // pixels.js - helpers of the worker that need no browser: which decoder a file needs, the model's
 // input as a picture, hashes, and the module's own byte limit. Also used by the Node tests.
 
+import { META } from './meta-keys.js';
+
 /** The format of bytes the C core decodes (JPEG, PNG, BMP, GIF), or null. */
 export function coreFormat(b) {
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'JPEG';
@@ -29,8 +31,8 @@ export function formatName(b) {
 /** The model's normalised input (3 x side x side floats, CHW) back as RGBA pixels:
  *  (v * std + mean) * 255 per channel, with mean and std from the weight file. */
 export function inputToRgba(input, info) {
-  const mean = String(info.mean || '').split(',').map(Number);
-  const std = String(info.std || '').split(',').map(Number);
+  const mean = String(info[META.mean] || '').split(',').map(Number);
+  const std = String(info[META.std] || '').split(',').map(Number);
   if (mean.length !== 3 || std.length !== 3 || ![...mean, ...std].every(Number.isFinite)) return null;
   const plane = input.length / 3, side = Math.round(Math.sqrt(plane));
   if (side * side !== plane) return null;

@@ -106,7 +106,8 @@ export class Pool {
   }
 
   /** Drops the queued tasks whose key matches (all when no test is given); they resolve
-   *  { cancelled: true }. Running tasks finish. Returns how many were dropped. */
+   *  { cancelled: true }. Running tasks finish. Returns how many were dropped.
+   *  @param {(key: any) => boolean} [test] */
   cancel(test = () => true) {
     const keep = [];
     let n = 0;

@@ -98,7 +98,7 @@ export function renderPanel(panel, p) {
   list.replaceChildren();
   head.textContent = prov ? headline(prov) : 'The metadata could not be read.';
   // signed credentials first: the one signal that can be checked
-  const ordered = prov ? [...prov.signals].sort((a, b) => (b.kind === 'c2pa') - (a.kind === 'c2pa')) : [];
+  const ordered = prov ? [...prov.signals].sort((a, b) => Number(b.kind === 'c2pa') - Number(a.kind === 'c2pa')) : [];
   for (const s of ordered) {
     const li = el('li', 'prov-signal');
     li.dataset.kind = s.kind;

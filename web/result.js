@@ -5,6 +5,7 @@
 // of an image no model judged. No DOM: also imported by the Node tests.
 
 import { formatCount } from './format.js';
+import { META } from './meta-keys.js';
 import { normaliseProvenance } from './provenance.js';
 
 export const LABELS = ['REAL', 'UNSURE', 'FAKE'];
@@ -12,14 +13,8 @@ export const SCOPES = ['judged', 'too-small', 'out-of-scope', 'weak-evidence'];
 
 /** The model's input side from the weight file's "input" entry ("3x32x32"), 32 when absent. */
 export function inputSide(info) {
-  const m = /^\s*\d+\s*x\s*(\d+)\s*x\s*(\d+)\s*$/.exec((info && info.input) || '');
+  const m = /^\s*\d+\s*x\s*(\d+)\s*x\s*(\d+)\s*$/.exec((info && info[META.input]) || '');
   return m ? Math.min(Number(m[1]), Number(m[2])) : 32;
-}
-
-/** The centre square of a w x h image, as the core crops it (src/image.c cf_image_center_square). */
-export function centreSquare(w, h) {
-  const s = Math.max(0, Math.min(w, h));
-  return { x: s > 0 ? Math.floor((w - s) / 2) : 0, y: s > 0 ? Math.floor((h - s) / 2) : 0, width: s, height: s };
 }
 
 function validRegion(r, w, h) {
@@ -37,18 +32,42 @@ function validPatches(p) {
   return { side: p.side, cols: p.cols ?? null, rows: p.rows ?? null, x: p.x, y: p.y, pFake: p.pFake, count: n };
 }
 
+/**
+ * A detector result as the page uses it (normaliseResult).
+ * @typedef {object} PageResult
+ * @property {import('./detector.js').Label} label
+ * @property {number | null} pFake
+ * @property {string | null} reason
+ * @property {string | null} detail
+ * @property {import('./detector.js').Scope | null} scope
+ * @property {string | null} reliability
+ * @property {{ name: string, view: 'thumbnail' | 'patches' }} model
+ * @property {import('./detector.js').Region | null} region
+ * @property {{ side: number, cols: number | null, rows: number | null, x: ArrayLike<number>, y: ArrayLike<number>,
+ *   pFake: ArrayLike<number>, count: number } | null} patches
+ * @property {number} width
+ * @property {number} height
+ * @property {Float32Array | null} cam
+ * @property {import('./detector.js').Provenance | null} provenance
+ * @property {import('./detector.js').Label} pixelLabel
+ * @property {boolean} byProvenance
+ */
+
 /** The page's view of a result: every contract field present, with the right type. info is the
- *  weight file's metadata (d.info()). */
+ *  weight file's metadata (d.info()).
+ *  @param {any} raw @param {Record<string, string>} [info] @returns {PageResult} */
 export function normaliseResult(raw, info = {}) {
   const width = raw.width, height = raw.height;
   const side = inputSide(info);
-  const model = raw.model && typeof raw.model === 'object'
-    ? { name: String(raw.model.name || 'cifake.bin'), view: raw.model.view === 'patches' ? 'patches' : 'thumbnail' }
-    : { name: 'cifake.bin', view: 'thumbnail' };
+  const described = raw.model && typeof raw.model === 'object';
+  /** @type {'patches' | 'thumbnail'} */
+  const view = described && raw.model.view === 'patches' ? 'patches' : 'thumbnail';
+  const model = { name: described ? String(raw.model.name || 'cifake.bin') : 'cifake.bin', view };
   const patches = model.view === 'patches' ? validPatches(raw.patches) : null;
   const scope = SCOPES.includes(raw.scope) ? raw.scope : null;
-  // an image too small for the model was never looked at: it has no analysed region
-  const region = scope === 'too-small' ? null : validRegion(raw.region, width, height) || centreSquare(width, height);
+  // an image too small for the model was never looked at: it has no analysed region; the region is
+  // the core's (which crop a model looks at is its rule alone), absent when missing or malformed
+  const region = scope === 'too-small' ? null : validRegion(raw.region, width, height);
   let label = LABELS.includes(raw.label) ? raw.label : 'UNSURE';
   let pFake = typeof raw.pFake === 'number' && Number.isFinite(raw.pFake) ? raw.pFake : null;
   let reason = typeof raw.reason === 'string' && raw.reason ? raw.reason : null;
@@ -86,7 +105,7 @@ export function verdictFigure(info) {
     const v = info && info[key] !== undefined && info[key] !== '' ? Number(info[key]) : NaN;
     return Number.isFinite(v) && v >= 0 && v <= 1 ? v : null;
   };
-  const accuracy = share('verdict_accuracy'), coverage = share('verdict_coverage');
+  const accuracy = share(META.verdictAccuracy), coverage = share(META.verdictCoverage);
   if (accuracy === null || coverage === null) return null;
   const pct = (v) => `${(v * 100).toFixed(1)} %`;
   return { accuracy: pct(accuracy), coverage: pct(coverage), accuracyValue: accuracy, coverageValue: coverage };
@@ -97,7 +116,7 @@ export function verdictFigure(info) {
  *  click further, in the card's details. */
 export function plainReason(r, info = {}) {
   const side = inputSide(info);
-  const scoped = Number(info.scope_max_side) > 0;
+  const scoped = Number(info[META.scopeMaxSide]) > 0;
   if (r.byProvenance) return r.reason; // the file's own declaration: the core's rules word it plainly
   if (r.scope === 'too-small')
     return `This image is ${formatCount(r.width)} × ${formatCount(r.height)} pixels, smaller than the ${side} × ${side} ` +
@@ -148,7 +167,7 @@ export function analysedShare(r) {
 /** The weight file's UNSURE band ("0.4966,0.6966": P(fake) in it gives no verdict) as
  *  { low, high }, or null when the file states none. */
 export function unsureBand(info) {
-  const v = String((info && info.unsure_band) || '').split(',').map(Number);
+  const v = String((info && info[META.unsureBand]) || '').split(',').map(Number);
   if (v.length !== 2 || !v.every(Number.isFinite) || !(v[0] >= 0 && v[0] < v[1] && v[1] <= 1)) return null;
   return { low: v[0], high: v[1] };
 }

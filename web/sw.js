@@ -3,11 +3,14 @@
 // goes to the network first, so a new version served replaces the cached one at once; only when the
 // network fails (or gives no answer within NETWORK_WAIT_MS) does the cached copy answer.
 
+/** @type {ServiceWorkerGlobalScope} */
+const scope = /** @type {any} */ (self); // the service worker's own scope, typed as such
+
 const CACHE = 'cifake-v1';
 const NETWORK_WAIT_MS = 4000;
 // Everything the page needs (tests/e2e/offline.test.mjs checks that every file the page loads is here).
 const FILES = ['./', 'index.html', 'style.css', 'boot.js', 'app.js', 'announce.js', 'cards.js', 'exports.js', 'format.js',
-  'intake.js', 'order.js', 'pool.js', 'result.js', 'store.js', 'table.js', 'worker.js', 'detector.js', 'pixels.js',
+  'intake.js', 'meta-keys.js', 'order.js', 'pool.js', 'result.js', 'store.js', 'table.js', 'worker.js', 'detector.js', 'pixels.js',
   'provenance.js', 'c2pa.js', 'trust/C2PA-TRUST-LIST.pem', 'cifake.wasm', 'cifake.bin'];
 // Loaded only when a file carries Content Credentials (the C2PA library is 8 MB): cached when the
 // page asks, once this worker is active, without holding up its installation (when they are missing,
@@ -15,23 +18,23 @@ const FILES = ['./', 'index.html', 'style.css', 'boot.js', 'app.js', 'announce.j
 // checked).
 const LAZY = ['vendor/c2pa/c2pa.js', 'vendor/c2pa/c2pa_bg.wasm'];
 
-self.addEventListener('install', (event) => {
+scope.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
     await cache.addAll(FILES.map((f) => new Request(f, { cache: 'reload' })));
-    await self.skipWaiting();
+    await scope.skipWaiting();
   })());
 });
 
-self.addEventListener('activate', (event) => {
+scope.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name);
-    await self.clients.claim();
+    await scope.clients.claim();
   })());
 });
 
 // The page's request to keep the lazy files (waitUntil keeps this worker alive while they download).
-self.addEventListener('message', (event) => {
+scope.addEventListener('message', (event) => {
   if (event.data === 'cache-lazy') event.waitUntil(cacheLazyFiles());
 });
 
@@ -48,9 +51,9 @@ async function cacheLazyFiles() {
   }
 }
 
-self.addEventListener('fetch', (event) => {
+scope.addEventListener('fetch', (event) => {
   const req = event.request;
-  if (req.method !== 'GET' || new URL(req.url).origin !== self.location.origin) return;
+  if (req.method !== 'GET' || new URL(req.url).origin !== scope.location.origin) return;
   event.respondWith(networkFirst(req));
 });
 

@@ -6,8 +6,11 @@ import { describeError } from './result.js';
 
 const STATUS_TEXT = { queued: 'queued', working: 'analysing…', done: 'done', stopped: 'stopped' };
 
+/** @typedef {import('./store.js').Item} Item */
+
 export class Table {
-  #rows = new Map();
+  /** @type {WeakMap<Item, HTMLTableRowElement>} each item's row, kept here rather than on the item */
+  #rows = new WeakMap();
 
   constructor({ table, store, onShow }) {
     this.table = table;
@@ -25,7 +28,7 @@ export class Table {
     tr.innerHTML = '<td class="num"></td><td class="file"><button type="button" class="linklike"></button></td>' +
       '<td class="verdict-cell"></td><td class="num"></td><td class="num"></td><td class="status-cell"></td>';
     tr.cells[0].textContent = String(item.index);
-    const btn = tr.cells[1].firstElementChild;
+    const btn = /** @type {HTMLButtonElement} */ (tr.cells[1].firstElementChild);
     btn.textContent = item.name;
     btn.title = `Show the card of ${item.path || item.name}`;
     btn.addEventListener('click', () => this.onShow(item));

@@ -25,12 +25,11 @@
 // until all of them had loaded, one round trip after another, and only then would the model's bytes
 // be asked for. Now the init message starts the downloads of the module and the weights at once,
 // while the modules load (docs/performance.md, "Time to first verdict").
-let loadDetector, bmpHeader, coreFormat, formatName, inputToRgba, rgbaToBmp, sha256Hex, centreSquare;
-const modulesLoaded = Promise.all([import('./detector.js'), import('./pixels.js'), import('./result.js')])
-  .then(([detectorJs, pixelsJs, resultJs]) => {
+let loadDetector, bmpHeader, coreFormat, formatName, inputToRgba, rgbaToBmp, sha256Hex;
+const modulesLoaded = Promise.all([import('./detector.js'), import('./pixels.js')])
+  .then(([detectorJs, pixelsJs]) => {
     ({ loadDetector } = detectorJs);
     ({ bmpHeader, coreFormat, formatName, inputToRgba, rgbaToBmp, sha256Hex } = pixelsJs);
-    ({ centreSquare } = resultJs);
   });
 
 let detector = null;
@@ -176,7 +175,7 @@ async function classify(msg) {
   }
   const ms = performance.now() - t0;
   const { cam, input, ...result } = r;
-  const region = r.region || centreSquare(r.width, r.height);
+  const region = r.region; // the core's analysed region (cfw_geometry): the crop rule is the core's alone
 
   // the whole image, scaled to fit previewSide
   // (small images enlarged by a whole factor to about 256 pixels, drawn as blocks)
@@ -186,6 +185,7 @@ async function classify(msg) {
   let preview = null;
   const decoded = bitmap || await early;
   try {
+    /** @type {ImageBitmapOptions} */
     const opt = { resizeWidth: pw, resizeHeight: ph, resizeQuality: scale < 1 ? 'medium' : scale > 1 ? 'pixelated' : 'high' };
     if (decoded) preview = await createImageBitmap(decoded, opt);
   } catch {

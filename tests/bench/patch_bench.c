@@ -1,7 +1,8 @@
 /* patch_bench - how long the detector takes on a full-size photo with a native-resolution patch
- * model: every patch of the grid over a WIDTH x HEIGHT image through cifake_classify_pixels.
+ * model: the patches of the grid over a WIDTH x HEIGHT image through cifake_classify_pixels (every
+ * patch, or a spread sample of at most BUDGET: the weight file's patch_budget, patches.h).
  *
- *   patch_bench SPEC PATCH WIDTH HEIGHT OUT.bin [RUNS]
+ *   patch_bench SPEC PATCH WIDTH HEIGHT OUT.bin [RUNS [BUDGET]]
  *
  * Builds SPEC for PATCH x PATCH inputs with seeded random weights (speed does not depend on their
  * values), writes it as a patch-model weight file to OUT.bin (the WebAssembly half of the bench,
@@ -19,8 +20,8 @@
 #include "timing.h"
 
 /* The patch model as a weight file: the spec with random weights and the metadata of a patch model. */
-static int write_model(const char *spec, int patch, const char *out, uint8_t **bytes, size_t *n, double *madds,
-                       cf_error *err) {
+static int write_model(const char *spec, int patch, int budget, const char *out, uint8_t **bytes, size_t *n,
+                       double *madds, cf_error *err) {
     cf_model m;
     if (cf_model_build(&m, spec, (cf_shape){3, patch, patch}, err)) return -1;
     cf_model_init_params(&m, 1);
@@ -36,6 +37,7 @@ static int write_model(const char *spec, int patch, const char *out, uint8_t **b
              cf_meta_set(&meta, "classes", "REAL,FAKE", err) || cf_meta_set(&meta, "threshold", "0.5", err) ||
              cf_meta_set(&meta, "temperature", "1", err) || cf_meta_set(&meta, CF_META_VIEW, CF_VIEW_PATCHES, err) ||
              cf_meta_set(&meta, "name", "patch bench model (random weights)", err) ||
+             (budget > 0 && cf_meta_setf(&meta, CF_META_PATCH_BUDGET, err, "%d", budget)) ||
              cf_weights_write(&m, &meta, NULL, bytes, n, err) || write_file_atomic(out, *bytes, *n, err);
     cf_meta_free(&meta);
     cf_model_free(&m);
@@ -44,18 +46,19 @@ static int write_model(const char *spec, int patch, const char *out, uint8_t **b
 
 int main(int argc, char **argv) {
     if (argc < 6) {
-        fprintf(stderr, "usage: patch_bench SPEC PATCH WIDTH HEIGHT OUT.bin [RUNS]\n");
+        fprintf(stderr, "usage: patch_bench SPEC PATCH WIDTH HEIGHT OUT.bin [RUNS [BUDGET]]\n");
         return 2;
     }
     const char *spec = argv[1], *out = argv[5];
     int patch = atoi(argv[2]), width = atoi(argv[3]), height = atoi(argv[4]), runs = argc > 6 ? atoi(argv[6]) : 5;
+    int budget = argc > 7 ? atoi(argv[7]) : 0;
     if (runs < 1 || runs > 100) runs = 5;
     cf_error err;
     uint8_t *bytes = NULL;
     size_t n = 0;
     double madds;
     cifake_detector *d = NULL;
-    if (write_model(spec, patch, out, &bytes, &n, &madds, &err) || cifake_open(bytes, n, &d, &err)) {
+    if (write_model(spec, patch, budget, out, &bytes, &n, &madds, &err) || cifake_open(bytes, n, &d, &err)) {
         fprintf(stderr, "patch_bench: %s\n", err.msg);
         return 1;
     }
@@ -77,10 +80,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     qsort(ms, (size_t)runs, sizeof *ms, compare_doubles);
-    int count = cf_patch_count(width, patch) * cf_patch_count(height, patch);
-    printf("{\"spec\": \"%s\", \"patch\": %d, \"width\": %d, \"height\": %d, \"patches\": %d, "
-           "\"madds_per_patch\": %.0f, \"median_ms\": %.1f, \"best_ms\": %.1f, \"runs\": %d}\n",
-           spec, patch, width, height, count, madds, ms[runs / 2], ms[0], runs);
+    int grid = cf_patch_count(width, patch) * cf_patch_count(height, patch);
+    printf("{\"spec\": \"%s\", \"patch\": %d, \"width\": %d, \"height\": %d, \"patches\": %d, \"grid_patches\": %d, "
+           "\"budget\": %d, \"madds_per_patch\": %.0f, \"median_ms\": %.1f, \"best_ms\": %.1f, \"runs\": %d}\n",
+           spec, patch, width, height, r.patch_cols * r.patch_rows, grid, budget, madds, ms[runs / 2], ms[0], runs);
     free(rgb);
     cifake_close(d);
     return 0;

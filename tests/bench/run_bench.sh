@@ -70,6 +70,10 @@ echo "bench: a 12-megapixel photo through a patch model, native and WebAssembly"
 PATCH_SPEC="npr,c16,bn,relu,mp,c32,bn,relu,mp,c64,bn,relu,mp,c64,bn,relu,gap,d1"
 "$BUILD/patch_bench" "$PATCH_SPEC" 32 4000 3000 "$OUT/patch-model.bin" 5 > "$OUT/patch-native.json"
 node tests/bench/patch_bench.mjs "$OUT/patch-model.bin" 4000 3000 3 > "$OUT/patch-wasm.json"
+# the same model with a patch budget: a spread sample of the grid (patches.h)
+PATCH_BUDGET=${PATCH_BUDGET:-1024}
+"$BUILD/patch_bench" "$PATCH_SPEC" 32 4000 3000 "$OUT/patch-model-budget.bin" 5 "$PATCH_BUDGET" > "$OUT/patch-budget-native.json"
+node tests/bench/patch_bench.mjs "$OUT/patch-model-budget.bin" 4000 3000 3 > "$OUT/patch-budget-wasm.json"
 
 CAMERA_JPEG=../shared/provenance/camera/nikon_z9_c2pa_building.jpeg
 rm -f "$OUT/provenance.json"

@@ -264,8 +264,8 @@ TEST(patch_scores_average_the_grid_covering_the_image) {
     m.params[0] = 0.5f, m.params[1] = -1.0f, m.params[2] = 2.0f, m.params[3] = 0.25f;
     int b = find(&fs, "fake/gen/b_0.png");
     float mean[3] = {0.1f, 0.2f, 0.3f}, std[3] = {0.5f, 0.25f, 0.2f}, score = 0, recoded = 0;
-    CHECK(b >= 0 && infer_patch_scores(&m, &fs, &b, 1, 32, mean, std, 0, 1, &score, &err) == 0);
-    double want = 0;
+    CHECK(b >= 0 && infer_patch_scores(&m, &fs, &b, 1, 32, 0, mean, std, 0, 1, &score, &err) == 0);
+    double want = 0, left[2] = {0, 0};
     const int xs[3] = {0, 24, 48}, ys[2] = {0, 32};
     for (int gy = 0; gy < 2; gy++)
         for (int gx = 0; gx < 3; gx++) {
@@ -277,15 +277,21 @@ TEST(patch_scores_average_the_grid_covering_the_image) {
                 z += m.params[c] * s / 1024;
             }
             want += z / 6;
+            if (gx == 0) left[gy] = z;
         }
     CHECK_NEAR(score, want, 1e-4);
-    CHECK(infer_patch_scores(&m, &fs, &b, 1, 32, mean, std, 90, 1, &recoded, &err) == 0);
+    /* a patch budget of 2 (the detector's spread sample, patches.h): one column of two, at the left */
+    float sampled = 0;
+    CHECK(infer_patch_scores(&m, &fs, &b, 1, 32, 2, mean, std, 0, 1, &sampled, &err) == 0);
+    CHECK_NEAR(sampled, (left[0] + left[1]) / 2, 1e-5);
+    CHECK(fabs(sampled - score) > 1e-3); /* not the whole grid's score */
+    CHECK(infer_patch_scores(&m, &fs, &b, 1, 32, 0, mean, std, 90, 1, &recoded, &err) == 0);
     CHECK(recoded != score && fabs(recoded - score) < 0.2);
     /* as delivered on the web: the grid of the shrunk image, the same for the same seed and path */
     float web = 0, again = 0, other = 0;
-    CHECK(infer_patch_scores_web(&m, &fs, &b, 1, 32, mean, std, 1, 1, &web, &err) == 0);
-    CHECK(infer_patch_scores_web(&m, &fs, &b, 1, 32, mean, std, 1, 1, &again, &err) == 0);
-    CHECK(infer_patch_scores_web(&m, &fs, &b, 1, 32, mean, std, 2, 1, &other, &err) == 0);
+    CHECK(infer_patch_scores_web(&m, &fs, &b, 1, 32, 0, mean, std, 1, 1, &web, &err) == 0);
+    CHECK(infer_patch_scores_web(&m, &fs, &b, 1, 32, 0, mean, std, 1, 1, &again, &err) == 0);
+    CHECK(infer_patch_scores_web(&m, &fs, &b, 1, 32, 0, mean, std, 2, 1, &other, &err) == 0);
     CHECK(web == again && web != score && fabs(web - score) < 0.3);
     CHECK(other != web);
     {
@@ -313,7 +319,7 @@ TEST(patch_scores_average_the_grid_covering_the_image) {
         }
         free(px);
     }
-    CHECK(infer_patch_scores(&m, &fs, &b, 1, 64, mean, std, 0, 1, &score, &err) == -1 && strstr(err.msg, "not 3x64x64"));
+    CHECK(infer_patch_scores(&m, &fs, &b, 1, 64, 0, mean, std, 0, 1, &score, &err) == -1 && strstr(err.msg, "not 3x64x64"));
     cf_model_free(&m);
     folders_free(&fs);
     remove_tree(dir);

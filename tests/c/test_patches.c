@@ -43,3 +43,27 @@ TEST(patch_scores_aggregate_to_their_mean) {
     CHECK_NEAR(cf_patch_aggregate(logits, 1), 2.0f, 1e-6);
     CHECK(cf_patch_aggregate(logits, 0) == 0.0f);
 }
+
+TEST(patch_budget_samples_a_spread_grid_within_the_budget) {
+    int cols, rows;
+    /* under the budget, or none: the full grid */
+    CHECK(cf_patch_grid(100, 70, 32, 0, &cols, &rows) == 12 && cols == 4 && rows == 3);
+    CHECK(cf_patch_grid(100, 70, 32, 12, &cols, &rows) == 12 && cols == 4 && rows == 3);
+    CHECK(cf_patch_grid(31, 400, 32, 5, &cols, &rows) == 0);
+    /* a 12-megapixel photo: 125 x 94 patches, sampled in the same proportion */
+    int n = cf_patch_grid(4000, 3000, 32, 2048, &cols, &rows);
+    CHECK(n == cols * rows && n <= 2048 && n > 1900 && cols > rows && cols * 3 / rows == 4);
+    /* every budget is kept, however elongated the image */
+    int sizes[][2] = {{4000, 3000}, {16000, 40}, {40, 16000}, {33, 33}, {1000, 1000}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int budget = 1; budget <= 3000; budget += budget / 3 + 1) {
+            int full_cols = cf_patch_count(sizes[s][0], 32), full_rows = cf_patch_count(sizes[s][1], 32);
+            n = cf_patch_grid(sizes[s][0], sizes[s][1], 32, budget, &cols, &rows);
+            CHECK_MSG(n <= budget && n >= 1 && cols <= full_cols && rows <= full_rows, "%dx%d budget %d: %dx%d",
+                      sizes[s][0], sizes[s][1], budget, cols, rows);
+            /* the sample spans the image: the last patch ends at the edge when there is more than one */
+            if (cols > 1) CHECK(cf_patch_offset(cols - 1, cols, sizes[s][0], 32) == sizes[s][0] - 32);
+        }
+    /* one row of 500 patches, budget 10: ten patches along it, not one */
+    CHECK(cf_patch_grid(16000, 40, 32, 10, &cols, &rows) == 10 && cols == 10 && rows == 1);
+}

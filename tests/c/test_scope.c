@@ -127,6 +127,46 @@ static float mean_logit(const float *p, int n, float temperature) {
     return cf_patch_aggregate(logits, n);
 }
 
+static const char *const patch_view_budget[] = {"view=patches", "patch_budget=6", NULL};
+
+TEST(a_patch_budget_scores_a_spread_sample_of_the_grid) {
+    cifake_detector *d = open_models(model_file(patch_view_budget), no_model);
+    CHECK(d != NULL);
+    if (!d) return;
+    cifake_result r;
+    /* a 4 x 3 grid over 100 x 70 pixels, budget 6: a smaller grid in the same proportion, spread to the edges */
+    CHECK(classify_rgb(d, 100, 70, &r) == 0 && r.scope == CIFAKE_JUDGED);
+    CHECK(r.patch_cols * r.patch_rows <= 6 && r.patch_cols >= 2);
+    int x[12], y[12];
+    float p[12];
+    int n = cifake_patches(d, x, y, p, 12);
+    CHECK(n == r.patch_cols * r.patch_rows);
+    CHECK(x[0] == 0 && y[0] == 0 && x[r.patch_cols - 1] == 68);
+    CHECK_NEAR(r.score, mean_logit(p, n, 1.5f), 1e-3);
+    /* the same patches score the same as in the full grid of a detector without a budget */
+    cifake_detector *full = open_models(model_file(patch_view), no_model);
+    cifake_result rf;
+    int fx[12], fy[12];
+    float fp[12];
+    CHECK(full && classify_rgb(full, 100, 70, &rf) == 0 && cifake_patches(full, fx, fy, fp, 12) == 12);
+    for (int i = 0; full && i < n; i++)
+        for (int j = 0; j < 12; j++)
+            if (fx[j] == x[i] && fy[j] == y[i]) CHECK(fabsf(fp[j] - p[i]) < 1e-6f);
+    /* its drawing covers the whole image: every pixel takes a sampled patch's value */
+    int w = 0, h = 0;
+    uint8_t *rgba = malloc(100 * 70 * 4);
+    cf_error err;
+    CHECK(rgba && cifake_render_patches(d, 100, CIFAKE_COLORMAP_TURBO, 1.0f, rgba, &w, &h, &err) == 0 && w == 100 && h == 70);
+    free(rgba);
+    cifake_close(full);
+    cifake_close(d);
+    /* a budget is refused on a thumbnail model, and out of range */
+    static const char *const thumb_budget[] = {"patch_budget=10", NULL};
+    static const char *const bad_budget[] = {"view=patches", "patch_budget=-1", NULL};
+    CHECK(open_models(model_file(thumb_budget), no_model) == NULL);
+    CHECK(open_models(model_file(bad_budget), no_model) == NULL);
+}
+
 TEST(full_size_images_route_to_the_patch_model_over_the_whole_grid) {
     cifake_detector *d = open_models(model_file(NULL), model_file(patch_view));
     CHECK(d != NULL && cifake_model_count(d) == 2);

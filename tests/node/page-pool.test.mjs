@@ -189,13 +189,13 @@ test('the store skips a file added twice, counts the batch and applies the top s
   const r2 = store.addFiles([file('a.jpg'), file('a.jpg', 11), file('c.jpg')]);
   assert.deepEqual(r2.duplicates.map((d) => [d.file.name, d.of.index]), [['a.jpg', 1]]);
   assert.deepEqual(r2.added.map((i) => i.index), [3, 4], 'same name with another size is another file');
-  assert.deepEqual(store.batch, { total: 4, done: 0 });
+  assert.deepEqual(store.batch, { total: 4, done: 0, stopped: 0 });
   assert.equal(store.running, true);
   store.update(r1.added[0], { status: 'working' });
   store.update(r1.added[0], { status: 'done', result: { label: 'FAKE' } });
   store.update(r1.added[1], { status: 'error', error: 'bad' });
   store.update(r1.added[1], { status: 'error', error: 'bad again' });
-  assert.deepEqual(store.batch, { total: 4, done: 2 }, 'a final status counts once');
+  assert.deepEqual(store.batch, { total: 4, done: 2, stopped: 0 }, 'a final status counts once');
   store.setSettings({ method: 'gradcampp', alpha: 0.8 });
   assert.ok(store.items.every((i) => i.method === 'gradcampp' && i.alpha === 0.8));
   assert.equal(store.addFiles([file('d.jpg')]).added[0].method, 'gradcampp');
@@ -205,6 +205,42 @@ test('the store skips a file added twice, counts the batch and applies the top s
   assert.equal(store.items.length, 0);
   assert.equal(store.addFiles([file('a.jpg')]).added.length, 1, 'after Clear all a file can come back');
   assert.ok(events.some(([t]) => t === 'clear'));
+});
+
+test('the store keeps the batch: Stop counts the dropped images, said once when the batch ends', () => {
+  const store = new Store({ settings: { method: 'gradcampp', alpha: 0.25 } });
+  assert.deepEqual(store.settings, { method: 'gradcampp', colormap: 'turbo', alpha: 0.25 }, 'the top controls at start');
+  const batches = [];
+  store.on('batch', (b) => batches.push(b));
+  const [a, b, c] = store.addFiles([file('a.jpg'), file('b.jpg'), file('c.jpg')]).added;
+  assert.equal(a.method, 'gradcampp');
+  store.countStopped(2);
+  assert.deepEqual(store.batch, { total: 3, done: 0, stopped: 2 });
+  store.update(a, { status: 'done', result: { label: 'REAL' } });
+  store.update(b, { status: 'stopped' });
+  assert.equal(batches.filter((x) => x.ended).length, 0, 'not ended while an image is left');
+  store.update(c, { status: 'stopped' });
+  assert.deepEqual(batches.at(-1), { total: 3, done: 3, stopped: 2, ended: true });
+  assert.equal(store.batch.stopped, 0, 'said once: the next batch starts with none stopped');
+  store.update(c, { status: 'stopped' });
+  assert.equal(batches.filter((x) => x.ended).length, 1);
+  // a new batch after the end starts from zero; Clear ends none
+  store.addFiles([file('d.jpg')]);
+  assert.deepEqual(store.batch, { total: 1, done: 0, stopped: 0 });
+  store.clear();
+  assert.deepEqual(batches.at(-1), { total: 0, done: 0, stopped: 0, ended: false });
+});
+
+test('each request for an item gets a new version, without an event', () => {
+  const store = new Store();
+  const [item] = store.addFiles([file('a.jpg')]).added;
+  const events = [];
+  store.on('item', (d) => events.push(d));
+  assert.equal(item.version, 0);
+  assert.equal(store.nextVersion(item), 1);
+  assert.equal(store.nextVersion(item), 2);
+  assert.equal(item.version, 2);
+  assert.deepEqual(events, []);
 });
 
 test('sorting the same column again reverses it; the default is newest first', () => {

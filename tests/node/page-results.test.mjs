@@ -2,13 +2,17 @@
 // web/result.js), live-region grouping (web/announce.js) and intake rules (web/intake.js), without a
 // browser.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { Announcer } from '../../web/announce.js';
 import { CSV_COLUMNS, csvCell, exportDocument, toCsv, toJson } from '../../web/exports.js';
 import { formatPFake, groupNumbers } from '../../web/format.js';
 import { ACCEPT, describeNonFiles, isImageFile } from '../../web/intake.js';
+import { META } from '../../web/meta-keys.js';
 import { compareItems, sortItems } from '../../web/order.js';
-import { analysedShare, centreSquare, normaliseResult, plainReason, verdictFigure, verdictPhrase } from '../../web/result.js';
+import { analysedShare, normaliseResult, plainReason, verdictFigure, verdictPhrase } from '../../web/result.js';
+import { root } from './helpers.mjs';
 
 // RFC 4180 rows (quoted cells with "" inside).
 function parseCsv(text) {
@@ -35,10 +39,11 @@ function done(index, name, raw) {
     sha256: 'ab'.repeat(32), decoder: 'core', format: 'JPEG', camMethod: 'gradcam', analysedAt: '2026-01-01T00:00:00.000Z' };
 }
 const failed = (index, name, error = 'truncated JPEG data') => ({ index, name, path: name, size: 5, status: 'error', result: null, error });
-// A result as detector.js gives it for the shipped 32x32 model: judged at 32x32, UNSURE otherwise.
-const judged = (label, pFake, w = 32, h = 32) => {
+// A result as detector.js gives it for the shipped 32x32 model: judged at 32x32, UNSURE otherwise;
+// region: the part the core analysed (the whole of a square image; its centre square otherwise).
+const judged = (label, pFake, w = 32, h = 32, region = { x: 0, y: 0, width: w, height: h }) => {
   const scope = Math.min(w, h) < 32 ? 'too-small' : Math.max(w, h) > 32 ? 'out-of-scope' : 'judged';
-  return { label: scope === 'judged' ? label : 'UNSURE', pFake, scope, width: w, height: h, cam: null,
+  return { label: scope === 'judged' ? label : 'UNSURE', pFake, scope, width: w, height: h, region, cam: null,
     reliability: scope === 'judged' ? "On CIFAKE's 20,000 test images: right on 97.6%." : null };
 };
 
@@ -46,7 +51,8 @@ function items() {
   return [
     failed(1, 'broken.jpg'),
     done(2, 'b.jpg', judged('FAKE', 0.97)),
-    done(3, 'a10.jpg', { ...judged('REAL', 0.02), width: 640, height: 400 }), // a model whose scope holds 640x400
+    // a model whose scope holds 640x400
+    done(3, 'a10.jpg', { ...judged('REAL', 0.02), width: 640, height: 400, region: { x: 120, y: 0, width: 400, height: 400 } }),
     done(4, 'tiny.png', judged('REAL', 0.4, 16, 16)), // too small: UNSURE without P(fake)
     done(5, 'a9.jpg', judged('FAKE', 0.7)),
     { index: 6, name: 'queued.jpg', path: '', size: 1, status: 'queued', result: null, error: null },
@@ -142,7 +148,7 @@ test("the export's model version is the weight file's content, not the trainer's
   assert.equal(row.model_trainer_version, '27fbda4-dirty');
   // a failed file keeps the hash of its bytes; an image out of scope records no heatmap method
   const broken = { ...failed(1, 'broken.jpg'), sha256: 'ef'.repeat(32) };
-  const photo = done(2, 'photo.jpg', judged('REAL', 0.1, 640, 400));
+  const photo = done(2, 'photo.jpg', judged('REAL', 0.1, 640, 400, { x: 120, y: 0, width: 400, height: 400 }));
   const rows = exportDocument({ items: [broken, photo], model: { info } }).results;
   assert.equal(rows[0].sha256, 'ef'.repeat(32));
   assert.equal(rows[1].scope, 'out-of-scope');
@@ -176,7 +182,7 @@ test('UNSURE and the contract fields: too small images are not judged, missing f
   assert.match(tiny.reason, /20 × 40 pixels.*too small to judge/);
   assert.equal(tiny.region, null, 'an image no model looked at has no analysed region');
   assert.equal(analysedShare(tiny), 0);
-  const photo = normaliseResult(judged('REAL', 0.1, 6028, 3391), INFO);
+  const photo = normaliseResult(judged('REAL', 0.1, 6028, 3391, { x: 1318, y: 0, width: 3391, height: 3391 }), INFO);
   assert.equal(photo.label, 'UNSURE');
   assert.equal(photo.pFake, null);
   assert.deepEqual(photo.region, { x: 1318, y: 0, width: 3391, height: 3391 });
@@ -198,9 +204,10 @@ test('UNSURE and the contract fields: too small images are not judged, missing f
   assert.equal(given.reliability, null);
   assert.equal(given.patches.count, 2);
   assert.equal(analysedShare(given), 1);
-  // a region outside the image is not trusted
-  assert.deepEqual(normaliseResult({ ...judged('REAL', 0.1, 100, 50), region: { x: 90, y: 0, width: 50, height: 50 } }, INFO).region,
-    centreSquare(100, 50));
+  // the region is the core's: one outside the image is not trusted, and none is made up in its place
+  assert.equal(normaliseResult({ ...judged('REAL', 0.1, 100, 50), region: { x: 90, y: 0, width: 50, height: 50 } }, INFO).region, null);
+  assert.equal(normaliseResult({ ...judged('REAL', 0.1, 100, 50), region: undefined }, INFO).region, null);
+  assert.equal(analysedShare(normaliseResult({ ...judged('REAL', 0.1, 100, 50), region: undefined }, INFO)), 0);
 });
 
 test('per-file results reach the live region for batches of any size, grouped', () => {
@@ -266,4 +273,14 @@ test('one accuracy figure for users: the shipped file\'s verdict_accuracy and ve
   assert.doesNotMatch(readme.slice(0, readme.indexOf('## Results')), /97\.9%|97\.62|97\.6%/);
   for (const f of ['index.html', 'app.js', 'cards.js', 'result.js', 'exports.js'])
     assert.doesNotMatch(fs.readFileSync(path.join(root, 'web', f), 'utf8'), /test_accuracy|test_auroc|9[78]\.\d+ ?%/, f);
+});
+
+test("the page's metadata keys are the C side's (src/meta_keys.h, the table cifake-export --keys prints)", () => {
+  const header = fs.readFileSync(path.join(root, 'src/meta_keys.h'), 'utf8');
+  const cKeys = new Set([...header.matchAll(/^#define CF_META_\w+ "([^"]+)"/gm)].map((m) => m[1]));
+  assert.ok(cKeys.size >= 20, `${cKeys.size} keys read from src/meta_keys.h`);
+  assert.ok(Object.isFrozen(META));
+  for (const [name, key] of Object.entries(META)) assert.ok(cKeys.has(key), `META.${name} = '${key}' is not in src/meta_keys.h`);
+  // and the fixtures' metadata uses only such keys
+  for (const key of Object.keys(INFO)) assert.ok(cKeys.has(key), key);
 });

@@ -65,9 +65,9 @@ uint64_t infer_image_key(const folder_set *fs, int i) {
 }
 
 /* infer_patch_scores (web = 0) and infer_patch_scores_web (web = 1). */
-static int patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
-                        const float std[3], int jpeg_quality, int web, uint64_t seed, int n_threads, float *scores,
-                        cf_error *err) {
+static int patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, int budget,
+                        const float mean[3], const float std[3], int jpeg_quality, int web, uint64_t seed, int n_threads,
+                        float *scores, cf_error *err) {
     if (m->input.c != 3 || m->input.h != p || m->input.w != p)
         return cf_fail(err, "the model's input is %dx%dx%d, not 3x%dx%d", m->input.c, m->input.h, m->input.w, p, p);
     cf_workspace ws;
@@ -87,10 +87,10 @@ static int patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n
     if (!first) rc = cf_fail(err, "out of memory");
     int total = 0;
     for (int j = 0; !rc && j < n; j++) {
-        int w, h;
+        int w, h, cols, rows;
         scored_size(fs, idx[j], p, web, seed, &w, &h);
         first[j] = total;
-        total += cf_patch_count(w, p) * cf_patch_count(h, p);
+        total += cf_patch_grid(w, h, p, budget, &cols, &rows);
     }
     if (!rc) {
         first[n] = total;
@@ -116,7 +116,8 @@ static int patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n
             else if (perturb_jpeg_rgb(jpeg_quality, w, h, rgb, recoded, err)) rc = -1;
             rgb = recoded;
         }
-        int cx = cf_patch_count(w, p), cy = cf_patch_count(h, p);
+        int cx, cy;
+        cf_patch_grid(w, h, p, budget, &cx, &cy);
         for (int gy = 0; !rc && gy < cy; gy++)
             for (int gx = 0; gx < cx; gx++) {
                 folders_patch_normalise(rgb, w, cf_patch_offset(gx, cx, w, p), cf_patch_offset(gy, cy, h, p), p, mean, std,
@@ -139,14 +140,15 @@ static int patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n
     return rc;
 }
 
-int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
+int infer_patch_scores(cf_model *m, const folder_set *fs, const int *idx, int n, int p, int budget, const float mean[3],
                        const float std[3], int jpeg_quality, int n_threads, float *scores, cf_error *err) {
-    return patch_scores(m, fs, idx, n, p, mean, std, jpeg_quality, 0, 0, n_threads, scores, err);
+    return patch_scores(m, fs, idx, n, p, budget, mean, std, jpeg_quality, 0, 0, n_threads, scores, err);
 }
 
-int infer_patch_scores_web(cf_model *m, const folder_set *fs, const int *idx, int n, int p, const float mean[3],
-                           const float std[3], uint64_t seed, int n_threads, float *scores, cf_error *err) {
-    return patch_scores(m, fs, idx, n, p, mean, std, 0, 1, seed, n_threads, scores, err);
+int infer_patch_scores_web(cf_model *m, const folder_set *fs, const int *idx, int n, int p, int budget,
+                           const float mean[3], const float std[3], uint64_t seed, int n_threads, float *scores,
+                           cf_error *err) {
+    return patch_scores(m, fs, idx, n, p, budget, mean, std, 0, 1, seed, n_threads, scores, err);
 }
 
 void score_metrics(const float *scores, const int *labels, int n, float temperature, float threshold, metrics *out) {
