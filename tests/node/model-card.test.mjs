@@ -36,7 +36,7 @@ test('the card gives the figures the trainer stored in the file', () => {
 
 test('relative links of the card, the experiments page and the pages that link them resolve', () => {
   const pages = ['README.md', 'weights/README.md', 'docs/experiments.md', 'docs/results.md', 'docs/cli.md',
-    'docs/robustness.md', 'trainer/results/REPRODUCTION.md'];
+    'docs/robustness.md', 'tools/results/REPRODUCTION.md'];
   for (const page of pages) {
     const text = fs.readFileSync(path.join(root, page), 'utf8');
     for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
