@@ -424,12 +424,10 @@ int cifake_patches(const cifake_detector *d, int *x, int *y, float *p_fake, int 
 
 int cifake_cam_side(const cifake_detector *d) { return d->slot[d->cam_model >= 0 ? d->cam_model : 0].loaded.side; }
 
-/* tta=flip: the score is the mean of two views, so the map is the mean of theirs: map (the image's,
- * fh x fw) becomes the mean of itself and the mirror view's map mirrored back. The image's pass is
- * run again afterwards, so the workspace holds it as before. */
-/* The map of a flip-averaged model: the mean of the image's map and the mirrored map of its mirror
- * image, divided by its maximum. The workspace holds one view's pass: that view's map comes first, so
- * each call runs one forward pass (the other view's) and leaves the workspace holding that one. */
+/* tta=flip: the score is the mean of two views, so the map is the mean of theirs: the image's map and
+ * the mirror view's map mirrored back, divided by its maximum. The workspace holds one view's pass:
+ * that view's map comes first, so each call runs one forward pass (the other view's) and leaves the
+ * workspace holding that one. */
 static int flip_averaged_map(model_slot *s, int feature, int target, cifake_cam_method method, float *map, int *fh,
                              int *fw, cf_error *err) {
     float *mirror_map = malloc(sizeof(float) * s->loaded.side * s->loaded.side);
