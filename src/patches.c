@@ -1,7 +1,6 @@
 #include "patches.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 int cf_patch_count(int n, int p) {
     if (p < 1 || n < p) return 0;
@@ -34,10 +33,9 @@ int cf_patch_grid(int width, int height, int p, int budget, int *cols, int *rows
 
 int cf_patch_budget_read(const char *text, int *budget, cf_error *err) {
     *budget = 0;
+    long long v;
     if (!text) return 0;
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (*end || end == text || v < 0 || v > CF_PATCH_BUDGET_MAX)
+    if (cf_parse_int(text, 0, CF_PATCH_BUDGET_MAX, &v))
         return cf_fail(err, "weight file: patch_budget \"%s\" is not a count in 0..%d", text, CF_PATCH_BUDGET_MAX);
     *budget = (int)v;
     return 0;
