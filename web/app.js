@@ -200,12 +200,23 @@ async function analyse(item, { urgent = false } = {}) {
     verify: first,
   };
   const version = store.nextVersion(item);
-  const r = await pool.run(item.index, message, { urgent });
+  // a first analysis shows its verdict as soon as the worker has it; the heatmap and the preview follow
+  let shown = false;
+  const onMessage = (msg) => {
+    if (!first || msg.type !== 'verdict' || !store.items.includes(item)) return;
+    shown = true;
+    finish(item, msg);
+  };
+  const r = await pool.run(item.index, message, { urgent, onMessage });
   if (!store.items.includes(item) || r.superseded) return;
-  if (first) finish(item, r);
-  // layers do not depend on the opacity: a result for the current method and colours is good even
-  // if the user moved the slider again meanwhile
-  else if (!r.error && !r.cancelled && r.camMethod === item.method && message.colormap === item.colormap) cards.setLayers(item, r);
+  if (first && !shown) finish(item, r);
+  if (r.error || r.cancelled) {
+    if (shown) cards.setLayers(item, {}); // the verdict stands; its heatmap could not be made
+  } else if (first || (r.camMethod === item.method && message.colormap === item.colormap)) {
+    // layers do not depend on the opacity: a result for the current method and colours is good even
+    // if the user moved the slider again meanwhile
+    cards.setLayers(item, r);
+  }
   if (!first && card && version === item.version) card.classList.remove('busy');
 }
 
@@ -235,7 +246,6 @@ function finish(item, r) {
   const result = normaliseResult(r.result, store.model.info || {});
   announcer.result(`${item.name}: ${result.label}${result.pFake === null ? '' : `, P(fake) ${formatPFake(result.pFake)}`}` +
     `${(result.label === 'UNSURE' || result.byProvenance) && result.reason ? ` (${result.reason})` : ''}.`);
-  cards.setLayers(item, r);
   store.update(item, {
     status: 'done', result, decoder: r.decoder, format: r.format, sha256: r.sha256, ms: r.ms, camMethod: r.camMethod,
     analysedAt: new Date().toISOString(),

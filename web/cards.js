@@ -245,6 +245,7 @@ export class Cards {
     this.#cache.push(item);
     while (this.#cache.length > LAYER_CACHE) this.#drop(this.#cache[0]);
     this.draw(item);
+    view.card.dataset.layers = 'drawn'; // the verdict comes first; this marks its image layers drawn
   }
 
   /** Whether the item's layers are kept (which makes them the most recently used). @param {Item} item */

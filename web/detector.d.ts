@@ -130,6 +130,9 @@ export interface Detector {
     options?: { rgba?: ArrayBufferView; width?: number; height?: number; c2pa?: C2paCheck | null }): Provenance;
   /** n normalised inputs in one batch, one view each (the network alone: a file's tta=flip is applied by classify only). */
   predict(inputs: Float32Array, n?: number): { pFake: Float32Array; score: Float32Array };
+  /** The map of the last image classified, as options.cam would have given it, without judging the
+   *  image again (null where that cam would be null, and when the last call failed). */
+  explain(cam?: CamMethod): Float32Array | null;
   /** Draws cam over the square the thumbnail model analysed (cam null: the square alone). */
   render(cam: Float32Array | null, options?: { side?: number; colormap?: Colormap; alpha?: number }): Rgba;
   /** A weight file's metadata (spec, threshold, temperature, reliability, ...), model 0 by default. */

@@ -11,6 +11,7 @@
 //   d.classifyPixels(rgba, width, height)               // pixels the browser decoded (e.g. WebP)
 //   d.classify(bytes, { input: true }).input           // also the normalised 3x32x32 model input
 //   d.predict(float32Inputs, n)     // n normalised inputs in one batch, one view each: { pFake, score }
+//   d.explain('gradcam')            // the last classified image's map, computed after its verdict
 //   const img = d.render(r.cam, { side: 256, colormap: 'turbo', alpha: 0.5 });   // ImageData-like
 //   d.info();      // weight file metadata, e.g. { spec, classes, threshold, temperature, ... }
 //   d.dispose();
@@ -424,12 +425,27 @@ class Detector {
       const side = this.#side;
       result.input = new Float32Array(this.#mem, x.cfw_input(h), 3 * side * side).slice();
     }
-    if (method >= 0 && model >= 0 && !patchSide) {
-      const side = this.#side, cam = this.#camBuffer(side * side);
-      if (x.cfw_explain(h, method, -1, cam)) throw new Error(this.#lastError());
-      result.cam = new Float32Array(this.#mem, cam, side * side).slice();
-    }
+    if (method >= 0) result.cam = this.#explainLast(x, method);
     return result;
+  }
+
+  /** The heatmap of the last image classified (classify or classifyPixels), as options.cam would have
+   *  given it with that call: after a verdict has been shown, without decoding or judging the image
+   *  again. null where classify's cam would be null (patch models), and when the last call failed.
+   *  @param {'gradcam'|'gradcampp'} cam */
+  explain(cam = 'gradcam') {
+    const method = camMethod(cam);
+    if (method < 0) throw new Error('explain: expected a CAM method (gradcam or gradcampp)');
+    return this.#call((x) => this.#explainLast(x, method));
+  }
+
+  // The last classification's map (method >= 0): the thumbnail model's, null for patch models.
+  #explainLast(x, method) {
+    const h = this.#h;
+    if (x.cfw_model(h) < 0 || this.#ints(7, (p) => x.cfw_geometry(h, p))[4]) return null;
+    const side = this.#side, cam = this.#camBuffer(side * side);
+    if (x.cfw_explain(h, method, -1, cam)) throw new Error(this.#lastError());
+    return new Float32Array(this.#mem, cam, side * side).slice();
   }
 
   #ints(n, fill) {

@@ -7,8 +7,10 @@
 //                                               (boot.js), replaying the events it got meanwhile
 //   pool.on('ready', (msg) => ...); pool.on('fatal', (message) => ...);
 //   pool.on('start', (key) => ...);             a worker took the task for key
-//   const r = await pool.run(key, { type: 'classify', ... }, { urgent });   // r.error on failure,
-//                                               // r.superseded / r.cancelled when it was not run
+//   const r = await pool.run(key, { type: 'classify', ... }, { urgent, onMessage });   // r.error on
+//                                               // failure, r.superseded / r.cancelled when it was not run;
+//                                               // onMessage(msg): the worker's messages about the task
+//                                               // before its result (the verdict ahead of the heatmap)
 //
 // A worker that dies after it had loaded the model (a crash, not a 'fatal' message) is replaced by a
 // new one, at most RESPAWNS times a slot: the task it was running fails, queued tasks wait for the
@@ -92,13 +94,16 @@ export class Pool {
   }
 
   /** Queues message for key. Urgent tasks (a user's change) go first; a newer task for the same key
-   *  replaces a queued one, which resolves { superseded: true }. */
-  run(key, message, { urgent = false } = {}) {
+   *  replaces a queued one, which resolves { superseded: true }. onMessage gets the worker's messages
+   *  with the task's id other than its result, while it runs.
+   *  @param {any} key @param {any} message
+   *  @param {{ urgent?: boolean, onMessage?: ((msg: any) => void) | null }} [options] */
+  run(key, message, { urgent = false, onMessage = null } = {}) {
     return new Promise((resolve) => {
       if (this.fatal) return resolve({ error: this.fatal });
       const old = this.#queue.findIndex((t) => t.key === key);
       if (old >= 0) this.#queue.splice(old, 1)[0].resolve({ superseded: true });
-      const task = { id: this.#nextId++, key, message, resolve };
+      const task = { id: this.#nextId++, key, message, resolve, onMessage };
       if (urgent) this.#queue.unshift(task);
       else this.#queue.push(task);
       this.#pump();
@@ -158,8 +163,9 @@ export class Pool {
       this.#pump();
     } else if (msg.type === 'fatal') {
       this.#dead(slot, msg.message);
-    } else if (msg.type === 'result' && slot.task && msg.id === slot.task.id) {
-      this.#finish(slot, msg);
+    } else if (slot.task && msg.id === slot.task.id) {
+      if (msg.type === 'result') this.#finish(slot, msg);
+      else if (slot.task.onMessage) slot.task.onMessage(msg);
     }
   }
 

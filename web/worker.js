@@ -5,6 +5,8 @@
 //                 { type: 'classify', id, file, method, colormap, previewSide, hash, verify }   (file: a Blob)
 // worker -> page  { type: 'ready', info, simd, maxImageBytes, weights: { file, bytes, sha256 } }
 //                 { type: 'fatal', message }
+//                 { type: 'verdict', id, result, decoder, format, sha256, camMethod, ms }   as soon as
+//                                                 the core has judged the file, before its image layers
 //                 { type: 'result', id, result, decoder, format, sha256, camMethod, ms,
 //                   preview, heat, base, seen }  |  { type: 'result', id, error, provenance, sha256 }
 // result is detector.js's classification without its heatmap floats, with the file's provenance
@@ -92,7 +94,7 @@ async function handle(msg, bytes) {
     return;
   }
   try {
-    const out = await classify(msg);
+    const out = await classify(msg, (verdict) => self.postMessage({ type: 'verdict', id, ...verdict }));
     const transfer = [out.preview, out.heat && out.heat.data.buffer, out.base && out.base.data.buffer,
       out.seen && out.seen.data.buffer].filter(Boolean);
     self.postMessage({ type: 'result', id, ...out }, transfer);
@@ -138,7 +140,9 @@ function pixelsOf(bitmap) {
   return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
 }
 
-async function classify(msg) {
+// onVerdict(verdict) is called once the core has judged the file: the page shows the verdict while
+// the heatmap and the preview are made (docs/performance.md, "Time to first verdict").
+async function classify(msg, onVerdict) {
   const t0 = performance.now();
   const { file } = msg;
   if (maxImageBytes !== null && file.size > maxImageBytes)
@@ -150,7 +154,7 @@ async function classify(msg) {
   // Content Credentials are checked before the verdict, whose rules depend on the check; a re-run
   // for other heatmap settings keeps the first run's verdict and needs no check
   const c2pa = msg.verify && detector.verifyC2pa ? await detector.verifyC2pa(bytes) : null;
-  const opts = { cam: msg.method, input: true, c2pa };
+  const opts = { input: true, c2pa };
   // the browser decodes the preview on its own threads while the core judges the image (the core
   // ignores EXIF orientation: the preview shows what it saw)
   const early = createImageBitmap(file, { imageOrientation: 'none' }).catch(() => null);
@@ -174,7 +178,13 @@ async function classify(msg) {
     decoder = 'browser';
   }
   const ms = performance.now() - t0;
-  const { cam, input, ...result } = r;
+  const { input, ...result } = r;
+  // only pixels a thumbnail model judged have a heatmap (an image out of scope has a guess, not a
+  // verdict; a patch model's map is its patch scores)
+  const mapped = !!msg.method && (r.scope === 'judged' || r.scope === 'weak-evidence') && r.model?.view === 'thumbnail';
+  const verdict = { result, decoder, format, sha256, camMethod: mapped ? msg.method : null, ms };
+  onVerdict(verdict);
+  const cam = mapped ? detector.explain(msg.method) : null; // while the browser decodes the preview
   const region = r.region; // the core's analysed region (cfw_geometry): the crop rule is the core's alone
 
   // the whole image, scaled to fit previewSide
@@ -196,10 +206,8 @@ async function classify(msg) {
   // the heatmap over the analysed region, about as many pixels as the region has in the preview
   const side = Math.max(32, Math.min(512, Math.round(region.width * (preview ? scale : 1)), preview ? 512 : 384));
   let heat = null, base = null;
-  // only pixels a model judged have evidence to map (an image out of scope has a guess, not a verdict)
-  const mapped = cam && (r.scope === 'judged' || r.scope === 'weak-evidence');
-  if (mapped) heat = detector.render(cam, { side, colormap: msg.colormap, alpha: 1 });
+  if (cam) heat = detector.render(cam, { side, colormap: msg.colormap, alpha: 1 });
   if (!preview && r.model?.view !== 'patches') base = detector.render(null, { side });
   const seen = input ? inputToRgba(input, info) : null;
-  return { result, decoder, format, sha256, camMethod: mapped ? msg.method : null, ms, preview, heat, base, seen };
+  return { ...verdict, preview, heat, base, seen };
 }

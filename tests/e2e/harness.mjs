@@ -124,7 +124,9 @@ export async function openPage({ viewport = { width: 1280, height: 900 }, weight
 export async function waitForCards(page, n) {
   await page.waitForFunction((count) => {
     const cards = [...document.querySelectorAll('.card')];
-    return cards.length >= count && cards.every((c) => ['done', 'error', 'stopped'].includes(c.dataset.state));
+    // a done card shows its verdict first, then its image layers (web/cards.js)
+    return cards.length >= count && cards.every((c) => ['error', 'stopped'].includes(c.dataset.state) ||
+      (c.dataset.state === 'done' && c.dataset.layers === 'drawn'));
   }, n, { timeout: 120000 });
 }
 

@@ -156,6 +156,7 @@ test('Stop ends a running batch and keeps the results so far; the top controls c
 
   // the top colour map applies to cards already there
   const sel = card(batch.find((c) => c.state === 'done').name);
+  await page.waitForFunction((s) => document.querySelector(s).dataset.layers === 'drawn', sel); // its heatmap follows its verdict
   const sum = () => page.$eval(`${sel} canvas.overlay`, (c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let s = 0;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, test } from 'node:test';
-import { TRAP_MAGIC, build, crc32, hostileTable, metadata, root, run, sampleImages, shippedWeights, tempDir,
+import { TRAP_MAGIC, build, crc32, encodePng, hostileTable, metadata, root, run, sampleImages, shippedWeights, tempDir,
   trappingDetectorSource } from './helpers.mjs';
 
 const WASM = path.join(root, 'web/cifake.wasm');
@@ -115,8 +115,30 @@ test('bad inputs throw the core message and the same detector keeps working afte
 test('after a failed classify there is nothing to explain or draw', async () => {
   const d = await detector();
   d.classify(images[0].bytes);
+  assert.ok(d.explain('gradcam') instanceof Float32Array);
   assert.throws(() => d.classify(Buffer.from('nope')), /not a supported image/);
   assert.throws(() => d.render(new Float32Array(1024)), /classify one first/);
+  assert.equal(d.explain('gradcam'), null);
+  d.dispose();
+});
+
+test('explain() after a classification gives the map classify({ cam }) gives, bit for bit', async () => {
+  const d = await detector();
+  for (const method of ['gradcam', 'gradcampp']) {
+    for (const img of images.slice(0, 8)) {
+      const withMap = d.classify(img.bytes, { cam: method });
+      const plain = d.classify(img.bytes, { input: true });
+      assert.equal(plain.cam, null);
+      assert.equal(plain.pFake, withMap.pFake);
+      assert.deepEqual(d.explain(method), withMap.cam, `${method} ${img.path}`);
+    }
+  }
+  // an image too small for a verdict: the same map as classify's option (the page shows none)
+  const tiny = d.classify(encodePng(1, 37, new Uint8Array(37 * 4).fill(200)), { cam: 'gradcam' });
+  assert.equal(tiny.scope, 'too-small');
+  assert.deepEqual(d.explain('gradcam'), tiny.cam);
+  assert.throws(() => d.explain('rainbow'), /unknown CAM method/);
+  assert.throws(() => d.explain(false), /expected a CAM method/);
   d.dispose();
 });
 

@@ -57,6 +57,26 @@ test('the pool waits for a ready worker, spreads tasks and resolves each with it
   assert.equal(pool.pending, 0);
 });
 
+test('the worker\'s other messages about a running task reach its onMessage before its result', async () => {
+  const { pool, workers } = makePool(1);
+  const w = workers[0];
+  w.send({ type: 'ready', info: {} });
+  const seen = [];
+  const a = pool.run('a', { type: 'classify' }, { onMessage: (m) => seen.push(['a', m.type, m.label]) });
+  const b = pool.run('b', { type: 'classify' }, { onMessage: (m) => seen.push(['b', m.type, m.label]) });
+  const ta = lastTask(w);
+  w.send({ type: 'verdict', id: ta.id + 1, label: 'not yours' }); // b is queued, not running: ignored
+  w.send({ type: 'verdict', id: ta.id, label: 'FAKE' });
+  assert.equal(pool.pending, 2, 'a verdict does not end the task');
+  w.send({ type: 'result', id: ta.id, label: 'FAKE', heat: 'map' });
+  assert.equal((await a).heat, 'map');
+  w.send({ type: 'verdict', id: ta.id, label: 'late' }); // a has ended: ignored
+  const tb = lastTask(w);
+  w.send({ type: 'result', id: tb.id, label: 'REAL' });
+  assert.equal((await b).label, 'REAL');
+  assert.deepEqual(seen, [['a', 'verdict', 'FAKE']]);
+});
+
 test('urgent tasks go first, a newer task replaces a queued one for the same key, cancel drops queued ones', async () => {
   const { pool, workers } = makePool(1);
   const w = workers[0];
