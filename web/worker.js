@@ -40,14 +40,31 @@ let maxImageBytes = null;
 let failure = 'the model is not loaded yet';
 let chain = Promise.resolve();
 
-// Messages are handled strictly one after another, even while the model is still loading.
+// Messages are handled strictly one after another, even while the model is still loading. A task can
+// come before the init message: boot.js sends init once it has fetched the model's bytes, and the pool
+// may hand the first task to this worker before that; such tasks wait for the init.
+let initialised = false;
+const beforeInit = [];
 self.onmessage = (e) => {
+  const msg = e.data;
+  if (msg && msg.type === 'init') {
+    initialised = true;
+    enqueue(msg);
+    for (const waiting of beforeInit.splice(0)) enqueue(waiting);
+  } else if (!initialised) {
+    beforeInit.push(msg);
+  } else {
+    enqueue(msg);
+  }
+};
+
+function enqueue(msg) {
   // the model's bytes are asked for at once; everything else waits for the modules
-  const bytes = e.data && e.data.type === 'init' ? fetchModel(e.data) : null;
-  chain = chain.then(() => handle(e.data, bytes)).catch((err) => {
+  const bytes = msg && msg.type === 'init' ? fetchModel(msg) : null;
+  chain = chain.then(() => handle(msg, bytes)).catch((err) => {
     self.postMessage({ type: 'fatal', message: `worker: ${err && err.message ? err.message : err}` });
   });
-};
+}
 
 async function fetchBytes(url, what) {
   let res;

@@ -1,9 +1,9 @@
 // What the page asks the server for before its first verdict, in a fresh browser with a plain image
 // (no Content Credentials) dropped as soon as the page's DOM is there, as `make bench` times it
 // (tests/bench/page_bench.mjs; the times are in docs/performance.md, never checked here). Only the
-// structure is checked: the C2PA library is not loaded for a file without a manifest, and the service
+// structure is checked: the C2PA library is not loaded for a file without a manifest, the service
 // worker's first installation (which downloads every file of the page again) waits until the first
-// verdict is shown.
+// verdict is shown, and an image given before the model's bytes have arrived waits for them.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,5 +41,32 @@ test('a plain image dropped at once: no C2PA library and no service worker befor
     server.closeAllConnections?.();
     server.close();
     fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+});
+
+test('an image dropped before the model\'s bytes have arrived waits for the model, then is judged', { timeout: 120000 }, async () => {
+  const { chromium } = await import('playwright-core');
+  const server = await startServer();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage();
+    // the weights arrive late, so boot.js sends the worker its init only after the page has handed
+    // it the first task
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await page.route('**/cifake.bin', async (route) => { await held; await route.continue(); });
+    await page.goto(`http://127.0.0.1:${server.address().port}/`, { waitUntil: 'domcontentloaded' });
+    const sample = sampleImages().find((s) => s.label === 'REAL');
+    await page.setInputFiles('#file-input', sample.path);
+    await page.waitForFunction(() => ['working', 'done', 'error'].includes(document.querySelector('.card')?.dataset.state));
+    release();
+    await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('.card')?.dataset.state), null, { timeout: 60000 });
+    const card = await page.$eval('.card', (c) => ({ state: c.dataset.state, label: c.dataset.label, error: c.querySelector('.error').textContent }));
+    assert.equal(card.state, 'done', card.error);
+    assert.equal(card.label, 'REAL');
+  } finally {
+    await browser.close();
+    server.closeAllConnections?.();
+    server.close();
   }
 });
