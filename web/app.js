@@ -202,12 +202,12 @@ async function analyse(item, { urgent = false } = {}) {
   const version = store.nextVersion(item);
   // a first analysis shows its verdict as soon as the worker has it; the heatmap and the preview follow
   let shown = false;
-  const onMessage = (msg) => {
-    if (!first || msg.type !== 'verdict' || !store.items.includes(item)) return;
+  const showVerdict = (msg) => {
+    if (msg.type !== 'verdict' || !store.items.includes(item)) return;
     shown = true;
     finish(item, msg);
   };
-  const r = await pool.run(item.index, message, { urgent, onMessage });
+  const r = await pool.run(item.index, message, { urgent, onMessage: first ? showVerdict : null });
   if (!store.items.includes(item) || r.superseded) return;
   if (first && !shown) finish(item, r);
   if (r.error || r.cancelled) {
