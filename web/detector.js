@@ -425,7 +425,7 @@ class Detector {
       const side = this.#side;
       result.input = new Float32Array(this.#mem, x.cfw_input(h), 3 * side * side).slice();
     }
-    if (method >= 0) result.cam = this.#explainLast(x, method);
+    if (method >= 0) result.cam = this.#explainLast(x, method, model, patchSide);
     return result;
   }
 
@@ -436,15 +436,18 @@ class Detector {
   explain(cam = 'gradcam') {
     const method = camMethod(cam);
     if (method < 0) throw new Error('explain: expected a CAM method (gradcam or gradcampp)');
-    return this.#call((x) => this.#explainLast(x, method));
+    return this.#call((x) => {
+      const h = this.#h;
+      return this.#explainLast(x, method, x.cfw_model(h), this.#ints(7, (p) => x.cfw_geometry(h, p))[4]);
+    });
   }
 
-  // The last classification's map (method >= 0): the thumbnail model's, null for patch models.
-  #explainLast(x, method) {
-    const h = this.#h;
-    if (x.cfw_model(h) < 0 || this.#ints(7, (p) => x.cfw_geometry(h, p))[4]) return null;
+  // The last classification's map (method >= 0) by its model (-1: none) and patch side (0: a thumbnail
+  // model): the thumbnail model's, null for patch models.
+  #explainLast(x, method, model, patchSide) {
+    if (model < 0 || patchSide) return null;
     const side = this.#side, cam = this.#camBuffer(side * side);
-    if (x.cfw_explain(h, method, -1, cam)) throw new Error(this.#lastError());
+    if (x.cfw_explain(this.#h, method, -1, cam)) throw new Error(this.#lastError());
     return new Float32Array(this.#mem, cam, side * side).slice();
   }
 
